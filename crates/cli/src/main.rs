@@ -1,0 +1,276 @@
+//! `chanjiao` — the one binary: web server, migrations, demo data, accounts, audit, backup.
+
+mod demo;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use store::{Actor, Backend, Db};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "chanjiao",
+    version,
+    about = "重庆市产教融合工作平台（渝发改社会〔2023〕1271号）"
+)]
+struct Cli {
+    /// Database: sqlite://FILE?mode=rwc (default ./chanjiao.db) or postgres://…
+    #[arg(long, global = true, env = "CHANJIAO_DATABASE_URL", default_value = store::DEFAULT_URL)]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (pages, API, /healthz, /readyz, /metrics).
+    Serve(ServeArgs),
+    /// Apply the embedded database migrations.
+    Migrate,
+    /// Fill the database with deterministic, Chongqing-shaped demo data.
+    Demo(DemoArgs),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Check the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Write a consistent copy of the SQLite database to FILE while it is in use.
+    Backup {
+        /// Destination file (must not exist).
+        file: std::path::PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CHANJIAO_BIND")]
+    bind: String,
+    /// Load demo data (if the database has none) and print demo accounts.
+    #[arg(long)]
+    demo: bool,
+    /// Demo size multiplier (with --demo).
+    #[arg(long, default_value_t = 1)]
+    scale: u32,
+}
+
+#[derive(Args)]
+struct DemoArgs {
+    /// Size multiplier: 1 ≈ 120 schools and 5,000 enterprises.
+    #[arg(long, default_value_t = 1)]
+    scale: u32,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. Without --password-stdin a random password is generated and printed.
+    Add {
+        #[arg(long)]
+        username: String,
+        /// operator, department, district, school, enterprise, bank
+        #[arg(long)]
+        role: String,
+        /// The organisation's code: credit code, division code, unit code, or `operator`.
+        #[arg(long)]
+        org: String,
+        /// Display name (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue an API token for a user; the token is printed alone on the last line.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// What the token is for.
+        #[arg(long, default_value = "命令行签发")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain; report the first altered or missing entry (exit 1 if any).
+    Verify,
+}
+
+fn init_logging() {
+    let filter = EnvFilter::try_from_env("CHANJIAO_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=error,tower_http=info"));
+    let json = std::env::var("CHANJIAO_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let b = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        b.json().init();
+    } else {
+        b.init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli).await {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误：{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn open(url: &str) -> Result<Db> {
+    let db = Db::connect(url)
+        .await
+        .with_context(|| format!("无法连接数据库 {}", redact(url)))?;
+    db.migrate().await.context("数据库迁移失败")?;
+    Ok(db)
+}
+
+/// Hides a password in a database URL.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let url = cli.database_url.clone();
+    match cli.command {
+        Command::Migrate => {
+            let db = open(&url).await?;
+            println!("数据库已是最新结构（{}）", backend_name(db.backend()));
+        }
+        Command::Serve(args) => {
+            let db = open(&url).await?;
+            if args.demo {
+                demo::generate(&db, args.scale).await?;
+                let accounts = demo::reset_demo_accounts(&db).await?;
+                print_accounts(&accounts);
+            }
+            let listener = tokio::net::TcpListener::bind(&args.bind)
+                .await
+                .with_context(|| format!("无法监听 {}", args.bind))?;
+            let addr = listener.local_addr()?;
+            println!(
+                "平台已启动：http://{addr}/ （数据库：{}，按 Ctrl-C 停止）",
+                backend_name(db.backend())
+            );
+            tracing::info!(%addr, "listening");
+            web::serve(web::AppState::new(db), listener).await?;
+        }
+        Command::Demo(args) => {
+            let db = open(&url).await?;
+            let summary = demo::generate(&db, args.scale).await?;
+            println!("{summary}");
+            let accounts = demo::reset_demo_accounts(&db).await?;
+            print_accounts(&accounts);
+        }
+        Command::User(UserCommand::Add {
+            username,
+            role,
+            org,
+            display_name,
+            password_stdin,
+        }) => {
+            let db = open(&url).await?;
+            let (password, generated) = if password_stdin {
+                let mut s = String::new();
+                std::io::stdin().read_to_string(&mut s)?;
+                (s.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (demo::random_password(), true)
+            };
+            let input = web::accounts::UserInput {
+                username: &username,
+                display_name: display_name.as_deref().unwrap_or(&username),
+                role: &role,
+                org_code: &org,
+                password: Some(&password),
+            };
+            let id = web::accounts::add_user(&db, &Actor::system("cli"), &input)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            println!("已创建用户 {username}（编号 {id}）");
+            if generated {
+                println!("初始密码（仅显示一次）：{password}");
+            }
+        }
+        Command::Token(TokenCommand::Create { username, name }) => {
+            let db = open(&url).await?;
+            let Some(uid) = store::accounts::user_id_by_username(&db, &username).await? else {
+                bail!("找不到用户“{username}”");
+            };
+            let secret = web::auth::issue_token(&db, &Actor::system("cli"), uid, &name)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            println!("已为 {username} 签发令牌（仅显示一次）：");
+            println!("{secret}");
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open(&url).await?;
+            let v = store::audit::verify(&db).await?;
+            match v.problem {
+                None => println!("审计日志完整：共 {} 条，哈希链校验通过", v.entries),
+                Some(p) => {
+                    println!(
+                        "审计日志校验失败：{}（此前 {} 条完好）",
+                        p.message, v.entries
+                    );
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+        Command::Backup { file } => {
+            if file.exists() {
+                bail!("目标文件 {} 已存在", file.display());
+            }
+            let db = open(&url).await?;
+            if db.backend() != Backend::Sqlite {
+                bail!("backup 仅适用于 SQLite；PostgreSQL 请使用 pg_dump（见 README）");
+            }
+            store::backup_sqlite(&db, &file.to_string_lossy()).await?;
+            println!("已备份到 {}", file.display());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn backend_name(b: Backend) -> &'static str {
+    match b {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    }
+}
+
+fn print_accounts(accounts: &[demo::DemoAccount]) {
+    println!("演示账户（仅演示模式，密码每次启动重新生成）：");
+    for a in accounts {
+        println!(
+            "  {:<10} {:<18} 密码 {:<16} {}",
+            a.role_label, a.username, a.password, a.org_name
+        );
+    }
+}

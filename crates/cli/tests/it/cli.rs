@@ -1,0 +1,215 @@
+//! The `chanjiao` command line, run as a real process.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use store::Backend;
+
+use crate::helpers::{backends, client, fresh_database};
+
+fn chanjiao(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+        .args(args)
+        .env("CHANJIAO_DATABASE_URL", url)
+        .env("CHANJIAO_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[tokio::test]
+async fn user_token_audit_and_backup_commands() {
+    for b in backends() {
+        let url = fresh_database(b).await;
+        let o = chanjiao(&url, &["migrate"], None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = chanjiao(
+            &url,
+            &[
+                "user",
+                "add",
+                "--username",
+                "ops",
+                "--role",
+                "operator",
+                "--org",
+                "operator",
+                "--password-stdin",
+            ],
+            Some("Cli-Passw0rd!\n"),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = chanjiao(
+            &url,
+            &[
+                "user",
+                "add",
+                "--username",
+                "ops",
+                "--role",
+                "operator",
+                "--org",
+                "operator",
+                "--password-stdin",
+            ],
+            Some("Cli-Passw0rd!\n"),
+        );
+        assert_eq!(o.status.code(), Some(2), "duplicate user");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("已存在"));
+        let o = chanjiao(
+            &url,
+            &[
+                "user",
+                "add",
+                "--username",
+                "x9z",
+                "--role",
+                "district",
+                "--org",
+                "999999",
+            ],
+            None,
+        );
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("找不到"));
+        // District user by division code, with a generated password.
+        let o = chanjiao(
+            &url,
+            &[
+                "user",
+                "add",
+                "--username",
+                "yuzhong1",
+                "--role",
+                "district",
+                "--org",
+                "500103",
+            ],
+            None,
+        );
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("初始密码"));
+
+        let o = chanjiao(&url, &["token", "create", "--username", "ops"], None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = stdout(&o);
+        let token = out.trim_end().lines().last().unwrap().to_string();
+        assert!(token.starts_with("cjt_"), "{out}");
+
+        // The token works against a server on the same database.
+        let db = store::Db::connect(&url).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = web::AppState::new(db.clone());
+        tokio::spawn(async move { axum::serve(listener, web::app(state)).await.unwrap() });
+        let r = client()
+            .get(format!("http://{addr}/api/v1/orgs?kind=district"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+
+        let o = chanjiao(&url, &["audit", "verify"], None);
+        assert!(o.status.success());
+        assert!(stdout(&o).contains("校验通过"));
+        sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let o = chanjiao(&url, &["audit", "verify"], None);
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stdout(&o).contains("第2条"), "{}", stdout(&o));
+
+        if b == Backend::Sqlite {
+            let dest =
+                std::env::temp_dir().join(format!("chanjiao-backup-{}.db", std::process::id()));
+            let _ = std::fs::remove_file(&dest);
+            let o = chanjiao(&url, &["backup", dest.to_str().unwrap()], None);
+            assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+            let copy = store::Db::connect(&format!("sqlite://{}", dest.display()))
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+                .fetch_one(copy.pool())
+                .await
+                .unwrap();
+            assert_eq!(n, 2);
+            let o = chanjiao(&url, &["backup", dest.to_str().unwrap()], None);
+            assert_eq!(o.status.code(), Some(2), "refuses to overwrite");
+            let _ = std::fs::remove_file(&dest);
+        } else {
+            let o = chanjiao(&url, &["backup", "/tmp/never.db"], None);
+            assert_eq!(o.status.code(), Some(2));
+            assert!(String::from_utf8_lossy(&o.stderr).contains("pg_dump"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn demo_loads_a_chongqing_shaped_dataset_once() {
+    for b in backends() {
+        let url = fresh_database(b).await;
+        let o = chanjiao(&url, &["demo"], None);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let out = stdout(&o);
+        assert!(out.contains("企业 5000 家"), "{out}");
+        for user in ["admin", "fgw", "yuzhong", "school", "enterprise", "bank"] {
+            assert!(out.contains(user), "{user} in {out}");
+        }
+        let db = store::Db::connect(&url).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE kind = 'school'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 120);
+        let districts: i64 = sqlx::query_scalar(
+            "SELECT COUNT(DISTINCT district) FROM orgs WHERE kind = 'enterprise'",
+        )
+        .fetch_one(db.pool())
+        .await
+        .unwrap();
+        assert!(
+            districts >= 35,
+            "enterprises spread over the districts: {districts}"
+        );
+        let o = chanjiao(&url, &["demo"], None);
+        assert!(stdout(&o).contains("跳过"));
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE kind = 'enterprise'")
+            .fetch_one(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(n, 5000);
+        let v = store::audit::verify(&db).await.unwrap();
+        assert!(v.problem.is_none());
+    }
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["serve", "--help"],
+        vec!["migrate", "--help"],
+        vec!["demo", "--help"],
+        vec!["user", "add", "--help"],
+        vec!["token", "create", "--help"],
+        vec!["audit", "verify", "--help"],
+        vec!["backup", "--help"],
+    ] {
+        let o = chanjiao("sqlite://unused.db", &args, None);
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("--database-url"), "{args:?}");
+    }
+}

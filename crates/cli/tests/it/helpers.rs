@@ -1,0 +1,207 @@
+//! Spawning the app against a fresh database, and talking to it like a user would.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use reqwest::Client;
+use store::{Actor, Backend, Db};
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+pub const PASSWORD: &str = "Test-Passw0rd!";
+
+/// The backends every conformance test runs on: SQLite always, PostgreSQL when configured.
+pub fn backends() -> Vec<Backend> {
+    let mut v = vec![Backend::Sqlite];
+    if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        v.push(Backend::Postgres);
+    }
+    v
+}
+
+fn unique(prefix: &str) -> String {
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            % 1_000_000
+    )
+}
+
+/// A fresh, empty database of the given backend; returns its URL.
+pub async fn fresh_database(backend: Backend) -> String {
+    match backend {
+        Backend::Sqlite => {
+            let dir = std::env::temp_dir().join("chanjiao-tests");
+            std::fs::create_dir_all(&dir).unwrap();
+            let path = dir.join(format!("{}.db", unique("t")));
+            format!("sqlite://{}?mode=rwc", path.display())
+        }
+        Backend::Postgres => {
+            let base = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
+            let name = unique("cj_test");
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&base)
+                .await
+                .unwrap();
+            sqlx::Executor::execute(&mut conn, format!("CREATE DATABASE {name}").as_str())
+                .await
+                .unwrap();
+            let cut = base.rfind('/').expect("database URL has a path");
+            format!("{}/{}", &base[..cut], name)
+        }
+    }
+}
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub db: Db,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let url = fresh_database(backend).await;
+        let db = Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = web::AppState::new(db.clone());
+        tokio::spawn(async move {
+            axum_serve(state, listener).await;
+        });
+        TestApp { addr, db }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// Creates a user with [`PASSWORD`].
+    pub async fn user(&self, username: &str, role: &str, org_code: &str) -> i64 {
+        web::accounts::add_user(
+            &self.db,
+            &Actor::system("test"),
+            &web::accounts::UserInput {
+                username,
+                display_name: username,
+                role,
+                org_code,
+                password: Some(PASSWORD),
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("creating {username}: {e}"))
+    }
+
+    pub async fn token(&self, user_id: i64) -> String {
+        web::auth::issue_token(&self.db, &Actor::system("test"), user_id, "测试")
+            .await
+            .unwrap()
+    }
+
+    /// Registers an organisation directly through the store, returning its id.
+    pub async fn org(
+        &self,
+        kind: domain::orgs::OrgKind,
+        code: &str,
+        name: &str,
+        district: &str,
+    ) -> i64 {
+        let mut tx = self.db.begin().await.unwrap();
+        let o = store::orgs::insert(
+            &mut tx,
+            &Actor::system("test"),
+            &store::orgs::NewOrg {
+                kind,
+                code: code.into(),
+                name: name.into(),
+                district: Some(district.into()),
+                school_level: (kind == domain::orgs::OrgKind::School).then(|| "secondary".into()),
+                industry: (kind == domain::orgs::OrgKind::Enterprise).then(|| "C3612".into()),
+                size: (kind == domain::orgs::OrgKind::Enterprise).then(|| "small".into()),
+                ownership: (kind == domain::orgs::OrgKind::Enterprise).then(|| "private".into()),
+                unit_code: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        o.id
+    }
+
+    /// A browser-like client with cookies, logged in as `username`.
+    pub async fn login(&self, username: &str) -> Client {
+        let c = client();
+        let resp = self.try_login(&c, username, PASSWORD).await;
+        assert_eq!(resp.status(), 303, "login of {username} should redirect");
+        c
+    }
+
+    pub async fn try_login(&self, c: &Client, username: &str, password: &str) -> reqwest::Response {
+        let html = c
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&html, "csrf").expect("login form has a csrf field");
+        c.post(self.url("/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn audit_count(&self) -> i64 {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log")
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar::<_, i64>(sql)
+            .fetch_one(self.db.pool())
+            .await
+            .unwrap()
+    }
+}
+
+async fn axum_serve(state: web::AppState, listener: tokio::net::TcpListener) {
+    axum::serve(listener, web::app(state)).await.unwrap();
+}
+
+pub fn client() -> Client {
+    Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The value of a hidden input in a page.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let needle = format!("name=\"{name}\" value=\"");
+    let start = html.find(&needle)? + needle.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_string())
+}
+
+/// A valid credit code from a 17-character body.
+pub fn credit(body: &str) -> String {
+    domain::CreditCode::from_body(body)
+        .unwrap()
+        .as_str()
+        .to_string()
+}

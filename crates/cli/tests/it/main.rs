@@ -1,0 +1,12 @@
+//! The one integration-test binary: the real server on a free port, a real SQLite file, and a
+//! real PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod api;
+mod audit;
+mod auth;
+mod browser;
+mod cli;
+mod ops;
+mod pages;

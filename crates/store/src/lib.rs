@@ -1,0 +1,306 @@
+//! Storage: the only crate that speaks SQL.
+//!
+//! One schema over two backends (SQLite embedded, PostgreSQL in production) through sqlx's `Any`
+//! driver. Queries are written once in the portable subset both engines accept (`$n`
+//! placeholders, `RETURNING`, `ON CONFLICT`); times are unix seconds and booleans 0/1 integers so
+//! no value needs backend-specific decoding. Where the engines differ (DDL, locking), the
+//! difference is decided here, by [`Backend`].
+
+pub mod accounts;
+pub mod audit;
+pub mod demo;
+pub mod orgs;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor, Transaction};
+use tokio::sync::{Mutex, OwnedMutexGuard};
+
+pub use audit::Actor;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("数据库错误：{0}")]
+    Db(#[from] sqlx::Error),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("不支持的数据库地址：{0}（应以 sqlite: 或 postgres:// 开头）")]
+    UnsupportedUrl(String),
+    #[error("{0}已存在")]
+    Duplicate(String),
+    #[error("{0}不存在")]
+    NotFound(String),
+    #[error("数据已被他人修改，请刷新后重试")]
+    Conflict,
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Handle to the database. Cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; serialising write transactions in-process avoids
+    /// `SQLITE_BUSY` on lock upgrades. PostgreSQL needs no such lock.
+    write_lock: Option<Arc<Mutex<()>>>,
+}
+
+/// A write transaction. Holds the SQLite writer lock, if any, until it ends.
+pub struct Tx {
+    pub(crate) inner: Transaction<'static, Any>,
+    backend: Backend,
+    _guard: Option<OwnedMutexGuard<()>>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+}
+
+/// A page of a list, in the shape every list of the API answers.
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> i64 {
+        if self.per_page <= 0 {
+            return 1;
+        }
+        ((self.total + self.per_page - 1) / self.per_page).max(1)
+    }
+}
+
+/// Normalised paging input: page ≥ 1, 1 ≤ per_page ≤ 200.
+#[derive(Debug, Clone, Copy)]
+pub struct Paging {
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl Paging {
+    pub const MAX_PER_PAGE: i64 = 200;
+    pub fn new(page: Option<i64>, per_page: Option<i64>) -> Self {
+        Paging {
+            page: page.unwrap_or(1).max(1),
+            per_page: per_page.unwrap_or(20).clamp(1, Self::MAX_PER_PAGE),
+        }
+    }
+    pub fn offset(&self) -> i64 {
+        (self.page - 1).saturating_mul(self.per_page)
+    }
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// The default embedded database: `./chanjiao.db`.
+pub const DEFAULT_URL: &str = "sqlite://chanjiao.db?mode=rwc";
+
+impl Db {
+    /// Connects to `sqlite:…` or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
+        let pool = match backend {
+            Backend::Sqlite => {
+                opts.max_connections(8)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA cache_size = -65536;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect(url)
+                    .await?
+            }
+            Backend::Postgres => opts.max_connections(16).connect(url).await?,
+        };
+        Ok(Db {
+            pool,
+            backend,
+            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Applies the embedded migrations of this backend.
+    pub async fn migrate(&self) -> Result<()> {
+        match self.backend {
+            Backend::Sqlite => sqlx::migrate!("migrations/sqlite").run(&self.pool).await?,
+            Backend::Postgres => {
+                sqlx::migrate!("migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        orgs::ensure_reference_orgs(self).await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx> {
+        let guard = match &self.write_lock {
+            Some(lock) => Some(lock.clone().lock_owned().await),
+            None => None,
+        };
+        let inner = self.pool.begin().await?;
+        Ok(Tx {
+            inner,
+            backend: self.backend,
+            _guard: guard,
+        })
+    }
+
+    /// `SELECT 1`, for readiness checks.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// True when the error is a unique-constraint violation.
+pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                || db.code().as_deref() == Some("23505")
+                || db.message().contains("UNIQUE constraint failed")
+        }
+        _ => false,
+    }
+}
+
+/// A bound value of a dynamically built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Str(String),
+    Int(i64),
+}
+
+/// Builds `WHERE` clauses with numbered placeholders, the same text for both backends.
+#[derive(Debug, Default)]
+pub(crate) struct QueryBuilder {
+    conds: Vec<String>,
+    args: Vec<Arg>,
+}
+
+impl QueryBuilder {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a bound value and returns its placeholder (`$n`).
+    pub(crate) fn arg(&mut self, a: Arg) -> String {
+        self.args.push(a);
+        format!("${}", self.args.len())
+    }
+
+    pub(crate) fn and(&mut self, cond: String) {
+        self.conds.push(cond);
+    }
+
+    pub(crate) fn and_eq_str(&mut self, col: &str, v: &str) {
+        let p = self.arg(Arg::Str(v.to_string()));
+        self.conds.push(format!("{col} = {p}"));
+    }
+
+    pub(crate) fn and_cmp_int(&mut self, col: &str, op: &str, v: i64) {
+        let p = self.arg(Arg::Int(v));
+        self.conds.push(format!("{col} {op} {p}"));
+    }
+
+    pub(crate) fn where_sql(&self) -> String {
+        if self.conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", self.conds.join(" AND "))
+        }
+    }
+
+    fn bind_all<'q>(
+        &self,
+        mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        for a in &self.args {
+            q = match a {
+                Arg::Str(s) => q.bind(s.clone()),
+                Arg::Int(i) => q.bind(*i),
+            };
+        }
+        q
+    }
+
+    pub(crate) async fn count(&self, db: &Db, from: &str) -> Result<i64> {
+        let sql = format!("SELECT COUNT(*) FROM {from}{}", self.where_sql());
+        let row = self
+            .bind_all(sqlx::query(&sql))
+            .fetch_one(db.pool())
+            .await?;
+        Ok(sqlx::Row::try_get::<i64, _>(&row, 0)?)
+    }
+
+    pub(crate) async fn fetch_all<T>(&self, db: &Db, sql: &str) -> Result<Vec<T>>
+    where
+        T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+    {
+        let rows = self.bind_all(sqlx::query(sql)).fetch_all(db.pool()).await?;
+        rows.iter()
+            .map(|r| T::from_row(r).map_err(StoreError::from))
+            .collect()
+    }
+}
+
+/// Writes a consistent snapshot of a SQLite database to `path` (`VACUUM INTO`), while the
+/// database stays in use.
+pub async fn backup_sqlite(db: &Db, path: &str) -> Result<()> {
+    sqlx::query("VACUUM INTO $1")
+        .bind(path)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}

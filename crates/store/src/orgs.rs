@@ -1,0 +1,361 @@
+//! Organisations: the operator, departments, districts, schools, enterprises and banks.
+
+use domain::orgs::OrgKind;
+use domain::reference::{AREAS, UNITS};
+use serde::Serialize;
+use serde_json::json;
+use sqlx::Row;
+
+use crate::audit::{self, Actor};
+use crate::{
+    Arg, Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, is_unique_violation, now,
+};
+
+/// The built-in operator organisation's code.
+pub const OPERATOR_CODE: &str = "operator";
+pub const OPERATOR_NAME: &str = "重庆市产教融合工作平台运营中心（市发展改革委社会处）";
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Org {
+    pub id: i64,
+    /// operator, department, district, school, enterprise, bank
+    pub kind: String,
+    /// Credit code (schools, enterprises, banks), division code (districts), unit code
+    /// (departments) or `operator`.
+    pub code: String,
+    pub name: String,
+    /// Division code of the area the organisation is registered in.
+    pub district: Option<String>,
+    pub school_level: Option<String>,
+    /// GB/T 4754-2017 industry code.
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub ownership: Option<String>,
+    /// For departments: the responsible unit's code.
+    pub unit_code: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+/// A validated new organisation (validation happens at the edge, with domain's parsers).
+#[derive(Debug, Clone, Serialize)]
+pub struct NewOrg {
+    pub kind: OrgKind,
+    pub code: String,
+    pub name: String,
+    pub district: Option<String>,
+    pub school_level: Option<String>,
+    pub industry: Option<String>,
+    pub size: Option<String>,
+    pub ownership: Option<String>,
+    pub unit_code: Option<String>,
+}
+
+/// Which organisations a caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    All,
+    District(String),
+    Org(i64),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub kind: Option<OrgKind>,
+    pub district: Option<String>,
+    pub q: Option<String>,
+}
+
+/// Character bigrams of a name, lower-cased; a one-character name yields itself.
+pub fn grams(name: &str) -> Vec<String> {
+    let chars: Vec<char> = name
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    let mut out: Vec<String> = if chars.len() < 2 {
+        chars.iter().map(|c| c.to_string()).collect()
+    } else {
+        chars.windows(2).map(|w| w.iter().collect()).collect()
+    };
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn apply_scope(q: &mut QueryBuilder, scope: &Scope) {
+    match scope {
+        Scope::All => {}
+        Scope::District(d) => q.and_eq_str("district", d),
+        Scope::Org(id) => q.and_cmp_int("id", "=", *id),
+    }
+}
+
+fn apply_filter(q: &mut QueryBuilder, f: &Filter) {
+    if let Some(k) = f.kind {
+        q.and_eq_str("kind", k.as_str());
+    }
+    if let Some(d) = &f.district {
+        q.and_eq_str("district", d);
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let upper = text.to_uppercase();
+        let code = q.arg(Arg::Str(upper));
+        let gs = grams(text);
+        let chars = text.chars().filter(|c| !c.is_whitespace()).count();
+        if chars >= 2 {
+            // Candidates from the bigram index (each bigram of the query must occur in the
+            // name), then the exact substring check on the few that remain.
+            let mut parts = Vec::new();
+            for g in gs.iter().take(6) {
+                let p = q.arg(Arg::Str(g.clone()));
+                let mut sub = format!("SELECT org_id FROM org_grams WHERE gram = {p}");
+                if let Some(d) = &f.district {
+                    let pd = q.arg(Arg::Str(d.clone()));
+                    sub.push_str(&format!(" AND district = {pd}"));
+                }
+                parts.push(sub);
+            }
+            let like = q.arg(Arg::Str(format!("%{}%", escape_like(&text.to_lowercase()))));
+            q.and(format!(
+                "(code = {code} OR (id IN ({}) AND LOWER(name) LIKE {like} ESCAPE '\\'))",
+                parts.join(" INTERSECT ")
+            ));
+        } else {
+            let like = q.arg(Arg::Str(format!("%{}%", escape_like(&text.to_lowercase()))));
+            q.and(format!(
+                "(code = {code} OR LOWER(name) LIKE {like} ESCAPE '\\')"
+            ));
+        }
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+pub async fn list(db: &Db, scope: &Scope, filter: &Filter, paging: Paging) -> Result<Page<Org>> {
+    let mut q = QueryBuilder::new();
+    apply_scope(&mut q, scope);
+    apply_filter(&mut q, filter);
+    let total = q.count(db, "orgs").await?;
+    let sql = format!(
+        "SELECT * FROM orgs{} ORDER BY id LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<Org>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// All organisations matching, for export (capped).
+pub async fn export(db: &Db, scope: &Scope, filter: &Filter, cap: i64) -> Result<Vec<Org>> {
+    let mut q = QueryBuilder::new();
+    apply_scope(&mut q, scope);
+    apply_filter(&mut q, filter);
+    let sql = format!(
+        "SELECT * FROM orgs{} ORDER BY id LIMIT {cap}",
+        q.where_sql()
+    );
+    q.fetch_all::<Org>(db, &sql).await
+}
+
+/// One organisation, if it exists and lies within `scope`.
+pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Org>> {
+    let mut q = QueryBuilder::new();
+    q.and_cmp_int("id", "=", id);
+    apply_scope(&mut q, scope);
+    let sql = format!("SELECT * FROM orgs{}", q.where_sql());
+    Ok(q.fetch_all::<Org>(db, &sql).await?.into_iter().next())
+}
+
+pub async fn get_by_code(db: &Db, code: &str) -> Result<Option<Org>> {
+    Ok(sqlx::query_as("SELECT * FROM orgs WHERE code = $1")
+        .bind(code)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+/// Inserts an organisation and its audit entry in `tx`.
+pub async fn insert(tx: &mut Tx, actor: &Actor, org: &NewOrg) -> Result<Org> {
+    let t = now();
+    let res = sqlx::query_as::<_, Org>(
+        "INSERT INTO orgs (kind, code, name, district, school_level, industry, size, ownership, \
+         unit_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+         RETURNING *",
+    )
+    .bind(org.kind.as_str())
+    .bind(&org.code)
+    .bind(&org.name)
+    .bind(&org.district)
+    .bind(&org.school_level)
+    .bind(&org.industry)
+    .bind(&org.size)
+    .bind(&org.ownership)
+    .bind(&org.unit_code)
+    .bind(t)
+    .fetch_one(&mut *tx.inner)
+    .await;
+    let created = match res {
+        Ok(o) => o,
+        Err(e) if is_unique_violation(&e) => {
+            return Err(StoreError::Duplicate(format!("代码为 {} 的机构", org.code)));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    insert_grams(tx, created.id, &created.name, created.district.as_deref()).await?;
+    let after = serde_json::to_value(&created).unwrap_or_default();
+    audit::record(
+        tx,
+        actor,
+        "org.create",
+        "org",
+        &created.id.to_string(),
+        None,
+        Some(&after),
+    )
+    .await?;
+    Ok(created)
+}
+
+async fn insert_grams(tx: &mut Tx, id: i64, name: &str, district: Option<&str>) -> Result<()> {
+    for g in grams(name) {
+        sqlx::query(
+            "INSERT INTO org_grams (gram, org_id, district) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(g)
+        .bind(id)
+        .bind(district)
+        .execute(&mut *tx.inner)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Counts by kind, within scope.
+pub async fn count_by_kind(db: &Db, scope: &Scope) -> Result<Vec<(String, i64)>> {
+    let mut q = QueryBuilder::new();
+    apply_scope(&mut q, scope);
+    let sql = format!(
+        "SELECT kind, COUNT(*) FROM orgs{} GROUP BY kind ORDER BY kind",
+        q.where_sql()
+    );
+    let rows = q.fetch_all::<(String, i64)>(db, &sql).await?;
+    Ok(rows)
+}
+
+/// Counts of schools and enterprises by district, within scope.
+pub async fn count_by_district(db: &Db, scope: &Scope) -> Result<Vec<(String, String, i64)>> {
+    let mut q = QueryBuilder::new();
+    apply_scope(&mut q, scope);
+    q.and("kind IN ('school', 'enterprise')".to_string());
+    q.and("district IS NOT NULL".to_string());
+    let sql = format!(
+        "SELECT district, kind, COUNT(*) FROM orgs{} GROUP BY district, kind ORDER BY district, kind",
+        q.where_sql()
+    );
+    q.fetch_all::<(String, String, i64)>(db, &sql).await
+}
+
+/// Ensures the built-in organisations exist: the operator, the 13 responsible units and the
+/// 41 area units. Idempotent; audited when it adds anything.
+pub async fn ensure_reference_orgs(db: &Db) -> Result<()> {
+    let existing: i64 = sqlx::query(
+        "SELECT COUNT(*) FROM orgs WHERE kind IN ('operator', 'department', 'district')",
+    )
+    .fetch_one(db.pool())
+    .await?
+    .try_get(0)?;
+    if existing as usize == 1 + UNITS.len() + AREAS.len() {
+        return Ok(());
+    }
+    let mut tx = db.begin().await?;
+    let t = now();
+    let mut added = Vec::new();
+    let builtin =
+        |kind, code: &str, name: &str, district: Option<&str>, unit: Option<&str>| NewOrg {
+            kind,
+            code: code.to_string(),
+            name: name.to_string(),
+            district: district.map(str::to_string),
+            school_level: None,
+            industry: None,
+            size: None,
+            ownership: None,
+            unit_code: unit.map(str::to_string),
+        };
+    let mut rows = vec![builtin(
+        OrgKind::Operator,
+        OPERATOR_CODE,
+        OPERATOR_NAME,
+        None,
+        None,
+    )];
+    for u in UNITS {
+        rows.push(builtin(
+            OrgKind::Department,
+            u.code,
+            u.full_name,
+            None,
+            Some(u.code),
+        ));
+    }
+    for a in AREAS {
+        rows.push(builtin(
+            OrgKind::District,
+            a.code,
+            a.name,
+            Some(a.code),
+            None,
+        ));
+    }
+    for NewOrg {
+        kind,
+        code,
+        name,
+        district,
+        unit_code: unit,
+        ..
+    } in rows
+    {
+        let r = sqlx::query(
+            "INSERT INTO orgs (kind, code, name, district, unit_code, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (code) DO NOTHING RETURNING id",
+        )
+        .bind(kind.as_str())
+        .bind(&code)
+        .bind(&name)
+        .bind(&district)
+        .bind(&unit)
+        .bind(t)
+        .fetch_optional(&mut *tx.inner)
+        .await?;
+        if let Some(row) = r {
+            let id: i64 = row.try_get(0)?;
+            insert_grams(&mut tx, id, &name, district.as_deref()).await?;
+            added.push(code);
+        }
+    }
+    if !added.is_empty() {
+        audit::record(
+            &mut tx,
+            &Actor::system("system"),
+            "reference.seed",
+            "org",
+            "reference",
+            None,
+            Some(&json!({ "added": added })),
+        )
+        .await?;
+    }
+    tx.commit().await
+}

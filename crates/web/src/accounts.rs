@@ -1,0 +1,88 @@
+//! Account administration shared by the admin pages and the command line.
+
+use domain::orgs::{OrgKind, Role};
+use store::accounts::{self, NewUser};
+use store::{Actor, Db, orgs};
+
+use crate::auth::{check_password_strength, hash_password};
+use crate::error::{AppError, AppResult};
+
+pub struct UserInput<'a> {
+    pub username: &'a str,
+    pub display_name: &'a str,
+    pub role: &'a str,
+    /// The organisation's code: credit code, division code, unit code or `operator`.
+    pub org_code: &'a str,
+    pub password: Option<&'a str>,
+}
+
+pub fn check_username(u: &str) -> AppResult<()> {
+    let ok_chars = u
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if u.len() < 3 || u.len() > 64 || !ok_chars {
+        return Err(AppError::invalid(
+            "username",
+            "用户名须为3至64位字母、数字或 _ . - 符号",
+        ));
+    }
+    Ok(())
+}
+
+/// Validates and creates a user; returns the new id.
+pub async fn add_user(db: &Db, actor: &Actor, input: &UserInput<'_>) -> AppResult<i64> {
+    let username = input.username.trim();
+    check_username(username)?;
+    let display_name = input.display_name.trim();
+    let n = display_name.chars().count();
+    if n == 0 || n > 50 {
+        return Err(AppError::invalid("display_name", "姓名须为1至50个字"));
+    }
+    let role = Role::parse(input.role.trim())
+        .ok_or_else(|| AppError::invalid("role", format!("未知的角色“{}”", input.role.trim())))?;
+    let code = input.org_code.trim();
+    let org = orgs::get_by_code(db, &code.to_uppercase())
+        .await?
+        .or(orgs::get_by_code(db, code).await?)
+        .ok_or_else(|| AppError::invalid("org", format!("找不到代码为“{code}”的机构")))?;
+    if OrgKind::parse(&org.kind) != Some(role.org_kind()) {
+        return Err(AppError::invalid(
+            "role",
+            format!(
+                "{}不能属于{}类机构“{}”",
+                role.label(),
+                OrgKind::parse(&org.kind)
+                    .map(OrgKind::label)
+                    .unwrap_or("未知"),
+                org.name
+            ),
+        ));
+    }
+    let password_hash = match input.password {
+        Some(pw) => {
+            check_password_strength(pw)?;
+            let pw = pw.to_string();
+            Some(
+                tokio::task::spawn_blocking(move || hash_password(&pw))
+                    .await
+                    .map_err(|e| AppError::Internal(e.to_string()))??,
+            )
+        }
+        None => None,
+    };
+    let mut tx = db.begin().await?;
+    let id = accounts::insert_user(
+        &mut tx,
+        actor,
+        &NewUser {
+            username: username.to_string(),
+            display_name: display_name.to_string(),
+            org_id: org.id,
+            role: role.as_str().to_string(),
+            password_hash,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}

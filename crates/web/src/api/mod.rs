@@ -1,0 +1,60 @@
+//! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
+//! document is assembled from them, so it cannot drift from the code.
+
+pub mod measures;
+pub mod orgs;
+
+use axum::Json;
+use axum::routing::get;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "重庆市产教融合工作平台 API", version = "1", description = "渝发改社会〔2023〕1271号 十三项措施的登记、审核与监督。错误统一为 {\"code\", \"message\"}。"),
+    modifiers(&BearerAuth),
+    components(schemas(crate::error::ErrorBody))
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub const PREFIX: &str = "/api/v1";
+
+/// The API router (to nest under [`PREFIX`]) and its OpenAPI document.
+pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(measures::list))
+        .routes(routes!(orgs::list, orgs::create))
+        .routes(routes!(orgs::get_one))
+        .split_for_parts();
+    // The router is nested under /api/v1; the document names the full paths.
+    doc.paths.paths = std::mem::take(&mut doc.paths.paths)
+        .into_iter()
+        .map(|(k, v)| (format!("{PREFIX}{k}"), v))
+        .collect();
+    let json = doc.clone();
+    let router = router
+        .route("/openapi.json", get(move || async move { Json(json) }))
+        .fallback(|| async { crate::error::AppError::NotFound("接口") });
+    (router, doc)
+}
+
+/// The OpenAPI document, for tests and tooling.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    router().1
+}

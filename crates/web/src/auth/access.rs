@@ -1,0 +1,96 @@
+//! Access decisions, in one place, for pages and API alike: a role grants permissions, and the
+//! principal's organisation sets the scope of what they see.
+
+use domain::orgs::Role;
+use store::accounts::Principal;
+use store::orgs::Scope;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// See organisations (within scope).
+    ViewOrgs,
+    /// Register a new organisation.
+    CreateOrg,
+    /// Create users, enable/disable them, issue and revoke API tokens.
+    ManageAccounts,
+    /// Read the audit log.
+    ViewAudit,
+}
+
+pub fn role(p: &Principal) -> Option<Role> {
+    Role::parse(&p.role)
+}
+
+/// Whether the principal's role grants `perm`.
+pub fn allows(p: &Principal, perm: Permission) -> bool {
+    let Some(r) = role(p) else { return false };
+    match perm {
+        Permission::ViewOrgs => true,
+        Permission::CreateOrg | Permission::ManageAccounts | Permission::ViewAudit => {
+            r == Role::Operator
+        }
+    }
+}
+
+/// The organisations the principal may see: operators and departments everything, districts
+/// their own area, everyone else their own organisation.
+pub fn org_scope(p: &Principal) -> Scope {
+    match role(p) {
+        Some(Role::Operator) | Some(Role::Department) => Scope::All,
+        Some(Role::District) => match &p.district {
+            Some(d) => Scope::District(d.clone()),
+            None => Scope::Org(p.org_id),
+        },
+        _ => Scope::Org(p.org_id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(role: &str, district: Option<&str>) -> Principal {
+        Principal {
+            user_id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role: role.into(),
+            org_id: 7,
+            org_kind: role.into(),
+            org_code: "x".into(),
+            org_name: "x".into(),
+            district: district.map(Into::into),
+            unit_code: None,
+        }
+    }
+
+    #[test]
+    fn scopes_follow_role() {
+        assert_eq!(org_scope(&p("operator", None)), Scope::All);
+        assert_eq!(org_scope(&p("department", None)), Scope::All);
+        assert_eq!(
+            org_scope(&p("district", Some("500103"))),
+            Scope::District("500103".into())
+        );
+        assert_eq!(org_scope(&p("enterprise", Some("500103"))), Scope::Org(7));
+        assert_eq!(org_scope(&p("bogus", None)), Scope::Org(7));
+    }
+
+    #[test]
+    fn only_operators_administer() {
+        for r in [
+            "department",
+            "district",
+            "school",
+            "enterprise",
+            "bank",
+            "bogus",
+        ] {
+            assert!(!allows(&p(r, None), Permission::CreateOrg), "{r}");
+            assert!(!allows(&p(r, None), Permission::ManageAccounts), "{r}");
+            assert!(!allows(&p(r, None), Permission::ViewAudit), "{r}");
+        }
+        assert!(allows(&p("operator", None), Permission::ManageAccounts));
+        assert!(!allows(&p("bogus", None), Permission::ViewOrgs));
+    }
+}
