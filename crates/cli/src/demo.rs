@@ -256,24 +256,23 @@ pub async fn generate(db: &Db, scale: u32) -> Result<String> {
     let s = schools(&mut rng, SCHOOLS_PER_SCALE * scale)?;
     let e = enterprises(&mut rng, ENTERPRISES_PER_SCALE * scale)?;
     let b = banks(&mut rng, BANKS_PER_SCALE * scale)?;
+    let (ns, ne, nb) = (s.len(), e.len(), b.len());
+    let all: Vec<NewOrg> = s.into_iter().chain(e).chain(b).collect();
     let mut tx = db.begin().await?;
-    let mut added = 0;
-    for batch in [&s, &e, &b] {
-        added += store::demo::insert_orgs(&mut tx, batch).await?;
-    }
+    let added = store::demo::insert_orgs(&mut tx, &all).await?;
     store::demo::record_bulk(
         &mut tx,
         &Actor::system("demo"),
         "org",
-        json!({"scale": scale, "schools": s.len(), "enterprises": e.len(), "banks": b.len(), "added": added}),
+        json!({"scale": scale, "schools": ns, "enterprises": ne, "banks": nb, "added": added}),
     )
     .await?;
     tx.commit().await?;
     Ok(format!(
         "已生成演示数据：院校 {} 所、企业 {} 家、金融机构 {} 家（用时 {:.1} 秒）",
-        s.len(),
-        e.len(),
-        b.len(),
+        ns,
+        ne,
+        nb,
         started.elapsed().as_secs_f64()
     ))
 }

@@ -7,10 +7,25 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{self, Actor};
-use crate::orgs::{NewOrg, grams};
-use crate::{Result, Tx, now};
+use crate::orgs::{NewOrg, index_grams};
+use crate::{Backend, Result, Tx, now};
+
+/// The n-th bound parameter. SQLite resolves `$n` names by a linear search per parameter,
+/// which is quadratic in statements with thousands of them; plain `?` is positional.
+fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
+    }
+}
 
 const ORG_COLS: usize = 11;
+
+/// The bigram table's indexes, as the migrations create them.
+const GRAM_INDEXES: [&str; 2] = [
+    "CREATE INDEX org_grams_idx ON org_grams (gram, district, org_id)",
+    "CREATE INDEX org_grams_city_idx ON org_grams (gram, org_id)",
+];
 const GRAM_COLS: usize = 3;
 
 /// Inserts organisations in batches; codes already present are skipped. Returns how many
@@ -18,6 +33,25 @@ const GRAM_COLS: usize = 3;
 pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
     let t = now();
     let mut added = 0;
+    // Into a (nearly) empty index, appending rows and then building the index by one sort is
+    // far faster than growing it row by row.
+    let small = orgs.len() as i64;
+    let existing: i64 = sqlx::query("SELECT COUNT(*) FROM (SELECT 1 FROM org_grams LIMIT $1) s")
+        .bind(small)
+        .fetch_one(&mut *tx.inner)
+        .await?
+        .try_get(0)?;
+    // About twenty bigrams per name: an index smaller than the batch's organisation count is
+    // tiny beside what is coming.
+    let rebuild = small > 10_000 && existing < small;
+    if rebuild {
+        for idx in GRAM_INDEXES {
+            let name = idx.split_whitespace().nth(2).unwrap_or_default();
+            sqlx::query(&format!("DROP INDEX {name}"))
+                .execute(&mut *tx.inner)
+                .await?;
+        }
+    }
     // Stay well below SQLite's 32,766 bound parameters per statement.
     for chunk in orgs.chunks(2000) {
         let mut sql = String::from(
@@ -33,7 +67,7 @@ pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
                 if c > 0 {
                     sql.push(',');
                 }
-                sql.push_str(&format!("${}", i * ORG_COLS + c + 1));
+                sql.push_str(&placeholder(tx.backend(), i * ORG_COLS + c + 1));
             }
             sql.push(')');
         }
@@ -59,11 +93,11 @@ pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
             ids.insert(r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?);
         }
         added += ids.len();
-        let mut gram_rows: Vec<(String, i64, Option<&str>)> = Vec::new();
+        let mut gram_rows: Vec<(String, i64, &str)> = Vec::new();
         for o in chunk {
             if let Some(&id) = ids.get(&o.code) {
-                for g in grams(&o.name) {
-                    gram_rows.push((g, id, o.district.as_deref()));
+                for g in index_grams(&o.name) {
+                    gram_rows.push((g, id, o.district.as_deref().unwrap_or("")));
                 }
             }
         }
@@ -74,14 +108,19 @@ pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
                     sql.push(',');
                 }
                 let b = i * GRAM_COLS;
-                sql.push_str(&format!("(${},${},${})", b + 1, b + 2, b + 3));
+                let ph = |n| placeholder(tx.backend(), n);
+                sql.push_str(&format!("({},{},{})", ph(b + 1), ph(b + 2), ph(b + 3)));
             }
-            sql.push_str(" ON CONFLICT DO NOTHING");
             let mut q = sqlx::query(&sql);
             for (g, id, d) in gchunk {
                 q = q.bind(g.as_str()).bind(*id).bind(*d);
             }
             q.execute(&mut *tx.inner).await?;
+        }
+    }
+    if rebuild {
+        for idx in GRAM_INDEXES {
+            sqlx::query(idx).execute(&mut *tx.inner).await?;
         }
     }
     Ok(added)

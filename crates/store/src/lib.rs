@@ -132,13 +132,13 @@ impl Db {
         let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let pool = match backend {
             Backend::Sqlite => {
-                opts.max_connections(8)
+                opts.max_connections(6)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA cache_size = -65536;",
+                                 PRAGMA cache_size = -16384;",
                             )
                             .await?;
                             Ok(())

@@ -67,6 +67,21 @@ pub struct Filter {
     pub q: Option<String>,
 }
 
+/// Bigrams so common in organisation names (legal forms, the city's name, the demo marker)
+/// that indexing them costs much and selects nothing. A query made only of these is answered
+/// by a scan; in longer queries the other bigrams select and `LIKE` confirms.
+pub const STOP_GRAMS: &[&str] = &[
+    "重庆", "庆市", "有限", "限公", "公司", "责任", "任公", "股份", "份有", "集团", "团有", "（演",
+    "演示", "示）",
+];
+
+/// The bigrams of a name that go into the index.
+pub fn index_grams(name: &str) -> Vec<String> {
+    let mut g = grams(name);
+    g.retain(|x| !STOP_GRAMS.contains(&x.as_str()));
+    g
+}
+
 /// Character bigrams of a name, lower-cased; a one-character name yields itself.
 pub fn grams(name: &str) -> Vec<String> {
     let chars: Vec<char> = name
@@ -87,47 +102,107 @@ pub fn grams(name: &str) -> Vec<String> {
 fn apply_scope(q: &mut QueryBuilder, scope: &Scope) {
     match scope {
         Scope::All => {}
-        Scope::District(d) => q.and_eq_str("district", d),
-        Scope::Org(id) => q.and_cmp_int("id", "=", *id),
+        Scope::District(d) => q.and_eq_str("orgs.district", d),
+        Scope::Org(id) => q.and_cmp_int("orgs.id", "=", *id),
     }
 }
 
-fn apply_filter(q: &mut QueryBuilder, f: &Filter) {
-    if let Some(k) = f.kind {
-        q.and_eq_str("kind", k.as_str());
-    }
-    if let Some(d) = &f.district {
-        q.and_eq_str("district", d);
-    }
-    if let Some(text) = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let upper = text.to_uppercase();
-        let code = q.arg(Arg::Str(upper));
-        let gs = grams(text);
-        let chars = text.chars().filter(|c| !c.is_whitespace()).count();
-        if chars >= 2 {
-            // Candidates from the bigram index (each bigram of the query must occur in the
-            // name), then the exact substring check on the few that remain.
-            let mut parts = Vec::new();
-            for g in gs.iter().take(6) {
-                let p = q.arg(Arg::Str(g.clone()));
-                let mut sub = format!("SELECT org_id FROM org_grams WHERE gram = {p}");
-                if let Some(d) = &f.district {
-                    let pd = q.arg(Arg::Str(d.clone()));
-                    sub.push_str(&format!(" AND district = {pd}"));
-                }
-                parts.push(sub);
+/// Whether a search text is a whole credit code (searched exactly) rather than a name part.
+fn looks_like_code(text: &str) -> bool {
+    text.len() == 18 && text.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A planned list query: `FROM` clause and conditions, plus a cheaper way to count when the
+/// bigram index alone answers it.
+struct Plan {
+    q: QueryBuilder,
+    from: String,
+    /// The column that orders the list (organisation id, from the table that drives it).
+    order: &'static str,
+    /// `SELECT COUNT(*) FROM org_grams WHERE …` with its own bound values, when exact.
+    index_count: Option<QueryBuilder>,
+}
+
+fn plan(scope: &Scope, f: &Filter) -> Plan {
+    let mut q = QueryBuilder::new();
+    let mut from = "orgs".to_string();
+    let mut order = "orgs.id";
+    let mut index_count = None;
+    // The district that the filter or the scope imposes.
+    let district = f.district.clone().or(match scope {
+        Scope::District(d) => Some(d.clone()),
+        _ => None,
+    });
+    let text = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let lower: Option<String> = text.filter(|t| !looks_like_code(t)).map(|t| {
+        t.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    });
+    let gs = lower.as_deref().map(index_grams).unwrap_or_default();
+    let by_grams = !gs.is_empty() && lower.as_deref().is_some_and(|l| l.chars().count() >= 2);
+
+    if by_grams {
+        // Drive from the bigram index: the first bigram's postings (within the district) in
+        // organisation order, so a page stops after its rows; every other bigram must occur
+        // too; then the exact substring check. The district is answered by the index.
+        let dist = |q: &mut QueryBuilder, col: &str| match &district {
+            Some(d) => {
+                let pd = q.arg(Arg::Str(d.clone()));
+                format!(" AND {col} = {pd}")
             }
-            let like = q.arg(Arg::Str(format!("%{}%", escape_like(&text.to_lowercase()))));
+            None => String::new(),
+        };
+        let g0 = q.arg(Arg::Str(gs[0].clone()));
+        let d0 = dist(&mut q, "g.district");
+        from = "org_grams g JOIN orgs ON orgs.id = g.org_id".to_string();
+        order = "g.org_id";
+        q.and(format!("g.gram = {g0}{d0}"));
+        for g in &gs[1..] {
+            let p = q.arg(Arg::Str(g.clone()));
+            let d = dist(&mut q, "district");
             q.and(format!(
-                "(code = {code} OR (id IN ({}) AND LOWER(name) LIKE {like} ESCAPE '\\'))",
-                parts.join(" INTERSECT ")
-            ));
-        } else {
-            let like = q.arg(Arg::Str(format!("%{}%", escape_like(&text.to_lowercase()))));
-            q.and(format!(
-                "(code = {code} OR LOWER(name) LIKE {like} ESCAPE '\\')"
+                "g.org_id IN (SELECT org_id FROM org_grams WHERE gram = {p}{d})"
             ));
         }
+        if let Scope::Org(id) = scope {
+            q.and_cmp_int("orgs.id", "=", *id);
+        }
+    } else {
+        apply_scope(&mut q, scope);
+        if let Some(d) = &f.district {
+            q.and_eq_str("orgs.district", d);
+        }
+    }
+    if let Some(k) = f.kind {
+        q.and_eq_str("orgs.kind", k.as_str());
+    }
+    match (text, &lower) {
+        (Some(t), None) => q.and_eq_str("orgs.code", &t.to_uppercase()),
+        (Some(_), Some(l)) if by_grams && l.chars().count() == 2 => {
+            // A two-character query: the bigram match is the substring match, and without
+            // other conditions the index alone gives the count.
+            if f.kind.is_none() && !matches!(scope, Scope::Org(_)) {
+                let mut c = QueryBuilder::new();
+                c.and_eq_str("gram", l);
+                if let Some(d) = &district {
+                    c.and_eq_str("district", d);
+                }
+                index_count = Some(c);
+            }
+        }
+        (Some(_), Some(l)) => {
+            let like = q.arg(Arg::Str(format!("%{}%", escape_like(l))));
+            q.and(format!("LOWER(orgs.name) LIKE {like} ESCAPE '\\'"));
+        }
+        _ => {}
+    }
+    Plan {
+        q,
+        from,
+        order,
+        index_count,
     }
 }
 
@@ -138,17 +213,20 @@ fn escape_like(s: &str) -> String {
 }
 
 pub async fn list(db: &Db, scope: &Scope, filter: &Filter, paging: Paging) -> Result<Page<Org>> {
-    let mut q = QueryBuilder::new();
-    apply_scope(&mut q, scope);
-    apply_filter(&mut q, filter);
-    let total = q.count(db, "orgs").await?;
+    let p = plan(scope, filter);
+    let total = match &p.index_count {
+        Some(c) => c.count(db, "org_grams").await?,
+        None => p.q.count(db, &p.from).await?,
+    };
     let sql = format!(
-        "SELECT * FROM orgs{} ORDER BY id LIMIT {} OFFSET {}",
-        q.where_sql(),
+        "SELECT orgs.* FROM {}{} ORDER BY {} LIMIT {} OFFSET {}",
+        p.from,
+        p.q.where_sql(),
+        p.order,
         paging.per_page,
         paging.offset()
     );
-    let items = q.fetch_all::<Org>(db, &sql).await?;
+    let items = p.q.fetch_all::<Org>(db, &sql).await?;
     Ok(Page {
         items,
         total,
@@ -159,20 +237,20 @@ pub async fn list(db: &Db, scope: &Scope, filter: &Filter, paging: Paging) -> Re
 
 /// All organisations matching, for export (capped).
 pub async fn export(db: &Db, scope: &Scope, filter: &Filter, cap: i64) -> Result<Vec<Org>> {
-    let mut q = QueryBuilder::new();
-    apply_scope(&mut q, scope);
-    apply_filter(&mut q, filter);
+    let p = plan(scope, filter);
     let sql = format!(
-        "SELECT * FROM orgs{} ORDER BY id LIMIT {cap}",
-        q.where_sql()
+        "SELECT orgs.* FROM {}{} ORDER BY {} LIMIT {cap}",
+        p.from,
+        p.q.where_sql(),
+        p.order
     );
-    q.fetch_all::<Org>(db, &sql).await
+    p.q.fetch_all::<Org>(db, &sql).await
 }
 
 /// One organisation, if it exists and lies within `scope`.
 pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Org>> {
     let mut q = QueryBuilder::new();
-    q.and_cmp_int("id", "=", id);
+    q.and_cmp_int("orgs.id", "=", id);
     apply_scope(&mut q, scope);
     let sql = format!("SELECT * FROM orgs{}", q.where_sql());
     Ok(q.fetch_all::<Org>(db, &sql).await?.into_iter().next())
@@ -228,15 +306,13 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, org: &NewOrg) -> Result<Org> {
 }
 
 async fn insert_grams(tx: &mut Tx, id: i64, name: &str, district: Option<&str>) -> Result<()> {
-    for g in grams(name) {
-        sqlx::query(
-            "INSERT INTO org_grams (gram, org_id, district) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-        )
-        .bind(g)
-        .bind(id)
-        .bind(district)
-        .execute(&mut *tx.inner)
-        .await?;
+    for g in index_grams(name) {
+        sqlx::query("INSERT INTO org_grams (gram, org_id, district) VALUES ($1, $2, $3)")
+            .bind(g)
+            .bind(id)
+            .bind(district.unwrap_or(""))
+            .execute(&mut *tx.inner)
+            .await?;
     }
     Ok(())
 }

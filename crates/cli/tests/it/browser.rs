@@ -22,6 +22,18 @@ impl Drop for Driver {
     }
 }
 
+/// Polls until the page's URL contains `needle` (navigation after a click is asynchronous).
+async fn wait_for_url(c: &fantoccini::Client, needle: &str) -> String {
+    for _ in 0..100 {
+        let url = c.current_url().await.unwrap().to_string();
+        if url.contains(needle) {
+            return url;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached a URL containing {needle}");
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -127,6 +139,12 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .click()
         .await
         .unwrap();
+    for _ in 0..100 {
+        if !c.current_url().await.unwrap().as_str().contains("/login") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 
     let h1 = c
         .find(Locator::Css("main h1"))
@@ -150,6 +168,7 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .click()
         .await
         .unwrap();
+    wait_for_url(&c, "/orgs").await;
     c.find(Locator::Css("select[name=district]"))
         .await
         .unwrap()
@@ -168,8 +187,8 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .click()
         .await
         .unwrap();
-    let url = c.current_url().await.unwrap();
-    assert!(url.as_str().contains("district=500103"), "{url}");
+    let url = wait_for_url(&c, "district=500103").await;
+    assert!(url.contains("kind=enterprise"), "{url}");
     let body = c
         .find(Locator::Css("table.grid tbody"))
         .await
@@ -195,6 +214,7 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .click()
         .await
         .unwrap();
+    wait_for_url(&c, "/orgs/").await;
     let h1 = c
         .find(Locator::Css("main h1"))
         .await

@@ -20,14 +20,16 @@ CREATE TABLE orgs (
 CREATE INDEX orgs_kind_idx ON orgs (kind, id);
 CREATE INDEX orgs_district_idx ON orgs (district, kind, id);
 
--- Character-bigram index over organisation names, for Chinese substring search.
+-- Character-bigram index over organisation names, for Chinese substring search. The district
+-- is copied in ('' when none) so a district filter is answered from the same index.
+-- A plain table with one covering index: bulk loads append, then build the index by sorting.
 CREATE TABLE org_grams (
     gram TEXT NOT NULL,
-    org_id INTEGER NOT NULL REFERENCES orgs (id) ON DELETE CASCADE,
-    district TEXT,
-    PRIMARY KEY (gram, org_id)
-) WITHOUT ROWID;
-CREATE INDEX org_grams_district_idx ON org_grams (gram, district, org_id);
+    district TEXT NOT NULL,
+    org_id INTEGER NOT NULL  -- maintained by store::orgs with its organisation, no FK check per row
+);
+CREATE INDEX org_grams_idx ON org_grams (gram, district, org_id);
+CREATE INDEX org_grams_city_idx ON org_grams (gram, org_id);
 
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
