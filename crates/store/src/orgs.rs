@@ -180,17 +180,23 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
     }
     match (text, &lower) {
         (Some(t), None) => q.and_eq_str("orgs.code", &t.to_uppercase()),
-        (Some(_), Some(l)) if by_grams && l.chars().count() == 2 => {
+        (Some(_), Some(l))
+            if by_grams
+                && l.chars().count() == 2
+                && f.kind.is_none()
+                && !matches!(scope, Scope::Org(_)) =>
+        {
             // A two-character query: the bigram match is the substring match, and without
             // other conditions the index alone gives the count.
-            if f.kind.is_none() && !matches!(scope, Scope::Org(_)) {
-                let mut c = QueryBuilder::new();
-                c.and_eq_str("gram", l);
-                if let Some(d) = &district {
-                    c.and_eq_str("district", d);
-                }
-                index_count = Some(c);
+            let mut c = QueryBuilder::new();
+            c.and_eq_str("gram", l);
+            if let Some(d) = &district {
+                c.and_eq_str("district", d);
             }
+            index_count = Some(c);
+        }
+        (Some(_), Some(l)) if by_grams && l.chars().count() == 2 => {
+            // The bigram match is the substring match; nothing more to check.
         }
         (Some(_), Some(l)) => {
             let like = q.arg(Arg::Str(format!("%{}%", escape_like(l))));
