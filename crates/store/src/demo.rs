@@ -123,6 +123,23 @@ pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
             sqlx::query(idx).execute(&mut *tx.inner).await?;
         }
     }
+    // Recount the bigram postings, per district and city-wide.
+    sqlx::query("DELETE FROM org_gram_counts")
+        .execute(&mut *tx.inner)
+        .await?;
+    sqlx::query(
+        "INSERT INTO org_gram_counts (gram, district, n) \
+         SELECT gram, district, COUNT(*) FROM org_grams GROUP BY gram, district",
+    )
+    .execute(&mut *tx.inner)
+    .await?;
+    sqlx::query(
+        "INSERT INTO org_gram_counts (gram, district, n) \
+         SELECT gram, $1, COUNT(*) FROM org_grams GROUP BY gram",
+    )
+    .bind(crate::orgs::ALL_DISTRICTS)
+    .execute(&mut *tx.inner)
+    .await?;
     Ok(added)
 }
 

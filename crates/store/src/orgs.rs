@@ -119,8 +119,9 @@ struct Plan {
     from: String,
     /// The column that orders the list (organisation id, from the table that drives it).
     order: &'static str,
-    /// `SELECT COUNT(*) FROM org_grams WHERE …` with its own bound values, when exact.
-    index_count: Option<QueryBuilder>,
+    /// When only a bigram and a district select: that (gram, district) pair, whose count is
+    /// kept in `org_gram_counts` and whose rows are the index's postings.
+    index_count: Option<(String, String)>,
 }
 
 fn plan(scope: &Scope, f: &Filter) -> Plan {
@@ -188,12 +189,12 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
         {
             // A two-character query: the bigram match is the substring match, and without
             // other conditions the index alone gives the count.
-            let mut c = QueryBuilder::new();
-            c.and_eq_str("gram", l);
-            if let Some(d) = &district {
-                c.and_eq_str("district", d);
-            }
-            index_count = Some(c);
+            index_count = Some((
+                l.clone(),
+                district
+                    .clone()
+                    .unwrap_or_else(|| ALL_DISTRICTS.to_string()),
+            ));
         }
         (Some(_), Some(l)) if by_grams && l.chars().count() == 2 => {
             // The bigram match is the substring match; nothing more to check.
@@ -220,19 +221,47 @@ fn escape_like(s: &str) -> String {
 
 pub async fn list(db: &Db, scope: &Scope, filter: &Filter, paging: Paging) -> Result<Page<Org>> {
     let p = plan(scope, filter);
-    let total = match &p.index_count {
-        Some(c) => c.count(db, "org_grams").await?,
-        None => p.q.count(db, &p.from).await?,
+    let (total, items) = match &p.index_count {
+        Some((gram, district)) => {
+            let total: i64 = sqlx::query_scalar(
+                "SELECT n FROM org_gram_counts WHERE gram = $1 AND district = $2",
+            )
+            .bind(gram)
+            .bind(district)
+            .fetch_optional(db.pool())
+            .await?
+            .unwrap_or(0);
+            // The page's ids straight from the index, then only those rows.
+            let (cond, bind_district) = if district == ALL_DISTRICTS {
+                ("", None)
+            } else {
+                (" AND district = $2", Some(district))
+            };
+            let sql = format!(
+                "SELECT orgs.* FROM (SELECT org_id FROM org_grams WHERE gram = $1{cond} \
+                 ORDER BY org_id LIMIT {} OFFSET {}) g JOIN orgs ON orgs.id = g.org_id ORDER BY g.org_id",
+                paging.per_page,
+                paging.offset()
+            );
+            let mut q = sqlx::query_as::<_, Org>(&sql).bind(gram);
+            if let Some(d) = bind_district {
+                q = q.bind(d);
+            }
+            (total, q.fetch_all(db.pool()).await?)
+        }
+        None => {
+            let total = p.q.count(db, &p.from).await?;
+            let sql = format!(
+                "SELECT orgs.* FROM {}{} ORDER BY {} LIMIT {} OFFSET {}",
+                p.from,
+                p.q.where_sql(),
+                p.order,
+                paging.per_page,
+                paging.offset()
+            );
+            (total, p.q.fetch_all::<Org>(db, &sql).await?)
+        }
     };
-    let sql = format!(
-        "SELECT orgs.* FROM {}{} ORDER BY {} LIMIT {} OFFSET {}",
-        p.from,
-        p.q.where_sql(),
-        p.order,
-        paging.per_page,
-        paging.offset()
-    );
-    let items = p.q.fetch_all::<Org>(db, &sql).await?;
     Ok(Page {
         items,
         total,
@@ -311,14 +340,28 @@ pub async fn insert(tx: &mut Tx, actor: &Actor, org: &NewOrg) -> Result<Org> {
     Ok(created)
 }
 
+/// The `district` value under which city-wide bigram counts are kept.
+pub const ALL_DISTRICTS: &str = "*";
+
 async fn insert_grams(tx: &mut Tx, id: i64, name: &str, district: Option<&str>) -> Result<()> {
+    let district = district.unwrap_or("");
     for g in index_grams(name) {
         sqlx::query("INSERT INTO org_grams (gram, org_id, district) VALUES ($1, $2, $3)")
-            .bind(g)
+            .bind(&g)
             .bind(id)
-            .bind(district.unwrap_or(""))
+            .bind(district)
             .execute(&mut *tx.inner)
             .await?;
+        for d in [district, ALL_DISTRICTS] {
+            sqlx::query(
+                "INSERT INTO org_gram_counts (gram, district, n) VALUES ($1, $2, 1) \
+                 ON CONFLICT (gram, district) DO UPDATE SET n = org_gram_counts.n + 1",
+            )
+            .bind(&g)
+            .bind(d)
+            .execute(&mut *tx.inner)
+            .await?;
+        }
     }
     Ok(())
 }

@@ -31,6 +31,15 @@ CREATE TABLE org_grams (
 CREATE INDEX org_grams_idx ON org_grams (gram, district, org_id);
 CREATE INDEX org_grams_city_idx ON org_grams (gram, org_id);
 
+-- How many organisations hold each bigram, per district and city-wide (district '*'), kept
+-- in the same transaction as org_grams, so a two-character search is counted in O(1).
+CREATE TABLE org_gram_counts (
+    gram TEXT NOT NULL,
+    district TEXT NOT NULL,
+    n INTEGER NOT NULL,
+    PRIMARY KEY (gram, district)
+);
+
 CREATE TABLE users (
     id INTEGER PRIMARY KEY,
     username TEXT NOT NULL UNIQUE,
