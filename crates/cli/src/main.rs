@@ -20,6 +20,9 @@ struct Cli {
     /// Database: sqlite://FILE?mode=rwc (default ./chanjiao.db) or postgres://…
     #[arg(long, global = true, env = "CHANJIAO_DATABASE_URL", default_value = store::DEFAULT_URL)]
     database_url: String,
+    /// Directory of policy parameter files (*.toml) overriding the shipped ones.
+    #[arg(long, global = true, env = "CHANJIAO_POLICY_DIR")]
+    policy_dir: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -41,6 +44,9 @@ enum Command {
     /// Check the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Evaluate policy rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
     /// Write a consistent copy of the SQLite database to FILE while it is in use.
     Backup {
         /// Destination file (must not exist).
@@ -102,6 +108,23 @@ enum TokenCommand {
 }
 
 #[derive(Subcommand)]
+enum RulesCommand {
+    /// Evaluate RULE on a JSON input (FILE, or - / nothing for standard input) and print the
+    /// decision as JSON; exit 2 on bad input.
+    Eval {
+        /// tax_credit, certification, land_supply, apprenticeship, pilot_city
+        rule: String,
+        /// Input file; `-` or absent for standard input.
+        file: Option<std::path::PathBuf>,
+        /// Print the explanation as Chinese text instead of JSON.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// List the policy parameters in force with their history, as JSON.
+    Params,
+}
+
+#[derive(Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain; report the first altered or missing entry (exit 1 if any).
     Verify,
@@ -156,14 +179,59 @@ fn redact(url: &str) -> String {
     }
 }
 
+fn load_params(dir: &Option<std::path::PathBuf>) -> Result<policy::ParamSet> {
+    let set = match dir {
+        Some(d) => policy::ParamSet::with_overrides(d),
+        None => policy::ParamSet::embedded(),
+    };
+    set.map_err(|e| anyhow::anyhow!("政策参数有误：{e}"))
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     let url = cli.database_url.clone();
     match cli.command {
+        Command::Rules(RulesCommand::Eval {
+            rule,
+            file,
+            explain,
+        }) => {
+            let params = load_params(&cli.policy_dir)?;
+            let text = match file.as_deref() {
+                None => read_stdin()?,
+                Some(p) if p.as_os_str() == "-" => read_stdin()?,
+                Some(p) => std::fs::read_to_string(p)
+                    .with_context(|| format!("无法读取 {}", p.display()))?,
+            };
+            let decision = policy::evaluate(&rule, &text, &params, true)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if explain {
+                let steps: Vec<String> = decision["trace"]
+                    .as_array()
+                    .map(|a| a.iter().map(step_text).collect())
+                    .unwrap_or_default();
+                println!("{}", steps.join(""));
+                println!(
+                    "结论：{}",
+                    serde_json::to_string_pretty(&decision["outcome"])?
+                );
+            } else {
+                println!("{}", serde_json::to_string_pretty(&decision)?);
+            }
+        }
+        Command::Rules(RulesCommand::Params) => {
+            let params = load_params(&cli.policy_dir)?;
+            let items: Vec<&policy::params::Param> = params.iter().collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "items": items }))?
+            );
+        }
         Command::Migrate => {
             let db = open(&url).await?;
             println!("数据库已是最新结构（{}）", backend_name(db.backend()));
         }
         Command::Serve(args) => {
+            load_params(&cli.policy_dir)?;
             let db = open(&url).await?;
             if args.demo {
                 demo::generate(&db, args.scale).await?;
@@ -179,7 +247,8 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 backend_name(db.backend())
             );
             tracing::info!(%addr, "listening");
-            web::serve(web::AppState::new(db), listener).await?;
+            let params = load_params(&cli.policy_dir)?;
+            web::serve(web::AppState::with_params(db, params), listener).await?;
         }
         Command::Demo(args) => {
             let db = open(&url).await?;
@@ -256,6 +325,51 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn read_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .context("无法读取标准输入")?;
+    Ok(s)
+}
+
+/// One trace step as Chinese text, with its citations.
+fn step_text(s: &serde_json::Value) -> String {
+    let str_of = |v: &serde_json::Value| match v {
+        serde_json::Value::String(x) => x.clone(),
+        serde_json::Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let mut out = format!(
+        "{}. {}：{}\n",
+        s["n"],
+        str_of(&s["title"]),
+        str_of(&s["text"])
+    );
+    for p in s["params"].as_array().into_iter().flatten() {
+        let period = match &p["to"] {
+            serde_json::Value::Null => format!("{}起", str_of(&p["from"])),
+            t => format!("{}至{}", str_of(&p["from"]), str_of(t)),
+        };
+        let unverified = if p["verified"].as_bool() == Some(false) {
+            "；默认值，待运营方确认"
+        } else {
+            ""
+        };
+        out.push_str(&format!(
+            "   依据：{}（{}）= {} {}；{}；{}{}\n",
+            str_of(&p["description"]),
+            str_of(&p["key"]),
+            str_of(&p["value"]),
+            str_of(&p["unit"]),
+            str_of(&p["source"]),
+            period,
+            unverified
+        ));
+    }
+    out
 }
 
 fn backend_name(b: Backend) -> &'static str {

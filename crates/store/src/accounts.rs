@@ -416,14 +416,36 @@ pub async fn revoke_token(db: &Db, actor: &Actor, id: i64) -> Result<()> {
     tx.commit().await
 }
 
-/// The principal owning an unrevoked token with this hash.
-pub async fn token_principal(db: &Db, token_hash: &str) -> Result<Option<Principal>> {
+/// The principal owning an unrevoked token with this hash, with the token's id and when it
+/// was last used.
+pub async fn token_principal(
+    db: &Db,
+    token_hash: &str,
+) -> Result<Option<(Principal, i64, Option<i64>)>> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        p: Principal,
+        token_id: i64,
+        last_used_at: Option<i64>,
+    }
     let sql = format!(
-        "SELECT {PRINCIPAL_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
+        "SELECT {PRINCIPAL_COLS}, t.id AS token_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
          JOIN orgs o ON o.id = u.org_id WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active = 1"
     );
-    Ok(sqlx::query_as(&sql)
+    let r: Option<Row> = sqlx::query_as(&sql)
         .bind(token_hash)
         .fetch_optional(db.pool())
-        .await?)
+        .await?;
+    Ok(r.map(|r| (r.p, r.token_id, r.last_used_at)))
+}
+
+/// Records that a token was used (usage metadata, not an audited change).
+pub async fn touch_token(db: &Db, token_id: i64) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(token_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
 }

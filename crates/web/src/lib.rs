@@ -31,14 +31,24 @@ pub struct AppState {
     pub db: store::Db,
     pub security: Security,
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
+    /// Policy parameters in force: shipped, or overridden with `--policy-dir`.
+    pub params: std::sync::Arc<policy::ParamSet>,
 }
 
 impl AppState {
+    /// State with the shipped policy parameters.
     pub fn new(db: store::Db) -> Self {
+        let params = policy::ParamSet::embedded()
+            .expect("shipped policy parameters are valid (checked by tests)");
+        Self::with_params(db, params)
+    }
+
+    pub fn with_params(db: store::Db, params: policy::ParamSet) -> Self {
         AppState {
             db,
             security: Security::default(),
             metrics: ops::metrics_handle(),
+            params: std::sync::Arc::new(params),
         }
     }
 }

@@ -233,6 +233,35 @@ async fn login_dashboard_and_district_filter_in_chromium() {
     std::fs::write(shots.join("05-measures.png"), c.screenshot().await.unwrap()).unwrap();
     c.goto(&app.url("/audit")).await.unwrap();
     std::fs::write(shots.join("06-audit.png"), c.screenshot().await.unwrap()).unwrap();
+    c.goto(&app.url("/rules/tax_credit")).await.unwrap();
+    c.find(Locator::Css("button[name=go]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "go=1").await;
+    let ledger = c
+        .find(Locator::Css("table.num tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ledger.contains("2023"), "{ledger}");
+    std::fs::write(
+        shots.join("08-tax-ledger.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.goto(&app.url("/rules/land_supply?go=1&investor=enterprise&school_type=higher_vocational&non_profit=1&land_use=education&in_allocation_catalog=1")).await.unwrap();
+    std::fs::write(shots.join("09-land.png"), c.screenshot().await.unwrap()).unwrap();
+    c.goto(&app.url("/policy/parameters")).await.unwrap();
+    std::fs::write(
+        shots.join("10-parameters.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
     c.goto(&app.url("/admin/users")).await.unwrap();
     std::fs::write(shots.join("07-users.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();

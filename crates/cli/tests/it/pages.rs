@@ -155,6 +155,15 @@ async fn org_form_keeps_input_on_error_and_needs_csrf() {
             .unwrap();
         assert!(h.contains("中职"));
         assert_eq!(app.audit_count().await, audit + 1);
+        let (actor, org, rid): (String, Option<i64>, Option<String>) = sqlx::query_as(
+            "SELECT actor, actor_org_id, request_id FROM audit_log ORDER BY seq DESC LIMIT 1",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(actor, "op1");
+        assert!(org.is_some(), "the actor's organisation is recorded");
+        assert_eq!(rid.map(|r| r.len()), Some(36), "the request id is recorded");
         // The same code again: 409 with a clear message.
         let r = c
             .post(app.url("/orgs/new"))

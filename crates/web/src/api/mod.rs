@@ -3,6 +3,7 @@
 
 pub mod measures;
 pub mod orgs;
+pub mod rules;
 
 use axum::Json;
 use axum::routing::get;
@@ -41,6 +42,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(measures::list))
         .routes(routes!(orgs::list, orgs::create))
         .routes(routes!(orgs::get_one))
+        .routes(routes!(rules::evaluate))
+        .routes(routes!(rules::parameters))
         .split_for_parts();
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)

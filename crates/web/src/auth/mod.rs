@@ -207,9 +207,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppE
             .strip_prefix("Bearer ")
             .ok_or(AppError::Unauthorized)?
             .trim();
-        let p = accounts::token_principal(&state.db, &sha256_hex(token))
+        let (p, token_id, last_used) = accounts::token_principal(&state.db, &sha256_hex(token))
             .await?
             .ok_or(AppError::Unauthorized)?;
+        // Note use at most once a minute, so busy integrations do not write on every call.
+        if last_used.is_none_or(|t| store::now() - t >= 60) {
+            accounts::touch_token(&state.db, token_id).await?;
+        }
         return Ok(Some(Caller {
             principal: p,
             csrf: None,

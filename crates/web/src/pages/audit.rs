@@ -27,6 +27,26 @@ struct AuditQuery {
     page: Option<String>,
 }
 
+/// Chinese names of the actions the platform records.
+fn action_label(action: &str) -> &'static str {
+    match action {
+        "org.create" => "新增机构",
+        "reference.seed" => "载入基础数据",
+        "user.create" => "新增用户",
+        "user.set_password" => "设置密码",
+        "user.enable" => "启用用户",
+        "user.disable" => "停用用户",
+        "auth.login" => "登录",
+        "auth.logout" => "退出",
+        "auth.login_failed" => "登录失败",
+        "auth.lock" => "账户锁定",
+        "token.create" => "签发令牌",
+        "token.revoke" => "吊销令牌",
+        "demo.generate" => "生成演示数据",
+        _ => "",
+    }
+}
+
 struct Row {
     seq: i64,
     at: String,
@@ -94,8 +114,14 @@ async fn list(
         .map(|e| Row {
             seq: e.seq,
             at: fmt_time(e.at),
-            actor: e.actor.clone(),
-            action: e.action.clone(),
+            actor: match e.actor_org_id {
+                Some(o) => format!("{}（机构#{o}）", e.actor),
+                None => e.actor.clone(),
+            },
+            action: match action_label(&e.action) {
+                "" => e.action.clone(),
+                l => format!("{l}（{}）", e.action),
+            },
             entity: format!("{} #{}", e.entity_type, e.entity_id),
             before: e.before_json.clone().unwrap_or_default(),
             after: e.after_json.clone().unwrap_or_default(),

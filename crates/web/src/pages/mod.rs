@@ -6,6 +6,7 @@ mod home;
 mod login;
 mod measures;
 mod orgs;
+mod rules;
 
 use askama::Template;
 use axum::Router;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(measures::router())
         .merge(admin::router())
         .merge(audit::router())
+        .merge(rules::router())
 }
 
 async fn css() -> impl IntoResponse {

@@ -1,0 +1,174 @@
+//! Money and rates in exact integer arithmetic.
+//!
+//! Money is integer fen (分). Rates are exact decimals held as parts per million. A product
+//! `amount × rate` is rounded half-up to the fen (`x.5` fen → `x+1` fen) once, where the rule
+//! says so; no floating point anywhere.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// An exact decimal rate, e.g. 0.30 or 0.03, with up to six decimal places.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Rate {
+    ppm: i64,
+}
+
+impl Rate {
+    pub const ZERO: Rate = Rate { ppm: 0 };
+    pub const ONE: Rate = Rate { ppm: 1_000_000 };
+
+    pub const fn from_ppm(ppm: i64) -> Rate {
+        Rate { ppm }
+    }
+
+    pub const fn ppm(self) -> i64 {
+        self.ppm
+    }
+
+    /// Parses a decimal such as `0.3`, `0.03`, `1`, `12.5` (no exponent, ≤ 6 decimals).
+    pub fn parse(s: &str) -> Result<Rate, String> {
+        let s = s.trim();
+        let (neg, body) = match s.strip_prefix('-') {
+            Some(b) => (true, b),
+            None => (false, s),
+        };
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        if int.is_empty() && frac.is_empty() {
+            return Err(format!("“{s}”不是小数"));
+        }
+        if !int.chars().all(|c| c.is_ascii_digit()) || !frac.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!("“{s}”不是小数"));
+        }
+        if frac.len() > 6 {
+            return Err(format!("“{s}”的小数位超过6位"));
+        }
+        let int: i64 = if int.is_empty() {
+            0
+        } else {
+            int.parse().map_err(|_| format!("“{s}”超出范围"))?
+        };
+        let mut frac_ppm: i64 = 0;
+        for (i, c) in frac.chars().enumerate() {
+            frac_ppm += (c as i64 - '0' as i64) * 10i64.pow(5 - i as u32);
+        }
+        let ppm = int
+            .checked_mul(1_000_000)
+            .and_then(|v| v.checked_add(frac_ppm))
+            .ok_or_else(|| format!("“{s}”超出范围"))?;
+        Ok(Rate {
+            ppm: if neg { -ppm } else { ppm },
+        })
+    }
+
+    /// `amount × self`, rounded half-up to the fen (away from zero for negatives).
+    pub fn apply(self, amount_fen: i64) -> i64 {
+        div_round_half_up(amount_fen as i128 * self.ppm as i128, 1_000_000) as i64
+    }
+
+    /// As a percentage for people, e.g. `30%`, `2.5%`.
+    pub fn percent(self) -> String {
+        let hundredths = self.ppm as i128 * 100; // in ppm of a percent
+        let whole = hundredths / 1_000_000;
+        let rest = (hundredths % 1_000_000).abs();
+        if rest == 0 {
+            format!("{whole}%")
+        } else {
+            let mut frac = format!("{rest:06}");
+            while frac.ends_with('0') {
+                frac.pop();
+            }
+            format!("{whole}.{frac}%")
+        }
+    }
+}
+
+impl fmt::Display for Rate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.ppm < 0 { "-" } else { "" };
+        let a = self.ppm.unsigned_abs();
+        let (int, frac) = (a / 1_000_000, a % 1_000_000);
+        if frac == 0 {
+            write!(f, "{sign}{int}")
+        } else {
+            let mut s = format!("{frac:06}");
+            while s.ends_with('0') {
+                s.pop();
+            }
+            write!(f, "{sign}{int}.{s}")
+        }
+    }
+}
+
+impl TryFrom<String> for Rate {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        Rate::parse(&s)
+    }
+}
+
+impl From<Rate> for String {
+    fn from(r: Rate) -> String {
+        r.to_string()
+    }
+}
+
+/// `num / den` rounded half-up (half away from zero); `den > 0`.
+pub fn div_round_half_up(num: i128, den: i128) -> i128 {
+    debug_assert!(den > 0);
+    let q = num / den;
+    let r = num % den;
+    if r.abs() * 2 >= den {
+        q + num.signum()
+    } else {
+        q
+    }
+}
+
+/// Fen as yuan for people: `1234567` → `12,345.67元`.
+pub fn yuan(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let a = fen.unsigned_abs();
+    let (y, f) = (a / 100, a % 100);
+    let digits = y.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{f:02}元")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_rates() {
+        assert_eq!(Rate::parse("0.30").unwrap().ppm(), 300_000);
+        assert_eq!(Rate::parse("0.03").unwrap().ppm(), 30_000);
+        assert_eq!(Rate::parse("1").unwrap(), Rate::ONE);
+        assert_eq!(Rate::parse(".5").unwrap().ppm(), 500_000);
+        assert_eq!(Rate::parse("0.3").unwrap().to_string(), "0.3");
+        assert_eq!(Rate::parse("0.025").unwrap().percent(), "2.5%");
+        assert_eq!(Rate::parse("0.30").unwrap().percent(), "30%");
+        for bad in ["", ".", "abc", "0.1234567", "1e3", "0,3"] {
+            assert!(Rate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn rounds_half_up_to_the_fen() {
+        let r = Rate::parse("0.03").unwrap();
+        assert_eq!(r.apply(50), 2); // 1.5 fen → 2
+        assert_eq!(r.apply(49), 1); // 1.47 → 1
+        assert_eq!(r.apply(-50), -2);
+        assert_eq!(Rate::parse("0.3").unwrap().apply(5), 2); // 1.5 → 2
+        assert_eq!(yuan(123456789), "1,234,567.89元");
+        assert_eq!(yuan(5), "0.05元");
+        assert_eq!(yuan(-100), "-1.00元");
+    }
+}

@@ -1,0 +1,75 @@
+//! Rules as code over the API: evaluate a rule, list the policy parameters.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use policy::EvalError;
+use serde::Serialize;
+use serde_json::Value;
+use utoipa::ToSchema;
+
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{AppError, AppResult, ErrorBody};
+
+impl From<EvalError> for AppError {
+    fn from(e: EvalError) -> Self {
+        let field = match &e {
+            EvalError::UnknownRule(_) => "rule".to_string(),
+            EvalError::Json(_) => "body".to_string(),
+            EvalError::Rule(policy::RuleError::Input { field, .. }) => field.clone(),
+            EvalError::Rule(policy::RuleError::Param(_)) => "parameters".to_string(),
+        };
+        AppError::invalid(&field, e.to_string())
+    }
+}
+
+/// Evaluates a rule (`tax_credit`, `certification`, `land_supply`, `apprenticeship`,
+/// `pilot_city`) on the JSON input; answers `{"outcome": …, "trace": […]}` — the decision and
+/// every step of its explanation with the parameters and sources used.
+#[utoipa::path(post, path = "/rules/{rule}/evaluate", tag = "rules",
+    params(("rule" = String, Path, description = "规则名称")),
+    request_body(content = Object, description = "规则输入（JSON）"),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "决定及其解释", body = Object),
+        (status = 401, description = "未登录", body = ErrorBody),
+        (status = 422, description = "未知规则或输入无效（message 指明字段）", body = ErrorBody)))]
+pub async fn evaluate(
+    State(state): State<AppState>,
+    ApiCaller(_caller): ApiCaller,
+    Path(rule): Path<String>,
+    body: Bytes,
+) -> AppResult<Json<Value>> {
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::invalid("body", "请求体不是 UTF-8 文本"))?;
+    Ok(Json(policy::evaluate(&rule, text, &state.params, true)?))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ParameterList {
+    /// Every parameter with its full history of values, sources and verification flags.
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Every policy parameter with its history (public: the rules are published).
+#[utoipa::path(get, path = "/policy/parameters", tag = "rules",
+    responses((status = 200, description = "全部政策参数", body = ParameterList)))]
+pub async fn parameters(State(state): State<AppState>) -> Json<ParameterList> {
+    let items: Vec<Value> = state
+        .params
+        .iter()
+        .map(|p| serde_json::to_value(p).unwrap_or_default())
+        .collect();
+    let n = items.len() as i64;
+    Json(ParameterList {
+        items,
+        total: n,
+        page: 1,
+        per_page: n.max(1),
+    })
+}
