@@ -5,8 +5,10 @@
 //! compiled into the binary ([`reference`]) and organisation vocabularies ([`orgs`]).
 //! Every user-facing error message is in Simplified Chinese.
 
+pub mod calendar;
 pub mod ids;
 pub mod orgs;
 pub mod reference;
+pub mod workflow;
 
 pub use ids::{CreditCode, DivisionCode, IdCardNumber, IdError, MajorCode};

@@ -7,6 +7,7 @@
 //! difference is decided here, by [`Backend`].
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod demo;
 pub mod orgs;

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod api;
+mod applications;
 mod audit;
 mod auth;
 mod browser;

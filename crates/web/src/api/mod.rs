@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
+pub mod applications;
 pub mod measures;
 pub mod orgs;
 pub mod rules;
@@ -44,6 +45,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(orgs::get_one))
         .routes(routes!(rules::evaluate))
         .routes(routes!(rules::parameters))
+        .routes(routes!(applications::list, applications::create))
+        .routes(routes!(applications::get_one))
+        .routes(routes!(applications::act))
+        .routes(routes!(applications::queue))
+        .routes(routes!(applications::certified))
         .split_for_parts();
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)

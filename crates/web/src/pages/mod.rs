@@ -1,12 +1,15 @@
 //! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
 
 mod admin;
+mod applications;
+pub use applications::parse_action;
 mod audit;
 mod home;
 mod login;
 mod measures;
 mod orgs;
 mod rules;
+pub use rules::parse_yuan;
 
 use askama::Template;
 use axum::Router;
@@ -30,6 +33,7 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(audit::router())
         .merge(rules::router())
+        .merge(applications::router())
 }
 
 async fn css() -> impl IntoResponse {

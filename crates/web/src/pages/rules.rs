@@ -25,19 +25,19 @@ pub fn router() -> Router<AppState> {
 
 /// A parameter as a trace step cites it.
 pub struct CiteView {
-    description: String,
-    key: String,
-    value: String,
-    unit: String,
-    source: String,
-    period: String,
-    verified: bool,
+    pub description: String,
+    pub key: String,
+    pub value: String,
+    pub unit: String,
+    pub source: String,
+    pub period: String,
+    pub verified: bool,
 }
 
 pub struct StepView {
-    title: String,
-    text: String,
-    params: Vec<CiteView>,
+    pub title: String,
+    pub text: String,
+    pub params: Vec<CiteView>,
 }
 
 fn s(v: &Value) -> String {

@@ -1,0 +1,597 @@
+//! Applications and reviews: certification (measure 3) and tax-credit claims (measure 12)
+//! across roles, over the API and the pages, on SQLite and PostgreSQL.
+
+use std::collections::HashMap;
+
+use domain::orgs::OrgKind;
+use reqwest::Client;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backends, client, credit, hidden};
+
+struct World {
+    app: TestApp,
+    tokens: HashMap<&'static str, String>,
+    c: Client,
+}
+
+impl World {
+    async fn new(b: store::Backend) -> World {
+        let app = TestApp::spawn(b).await;
+        app.org(
+            OrgKind::Enterprise,
+            &credit("91500103MA5U70001"),
+            "渝中示例智造有限公司",
+            "500103",
+        )
+        .await;
+        app.org(
+            OrgKind::Enterprise,
+            &credit("91500103MA5U70002"),
+            "渝中示例软件有限公司",
+            "500103",
+        )
+        .await;
+        let mut tokens = HashMap::new();
+        let users: [(&'static str, &str, String); 13] = [
+            ("ent", "enterprise", credit("91500103MA5U70001")),
+            ("ent2", "enterprise", credit("91500103MA5U70002")),
+            ("dis", "district", "500103".into()),
+            ("dis2", "district", "500106".into()),
+            ("fgw", "department", "fgw".into()),
+            ("jw", "department", "jw".into()),
+            ("jxw", "department", "jxw".into()),
+            ("czj", "department", "czj".into()),
+            ("rsj", "department", "rsj".into()),
+            ("gzw", "department", "gzw".into()),
+            ("sw", "department", "sw".into()),
+            ("mzj", "department", "mzj".into()),
+            ("op", "operator", "operator".into()),
+        ];
+        for (name, role, org) in users {
+            let id = app.user(&format!("u_{name}"), role, &org).await;
+            tokens.insert(name, app.token(id).await);
+        }
+        World {
+            app,
+            tokens,
+            c: client(),
+        }
+    }
+
+    async fn call(&self, who: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = self.app.url(&format!("/api/v1{path}"));
+        let mut req = match method {
+            "GET" => self.c.get(url),
+            _ => self.c.post(url),
+        };
+        req = req.bearer_auth(&self.tokens[who]);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await.unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(Value::Null))
+    }
+
+    async fn create(&self, who: &str, kind: &str, data: Value) -> i64 {
+        let (s, v) = self
+            .call(
+                who,
+                "POST",
+                "/applications",
+                Some(json!({"kind": kind, "data": data})),
+            )
+            .await;
+        assert_eq!(s, 201, "{v}");
+        v["id"].as_i64().unwrap()
+    }
+
+    async fn version(&self, who: &str, id: i64) -> i64 {
+        let (s, v) = self
+            .call(who, "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(s, 200, "{who} reads {id}: {v}");
+        v["application"]["version"].as_i64().unwrap()
+    }
+
+    async fn act(&self, who: &str, id: i64, action: &str, text: Option<&str>) -> (u16, Value) {
+        let version = self.version(who, id).await;
+        self.act_at(who, id, version, action, text).await
+    }
+
+    async fn act_at(
+        &self,
+        who: &str,
+        id: i64,
+        version: i64,
+        action: &str,
+        text: Option<&str>,
+    ) -> (u16, Value) {
+        self.call(
+            who,
+            "POST",
+            &format!("/applications/{id}/actions"),
+            Some(json!({"action": action, "version": version, "text": text})),
+        )
+        .await
+    }
+
+    async fn ok(&self, who: &str, id: i64, action: &str) -> Value {
+        let (s, v) = self.act(who, id, action, Some("同意")).await;
+        assert_eq!(s, 200, "{who} {action} on {id}: {v}");
+        v
+    }
+
+    /// Moves the current stage's end date into the past (publicity lasts working days).
+    async fn end_publicity(&self, id: i64) {
+        let app = store::applications::get(&self.app.db, id)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut st: Value = serde_json::from_str(&app.state_json).unwrap();
+        st["due"] = json!("2020-01-01");
+        sqlx::query("UPDATE applications SET state_json = $1 WHERE id = $2")
+            .bind(st.to_string())
+            .bind(id)
+            .execute(self.app.db.pool())
+            .await
+            .unwrap();
+    }
+}
+
+fn cert_data() -> Value {
+    json!({
+        "years_in_operation": 8, "credit_record_clean": true, "payroll_fen": 1_000_000_000i64,
+        "staff_training_funds_fen": 20_000_000, "has_cooperation_unit": true, "co_built_majors": 3,
+        "training_base": true, "apprenticeship_pilot": true, "order_class_students": 80, "cooperation_years": 5,
+        "investment_fen": 300_000_000, "students_hosted": 120, "apprentices": 40, "teachers_trained": 30
+    })
+}
+
+async fn cultivate(w: &World, who: &'static str) {
+    let id = w
+        .create(
+            who,
+            "enterprise_cultivation",
+            json!({"cooperation_summary": "与渝中区职教中心合作", "partner_schools": 2}),
+        )
+        .await;
+    w.ok(who, id, "submit").await;
+    w.ok("dis", id, "approve").await;
+    let v = w.ok("fgw", id, "approve").await;
+    assert_eq!(v["status"], "approved");
+}
+
+#[tokio::test]
+async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
+    for b in backends() {
+        let w = World::new(b).await;
+        // Certification requires being in the cultivation database first.
+        let id = w
+            .create("ent", "enterprise_certification", cert_data())
+            .await;
+        let (s, v) = w.act("ent", id, "submit", None).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("须先取得"));
+        cultivate(&w, "ent").await;
+
+        // Double submit: the second, with the same version, answers with what the first did.
+        let v0 = w.version("ent", id).await;
+        let (s1, a1) = w.act_at("ent", id, v0, "submit", None).await;
+        let (s2, a2) = w.act_at("ent", id, v0, "submit", None).await;
+        assert_eq!((s1, s2), (200, 200), "{a1} {a2}");
+        assert_eq!(a1["version"], a2["version"]);
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(d["application"]["status"], "in_review");
+        assert_eq!(
+            d["decision"]["outcome"]["eligible"], true,
+            "the certification rule ran at submit"
+        );
+        assert_eq!(d["pending"], json!(["district:500103"]));
+        assert_eq!(
+            d["events"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "submit")
+                .count(),
+            1
+        );
+
+        // Outsiders see nothing; the wrong stage cannot act; the queue holds it.
+        for who in ["ent2", "dis2", "mzj"] {
+            let (s, _) = w
+                .call(who, "GET", &format!("/applications/{id}"), None)
+                .await;
+            assert_eq!(s, 404, "{who}");
+            let (s, _) = w.act_at(who, id, v0 + 1, "approve", None).await;
+            assert_eq!(s, 404, "{who}");
+        }
+        let (s, v) = w.act("jw", id, "approve", None).await;
+        assert_eq!(s, 409, "a later stage cannot act first: {v}");
+        let (_, q) = w.call("dis", "GET", "/queue", None).await;
+        assert_eq!(q["items"][0]["id"], id);
+        w.ok("dis", id, "approve").await;
+
+        // Two lead units at once on the same version: one wins, the other is told, nothing lost.
+        let v1 = w.version("fgw", id).await;
+        let ((s_f, _), (s_j, e_j)) = tokio::join!(
+            w.act_at("fgw", id, v1, "approve", None),
+            w.act_at("jw", id, v1, "approve", None)
+        );
+        let mut statuses = [s_f, s_j];
+        statuses.sort();
+        assert_eq!(statuses, [200, 409], "{e_j}");
+        let loser = if s_f == 409 { "fgw" } else { "jw" };
+        w.ok(loser, id, "approve").await;
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(d["application"]["stage_code"], "joint_review");
+        // The same unit cannot approve twice.
+        for unit in ["jxw", "czj", "rsj", "gzw"] {
+            w.ok(unit, id, "approve").await;
+        }
+        let (s, _) = w.act("jxw", id, "approve", None).await;
+        assert_eq!(s, 409);
+        w.ok("sw", id, "approve").await;
+
+        // Publicity: objections, and no early end.
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(d["application"]["status"], "publicity");
+        let (s, v) = w.act("fgw", id, "conclude_publicity", None).await;
+        assert_eq!(s, 409);
+        assert!(v["message"].as_str().unwrap().contains("尚未结束"), "{v}");
+        let (s, _) = w.act("ent", id, "object", Some("自己反对自己")).await;
+        assert_eq!(s, 409, "the applicant cannot object");
+        let (s, v) = w
+            .act_at("ent2", id, 0, "object", Some("合作年限不实"))
+            .await;
+        assert_eq!(
+            s, 404,
+            "an enterprise outside the review cannot see it: {v}"
+        );
+        let (s, v) = w.act_at("mzj", id, 0, "object", Some("x")).await;
+        assert_eq!(s, 404, "{v}");
+        let (s, v) = w.act("jxw", id, "object", Some("订单班人数需核实")).await;
+        assert_eq!(s, 200, "{v}");
+        w.end_publicity(id).await;
+        let (s, v) = w.act("fgw", id, "conclude_publicity", None).await;
+        assert_eq!(s, 409, "an open objection blocks: {v}");
+        let version = w.version("fgw", id).await;
+        let (s, v) = w.call("fgw", "POST", &format!("/applications/{id}/actions"), Some(json!({"action": "resolve_objection", "version": version, "objection": 1, "upheld": false, "text": "经核实，人数属实"}))).await;
+        assert_eq!(s, 200, "{v}");
+        w.ok("fgw", id, "conclude_publicity").await;
+        let v = w.ok("fgw", id, "approve").await;
+        assert_eq!(v["status"], "approved");
+
+        let r: Value = client()
+            .get(w.app.url("/api/v1/certified?q=智造"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["total"], 1);
+        assert_eq!(r["items"][0]["applicant_name"], "渝中示例智造有限公司");
+        let html = client()
+            .get(w.app.url("/certified"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("渝中示例智造有限公司"));
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert!(
+            d["events"].as_array().unwrap().len() >= 14,
+            "full history kept"
+        );
+        let v = store::audit::verify(&w.app.db).await.unwrap();
+        assert!(v.problem.is_none());
+    }
+}
+
+#[tokio::test]
+async fn returned_applications_resume_where_they_were_returned() {
+    for b in backends() {
+        let w = World::new(b).await;
+        cultivate(&w, "ent2").await;
+        let id = w
+            .create("ent2", "enterprise_certification", cert_data())
+            .await;
+        w.ok("ent2", id, "submit").await;
+        let (s, v) = w.act("dis", id, "return", None).await;
+        assert_eq!(s, 422, "a return needs a comment: {v}");
+        let (s, v) = w.act("dis", id, "return", Some("请补充合作协议")).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "returned");
+        let (_, inbox) = (
+            0,
+            w.app
+                .count("SELECT COUNT(*) FROM inbox WHERE text LIKE '%退回%'")
+                .await,
+        );
+        assert!(inbox >= 1, "the applicant is told");
+        // Resubmit with corrected data.
+        let version = w.version("ent2", id).await;
+        let mut data = cert_data();
+        data["cooperation_years"] = json!(6);
+        let (s, v) = w
+            .call(
+                "ent2",
+                "POST",
+                &format!("/applications/{id}/actions"),
+                Some(json!({"action": "resubmit", "version": version, "data": data})),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "in_review");
+        assert_eq!(v["stage_code"], "district_review");
+        let (_, d) = w
+            .call("ent2", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(
+            d["application"]["data_json"]
+                .as_str()
+                .map(|s| s.contains("\"cooperation_years\":6")),
+            Some(true)
+        );
+        // Withdraw, then nothing more.
+        w.ok("ent2", id, "withdraw").await;
+        let (s, _) = w.act("dis", id, "approve", None).await;
+        assert_eq!(s, 409);
+    }
+}
+
+#[tokio::test]
+async fn tax_claim_is_verified_and_the_ledger_follows() {
+    for b in backends() {
+        let w = World::new(b).await;
+        cultivate(&w, "ent").await;
+        // Certify quickly through every stage.
+        let id = w
+            .create("ent", "enterprise_certification", cert_data())
+            .await;
+        w.ok("ent", id, "submit").await;
+        for who in ["dis", "fgw", "jw", "jxw", "czj", "rsj", "gzw", "sw"] {
+            w.ok(who, id, "approve").await;
+        }
+        w.end_publicity(id).await;
+        w.ok("fgw", id, "conclude_publicity").await;
+        w.ok("fgw", id, "approve").await;
+
+        // A claim before certification is refused; after it, the ledger computes the year.
+        let (s, _) = w.call("ent2", "POST", "/applications", Some(json!({"kind": "tax_credit_claim", "data": {"year": 2026, "investment_fen": 1}}))).await;
+        assert_eq!(s, 201);
+        let year = domain::calendar::today_shanghai()
+            .format("%Y")
+            .to_string()
+            .parse::<i64>()
+            .unwrap();
+        let claim = w
+            .create("ent", "tax_credit_claim", json!({"year": year, "investment_fen": 10_000_000, "tax_base_fen": 100_000_000, "evidence": "投资协议及付款凭证"}))
+            .await;
+        w.ok("ent", claim, "submit").await;
+        let (s, _) = w.act_at("fgw", claim, 2, "approve", None).await;
+        assert_eq!(s, 404, "only the tax bureau verifies claims");
+        let v = w.ok("sw", claim, "approve").await;
+        assert_eq!(v["status"], "approved");
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{claim}"), None)
+            .await;
+        let y = &d["decision"]["outcome"]["years"][0];
+        assert_eq!(y["new_credit_fen"], 3_000_000);
+        assert_eq!(y["used_edu_fen"], 1_800_000);
+        assert_eq!(y["used_local_fen"], 1_200_000);
+        assert_eq!(y["carry_out_fen"], 0);
+        let (_, d) = w
+            .call("ent2", "GET", &format!("/applications/{claim}"), None)
+            .await;
+        assert_eq!(
+            d["code"], "not_found",
+            "another enterprise never sees a claim"
+        );
+    }
+}
+
+#[tokio::test]
+async fn attachments_are_checked_by_content_and_size() {
+    let w = World::new(store::Backend::Sqlite).await;
+    let id = w
+        .create(
+            "ent",
+            "enterprise_cultivation",
+            json!({"partner_schools": 1}),
+        )
+        .await;
+    let c = w.app.login("u_ent").await;
+    let html = c
+        .get(w.app.url(&format!("/applications/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name),
+        );
+        c.post(
+            w.app
+                .url(&format!("/applications/{id}/attachments?csrf={csrf}")),
+        )
+        .multipart(form)
+        .send()
+    };
+    let r = upload("协议.pdf", b"%PDF-1.7\n%test\n".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let r = upload("伪装.pdf", b"MZ\x90\x00 not a pdf".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("附件类型不支持"));
+    let mut big = b"%PDF-1.7\n".to_vec();
+    big.resize(11 * 1024 * 1024, b'0');
+    let r = upload("大文件.pdf", big).await.unwrap();
+    assert!(r.status() == 413 || r.status() == 422, "{}", r.status());
+    let n = w.app.count("SELECT COUNT(*) FROM attachments").await;
+    assert_eq!(n, 1, "only the valid file was stored");
+    let html = c
+        .get(w.app.url(&format!("/applications/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("协议.pdf"));
+    // Another enterprise cannot fetch it.
+    let c2 = w.app.login("u_ent2").await;
+    let r = c2
+        .get(w.app.url(&format!("/applications/{id}/attachments/1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let r = c
+        .get(w.app.url(&format!("/applications/{id}/attachments/1")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"%PDF-1.7\n%test\n");
+}
+
+#[tokio::test]
+async fn review_pages_work_without_javascript() {
+    let w = World::new(store::Backend::Sqlite).await;
+    let ent = w.app.login("u_ent").await;
+    let html = ent
+        .get(w.app.url("/applications/new?kind=enterprise_cultivation"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+    let r = ent
+        .post(w.app.url("/applications/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "enterprise_cultivation"),
+            ("partner_schools", "-3"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("应为非负整数"));
+    let r = ent
+        .post(w.app.url("/applications/new"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "enterprise_cultivation"),
+            ("partner_schools", "2"),
+            ("cooperation_summary", "合作办学"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    let html = ent
+        .get(w.app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let version = hidden(&html, "version").unwrap();
+    let r = ent
+        .post(w.app.url(&format!("{loc}/act")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("version", version.as_str()),
+            ("action", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let dis = w.app.login("u_dis").await;
+    let q = dis
+        .get(w.app.url("/queue"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(q.contains("渝中示例智造有限公司"), "{q}");
+    let html = dis
+        .get(w.app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("审核通过"));
+    let dcsrf = hidden(&html, "csrf").unwrap();
+    let version = hidden(&html, "version").unwrap();
+    // A stale version gets a clear conflict message, and nothing changes.
+    let stale = (version.parse::<i64>().unwrap() - 1).to_string();
+    let r = dis
+        .post(w.app.url(&format!("{loc}/act")))
+        .form(&[
+            ("csrf", dcsrf.as_str()),
+            ("version", stale.as_str()),
+            ("action", "approve"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409);
+    assert!(r.text().await.unwrap().contains("请刷新"));
+    let r = dis
+        .post(w.app.url(&format!("{loc}/act")))
+        .form(&[
+            ("csrf", dcsrf.as_str()),
+            ("version", version.as_str()),
+            ("action", "approve"),
+            ("text", "材料齐全"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let inbox = ent
+        .get(w.app.url("/inbox"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        inbox.contains("入库培育") || inbox.contains("培育库"),
+        "{inbox}"
+    );
+}

@@ -1,0 +1,558 @@
+//! Application kinds: the data that configures the workflow engine, and its TOML form.
+//!
+//! # File format
+//!
+//! ```toml
+//! code = "enterprise_certification"     # lowercase ASCII letters, digits and `_`
+//! title = "产教融合型企业认定申报"          # shown to people
+//! measure = 3                           # 1..=13, the measure of 渝发改社会〔2023〕1271号
+//! applicant = "enterprise"              # an OrgKind: operator, department, district, school, enterprise, bank
+//! rule = "certification"                # optional: policy rule run at submit and at each review
+//! requires = "enterprise_cultivation"   # optional: kind whose approval the applicant must hold
+//!
+//! [[stages]]                            # at least one, in order
+//! code = "district_review"              # unique within the kind
+//! name = "区县初审"
+//! step = "review"                       # review | scoring | publicity
+//! reviewers = "district_of_applicant"   # review/scoring: "district_of_applicant",
+//!                                       #   "role:<role>" (e.g. "role:operator"), or unit codes ["fgw", "jw"]
+//! mode = "all"                          # review only, optional (default "all"): all | sequential | any
+//! min_score = 60                        # scoring only, required: 0..=100, passing mean score
+//! deadline_working_days = 10            # 1..=365; for publicity, the length of the period
+//!
+//! [[stages]]
+//! code = "publicity"
+//! name = "公示"
+//! step = "publicity"
+//! handlers = ["fgw"]                    # publicity only: who resolves objections and concludes
+//! deadline_working_days = 5
+//! ```
+//!
+//! Unknown keys are errors, so a typo cannot silently change a workflow. Unit codes must be
+//! units of [`crate::reference::UNITS`] responsible for the kind's measure.
+
+use std::sync::OnceLock;
+
+use serde::Serialize;
+
+use super::WorkflowError;
+use crate::orgs::{OrgKind, Role};
+use crate::reference;
+
+/// One kind of application (申报事项), e.g. enterprise certification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Kind {
+    /// Stable machine code, e.g. `"enterprise_certification"`.
+    pub code: String,
+    /// Chinese title, e.g. `"产教融合型企业认定申报"`.
+    pub title: String,
+    /// The measure (1..=13) this kind belongs to.
+    pub measure: u8,
+    /// Who applies.
+    pub applicant: OrgKind,
+    /// Policy rule run at submit and at each review (by the caller), e.g. `"certification"`.
+    pub rule: Option<String>,
+    /// Code of a kind whose approval the applicant must hold before submitting (checked by
+    /// the caller, which knows the applicant's other applications).
+    pub requires: Option<String>,
+    /// The stages, in order; never empty.
+    pub stages: Vec<StageDef>,
+}
+
+impl Kind {
+    /// The stage at this index.
+    pub fn stage(&self, index: usize) -> Option<&StageDef> {
+        self.stages.get(index)
+    }
+
+    /// The index of the stage with this code.
+    pub fn stage_index(&self, code: &str) -> Option<usize> {
+        self.stages.iter().position(|s| s.code == code)
+    }
+
+    /// The last stage (kinds always have at least one).
+    pub fn last_stage(&self) -> Option<&StageDef> {
+        self.stages.last()
+    }
+}
+
+/// One stage of a kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StageDef {
+    /// Unique within the kind, e.g. `"joint_review"`.
+    pub code: String,
+    /// Chinese name, e.g. `"联合审核"`.
+    pub name: String,
+    pub step: StepKind,
+    /// Working days from the stage's start to its deadline; for publicity, its length.
+    pub deadline_working_days: u32,
+}
+
+impl StageDef {
+    /// Who acts at this stage: the reviewers, or the publicity handlers.
+    pub fn actors(&self) -> &Reviewers {
+        match &self.step {
+            StepKind::Review { reviewers, .. } | StepKind::Scoring { reviewers, .. } => reviewers,
+            StepKind::Publicity { handlers } => handlers,
+        }
+    }
+}
+
+/// What happens at a stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum StepKind {
+    /// Approve / reject / return.
+    Review { reviewers: Reviewers, mode: Mode },
+    /// Expert scoring: each reviewer gives 0..=100; the stage passes when every reviewer
+    /// has scored and the mean is at least `min_score`, otherwise the application is rejected.
+    Scoring {
+        reviewers: Reviewers,
+        min_score: u32,
+    },
+    /// 公示: lasts `deadline_working_days`; anyone signed in except the applicant may object;
+    /// handlers resolve objections and conclude after the end date when none is open.
+    Publicity { handlers: Reviewers },
+}
+
+impl StepKind {
+    /// Machine code: `review`, `scoring`, `publicity`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            StepKind::Review { .. } => "review",
+            StepKind::Scoring { .. } => "scoring",
+            StepKind::Publicity { .. } => "publicity",
+        }
+    }
+
+    /// Chinese label: 审核, 专家评分, 公示.
+    pub fn label(&self) -> &'static str {
+        match self {
+            StepKind::Review { .. } => "审核",
+            StepKind::Scoring { .. } => "专家评分",
+            StepKind::Publicity { .. } => "公示",
+        }
+    }
+}
+
+/// Who reviews (or handles) a stage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum Reviewers {
+    /// District users whose area is the applicant's district.
+    DistrictOfApplicant,
+    /// Department users of these units (codes of [`crate::reference::UNITS`]), e.g. `["fgw", "jw"]`.
+    Units(Vec<String>),
+    /// Any user with this role.
+    Role(Role),
+}
+
+impl Reviewers {
+    /// Chinese description, e.g. `"市发展改革委、市教委"`, `"申报单位所在区县"`, `"运营管理员"`.
+    pub fn describe(&self) -> String {
+        match self {
+            Reviewers::DistrictOfApplicant => "申报单位所在区县".to_owned(),
+            Reviewers::Units(units) => units
+                .iter()
+                .map(|u| unit_name(u))
+                .collect::<Vec<_>>()
+                .join("、"),
+            Reviewers::Role(role) => role.label().to_owned(),
+        }
+    }
+}
+
+/// The Chinese short name of a unit code, or the code itself if unknown.
+pub(super) fn unit_name(code: &str) -> &str {
+    reference::unit(code).map_or(code, |u| u.name)
+}
+
+/// How the units of a review stage decide.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// Every listed unit must approve, in any order (parallel).
+    All,
+    /// The units act in the listed order; every one must approve.
+    Sequential,
+    /// One approval suffices.
+    Any,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 3] = [Mode::All, Mode::Sequential, Mode::Any];
+
+    /// Machine code: `all`, `sequential`, `any`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::All => "all",
+            Mode::Sequential => "sequential",
+            Mode::Any => "any",
+        }
+    }
+
+    /// Chinese label: 会签（并行）, 依次审核, 任一审核.
+    pub fn label(self) -> &'static str {
+        match self {
+            Mode::All => "会签（并行）",
+            Mode::Sequential => "依次审核",
+            Mode::Any => "任一审核",
+        }
+    }
+}
+
+/// The shipped kinds' files, embedded in the binary.
+pub(super) const SHIPPED: &[(&str, &str)] = &[
+    (
+        "enterprise_cultivation.toml",
+        include_str!("../../workflows/enterprise_cultivation.toml"),
+    ),
+    (
+        "enterprise_certification.toml",
+        include_str!("../../workflows/enterprise_certification.toml"),
+    ),
+    (
+        "national_recommendation.toml",
+        include_str!("../../workflows/national_recommendation.toml"),
+    ),
+    (
+        "tax_credit_claim.toml",
+        include_str!("../../workflows/tax_credit_claim.toml"),
+    ),
+];
+
+/// Parses and cross-checks the shipped files (codes unique, `requires` names a shipped kind).
+fn load_shipped() -> Result<Vec<Kind>, String> {
+    let mut kinds: Vec<Kind> = Vec::with_capacity(SHIPPED.len());
+    for (file, text) in SHIPPED {
+        let kind = parse_kind(text).map_err(|e| format!("{file}：{e}"))?;
+        if kinds.iter().any(|k| k.code == kind.code) {
+            return Err(format!("{file}：申报事项代码“{}”重复", kind.code));
+        }
+        kinds.push(kind);
+    }
+    for kind in &kinds {
+        if let Some(req) = &kind.requires
+            && !kinds.iter().any(|k| &k.code == req)
+        {
+            return Err(format!("申报事项“{}”的前置事项“{req}”不存在", kind.code));
+        }
+    }
+    Ok(kinds)
+}
+
+/// Every shipped application kind, parsed once from the embedded TOML files.
+///
+/// # Panics
+/// Only if a shipped file is invalid, which the crate's tests rule out.
+pub fn kinds() -> &'static [Kind] {
+    static KINDS: OnceLock<Vec<Kind>> = OnceLock::new();
+    KINDS.get_or_init(|| match load_shipped() {
+        Ok(kinds) => kinds,
+        Err(e) => panic!("内置申报流程配置无效：{e}"),
+    })
+}
+
+/// The shipped kind with this code.
+pub fn kind(code: &str) -> Option<&'static Kind> {
+    kinds().iter().find(|k| k.code == code)
+}
+
+/// Parses and validates one kind from its TOML text.
+///
+/// Rejects, with a Chinese message naming the place: TOML syntax errors (with the line),
+/// unknown or missing keys, wrong value types, an unknown measure or organisation kind,
+/// empty stages, duplicate stage codes, unknown unit codes or units not responsible for
+/// the measure, empty or duplicate unit lists, `sequential` mode without units, a
+/// `min_score` above 100, keys that do not fit the step (e.g. `mode` on a scoring stage),
+/// and deadlines outside 1..=365 working days (so also a zero-day publicity).
+pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
+    let table: toml::Table = toml::from_str(toml_text).map_err(|e| {
+        let line = e.span().map(|s| {
+            toml_text[..s.start.min(toml_text.len())]
+                .matches('\n')
+                .count()
+                + 1
+        });
+        WorkflowError::Syntax {
+            line: line.unwrap_or(1),
+            detail: e.message().to_owned(),
+        }
+    })?;
+    let top = Fields::new(&table, String::new());
+    top.only(&[
+        "code",
+        "title",
+        "measure",
+        "applicant",
+        "rule",
+        "requires",
+        "stages",
+    ])?;
+
+    let code = top.code("code")?;
+    let title = top.text("title")?;
+    let measure_no = top.integer("measure")?;
+    let measure = u8::try_from(measure_no)
+        .ok()
+        .and_then(reference::measure)
+        .ok_or_else(|| config(format!("措施编号应为1至13，实际为{measure_no}")))?;
+    let applicant_s = top.text("applicant")?;
+    let applicant = OrgKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == applicant_s)
+        .ok_or_else(|| config(format!("未知的申报主体类型“{applicant_s}”")))?;
+    let rule = top.opt_code("rule")?;
+    let requires = top.opt_code("requires")?;
+    if requires.as_deref() == Some(code.as_str()) {
+        return Err(config("前置事项不能是本事项自身"));
+    }
+
+    let stages_v = top
+        .get("stages")
+        .ok_or_else(|| config("缺少字段“stages”"))?;
+    let Some(stage_values) = stages_v.as_array() else {
+        return Err(config("字段“stages”应为阶段列表（[[stages]]）"));
+    };
+    if stage_values.is_empty() {
+        return Err(config("至少需要一个阶段"));
+    }
+    let mut stages: Vec<StageDef> = Vec::with_capacity(stage_values.len());
+    for (i, v) in stage_values.iter().enumerate() {
+        let Some(t) = v.as_table() else {
+            return Err(config(format!("第{}个阶段应为表（[[stages]]）", i + 1)));
+        };
+        let stage = parse_stage(t, i, measure)?;
+        if stages.iter().any(|s| s.code == stage.code) {
+            return Err(config(format!("阶段代码“{}”重复", stage.code)));
+        }
+        stages.push(stage);
+    }
+
+    Ok(Kind {
+        code,
+        title,
+        measure: measure.number,
+        applicant,
+        rule,
+        requires,
+        stages,
+    })
+}
+
+fn parse_stage(
+    t: &toml::Table,
+    index: usize,
+    measure: &reference::Measure,
+) -> Result<StageDef, WorkflowError> {
+    let f = Fields::new(t, format!("第{}个阶段：", index + 1));
+    let code = f.code("code")?;
+    let f = Fields::new(t, format!("第{}个阶段（{code}）：", index + 1));
+    let name = f.text("name")?;
+    let days = f.integer("deadline_working_days")?;
+    if !(1..=365).contains(&days) {
+        return Err(f.err(format!(
+            "期限应为1至365个工作日，实际为{days}（“deadline_working_days”）"
+        )));
+    }
+    let step_s = f.text("step")?;
+    let step = match step_s.as_str() {
+        "review" => {
+            f.only(&[
+                "code",
+                "name",
+                "step",
+                "deadline_working_days",
+                "reviewers",
+                "mode",
+            ])?;
+            let reviewers = f.reviewers("reviewers", measure)?;
+            let mode = match f.opt_text("mode")?.as_deref() {
+                None | Some("all") => Mode::All,
+                Some("sequential") => Mode::Sequential,
+                Some("any") => Mode::Any,
+                Some(other) => {
+                    return Err(f.err(format!(
+                        "未知的审核方式“{other}”（应为 all、sequential 或 any）"
+                    )));
+                }
+            };
+            if mode == Mode::Sequential && !matches!(reviewers, Reviewers::Units(_)) {
+                return Err(f.err("依次审核（sequential）须列出审核单位"));
+            }
+            StepKind::Review { reviewers, mode }
+        }
+        "scoring" => {
+            f.only(&[
+                "code",
+                "name",
+                "step",
+                "deadline_working_days",
+                "reviewers",
+                "min_score",
+            ])?;
+            let reviewers = f.reviewers("reviewers", measure)?;
+            let min = f.integer("min_score")?;
+            if !(0..=100).contains(&min) {
+                return Err(f.err(format!("及格分应为0至100，实际为{min}")));
+            }
+            StepKind::Scoring {
+                reviewers,
+                min_score: min as u32,
+            }
+        }
+        "publicity" => {
+            f.only(&["code", "name", "step", "deadline_working_days", "handlers"])?;
+            StepKind::Publicity {
+                handlers: f.reviewers("handlers", measure)?,
+            }
+        }
+        other => {
+            return Err(f.err(format!(
+                "未知的阶段类型“{other}”（应为 review、scoring 或 publicity）"
+            )));
+        }
+    };
+    Ok(StageDef {
+        code,
+        name,
+        step,
+        deadline_working_days: days as u32,
+    })
+}
+
+fn config(msg: impl Into<String>) -> WorkflowError {
+    WorkflowError::Config(msg.into())
+}
+
+/// Typed access to one TOML table with Chinese errors prefixed by the table's place.
+struct Fields<'t> {
+    table: &'t toml::Table,
+    place: String,
+}
+
+impl<'t> Fields<'t> {
+    fn new(table: &'t toml::Table, place: String) -> Self {
+        Self { table, place }
+    }
+
+    fn err(&self, msg: impl AsRef<str>) -> WorkflowError {
+        config(format!("{}{}", self.place, msg.as_ref()))
+    }
+
+    fn get(&self, key: &str) -> Option<&'t toml::Value> {
+        self.table.get(key)
+    }
+
+    fn only(&self, allowed: &[&str]) -> Result<(), WorkflowError> {
+        match self.table.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(k) => Err(self.err(format!("不支持的字段“{k}”"))),
+            None => Ok(()),
+        }
+    }
+
+    fn opt_text(&self, key: &str) -> Result<Option<String>, WorkflowError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => {
+                let s = s.trim();
+                if s.is_empty() {
+                    Err(self.err(format!("字段“{key}”不能为空")))
+                } else {
+                    Ok(Some(s.to_owned()))
+                }
+            }
+            Some(_) => Err(self.err(format!("字段“{key}”应为字符串"))),
+        }
+    }
+
+    fn text(&self, key: &str) -> Result<String, WorkflowError> {
+        self.opt_text(key)?
+            .ok_or_else(|| self.err(format!("缺少字段“{key}”")))
+    }
+
+    /// A machine code: lowercase ASCII letters, digits and `_`, starting with a letter.
+    fn opt_code(&self, key: &str) -> Result<Option<String>, WorkflowError> {
+        let Some(s) = self.opt_text(key)? else {
+            return Ok(None);
+        };
+        let ok = s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            && s.len() <= 64;
+        if ok {
+            Ok(Some(s))
+        } else {
+            Err(self.err(format!(
+                "字段“{key}”的值“{s}”应由小写英文字母、数字和下划线组成，以字母开头，不超过64个字符"
+            )))
+        }
+    }
+
+    fn code(&self, key: &str) -> Result<String, WorkflowError> {
+        self.opt_code(key)?
+            .ok_or_else(|| self.err(format!("缺少字段“{key}”")))
+    }
+
+    fn integer(&self, key: &str) -> Result<i64, WorkflowError> {
+        match self.get(key) {
+            None => Err(self.err(format!("缺少字段“{key}”"))),
+            Some(toml::Value::Integer(n)) => Ok(*n),
+            Some(_) => Err(self.err(format!("字段“{key}”应为整数"))),
+        }
+    }
+
+    fn reviewers(
+        &self,
+        key: &str,
+        measure: &reference::Measure,
+    ) -> Result<Reviewers, WorkflowError> {
+        match self.get(key) {
+            None => Err(self.err(format!("缺少字段“{key}”"))),
+            Some(toml::Value::String(s)) => {
+                let s = s.trim();
+                if s == "district_of_applicant" {
+                    return Ok(Reviewers::DistrictOfApplicant);
+                }
+                if let Some(r) = s.strip_prefix("role:") {
+                    return Role::ALL
+                        .into_iter()
+                        .find(|role| role.as_str() == r.trim())
+                        .map(Reviewers::Role)
+                        .ok_or_else(|| self.err(format!("未知的角色“{}”", r.trim())));
+                }
+                Err(self.err(format!(
+                    "字段“{key}”应为 \"district_of_applicant\"、\"role:角色\" 或单位代码列表，实际为“{s}”"
+                )))
+            }
+            Some(toml::Value::Array(items)) => {
+                if items.is_empty() {
+                    return Err(self.err(format!("字段“{key}”的单位列表不能为空")));
+                }
+                let mut units: Vec<String> = Vec::with_capacity(items.len());
+                for item in items {
+                    let Some(code) = item.as_str().map(str::trim) else {
+                        return Err(self.err(format!("字段“{key}”的单位代码应为字符串")));
+                    };
+                    let Some(unit) = reference::unit(code) else {
+                        return Err(self.err(format!("未知的单位代码“{code}”")));
+                    };
+                    if !measure.is_responsible(code) {
+                        return Err(self.err(format!(
+                            "{}不是措施{}（{}）的责任单位",
+                            unit.name, measure.number, measure.title
+                        )));
+                    }
+                    if units.iter().any(|u| u == code) {
+                        return Err(self.err(format!("单位“{}”重复", unit.name)));
+                    }
+                    units.push(code.to_owned());
+                }
+                Ok(Reviewers::Units(units))
+            }
+            Some(_) => Err(self.err(format!(
+                "字段“{key}”应为 \"district_of_applicant\"、\"role:角色\" 或单位代码列表"
+            ))),
+        }
+    }
+}

@@ -1,0 +1,522 @@
+//! Applications (申报) and their reviews: rows, history, who is awaited, attachments, inbox.
+//!
+//! The workflow itself is pure (`domain::workflow`); this module stores its state. Every
+//! change goes through [`apply_change`], which checks the version the caller read (optimistic
+//! concurrency: of two reviewers acting at once, one succeeds and the other gets
+//! [`StoreError::Conflict`]), and writes the row, the awaited reviewers, the history event,
+//! the inbox items and the audit entry in the caller's transaction.
+
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, Actor};
+use crate::{Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now};
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Application {
+    pub id: i64,
+    pub kind: String,
+    pub applicant_org_id: i64,
+    pub district: Option<String>,
+    pub title: String,
+    pub year: Option<i64>,
+    pub status: String,
+    pub stage: i64,
+    pub stage_code: Option<String>,
+    /// Current stage's deadline, `YYYY-MM-DD`.
+    pub due_date: Option<String>,
+    pub state_json: String,
+    pub data_json: String,
+    pub decision_json: Option<String>,
+    /// Incremented by every change; callers send back the version they read.
+    pub version: i64,
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A line of a list: the application with its applicant's name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Summary {
+    pub id: i64,
+    pub kind: String,
+    pub applicant_org_id: i64,
+    pub applicant_name: String,
+    pub district: Option<String>,
+    pub title: String,
+    pub year: Option<i64>,
+    pub status: String,
+    pub stage_code: Option<String>,
+    pub due_date: Option<String>,
+    pub version: i64,
+    pub submitted_at: Option<i64>,
+    pub decided_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+const SUMMARY_COLS: &str = "a.id, a.kind, a.applicant_org_id, o.name AS applicant_name, a.district, a.title, \
+    a.year, a.status, a.stage_code, a.due_date, a.version, a.submitted_at, a.decided_at, a.updated_at";
+
+#[derive(Debug, Clone)]
+pub struct NewApplication {
+    pub kind: String,
+    pub applicant_org_id: i64,
+    pub district: Option<String>,
+    pub title: String,
+    pub year: Option<i64>,
+    pub status: String,
+    pub state_json: String,
+    pub data_json: String,
+}
+
+pub async fn create(tx: &mut Tx, actor: &Actor, new: &NewApplication) -> Result<Application> {
+    let t = now();
+    let app: Application = sqlx::query_as(
+        "INSERT INTO applications (kind, applicant_org_id, district, title, year, status, stage, \
+         state_json, data_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $9) RETURNING *",
+    )
+    .bind(&new.kind)
+    .bind(new.applicant_org_id)
+    .bind(&new.district)
+    .bind(&new.title)
+    .bind(new.year)
+    .bind(&new.status)
+    .bind(&new.state_json)
+    .bind(&new.data_json)
+    .bind(t)
+    .fetch_one(&mut *tx.inner)
+    .await?;
+    sqlx::query(
+        "INSERT INTO application_events (application_id, at, actor_user_id, actor_org_id, actor, action, \
+         from_status, to_status, stage_code, summary) VALUES ($1, $2, $3, $4, $5, 'create', NULL, $6, NULL, $7)",
+    )
+    .bind(app.id)
+    .bind(t)
+    .bind(actor.user_id)
+    .bind(actor.org_id)
+    .bind(&actor.name)
+    .bind(&new.status)
+    .bind("创建草稿")
+    .execute(&mut *tx.inner)
+    .await?;
+    audit::record(
+        tx,
+        actor,
+        "application.create",
+        "application",
+        &app.id.to_string(),
+        None,
+        Some(&json!({"kind": app.kind, "applicant_org_id": app.applicant_org_id, "title": app.title})),
+    )
+    .await?;
+    Ok(app)
+}
+
+/// A history line.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Event {
+    pub id: i64,
+    pub application_id: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor_org_id: Option<i64>,
+    pub actor: String,
+    pub action: String,
+    pub from_status: Option<String>,
+    pub to_status: String,
+    pub stage_code: Option<String>,
+    pub summary: String,
+    pub comment: Option<String>,
+}
+
+/// Someone to tell: an organisation, or a reviewer key.
+#[derive(Debug, Clone)]
+pub enum Recipient {
+    Org(i64),
+    Reviewer(String),
+}
+
+/// One transition, as the workflow computed it.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub id: i64,
+    pub expected_version: i64,
+    pub action: String,
+    pub summary: String,
+    pub comment: Option<String>,
+    pub from_status: String,
+    pub status: String,
+    pub stage: i64,
+    pub stage_code: Option<String>,
+    pub due_date: Option<String>,
+    pub state_json: String,
+    /// New form data, when the change carries it (draft saved, resubmission).
+    pub data_json: Option<String>,
+    /// The rule's decision (outcome and trace), when it was evaluated.
+    pub decision_json: Option<String>,
+    pub submitted: bool,
+    pub decided: bool,
+    /// Reviewer keys now awaited (replaces the previous set).
+    pub pending: Vec<String>,
+    pub notify: Vec<(Recipient, String)>,
+}
+
+/// Applies a transition if nobody changed the application since `expected_version`.
+pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Application> {
+    let t = now();
+    let updated: Option<Application> = sqlx::query_as(
+        "UPDATE applications SET status = $1, stage = $2, stage_code = $3, due_date = $4, state_json = $5, \
+         data_json = COALESCE($6, data_json), decision_json = COALESCE($7, decision_json), \
+         submitted_at = CASE WHEN $8 = 1 THEN $9 ELSE submitted_at END, \
+         decided_at = CASE WHEN $10 = 1 THEN $9 ELSE decided_at END, \
+         version = version + 1, updated_at = $9 WHERE id = $11 AND version = $12 RETURNING *",
+    )
+    .bind(&c.status)
+    .bind(c.stage)
+    .bind(&c.stage_code)
+    .bind(&c.due_date)
+    .bind(&c.state_json)
+    .bind(&c.data_json)
+    .bind(&c.decision_json)
+    .bind(c.submitted as i64)
+    .bind(t)
+    .bind(c.decided as i64)
+    .bind(c.id)
+    .bind(c.expected_version)
+    .fetch_optional(&mut *tx.inner)
+    .await?;
+    let Some(app) = updated else {
+        return Err(StoreError::Conflict);
+    };
+    sqlx::query("DELETE FROM application_pending WHERE application_id = $1")
+        .bind(app.id)
+        .execute(&mut *tx.inner)
+        .await?;
+    let due = app
+        .due_date
+        .clone()
+        .unwrap_or_else(|| "9999-12-31".to_string());
+    for r in &c.pending {
+        sqlx::query("INSERT INTO application_pending (reviewer, due_date, application_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(r)
+            .bind(&due)
+            .bind(app.id)
+            .execute(&mut *tx.inner)
+            .await?;
+    }
+    sqlx::query(
+        "INSERT INTO application_events (application_id, at, actor_user_id, actor_org_id, actor, action, \
+         from_status, to_status, stage_code, summary, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(app.id)
+    .bind(t)
+    .bind(actor.user_id)
+    .bind(actor.org_id)
+    .bind(&actor.name)
+    .bind(&c.action)
+    .bind(&c.from_status)
+    .bind(&c.status)
+    .bind(&c.stage_code)
+    .bind(&c.summary)
+    .bind(&c.comment)
+    .execute(&mut *tx.inner)
+    .await?;
+    for (to, text) in &c.notify {
+        let (org, reviewer) = match to {
+            Recipient::Org(o) => (Some(*o), None),
+            Recipient::Reviewer(r) => (None, Some(r.clone())),
+        };
+        sqlx::query("INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(org)
+            .bind(reviewer)
+            .bind(app.id)
+            .bind(text)
+            .bind(t)
+            .execute(&mut *tx.inner)
+            .await?;
+    }
+    audit::record(
+        tx,
+        actor,
+        &format!("application.{}", c.action),
+        "application",
+        &app.id.to_string(),
+        Some(&json!({"status": c.from_status, "version": c.expected_version})),
+        Some(&json!({"status": app.status, "stage": app.stage_code, "version": app.version, "comment": c.comment})),
+    )
+    .await?;
+    Ok(app)
+}
+
+pub async fn get(db: &Db, id: i64) -> Result<Option<Application>> {
+    Ok(sqlx::query_as("SELECT * FROM applications WHERE id = $1")
+        .bind(id)
+        .fetch_optional(db.pool())
+        .await?)
+}
+
+pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM application_events WHERE application_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub applicant_org_id: Option<i64>,
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub district: Option<String>,
+    pub year: Option<i64>,
+}
+
+/// Applications, newest first.
+pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
+    let mut q = QueryBuilder::new();
+    if let Some(o) = f.applicant_org_id {
+        q.and_cmp_int("a.applicant_org_id", "=", o);
+    }
+    if let Some(k) = &f.kind {
+        q.and_eq_str("a.kind", k);
+    }
+    if let Some(s) = &f.status {
+        q.and_eq_str("a.status", s);
+    }
+    if let Some(d) = &f.district {
+        q.and_eq_str("a.district", d);
+    }
+    if let Some(y) = f.year {
+        q.and_cmp_int("a.year", "=", y);
+    }
+    let total = q.count(db, "applications a").await?;
+    let sql = format!(
+        "SELECT {SUMMARY_COLS} FROM applications a JOIN orgs o ON o.id = a.applicant_org_id{} \
+         ORDER BY a.id DESC LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<Summary>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// What awaits any of `reviewers`, earliest deadline first.
+pub async fn queue(db: &Db, reviewers: &[String], paging: Paging) -> Result<Page<Summary>> {
+    if reviewers.is_empty() {
+        return Ok(Page {
+            items: Vec::new(),
+            total: 0,
+            page: paging.page,
+            per_page: paging.per_page,
+        });
+    }
+    let mut q = QueryBuilder::new();
+    let ps: Vec<String> = reviewers
+        .iter()
+        .map(|r| q.arg(crate::Arg::Str(r.clone())))
+        .collect();
+    q.and(format!("p.reviewer IN ({})", ps.join(", ")));
+    let total = q.count(db, "application_pending p").await?;
+    let sql = format!(
+        "SELECT {SUMMARY_COLS} FROM application_pending p JOIN applications a ON a.id = p.application_id \
+         JOIN orgs o ON o.id = a.applicant_org_id{} ORDER BY p.due_date, p.application_id LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<Summary>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// Approved applications of a kind, for public lists (e.g. certified enterprises), searched
+/// by applicant name.
+pub async fn approved(
+    db: &Db,
+    kind: &str,
+    name_part: Option<&str>,
+    paging: Paging,
+) -> Result<Page<Summary>> {
+    let mut q = QueryBuilder::new();
+    q.and_eq_str("a.kind", kind);
+    q.and_eq_str("a.status", "approved");
+    if let Some(n) = name_part.map(str::trim).filter(|s| !s.is_empty()) {
+        let p = q.arg(crate::Arg::Str(format!("%{}%", n.replace(['%', '_'], ""))));
+        q.and(format!("o.name LIKE {p}"));
+    }
+    let from = "applications a JOIN orgs o ON o.id = a.applicant_org_id";
+    let total = q.count(db, from).await?;
+    let sql = format!(
+        "SELECT {SUMMARY_COLS} FROM {from}{} ORDER BY a.decided_at DESC, a.id DESC LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<Summary>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// The organisation's applications of a kind in a status (e.g. its approved certification).
+pub async fn of_org(
+    db: &Db,
+    org_id: i64,
+    kind: &str,
+    status: Option<&str>,
+) -> Result<Vec<Application>> {
+    let mut sql =
+        "SELECT * FROM applications WHERE applicant_org_id = $1 AND kind = $2".to_string();
+    if status.is_some() {
+        sql.push_str(" AND status = $3");
+    }
+    sql.push_str(" ORDER BY id");
+    let mut q = sqlx::query_as::<_, Application>(&sql)
+        .bind(org_id)
+        .bind(kind);
+    if let Some(s) = status {
+        q = q.bind(s);
+    }
+    Ok(q.fetch_all(db.pool()).await?)
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Attachment {
+    pub id: i64,
+    pub application_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub uploaded_by: Option<i64>,
+    pub created_at: i64,
+}
+
+/// Stores an attachment (bytes once per checksum) and its audit entry.
+pub async fn add_attachment(
+    tx: &mut Tx,
+    actor: &Actor,
+    application_id: i64,
+    filename: &str,
+    content_type: &str,
+    bytes: &[u8],
+) -> Result<Attachment> {
+    let sha = hex::encode(Sha256::digest(bytes));
+    sqlx::query("INSERT INTO attachment_blobs (sha256, data) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING")
+        .bind(&sha)
+        .bind(bytes.to_vec())
+        .execute(&mut *tx.inner)
+        .await?;
+    let a: Attachment = sqlx::query_as(
+        "INSERT INTO attachments (application_id, filename, content_type, size, sha256, uploaded_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+    )
+    .bind(application_id)
+    .bind(filename)
+    .bind(content_type)
+    .bind(bytes.len() as i64)
+    .bind(&sha)
+    .bind(actor.user_id)
+    .bind(now())
+    .fetch_one(&mut *tx.inner)
+    .await?;
+    audit::record(
+        tx,
+        actor,
+        "attachment.add",
+        "application",
+        &application_id.to_string(),
+        None,
+        Some(&json!({"attachment": a.id, "filename": filename, "size": a.size, "sha256": sha})),
+    )
+    .await?;
+    Ok(a)
+}
+
+pub async fn attachments(db: &Db, application_id: i64) -> Result<Vec<Attachment>> {
+    Ok(
+        sqlx::query_as("SELECT * FROM attachments WHERE application_id = $1 ORDER BY id")
+            .bind(application_id)
+            .fetch_all(db.pool())
+            .await?,
+    )
+}
+
+/// An attachment of this application with its bytes.
+pub async fn attachment_data(
+    db: &Db,
+    application_id: i64,
+    id: i64,
+) -> Result<Option<(Attachment, Vec<u8>)>> {
+    let a: Option<Attachment> =
+        sqlx::query_as("SELECT * FROM attachments WHERE id = $1 AND application_id = $2")
+            .bind(id)
+            .bind(application_id)
+            .fetch_optional(db.pool())
+            .await?;
+    let Some(a) = a else { return Ok(None) };
+    let data: Vec<u8> = sqlx::query_scalar("SELECT data FROM attachment_blobs WHERE sha256 = $1")
+        .bind(&a.sha256)
+        .fetch_one(db.pool())
+        .await?;
+    Ok(Some((a, data)))
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct InboxItem {
+    pub id: i64,
+    pub application_id: Option<i64>,
+    pub text: String,
+    pub created_at: i64,
+}
+
+/// The inbox of an organisation and the reviewer keys its users answer for.
+pub async fn inbox(
+    db: &Db,
+    org_id: i64,
+    reviewers: &[String],
+    paging: Paging,
+) -> Result<Page<InboxItem>> {
+    let mut q = QueryBuilder::new();
+    let org = q.arg(crate::Arg::Int(org_id));
+    let mut cond = format!("org_id = {org}");
+    if !reviewers.is_empty() {
+        let ps: Vec<String> = reviewers
+            .iter()
+            .map(|r| q.arg(crate::Arg::Str(r.clone())))
+            .collect();
+        cond = format!("({cond} OR reviewer IN ({}))", ps.join(", "));
+    }
+    q.and(cond);
+    let total = q.count(db, "inbox").await?;
+    let sql = format!(
+        "SELECT id, application_id, text, created_at FROM inbox{} ORDER BY id DESC LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<InboxItem>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}

@@ -1,0 +1,743 @@
+//! Applications and reviews: the service shared by the pages and the API. It loads an
+//! application, decides visibility, runs the pure workflow (`domain::workflow`) and the
+//! kind's policy rule, and stores the transition with its history, inbox items and audit.
+
+use chrono::{Datelike, NaiveDate};
+use domain::calendar::Calendar;
+use domain::orgs::Role;
+use domain::workflow::{self, Action, Kind, Reviewers, State, Status, StepKind};
+use serde_json::{Map, Value, json};
+use store::applications::{self as apps, Application, Change, NewApplication, Recipient};
+use store::orgs::{self, Scope};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::error::{AppError, AppResult};
+
+/// Attachments: at most this many bytes each.
+pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
+
+/// A form field of an application kind.
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub ty: FieldType,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Bool,
+    Count,
+    /// Entered in yuan, stored in fen.
+    Money,
+    Year,
+    Text,
+}
+
+const CERTIFICATION_FIELDS: &[Field] = &[
+    Field {
+        name: "years_in_operation",
+        label: "成立年限（年）",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "credit_record_clean",
+        label: "信用记录良好，无严重失信",
+        ty: FieldType::Bool,
+    },
+    Field {
+        name: "payroll_fen",
+        label: "上年度职工工资总额（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "staff_training_funds_fen",
+        label: "上年度职工教育经费（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "has_cooperation_unit",
+        label: "设有校企合作专门机构或人员",
+        ty: FieldType::Bool,
+    },
+    Field {
+        name: "runs_school",
+        label: "举办或参与举办职业院校、企业大学",
+        ty: FieldType::Bool,
+    },
+    Field {
+        name: "co_built_majors",
+        label: "校企共建专业数",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "industry_college",
+        label: "共建产业学院",
+        ty: FieldType::Bool,
+    },
+    Field {
+        name: "training_base",
+        label: "共建实习实训基地",
+        ty: FieldType::Bool,
+    },
+    Field {
+        name: "apprenticeship_pilot",
+        label: "承担现代学徒制试点",
+        ty: FieldType::Bool,
+    },
+    Field {
+        name: "order_class_students",
+        label: "订单班学生数",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "cooperation_years",
+        label: "校企合作年限（年）",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "investment_fen",
+        label: "近三年投入职业教育资金（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "students_hosted",
+        label: "年接收学生实习实训人数",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "apprentices",
+        label: "在岗学徒人数",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "teachers_trained",
+        label: "年培训职业院校教师人数",
+        ty: FieldType::Count,
+    },
+];
+
+const CULTIVATION_FIELDS: &[Field] = &[
+    Field {
+        name: "cooperation_summary",
+        label: "校企合作情况简述",
+        ty: FieldType::Text,
+    },
+    Field {
+        name: "partner_schools",
+        label: "合作院校数",
+        ty: FieldType::Count,
+    },
+];
+
+const RECOMMENDATION_FIELDS: &[Field] = &[Field {
+    name: "highlights",
+    label: "推荐理由与典型做法",
+    ty: FieldType::Text,
+}];
+
+const TAX_CLAIM_FIELDS: &[Field] = &[
+    Field {
+        name: "year",
+        label: "申报年度",
+        ty: FieldType::Year,
+    },
+    Field {
+        name: "investment_fen",
+        label: "当年兴办职业教育投资额（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "tax_base_fen",
+        label: "当年实际缴纳增值税和消费税（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "edu_reduction_fen",
+        label: "教育费附加其他减免（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "local_reduction_fen",
+        label: "地方教育附加其他减免（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "withdrawn_investment_fen",
+        label: "撤回投资或转让股权对应投资额（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "evidence",
+        label: "投资凭证说明",
+        ty: FieldType::Text,
+    },
+];
+
+pub fn fields(kind: &str) -> &'static [Field] {
+    match kind {
+        "enterprise_certification" => CERTIFICATION_FIELDS,
+        "enterprise_cultivation" => CULTIVATION_FIELDS,
+        "national_recommendation" => RECOMMENDATION_FIELDS,
+        "tax_credit_claim" => TAX_CLAIM_FIELDS,
+        _ => &[],
+    }
+}
+
+pub fn kind_of(code: &str) -> AppResult<&'static Kind> {
+    workflow::kind(code).ok_or(AppError::NotFound("申报类型"))
+}
+
+/// Reads a submitted form (strings) into typed JSON data; every problem names its field.
+pub fn parse_form(
+    kind: &str,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<Map<String, Value>, Vec<AppError>> {
+    let mut data = Map::new();
+    let mut errs = Vec::new();
+    for f in fields(kind) {
+        let raw = form.get(f.name).map(|s| s.trim()).unwrap_or("");
+        let v = match f.ty {
+            FieldType::Bool => Ok(json!(matches!(raw, "1" | "true" | "on" | "是"))),
+            FieldType::Count => {
+                if raw.is_empty() {
+                    Ok(json!(0))
+                } else {
+                    raw.parse::<u32>()
+                        .map(|n| json!(n))
+                        .map_err(|_| format!("{}应为非负整数", f.label))
+                }
+            }
+            FieldType::Year => raw
+                .parse::<i32>()
+                .ok()
+                .filter(|y| (2019..=2100).contains(y))
+                .map(|y| json!(y))
+                .ok_or_else(|| format!("{}应为2019年以后的四位年份", f.label)),
+            FieldType::Money => crate::pages::parse_yuan(raw)
+                .map(|f| json!(f))
+                .map_err(|e| format!("{}：{e}", f.label)),
+            FieldType::Text => {
+                if raw.chars().count() > 2000 {
+                    Err(format!("{}不能超过2000字", f.label))
+                } else {
+                    Ok(json!(raw))
+                }
+            }
+        };
+        match v {
+            Ok(v) => {
+                data.insert(f.name.to_string(), v);
+            }
+            Err(m) => errs.push(AppError::invalid(f.name, m)),
+        }
+    }
+    if errs.is_empty() { Ok(data) } else { Err(errs) }
+}
+
+/// The reviewer keys a principal answers for in queues and inboxes.
+pub fn reviewer_keys(c: &Caller) -> Vec<String> {
+    let p = &c.principal;
+    match Role::parse(&p.role) {
+        Some(Role::Department) => p.unit_code.iter().map(|u| format!("unit:{u}")).collect(),
+        Some(Role::District) => p.district.iter().map(|d| format!("district:{d}")).collect(),
+        Some(Role::Operator) => vec!["role:operator".to_string()],
+        _ => Vec::new(),
+    }
+}
+
+fn keys_of(r: &Reviewers, applicant_district: Option<&str>) -> Vec<String> {
+    match r {
+        Reviewers::DistrictOfApplicant => applicant_district
+            .map(|d| format!("district:{d}"))
+            .into_iter()
+            .collect(),
+        Reviewers::Units(us) => us.iter().map(|u| format!("unit:{u}")).collect(),
+        Reviewers::Role(role) => vec![format!("role:{}", role.as_str())],
+    }
+}
+
+/// Who is awaited now, as reviewer keys.
+pub fn pending_keys(kind: &Kind, state: &State, applicant_district: Option<&str>) -> Vec<String> {
+    if !matches!(state.status, Status::InReview | Status::Publicity) {
+        return Vec::new();
+    }
+    let awaited = workflow::pending_reviewers(kind, state);
+    keys_of(&awaited, applicant_district)
+}
+
+/// Whether the caller may see the application: its applicant, operators, and whoever reviews
+/// some stage of its kind (the departments named, the applicant's district).
+pub fn visible(c: &Caller, kind: &Kind, app: &Application) -> bool {
+    let p = &c.principal;
+    if p.org_id == app.applicant_org_id {
+        return true;
+    }
+    let keys = reviewer_keys(c);
+    if keys.iter().any(|k| k == "role:operator") {
+        return true;
+    }
+    kind.stages.iter().any(|s| {
+        let all = keys_of(s.actors(), app.district.as_deref());
+        all.iter().any(|k| keys.contains(k))
+    })
+}
+
+/// Loads an application the caller may see; 404 otherwise (never a leak).
+pub async fn load(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+) -> AppResult<(Application, &'static Kind)> {
+    let app = apps::get(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound("申报"))?;
+    let kind = kind_of(&app.kind)?;
+    if !visible(c, kind, &app) {
+        return Err(AppError::NotFound("申报"));
+    }
+    Ok((app, kind))
+}
+
+fn actor_of(c: &Caller, app: &Application) -> workflow::Actor {
+    let p = &c.principal;
+    workflow::Actor {
+        role: Role::parse(&p.role).unwrap_or(Role::Enterprise),
+        org_id: p.org_id,
+        unit_code: p.unit_code.clone(),
+        district: p.district.clone(),
+        is_applicant: p.org_id == app.applicant_org_id,
+    }
+}
+
+/// Creates a draft for the caller's organisation.
+pub async fn create_draft(
+    state: &AppState,
+    c: &Caller,
+    kind_code: &str,
+    data: Map<String, Value>,
+) -> AppResult<Application> {
+    let kind = kind_of(kind_code)?;
+    let p = &c.principal;
+    if domain::orgs::OrgKind::parse(&p.org_kind) != Some(kind.applicant) {
+        return Err(AppError::Forbidden);
+    }
+    let org = orgs::get(&state.db, &Scope::All, p.org_id)
+        .await?
+        .ok_or(AppError::NotFound("机构"))?;
+    let year = data.get("year").and_then(Value::as_i64);
+    let title = match year {
+        Some(y) => format!("{}（{}年度）", kind.title, y),
+        None => kind.title.clone(),
+    };
+    let mut tx = state.db.begin().await?;
+    let app = apps::create(
+        &mut tx,
+        &c.actor(),
+        &NewApplication {
+            kind: kind.code.clone(),
+            applicant_org_id: org.id,
+            district: org.district.clone(),
+            title,
+            year,
+            status: "draft".into(),
+            state_json: serde_json::to_string(&workflow::new_draft()).unwrap_or_default(),
+            data_json: Value::Object(data).to_string(),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(app)
+}
+
+/// Runs the kind's policy rule on the application's data, as of `today`.
+pub async fn evaluate_rule(
+    state: &AppState,
+    kind: &Kind,
+    app: &Application,
+    data: &Value,
+    today: NaiveDate,
+) -> AppResult<Option<Value>> {
+    let Some(rule) = &kind.rule else {
+        return Ok(None);
+    };
+    let input = match rule.as_str() {
+        "certification" => {
+            let mut m = data.as_object().cloned().unwrap_or_default();
+            m.insert(
+                "application_date".into(),
+                json!(today.format("%Y-%m-%d").to_string()),
+            );
+            m.insert(
+                "registered_in_chongqing".into(),
+                json!(app.district.is_some()),
+            );
+            m.remove("cooperation_summary");
+            Value::Object(m)
+        }
+        "tax_credit" => tax_ledger_input(state, app.applicant_org_id, Some((app.id, data))).await?,
+        _ => return Ok(None),
+    };
+    let d = policy::evaluate(rule, &input.to_string(), &state.params, true)?;
+    Ok(Some(d))
+}
+
+/// The year from which the enterprise was certified, if it is (approved certification).
+pub async fn certified_since(state: &AppState, org_id: i64) -> AppResult<Option<i32>> {
+    let certs = apps::of_org(
+        &state.db,
+        org_id,
+        "enterprise_certification",
+        Some("approved"),
+    )
+    .await?;
+    Ok(certs
+        .iter()
+        .filter_map(|a| a.decided_at)
+        .filter_map(|t| chrono::DateTime::from_timestamp(t + 8 * 3600, 0))
+        .map(|d| d.year())
+        .min())
+}
+
+/// The ledger input of an enterprise: its verified claims, plus `extra` (a claim being
+/// reviewed), one row per year, certified from the year its certification was granted.
+pub async fn tax_ledger_input(
+    state: &AppState,
+    org_id: i64,
+    extra: Option<(i64, &Value)>,
+) -> AppResult<Value> {
+    let since = certified_since(state, org_id).await?;
+    let mut rows: std::collections::BTreeMap<i64, Value> = std::collections::BTreeMap::new();
+    for a in apps::of_org(&state.db, org_id, "tax_credit_claim", Some("approved")).await? {
+        if Some(a.id) == extra.map(|e| e.0) {
+            continue;
+        }
+        if let Ok(d) = serde_json::from_str::<Value>(&a.data_json)
+            && let Some(y) = d["year"].as_i64()
+        {
+            rows.insert(y, d);
+        }
+    }
+    if let Some((_, d)) = extra
+        && let Some(y) = d["year"].as_i64()
+    {
+        rows.insert(y, d.clone());
+    }
+    let years: Vec<Value> = rows
+        .iter()
+        .map(|(y, d)| {
+            let f = |k: &str| d[k].as_i64().unwrap_or(0);
+            json!({
+                "year": y,
+                "certified": since.is_some_and(|s| *y >= s as i64),
+                "investment_fen": f("investment_fen"),
+                "tax_base_fen": f("tax_base_fen"),
+                "edu_reduction_fen": f("edu_reduction_fen"),
+                "local_reduction_fen": f("local_reduction_fen"),
+                "withdrawn_investment_fen": f("withdrawn_investment_fen"),
+            })
+        })
+        .collect();
+    Ok(json!({ "years": years }))
+}
+
+fn action_code(a: &Action) -> &'static str {
+    match a {
+        Action::Submit => "submit",
+        Action::Withdraw => "withdraw",
+        Action::Approve { .. } => "approve",
+        Action::Reject { .. } => "reject",
+        Action::Return { .. } => "return",
+        Action::Score { .. } => "score",
+        Action::Resubmit => "resubmit",
+        Action::Object { .. } => "object",
+        Action::ResolveObjection { .. } => "resolve_objection",
+        Action::ConcludePublicity => "conclude_publicity",
+        Action::Revoke { .. } => "revoke",
+    }
+}
+
+fn comment_of(a: &Action) -> Option<String> {
+    match a {
+        Action::Approve { comment } | Action::Score { comment, .. } => comment.clone(),
+        Action::Reject { reason } | Action::Revoke { reason } => Some(reason.clone()),
+        Action::Return { comment } | Action::ResolveObjection { comment, .. } => {
+            Some(comment.clone())
+        }
+        Action::Object { text } => Some(text.clone()),
+        _ => None,
+    }
+}
+
+/// Performs `action` on application `id` as read at `version`.
+pub async fn act(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+    version: i64,
+    action: Action,
+    new_data: Option<Map<String, Value>>,
+) -> AppResult<Application> {
+    let (app, kind) = load(state, c, id).await?;
+    let current: State =
+        serde_json::from_str(&app.state_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    // A repeated submission (double click, retried request) answers with what it did.
+    if matches!(action, Action::Submit)
+        && app.version == version + 1
+        && current.status != Status::Draft
+    {
+        return Ok(app);
+    }
+    if app.version != version {
+        return Err(AppError::Conflict(
+            "该申报已被他人处理或修改，请刷新后查看最新状态再操作".into(),
+        ));
+    }
+    let calendar = Calendar::shipped();
+    let today = domain::calendar::today_shanghai();
+    let add = |d: NaiveDate, n: u32| calendar.add_working_days(d, n);
+    let ctx = workflow::Context {
+        today,
+        applicant_district: app.district.as_deref(),
+        add_working_days: &add,
+    };
+    let actor = actor_of(c, &app);
+    if matches!(action, Action::Submit | Action::Resubmit)
+        && let Some(req) = &kind.requires
+    {
+        let held = apps::of_org(&state.db, app.applicant_org_id, req, Some("approved")).await?;
+        if held.is_empty() {
+            let title = workflow::kind(req)
+                .map(|k| k.title.clone())
+                .unwrap_or_else(|| req.clone());
+            return Err(AppError::Conflict(format!(
+                "须先取得“{title}”的批准，才能提交本申报"
+            )));
+        }
+    }
+    let t = workflow::apply(kind, &current, &action, &actor, &ctx)
+        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let data_value: Value = match &new_data {
+        Some(m) => Value::Object(m.clone()),
+        None => serde_json::from_str(&app.data_json).unwrap_or(Value::Null),
+    };
+    let runs_rule = matches!(
+        action,
+        Action::Submit | Action::Resubmit | Action::Approve { .. } | Action::Score { .. }
+    );
+    let decision = if runs_rule {
+        evaluate_rule(state, kind, &app, &data_value, today).await?
+    } else {
+        None
+    };
+    let new_state = &t.state;
+    let stage_def = kind.stage(new_state.stage);
+    let in_flow = matches!(
+        new_state.status,
+        Status::InReview | Status::Publicity | Status::Returned
+    );
+    let pending = pending_keys(kind, new_state, app.district.as_deref());
+    let mut notify: Vec<(Recipient, String)> = vec![(
+        Recipient::Org(app.applicant_org_id),
+        format!("{}：{}", app.title, t.summary),
+    )];
+    for k in &pending {
+        let stage_name = stage_def.map(|s| s.name.clone()).unwrap_or_default();
+        notify.push((
+            Recipient::Reviewer(k.clone()),
+            format!("{}待您处理（{}）", app.title, stage_name),
+        ));
+    }
+    let change = Change {
+        id: app.id,
+        expected_version: version,
+        action: action_code(&action).to_string(),
+        summary: t.summary.clone(),
+        comment: comment_of(&action),
+        from_status: app.status.clone(),
+        status: new_state.status.as_str().to_string(),
+        stage: new_state.stage as i64,
+        stage_code: if in_flow {
+            stage_def.map(|s| s.code.clone())
+        } else {
+            None
+        },
+        due_date: if in_flow {
+            new_state.due.map(|d| d.format("%Y-%m-%d").to_string())
+        } else {
+            None
+        },
+        state_json: serde_json::to_string(new_state).unwrap_or_default(),
+        data_json: new_data.map(|m| Value::Object(m).to_string()),
+        decision_json: decision.map(|d| d.to_string()),
+        submitted: matches!(action, Action::Submit),
+        decided: matches!(
+            new_state.status,
+            Status::Approved | Status::Rejected | Status::Revoked
+        ),
+        pending,
+        notify,
+    };
+    let mut tx = state.db.begin().await?;
+    let updated = apps::apply_change(&mut tx, &c.actor(), &change)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict => {
+                AppError::Conflict("该申报已被他人处理或修改，请刷新后查看最新状态再操作".into())
+            }
+            other => other.into(),
+        })?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Updates a draft's or a returned application's data (applicant only).
+pub async fn save_data(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+    version: i64,
+    data: Map<String, Value>,
+) -> AppResult<Application> {
+    let (app, _kind) = load(state, c, id).await?;
+    if app.applicant_org_id != c.principal.org_id {
+        return Err(AppError::Forbidden);
+    }
+    if !matches!(app.status.as_str(), "draft" | "returned") {
+        return Err(AppError::Conflict(
+            "只有草稿或退回修改的申报可以修改".into(),
+        ));
+    }
+    let change = Change {
+        id: app.id,
+        expected_version: version,
+        action: "save".into(),
+        summary: "保存申报内容".into(),
+        comment: None,
+        from_status: app.status.clone(),
+        status: app.status.clone(),
+        stage: app.stage,
+        stage_code: app.stage_code.clone(),
+        due_date: app.due_date.clone(),
+        state_json: app.state_json.clone(),
+        data_json: Some(Value::Object(data).to_string()),
+        decision_json: None,
+        submitted: false,
+        decided: false,
+        pending: Vec::new(),
+        notify: Vec::new(),
+    };
+    let mut tx = state.db.begin().await?;
+    let updated = apps::apply_change(&mut tx, &c.actor(), &change)
+        .await
+        .map_err(|e| match e {
+            store::StoreError::Conflict => {
+                AppError::Conflict("该申报已被他人修改，请刷新后重试".into())
+            }
+            other => other.into(),
+        })?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Checks an attachment by its content: PDF, PNG, JPEG or XLSX, within the size limit.
+/// Returns the content type.
+pub fn sniff(bytes: &[u8]) -> Result<&'static str, AppError> {
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "附件为空"));
+    }
+    if bytes.len() > MAX_ATTACHMENT {
+        return Err(AppError::invalid(
+            "file",
+            format!("附件超过{}MB上限", MAX_ATTACHMENT / 1024 / 1024),
+        ));
+    }
+    if bytes.starts_with(b"%PDF-") {
+        Ok("application/pdf")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok("image/jpeg")
+    } else if bytes.starts_with(b"PK\x03\x04") && bytes.windows(3).any(|w| w == b"xl/") {
+        Ok("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    } else {
+        Err(AppError::invalid(
+            "file",
+            "附件类型不支持：只接受 PDF、PNG、JPEG 图片或 XLSX 表格（按文件内容识别）",
+        ))
+    }
+}
+
+/// Whether a stage is one the caller acts in (for showing buttons).
+pub fn can_act(c: &Caller, kind: &Kind, app: &Application) -> bool {
+    let Ok(state) = serde_json::from_str::<State>(&app.state_json) else {
+        return false;
+    };
+    workflow::may_act(kind, &state, &actor_of(c, app))
+}
+
+/// The stage's step kind, for choosing which buttons to show.
+pub fn step_of(kind: &Kind, app: &Application) -> Option<&'static str> {
+    let s = kind.stage(app.stage as usize)?;
+    Some(match s.step {
+        StepKind::Review { .. } => "review",
+        StepKind::Scoring { .. } => "scoring",
+        StepKind::Publicity { .. } => "publicity",
+    })
+}
+
+/// Reads API data (typed JSON: money in fen) for a kind; unknown fields are refused.
+pub fn parse_json_data(
+    kind: &str,
+    data: &Map<String, Value>,
+) -> Result<Map<String, Value>, AppError> {
+    let fs = fields(kind);
+    if let Some(k) = data
+        .keys()
+        .find(|k| !fs.iter().any(|f| f.name == k.as_str()))
+    {
+        return Err(AppError::invalid(
+            &format!("data.{k}"),
+            format!("不认识的字段 {k}"),
+        ));
+    }
+    let mut out = Map::new();
+    for f in fs {
+        let v = data.get(f.name).cloned().unwrap_or(Value::Null);
+        let bad =
+            |m: &str| AppError::invalid(&format!("data.{}", f.name), format!("{}{m}", f.label));
+        let val = match f.ty {
+            FieldType::Bool => json!(v.as_bool().unwrap_or(false)),
+            FieldType::Count => match v {
+                Value::Null => json!(0),
+                _ => json!(
+                    v.as_u64()
+                        .filter(|n| *n <= u32::MAX as u64)
+                        .ok_or_else(|| bad("应为非负整数"))?
+                ),
+            },
+            FieldType::Money => match v {
+                Value::Null => json!(0),
+                _ => json!(
+                    v.as_i64()
+                        .filter(|n| *n >= 0)
+                        .ok_or_else(|| bad("应为非负整数（单位：分）"))?
+                ),
+            },
+            FieldType::Year => json!(
+                v.as_i64()
+                    .filter(|y| (2019..=2100).contains(y))
+                    .ok_or_else(|| bad("应为2019年以后的四位年份"))?
+            ),
+            FieldType::Text => {
+                let s = v.as_str().unwrap_or("");
+                if s.chars().count() > 2000 {
+                    return Err(bad("不能超过2000字"));
+                }
+                json!(s)
+            }
+        };
+        out.insert(f.name.to_string(), val);
+    }
+    Ok(out)
+}

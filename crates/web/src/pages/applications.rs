@@ -1,0 +1,970 @@
+//! Application pages: lists, the reviewer queue, the inbox, forms, the application page with
+//! its actions, attachments and history, and the public list of certified enterprises.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use domain::workflow::{self, Action, State as WfState};
+use serde_json::Value;
+use store::Paging;
+use store::applications::{self as apps, Summary};
+
+use super::rules::{StepView, trace_view};
+use super::{Layout, fmt_time, pager_links, parse_page, render};
+use crate::AppState;
+use crate::applications::{self as svc, FieldType};
+use crate::auth::{Caller, MaybeCaller, PageCaller};
+use crate::error::{AppError, PageError, PageResult};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/applications", get(list))
+        .route("/applications/new", get(new_form).post(create))
+        .route("/applications/{id}", get(detail))
+        .route("/applications/{id}/edit", get(edit_form).post(save))
+        .route("/applications/{id}/act", post(act))
+        .route(
+            "/applications/{id}/attachments",
+            post(upload).layer(axum::extract::DefaultBodyLimit::max(
+                svc::MAX_ATTACHMENT + 64 * 1024,
+            )),
+        )
+        .route("/applications/{id}/attachments/{aid}", get(download))
+        .route("/queue", get(queue))
+        .route("/inbox", get(inbox))
+        .route("/certified", get(certified))
+}
+
+fn status_label(s: &str) -> String {
+    serde_json::from_value::<workflow::Status>(Value::String(s.to_string()))
+        .map(|st| st.label().to_string())
+        .unwrap_or_else(|_| s.to_string())
+}
+
+fn stage_label(kind: &str, code: &Option<String>) -> String {
+    match (workflow::kind(kind), code) {
+        (Some(k), Some(c)) => k
+            .stage_index(c)
+            .and_then(|i| k.stage(i))
+            .map(|s| s.name.clone())
+            .unwrap_or_default(),
+        _ => "—".into(),
+    }
+}
+
+fn is_overdue(due: &Option<String>) -> bool {
+    let today = domain::calendar::today_shanghai()
+        .format("%Y-%m-%d")
+        .to_string();
+    due.as_deref().is_some_and(|d| d < today.as_str())
+}
+
+struct Row {
+    id: i64,
+    title: String,
+    applicant: String,
+    status: String,
+    stage: String,
+    due: String,
+    overdue: bool,
+    updated: String,
+}
+
+fn row(s: &Summary) -> Row {
+    Row {
+        id: s.id,
+        title: s.title.clone(),
+        applicant: s.applicant_name.clone(),
+        status: status_label(&s.status),
+        stage: stage_label(&s.kind, &s.stage_code),
+        due: s.due_date.clone().unwrap_or_else(|| "—".into()),
+        overdue: is_overdue(&s.due_date),
+        updated: fmt_time(s.updated_at),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "applications.html")]
+struct ListPage {
+    layout: Layout,
+    heading: &'static str,
+    notice: Option<String>,
+    new_kinds: Vec<(String, String)>,
+    show_queue_link: bool,
+    total: i64,
+    rows: Vec<Row>,
+    base: &'static str,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct PageQuery {
+    page: Option<String>,
+    notice: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let filter = apps::Filter {
+        applicant_org_id: Some(c.principal.org_id),
+        ..Default::default()
+    };
+    let page = apps::list(
+        &state.db,
+        &filter,
+        Paging::new(parse_page(&q.page), Some(20)),
+    )
+    .await?;
+    let org_kind = domain::orgs::OrgKind::parse(&c.principal.org_kind);
+    let new_kinds = workflow::kinds()
+        .iter()
+        .filter(|k| Some(k.applicant) == org_kind)
+        .map(|k| (k.code.clone(), k.title.clone()))
+        .collect();
+    let (prev_link, next_link) = pager_links(&[], page.page, page.pages());
+    render(&ListPage {
+        layout: Layout::new("我的申报", "applications", Some(&c)),
+        heading: "我的申报",
+        notice: q.notice.as_deref().map(|_| "已保存".to_string()),
+        new_kinds,
+        show_queue_link: !svc::reviewer_keys(&c).is_empty(),
+        total: page.total,
+        rows: page.items.iter().map(row).collect(),
+        base: "/applications",
+        prev_link,
+        next_link,
+    })
+}
+
+async fn queue(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let page = apps::queue(
+        &state.db,
+        &svc::reviewer_keys(&c),
+        Paging::new(parse_page(&q.page), Some(20)),
+    )
+    .await?;
+    let (prev_link, next_link) = pager_links(&[], page.page, page.pages());
+    render(&ListPage {
+        layout: Layout::new("待我审核", "queue", Some(&c)),
+        heading: "待我审核（按办理期限排序）",
+        notice: None,
+        new_kinds: Vec::new(),
+        show_queue_link: false,
+        total: page.total,
+        rows: page.items.iter().map(row).collect(),
+        base: "/queue",
+        prev_link,
+        next_link,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "inbox.html")]
+struct InboxPage {
+    layout: Layout,
+    total: i64,
+    items: Vec<(String, String, Option<i64>)>,
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let page = apps::inbox(
+        &state.db,
+        c.principal.org_id,
+        &svc::reviewer_keys(&c),
+        Paging::new(parse_page(&q.page), Some(50)),
+    )
+    .await?;
+    render(&InboxPage {
+        layout: Layout::new("消息", "inbox", Some(&c)),
+        total: page.total,
+        items: page
+            .items
+            .iter()
+            .map(|m| (fmt_time(m.created_at), m.text.clone(), m.application_id))
+            .collect(),
+    })
+}
+
+struct FieldView {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    is_bool: bool,
+    is_text: bool,
+}
+
+#[derive(Template)]
+#[template(path = "application_new.html")]
+struct FormPage {
+    layout: Layout,
+    kind: String,
+    kind_title: String,
+    action: String,
+    version: i64,
+    errors: Vec<String>,
+    fields: Vec<FieldView>,
+}
+
+fn field_views(kind: &str, values: &HashMap<String, String>) -> Vec<FieldView> {
+    svc::fields(kind)
+        .iter()
+        .map(|f| FieldView {
+            name: f.name,
+            label: f.label,
+            value: values.get(f.name).cloned().unwrap_or_default(),
+            is_bool: f.ty == FieldType::Bool,
+            is_text: f.ty == FieldType::Text,
+        })
+        .collect()
+}
+
+/// Stored data back into form strings (money in yuan).
+fn data_to_form(kind: &str, data: &Value) -> HashMap<String, String> {
+    svc::fields(kind)
+        .iter()
+        .map(|f| {
+            let v = &data[f.name];
+            let s = match f.ty {
+                FieldType::Bool => {
+                    if v.as_bool() == Some(true) {
+                        "1".into()
+                    } else {
+                        "0".into()
+                    }
+                }
+                FieldType::Money => v
+                    .as_i64()
+                    .map(|fen| format!("{}.{:02}", fen / 100, fen % 100))
+                    .unwrap_or_default(),
+                FieldType::Count | FieldType::Year => {
+                    v.as_i64().map(|n| n.to_string()).unwrap_or_default()
+                }
+                FieldType::Text => v.as_str().unwrap_or("").to_string(),
+            };
+            (f.name.to_string(), s)
+        })
+        .collect()
+}
+
+#[derive(serde::Deserialize)]
+struct KindQuery {
+    kind: Option<String>,
+}
+
+async fn new_form(PageCaller(c): PageCaller, Query(q): Query<KindQuery>) -> PageResult {
+    let kind = svc::kind_of(q.kind.as_deref().unwrap_or(""))?;
+    render(&FormPage {
+        layout: Layout::new(&kind.title, "applications", Some(&c)),
+        kind: kind.code.clone(),
+        kind_title: kind.title.clone(),
+        action: "/applications/new".into(),
+        version: 0,
+        errors: Vec::new(),
+        fields: field_views(&kind.code, &HashMap::new()),
+    })
+}
+
+fn form_error(
+    c: &Caller,
+    kind: &workflow::Kind,
+    action: String,
+    version: i64,
+    form: &HashMap<String, String>,
+    errors: Vec<String>,
+    status: axum::http::StatusCode,
+) -> PageResult {
+    let mut resp = render(&FormPage {
+        layout: Layout::new(&kind.title, "applications", Some(c)),
+        kind: kind.code.clone(),
+        kind_title: kind.title.clone(),
+        action,
+        version,
+        errors,
+        fields: field_views(&kind.code, form),
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    c.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let kind = svc::kind_of(form.get("kind").map(String::as_str).unwrap_or(""))?;
+    match svc::parse_form(&kind.code, &form) {
+        Ok(data) => {
+            let app = svc::create_draft(&state, &c, &kind.code, data).await?;
+            Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response())
+        }
+        Err(errs) => form_error(
+            &c,
+            kind,
+            "/applications/new".into(),
+            0,
+            &form,
+            errs.iter().map(ToString::to_string).collect(),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+fn parse_id(id: &str) -> Result<i64, PageError> {
+    id.parse()
+        .map_err(|_| PageError(AppError::NotFound("申报")))
+}
+
+async fn edit_form(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<String>,
+) -> PageResult {
+    let (app, kind) = svc::load(&state, &c, parse_id(&id)?).await?;
+    if app.applicant_org_id != c.principal.org_id {
+        return Err(AppError::Forbidden.into());
+    }
+    let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+    render(&FormPage {
+        layout: Layout::new(&kind.title, "applications", Some(&c)),
+        kind: kind.code.clone(),
+        kind_title: kind.title.clone(),
+        action: format!("/applications/{}/edit", app.id),
+        version: app.version,
+        errors: Vec::new(),
+        fields: field_views(&kind.code, &data_to_form(&kind.code, &data)),
+    })
+}
+
+async fn save(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    c.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let id = parse_id(&id)?;
+    let (app, kind) = svc::load(&state, &c, id).await?;
+    let version: i64 = form
+        .get("version")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(-1);
+    match svc::parse_form(&kind.code, &form) {
+        Ok(data) => match svc::save_data(&state, &c, app.id, version, data).await {
+            Ok(_) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
+            Err(e @ AppError::Conflict(_)) => form_error(
+                &c,
+                kind,
+                format!("/applications/{id}/edit"),
+                app.version,
+                &form,
+                vec![e.to_string()],
+                axum::http::StatusCode::CONFLICT,
+            ),
+            Err(e) => Err(e.into()),
+        },
+        Err(errs) => form_error(
+            &c,
+            kind,
+            format!("/applications/{id}/edit"),
+            version,
+            &form,
+            errs.iter().map(ToString::to_string).collect(),
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    }
+}
+
+struct ActionView {
+    code: &'static str,
+    label: &'static str,
+    primary: bool,
+    needs_text: bool,
+    text_required: bool,
+    text_label: &'static str,
+}
+
+fn av(
+    code: &'static str,
+    label: &'static str,
+    primary: bool,
+    text: Option<(&'static str, bool)>,
+) -> ActionView {
+    ActionView {
+        code,
+        label,
+        primary,
+        needs_text: text.is_some(),
+        text_required: text.is_some_and(|t| t.1),
+        text_label: text.map(|t| t.0).unwrap_or(""),
+    }
+}
+
+struct FileView {
+    id: i64,
+    filename: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    created: String,
+}
+
+#[derive(Template)]
+#[template(path = "application.html")]
+struct DetailPage {
+    layout: Layout,
+    app: apps::Application,
+    notice: Option<String>,
+    errors: Vec<String>,
+    applicant: String,
+    status: String,
+    stage: String,
+    due: String,
+    overdue: bool,
+    awaiting: String,
+    stages: Vec<(String, &'static str)>,
+    actions: Vec<ActionView>,
+    data: Vec<(&'static str, String)>,
+    editable: bool,
+    outcome: Option<String>,
+    trace: Vec<StepView>,
+    files: Vec<FileView>,
+    history: Vec<(String, String, String, String)>,
+}
+
+fn outcome_text(kind: &workflow::Kind, decision: &Value) -> Option<String> {
+    let o = &decision["outcome"];
+    match kind.rule.as_deref() {
+        Some("certification") => Some(format!(
+            "{}；得分 {}（最低 {}）；依据 {}{}",
+            if o["eligible"].as_bool() == Some(true) {
+                "符合认定条件"
+            } else {
+                "不符合认定条件"
+            },
+            o["score"],
+            o["min_score"],
+            o["standard"].as_str().unwrap_or(""),
+            o["reasons"]
+                .as_array()
+                .filter(|r| !r.is_empty())
+                .map(|r| format!(
+                    "；未满足：{}",
+                    r.iter()
+                        .filter_map(Value::as_str)
+                        .collect::<Vec<_>>()
+                        .join("；")
+                ))
+                .unwrap_or_default()
+        )),
+        Some("tax_credit") => o["years"].as_array().and_then(|ys| ys.last()).map(|y| {
+            format!(
+                "{}年：新增抵免 {}，抵减教育费附加 {}、地方教育附加 {}，结转下年 {}",
+                y["year"],
+                policy::money::yuan(y["new_credit_fen"].as_i64().unwrap_or(0)),
+                policy::money::yuan(y["used_edu_fen"].as_i64().unwrap_or(0)),
+                policy::money::yuan(y["used_local_fen"].as_i64().unwrap_or(0)),
+                policy::money::yuan(y["carry_out_fen"].as_i64().unwrap_or(0))
+            )
+        }),
+        _ => None,
+    }
+}
+
+async fn detail_page(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+    notice: Option<String>,
+    errors: Vec<String>,
+) -> PageResult {
+    let (app, kind) = svc::load(state, c, id).await?;
+    let wf: WfState =
+        serde_json::from_str(&app.state_json).map_err(|e| AppError::Internal(e.to_string()))?;
+    let applicant = store::orgs::get(&state.db, &store::orgs::Scope::All, app.applicant_org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
+    let is_applicant = app.applicant_org_id == c.principal.org_id;
+    let in_flow = matches!(
+        wf.status,
+        workflow::Status::InReview | workflow::Status::Publicity
+    );
+    let stages = kind
+        .stages
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let class = if wf.status == workflow::Status::Approved || (in_flow && i < wf.stage) {
+                "done"
+            } else if in_flow && i == wf.stage {
+                "current"
+            } else {
+                ""
+            };
+            (s.name.clone(), class)
+        })
+        .collect();
+    let mut actions = Vec::new();
+    match wf.status {
+        workflow::Status::Draft if is_applicant => {
+            actions.push(av("submit", "提交申报", true, None))
+        }
+        workflow::Status::Returned if is_applicant => {
+            actions.push(av("resubmit", "修改后重新提交", true, None))
+        }
+        _ => {}
+    }
+    if is_applicant
+        && matches!(
+            wf.status,
+            workflow::Status::InReview | workflow::Status::Returned
+        )
+    {
+        actions.push(av("withdraw", "撤回申报", false, None));
+    }
+    if !is_applicant && svc::can_act(c, kind, &app) {
+        match svc::step_of(kind, &app) {
+            Some("review") => {
+                actions.push(av(
+                    "approve",
+                    "审核通过",
+                    true,
+                    Some(("审核意见（可选）", false)),
+                ));
+                actions.push(av(
+                    "return",
+                    "退回修改",
+                    false,
+                    Some(("退回意见（必填）", true)),
+                ));
+                actions.push(av(
+                    "reject",
+                    "不予通过",
+                    false,
+                    Some(("不通过理由（必填）", true)),
+                ));
+            }
+            Some("scoring") => {
+                actions.push(av(
+                    "score",
+                    "提交评分",
+                    true,
+                    Some(("评审意见（可选）", false)),
+                ));
+                actions.push(av(
+                    "return",
+                    "退回修改",
+                    false,
+                    Some(("退回意见（必填）", true)),
+                ));
+            }
+            Some("publicity") => {
+                actions.push(av("conclude_publicity", "公示期满，结束公示", true, None));
+                actions.push(av(
+                    "resolve_objection",
+                    "处理异议",
+                    false,
+                    Some(("处理意见（必填）", true)),
+                ));
+            }
+            _ => {}
+        }
+    }
+    if !is_applicant && wf.status == workflow::Status::Publicity {
+        actions.push(av(
+            "object",
+            "提出异议",
+            false,
+            Some(("异议内容（必填）", true)),
+        ));
+    }
+    if !is_applicant && wf.status == workflow::Status::Approved && svc::can_act(c, kind, &app) {
+        actions.push(av(
+            "revoke",
+            "撤销",
+            false,
+            Some(("撤销理由（必填）", true)),
+        ));
+    }
+    let data_v: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+    let data = svc::fields(&kind.code)
+        .iter()
+        .map(|f| {
+            let v = &data_v[f.name];
+            let s = match f.ty {
+                FieldType::Bool => {
+                    if v.as_bool() == Some(true) {
+                        "是".into()
+                    } else {
+                        "否".into()
+                    }
+                }
+                FieldType::Money => v.as_i64().map(policy::money::yuan).unwrap_or_default(),
+                FieldType::Count | FieldType::Year => {
+                    v.as_i64().map(|n| n.to_string()).unwrap_or_default()
+                }
+                FieldType::Text => v.as_str().unwrap_or("").to_string(),
+            };
+            (f.label, s)
+        })
+        .collect();
+    let decision: Option<Value> = app
+        .decision_json
+        .as_deref()
+        .and_then(|d| serde_json::from_str(d).ok());
+    let files = apps::attachments(&state.db, app.id)
+        .await?
+        .into_iter()
+        .map(|a| FileView {
+            id: a.id,
+            filename: a.filename,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            created: fmt_time(a.created_at),
+        })
+        .collect();
+    let history = apps::events(&state.db, app.id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                fmt_time(e.at),
+                e.actor,
+                e.summary,
+                e.comment.unwrap_or_default(),
+            )
+        })
+        .collect();
+    let awaiting = if in_flow {
+        let pending = workflow::pending_reviewers(kind, &wf);
+        pending.describe()
+    } else {
+        "—".into()
+    };
+    let overdue = in_flow && is_overdue(&app.due_date);
+    render(&DetailPage {
+        layout: Layout::new(&app.title, "applications", Some(c)),
+        notice,
+        errors,
+        applicant,
+        status: wf.status.label().to_string(),
+        stage: if in_flow || wf.status == workflow::Status::Returned {
+            stage_label(&app.kind, &app.stage_code)
+        } else {
+            "—".into()
+        },
+        due: app.due_date.clone().unwrap_or_else(|| "—".into()),
+        overdue,
+        awaiting,
+        stages,
+        actions,
+        data,
+        editable: is_applicant
+            && matches!(
+                wf.status,
+                workflow::Status::Draft | workflow::Status::Returned
+            ),
+        outcome: decision.as_ref().and_then(|d| outcome_text(kind, d)),
+        trace: decision
+            .as_ref()
+            .map(|d| trace_view(&d["trace"]))
+            .unwrap_or_default(),
+        files,
+        history,
+        app,
+    })
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> PageResult {
+    let notice = q.notice.as_deref().map(|n| match n {
+        "done" => "已办理".to_string(),
+        "uploaded" => "附件已上传".to_string(),
+        _ => String::new(),
+    });
+    detail_page(
+        &state,
+        &c,
+        parse_id(&id)?,
+        notice.filter(|s| !s.is_empty()),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Reads an action from form fields (shared with the API's JSON body shape).
+pub fn parse_action(
+    code: &str,
+    text: Option<&str>,
+    score: Option<&str>,
+    objection: Option<&str>,
+    upheld: Option<&str>,
+) -> Result<Action, AppError> {
+    let text = text
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string);
+    let need = |what: &str| {
+        text.clone()
+            .ok_or_else(|| AppError::invalid("text", format!("请填写{what}")))
+    };
+    Ok(match code {
+        "submit" => Action::Submit,
+        "withdraw" => Action::Withdraw,
+        "resubmit" => Action::Resubmit,
+        "approve" => Action::Approve { comment: text },
+        "reject" => Action::Reject {
+            reason: need("不通过理由")?,
+        },
+        "return" => Action::Return {
+            comment: need("退回意见")?,
+        },
+        "revoke" => Action::Revoke {
+            reason: need("撤销理由")?,
+        },
+        "object" => Action::Object {
+            text: need("异议内容")?,
+        },
+        "conclude_publicity" => Action::ConcludePublicity,
+        "score" => Action::Score {
+            score: score
+                .and_then(|s| s.trim().parse().ok())
+                .filter(|s| *s <= 100)
+                .ok_or_else(|| AppError::invalid("score", "评分应为0—100的整数"))?,
+            comment: text,
+        },
+        "resolve_objection" => Action::ResolveObjection {
+            id: objection
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| AppError::invalid("objection", "请填写异议编号"))?,
+            upheld: upheld == Some("1") || upheld == Some("true"),
+            comment: need("处理意见")?,
+        },
+        other => return Err(AppError::invalid("action", format!("未知的操作“{other}”"))),
+    })
+}
+
+async fn act(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> PageResult {
+    c.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
+    let id = parse_id(&id)?;
+    let g = |k: &str| form.get(k).map(String::as_str);
+    let version: i64 = g("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
+    let result = match parse_action(
+        g("action").unwrap_or(""),
+        g("text"),
+        g("score"),
+        g("objection"),
+        g("upheld"),
+    ) {
+        Ok(a) => svc::act(&state, &c, id, version, a, None).await,
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/applications/{id}?notice=done")).into_response()),
+        Err(e @ (AppError::Conflict(_) | AppError::Invalid { .. })) => {
+            let status = e.status();
+            let mut resp = detail_page(&state, &c, id, None, vec![e.to_string()]).await?;
+            *resp.status_mut() = status;
+            Ok(resp)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfQuery {
+    csrf: Option<String>,
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<CsrfQuery>,
+    mut mp: Multipart,
+) -> PageResult {
+    c.check_csrf(q.csrf.as_deref().unwrap_or(""))?;
+    let id = parse_id(&id)?;
+    let (app, _) = svc::load(&state, &c, id).await?;
+    let mut errors = Vec::new();
+    let mut stored = false;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
+    {
+        if field.name() != Some("file") {
+            continue;
+        }
+        let filename: String = field
+            .file_name()
+            .unwrap_or("附件")
+            .chars()
+            .filter(|ch| !ch.is_control() && *ch != '/' && *ch != '\\')
+            .take(100)
+            .collect();
+        let bytes: Bytes = match field.bytes().await {
+            Ok(b) => b,
+            Err(_) => {
+                errors.push(format!(
+                    "附件超过{}MB上限或上传中断",
+                    svc::MAX_ATTACHMENT / 1024 / 1024
+                ));
+                break;
+            }
+        };
+        match store_attachment(&state, &c, &app, &filename, &bytes).await {
+            Ok(()) => stored = true,
+            Err(e @ (AppError::Invalid { .. } | AppError::Forbidden | AppError::Conflict(_))) => {
+                errors.push(e.to_string())
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if stored && errors.is_empty() {
+        return Ok(Redirect::to(&format!("/applications/{id}?notice=uploaded")).into_response());
+    }
+    if errors.is_empty() {
+        errors.push("请选择要上传的文件".into());
+    }
+    let mut resp = detail_page(&state, &c, id, None, errors).await?;
+    *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(resp)
+}
+
+/// Checks and stores an attachment (applicant only, while the application can be edited).
+pub async fn store_attachment(
+    state: &AppState,
+    c: &Caller,
+    app: &apps::Application,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<(), AppError> {
+    if app.applicant_org_id != c.principal.org_id {
+        return Err(AppError::Forbidden);
+    }
+    if !matches!(app.status.as_str(), "draft" | "returned") {
+        return Err(AppError::Conflict(
+            "只有草稿或退回修改的申报可以上传附件".into(),
+        ));
+    }
+    let ct = svc::sniff(bytes)?;
+    let mut tx = state.db.begin().await?;
+    apps::add_attachment(&mut tx, &c.actor(), app.id, filename, ct, bytes).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn download(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path((id, aid)): Path<(String, String)>,
+) -> PageResult<Response> {
+    let id = parse_id(&id)?;
+    let (app, _) = svc::load(&state, &c, id).await?;
+    let aid: i64 = aid
+        .parse()
+        .map_err(|_| PageError(AppError::NotFound("附件")))?;
+    let (a, data) = apps::attachment_data(&state.db, app.id, aid)
+        .await?
+        .ok_or(PageError(AppError::NotFound("附件")))?;
+    let encoded: String = form_urlencoded::byte_serialize(a.filename.as_bytes()).collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"attachment\"; filename*=UTF-8''{encoded}"),
+            ),
+        ],
+        data,
+    )
+        .into_response())
+}
+
+#[derive(Template)]
+#[template(path = "certified.html")]
+struct CertifiedPage {
+    layout: Layout,
+    q: String,
+    rows: Vec<(String, String, String)>,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct CertQuery {
+    q: Option<String>,
+    page: Option<String>,
+}
+
+async fn certified(
+    State(state): State<AppState>,
+    MaybeCaller(c): MaybeCaller,
+    Query(q): Query<CertQuery>,
+) -> PageResult {
+    let text: String = q.q.clone().unwrap_or_default().chars().take(50).collect();
+    let page = apps::approved(
+        &state.db,
+        "enterprise_certification",
+        Some(&text),
+        Paging::new(parse_page(&q.page), Some(20)),
+    )
+    .await?;
+    let rows = page
+        .items
+        .iter()
+        .map(|s| {
+            let d = s
+                .district
+                .as_deref()
+                .and_then(domain::reference::area)
+                .map(|a| a.name)
+                .unwrap_or("—");
+            (
+                s.applicant_name.clone(),
+                d.to_string(),
+                s.decided_at
+                    .map(|t| fmt_time(t)[..10].to_string())
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let (prev_link, next_link) = pager_links(&[("q", text.clone())], page.page, page.pages());
+    render(&CertifiedPage {
+        layout: Layout::new("产教融合型企业名单", "certified", c.as_ref()),
+        q: text,
+        rows,
+        prev_link,
+        next_link,
+    })
+}
