@@ -382,20 +382,38 @@ pub async fn evaluate_rule(
     Ok(Some(d))
 }
 
+/// The years the enterprise held its certification: from the year it was granted, until the
+/// year it was revoked (exclusive — revocation ends the right to new credit from its date).
+pub async fn certified_years(state: &AppState, org_id: i64) -> AppResult<Vec<(i32, Option<i32>)>> {
+    let year_of = |t: i64| chrono::DateTime::from_timestamp(t + 8 * 3600, 0).map(|d| d.year());
+    let mut out = Vec::new();
+    for status in ["approved", "revoked"] {
+        for a in apps::of_org(&state.db, org_id, "enterprise_certification", Some(status)).await? {
+            let events = apps::events(&state.db, a.id).await?;
+            let granted = events
+                .iter()
+                .find(|e| e.to_status == "approved")
+                .map(|e| e.at)
+                .or(a.decided_at);
+            let revoked = events
+                .iter()
+                .find(|e| e.to_status == "revoked")
+                .map(|e| e.at);
+            if let Some(g) = granted.and_then(year_of) {
+                out.push((g, revoked.and_then(year_of)));
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The year from which the enterprise was certified, if it is (approved certification).
 pub async fn certified_since(state: &AppState, org_id: i64) -> AppResult<Option<i32>> {
-    let certs = apps::of_org(
-        &state.db,
-        org_id,
-        "enterprise_certification",
-        Some("approved"),
-    )
-    .await?;
-    Ok(certs
+    Ok(certified_years(state, org_id)
+        .await?
         .iter()
-        .filter_map(|a| a.decided_at)
-        .filter_map(|t| chrono::DateTime::from_timestamp(t + 8 * 3600, 0))
-        .map(|d| d.year())
+        .filter(|(_, end)| end.is_none())
+        .map(|(s, _)| *s)
         .min())
 }
 
@@ -406,7 +424,12 @@ pub async fn tax_ledger_input(
     org_id: i64,
     extra: Option<(i64, &Value)>,
 ) -> AppResult<Value> {
-    let since = certified_since(state, org_id).await?;
+    let periods = certified_years(state, org_id).await?;
+    let certified = |y: i64| {
+        periods
+            .iter()
+            .any(|(s, e)| y >= *s as i64 && e.is_none_or(|e| y < e as i64))
+    };
     let mut rows: std::collections::BTreeMap<i64, Value> = std::collections::BTreeMap::new();
     for a in apps::of_org(&state.db, org_id, "tax_credit_claim", Some("approved")).await? {
         if Some(a.id) == extra.map(|e| e.0) {
@@ -429,7 +452,7 @@ pub async fn tax_ledger_input(
             let f = |k: &str| d[k].as_i64().unwrap_or(0);
             json!({
                 "year": y,
-                "certified": since.is_some_and(|s| *y >= s as i64),
+                "certified": certified(*y),
                 "investment_fen": f("investment_fen"),
                 "tax_base_fen": f("tax_base_fen"),
                 "edu_reduction_fen": f("edu_reduction_fen"),

@@ -401,6 +401,89 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
             d["code"], "not_found",
             "another enterprise never sees a claim"
         );
+
+        // The enterprise's ledger across years, with rows 5, 6 and 7, on the page and in XLSX.
+        let ent = w.app.login("u_ent").await;
+        let html = ent
+            .get(w.app.url("/tax/ledger"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("第7行") && html.contains("30,000.00"),
+            "{html}"
+        );
+        let bytes = ent
+            .get(w.app.url("/tax/ledger.xlsx"))
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap()
+            .to_vec();
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let rows: Vec<Vec<String>> = wb
+            .worksheet_range("抵免台账")
+            .unwrap()
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1][0], year.to_string());
+        assert_eq!(rows[1][4], "30,000.00");
+        assert_eq!(
+            ent.get(w.app.url("/tax/claims"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+        // The tax bureau sees every claim with totals by district and year.
+        let sw = w.app.login("u_sw").await;
+        let html = sw
+            .get(w.app.url(&format!("/tax/claims?year={year}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("渝中区") && html.contains("30,000.00元"),
+            "{html}"
+        );
+        assert_eq!(
+            w.app
+                .login("u_jw")
+                .await
+                .get(w.app.url("/tax/claims"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            403
+        );
+
+        // Revocation takes the enterprise off the public list.
+        let (s, v) = w.act("fgw", id, "revoke", Some("年度报告未按期提交")).await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "revoked");
+        let r: Value = client()
+            .get(w.app.url("/api/v1/certified"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["total"], 0);
     }
 }
 

@@ -15,6 +15,8 @@ pub enum Permission {
     ManageAccounts,
     /// Read the audit log.
     ViewAudit,
+    /// See every enterprise's tax-credit claims and their totals (measure 12's unit).
+    ViewTaxClaims,
 }
 
 pub fn role(p: &Principal) -> Option<Role> {
@@ -28,6 +30,13 @@ pub fn allows(p: &Principal, perm: Permission) -> bool {
         Permission::ViewOrgs => true,
         Permission::CreateOrg | Permission::ManageAccounts | Permission::ViewAudit => {
             r == Role::Operator
+        }
+        Permission::ViewTaxClaims => {
+            r == Role::Operator
+                || (r == Role::Department
+                    && p.unit_code.as_deref().is_some_and(|u| {
+                        domain::reference::measure(12).is_some_and(|m| m.is_responsible(u))
+                    }))
         }
     }
 }

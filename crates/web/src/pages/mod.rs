@@ -9,6 +9,7 @@ mod login;
 mod measures;
 mod orgs;
 mod rules;
+mod tax;
 pub use rules::parse_yuan;
 
 use askama::Template;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(rules::router())
         .merge(applications::router())
+        .merge(tax::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -67,6 +69,8 @@ pub struct Layout {
     pub user: Option<UserBar>,
     pub csrf: String,
     pub is_operator: bool,
+    pub is_enterprise: bool,
+    pub can_tax_claims: bool,
 }
 
 impl Layout {
@@ -83,6 +87,13 @@ impl Layout {
             }),
             csrf: caller.and_then(|c| c.csrf.clone()).unwrap_or_default(),
             is_operator: caller.is_some_and(|c| c.principal.role == Role::Operator.as_str()),
+            is_enterprise: caller.is_some_and(|c| c.principal.role == Role::Enterprise.as_str()),
+            can_tax_claims: caller.is_some_and(|c| {
+                crate::auth::access::allows(
+                    &c.principal,
+                    crate::auth::access::Permission::ViewTaxClaims,
+                )
+            }),
         }
     }
 }
