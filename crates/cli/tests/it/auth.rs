@@ -180,6 +180,10 @@ async fn revoked_tokens_stop_working_and_disabled_users_lose_access() {
             .await
             .unwrap();
         assert_eq!(ok.status(), 200);
+        let used = app
+            .count("SELECT COUNT(*) FROM api_tokens WHERE last_used_at IS NOT NULL")
+            .await;
+        assert_eq!(used, 1, "token use is noted");
         let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE user_id = $1")
             .bind(uid)
             .fetch_one(app.db.pool())
