@@ -48,40 +48,16 @@ fn screenshots_dir() -> PathBuf {
     dir
 }
 
-#[tokio::test]
-async fn login_dashboard_and_district_filter_in_chromium() {
+/// Starts chromedriver and a headless Chromium session; the driver stops when dropped.
+async fn start_browser() -> (Driver, fantoccini::Client, PathBuf) {
     let driver_bin =
         std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
     assert!(
         std::path::Path::new(&driver_bin).exists(),
         "chromedriver not found at {driver_bin}; install Debian's chromium and chromium-driver (see .ci/run)"
     );
-    let app = TestApp::spawn(store::Backend::Sqlite).await;
-    app.user("op1", "operator", "operator").await;
-    app.org(
-        OrgKind::Enterprise,
-        &credit("91500103MA5U70001"),
-        "渝中示例智造有限公司",
-        "500103",
-    )
-    .await;
-    app.org(
-        OrgKind::School,
-        &credit("52500103MJ0000002"),
-        "渝中示例职业教育中心",
-        "500103",
-    )
-    .await;
-    app.org(
-        OrgKind::Enterprise,
-        &credit("91500106MA5U70003"),
-        "沙坪坝示例软件有限公司",
-        "500106",
-    )
-    .await;
-
     let port = free_port();
-    let _driver = Driver(
+    let driver = Driver(
         Command::new(&driver_bin)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
@@ -89,7 +65,8 @@ async fn login_dashboard_and_district_filter_in_chromium() {
             .spawn()
             .expect("start chromedriver"),
     );
-    let profile = std::env::temp_dir().join(format!("chanjiao-chrome-{}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("chanjiao-chrome-{}-{}", std::process::id(), port));
     let mut caps = serde_json::Map::new();
     caps.insert(
         "goog:chromeOptions".into(),
@@ -116,7 +93,36 @@ async fn login_dashboard_and_district_filter_in_chromium() {
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
-    let c = client.expect("connect to chromedriver");
+    (driver, client.expect("connect to chromedriver"), profile)
+}
+
+#[tokio::test]
+async fn login_dashboard_and_district_filter_in_chromium() {
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    app.user("op1", "operator", "operator").await;
+    app.org(
+        OrgKind::Enterprise,
+        &credit("91500103MA5U70001"),
+        "渝中示例智造有限公司",
+        "500103",
+    )
+    .await;
+    app.org(
+        OrgKind::School,
+        &credit("52500103MJ0000002"),
+        "渝中示例职业教育中心",
+        "500103",
+    )
+    .await;
+    app.org(
+        OrgKind::Enterprise,
+        &credit("91500106MA5U70003"),
+        "沙坪坝示例软件有限公司",
+        "500106",
+    )
+    .await;
+
+    let (_driver, c, profile) = start_browser().await;
     let shots = screenshots_dir();
 
     c.goto(&app.url("/login")).await.unwrap();
@@ -264,6 +270,328 @@ async fn login_dashboard_and_district_filter_in_chromium() {
     .unwrap();
     c.goto(&app.url("/admin/users")).await.unwrap();
     std::fs::write(shots.join("07-users.png"), c.screenshot().await.unwrap()).unwrap();
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
+    c.goto(&app.url("/login")).await.unwrap();
+    if !c.current_url().await.unwrap().as_str().contains("/login") {
+        // Still signed in as someone else: sign out first.
+        c.find(Locator::Css("header form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_url(c, "/login").await;
+    }
+    c.find(Locator::Css("input[name=username]"))
+        .await
+        .unwrap()
+        .send_keys(user)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("form button[type=submit].primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if !c.current_url().await.unwrap().as_str().contains("/login") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("login of {user} did not complete");
+}
+
+async fn fill(c: &fantoccini::Client, name: &str, value: &str) {
+    let el = c
+        .find(Locator::Css(&format!("[name={name}]")))
+        .await
+        .unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+/// Clicks the button of the action form `code` on an application page, optionally with text.
+async fn act(c: &fantoccini::Client, code: &str, text: Option<&str>) {
+    let form = c
+        .find(Locator::Css(&format!(
+            "form.act:has(input[name=action][value={code}])"
+        )))
+        .await
+        .unwrap();
+    if let Some(t) = text {
+        form.find(Locator::Css("textarea[name=text]"))
+            .await
+            .unwrap()
+            .send_keys(t)
+            .await
+            .unwrap();
+    }
+    form.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(c, "notice=done").await;
+}
+
+/// Ends the publicity period of an application (publicity lasts working days).
+async fn end_publicity(app: &TestApp, id: i64) {
+    let a = store::applications::get(&app.db, id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut st: serde_json::Value = serde_json::from_str(&a.state_json).unwrap();
+    st["due"] = json!("2020-01-01");
+    sqlx::query("UPDATE applications SET state_json = $1 WHERE id = $2")
+        .bind(st.to_string())
+        .bind(id)
+        .execute(app.db.pool())
+        .await
+        .unwrap();
+}
+
+fn app_id(url: &str) -> i64 {
+    url.split("/applications/")
+        .nth(1)
+        .and_then(|r| r.split(['?', '/']).next())
+        .and_then(|n| n.parse().ok())
+        .expect("an application URL")
+}
+
+#[tokio::test]
+async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let code = credit("91500103MA5U70009");
+    app.org(
+        OrgKind::Enterprise,
+        &code,
+        "渝中示例精密制造有限公司",
+        "500103",
+    )
+    .await;
+    app.user("ent_user", "enterprise", &code).await;
+    app.user("dis_user", "district", "500103").await;
+    for unit in ["fgw", "jw", "jxw", "czj", "rsj", "gzw", "sw"] {
+        app.user(&format!("{unit}_user"), "department", unit).await;
+    }
+    let (_driver, c, profile) = start_browser().await;
+    let shots = screenshots_dir();
+
+    // Each application: the enterprise fills the form and submits in the browser.
+    let mut ids = Vec::new();
+    for (kind, fields) in [
+        (
+            "enterprise_cultivation",
+            vec![
+                ("partner_schools", "2"),
+                ("cooperation_summary", "与渝中区职业教育中心共建实训基地"),
+            ],
+        ),
+        (
+            "enterprise_certification",
+            vec![
+                ("years_in_operation", "9"),
+                ("payroll_fen", "10000000"),
+                ("staff_training_funds_fen", "200000"),
+                ("co_built_majors", "3"),
+                ("order_class_students", "80"),
+                ("cooperation_years", "5"),
+                ("investment_fen", "3000000"),
+                ("students_hosted", "120"),
+                ("apprentices", "40"),
+                ("teachers_trained", "30"),
+            ],
+        ),
+    ] {
+        login_as(&c, &app, "ent_user").await;
+        c.goto(&app.url(&format!("/applications/new?kind={kind}")))
+            .await
+            .unwrap();
+        for (name, value) in fields {
+            fill(&c, name, value).await;
+        }
+        c.find(Locator::Css("form.form button[type=submit]"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        wait_for_url(&c, "/applications/").await;
+        let id = app_id(c.current_url().await.unwrap().as_str());
+        if kind == "enterprise_certification" {
+            std::fs::write(
+                shots.join("20-certification-draft.png"),
+                c.screenshot().await.unwrap(),
+            )
+            .unwrap();
+        }
+        act(&c, "submit", None).await;
+        let status = c
+            .find(Locator::Css("dl.fields dd .tag"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(status, "审核中", "{kind}");
+        ids.push(id);
+        // District pre-review in the browser, from the queue.
+        login_as(&c, &app, "dis_user").await;
+        c.goto(&app.url("/queue")).await.unwrap();
+        let q = c
+            .find(Locator::Css("table.grid tbody"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(q.contains("渝中示例精密制造有限公司"), "{q}");
+        c.goto(&app.url(&format!("/applications/{id}")))
+            .await
+            .unwrap();
+        act(&c, "approve", Some("材料齐全，同意上报")).await;
+        // The units of each later stage, in the browser too.
+        let units: &[&str] = if kind == "enterprise_cultivation" {
+            &["fgw"]
+        } else {
+            &["fgw", "jw", "jxw", "czj", "rsj", "gzw", "sw"]
+        };
+        for unit in units {
+            login_as(&c, &app, &format!("{unit}_user")).await;
+            c.goto(&app.url(&format!("/applications/{id}")))
+                .await
+                .unwrap();
+            if *unit == "jxw" {
+                std::fs::write(
+                    shots.join("21-joint-review.png"),
+                    c.screenshot().await.unwrap(),
+                )
+                .unwrap();
+            }
+            act(&c, "approve", None).await;
+        }
+    }
+    let cert = ids[1];
+    // Publicity, then the decision.
+    login_as(&c, &app, "fgw_user").await;
+    c.goto(&app.url(&format!("/applications/{cert}")))
+        .await
+        .unwrap();
+    let status = c
+        .find(Locator::Css("dl.fields dd .tag"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(status, "公示中");
+    end_publicity(&app, cert).await;
+    c.goto(&app.url(&format!("/applications/{cert}")))
+        .await
+        .unwrap();
+    act(&c, "conclude_publicity", None).await;
+    act(&c, "approve", Some("予以认定")).await;
+    std::fs::write(
+        shots.join("22-certified.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // The public list, without signing in.
+    c.find(Locator::Css("header form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "/login").await;
+    c.goto(&app.url("/certified")).await.unwrap();
+    let list = c
+        .find(Locator::Css("table.grid tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("渝中示例精密制造有限公司"), "{list}");
+    std::fs::write(
+        shots.join("23-public-list.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+
+    // The enterprise claims the credit for this year; the tax bureau verifies; the ledger shows.
+    let year = domain::calendar::today_shanghai().format("%Y").to_string();
+    login_as(&c, &app, "ent_user").await;
+    c.goto(&app.url("/applications/new?kind=tax_credit_claim"))
+        .await
+        .unwrap();
+    for (name, value) in [
+        ("year", year.as_str()),
+        ("investment_fen", "100000"),
+        ("tax_base_fen", "1000000"),
+        ("evidence", "投资协议及银行付款凭证"),
+    ] {
+        fill(&c, name, value).await;
+    }
+    c.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "/applications/").await;
+    let claim = app_id(c.current_url().await.unwrap().as_str());
+    act(&c, "submit", None).await;
+    login_as(&c, &app, "sw_user").await;
+    c.goto(&app.url(&format!("/applications/{claim}")))
+        .await
+        .unwrap();
+    std::fs::write(
+        shots.join("24-claim-review.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    act(&c, "approve", Some("经核实，投资属实")).await;
+    c.goto(&app.url(&format!("/tax/claims?year={year}")))
+        .await
+        .unwrap();
+    let totals = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(totals.contains("30,000.00元"), "{totals}");
+    std::fs::write(
+        shots.join("25-tax-claims.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    login_as(&c, &app, "ent_user").await;
+    c.goto(&app.url("/tax/ledger")).await.unwrap();
+    let ledger = c
+        .find(Locator::Css("table.num tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(ledger.contains("30,000.00"), "{ledger}");
+    std::fs::write(shots.join("26-ledger.png"), c.screenshot().await.unwrap()).unwrap();
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
