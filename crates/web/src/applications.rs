@@ -174,9 +174,38 @@ const TAX_CLAIM_FIELDS: &[Field] = &[
     },
 ];
 
+const ANNUAL_REPORT_FIELDS: &[Field] = &[
+    Field {
+        name: "year",
+        label: "报告年度",
+        ty: FieldType::Year,
+    },
+    Field {
+        name: "summary",
+        label: "年度产教融合工作情况",
+        ty: FieldType::Text,
+    },
+    Field {
+        name: "investment_fen",
+        label: "当年投入职业教育资金（元）",
+        ty: FieldType::Money,
+    },
+    Field {
+        name: "students_hosted",
+        label: "当年接收学生实习实训人数",
+        ty: FieldType::Count,
+    },
+    Field {
+        name: "apprentices",
+        label: "当年在岗学徒人数",
+        ty: FieldType::Count,
+    },
+];
+
 pub fn fields(kind: &str) -> &'static [Field] {
     match kind {
-        "enterprise_certification" => CERTIFICATION_FIELDS,
+        "enterprise_certification" | "reevaluation" => CERTIFICATION_FIELDS,
+        "annual_report" => ANNUAL_REPORT_FIELDS,
         "enterprise_cultivation" => CULTIVATION_FIELDS,
         "national_recommendation" => RECOMMENDATION_FIELDS,
         "tax_credit_claim" => TAX_CLAIM_FIELDS,

@@ -289,6 +289,25 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
             .await
             .unwrap();
         assert!(html.contains("渝中示例智造有限公司"));
+        // Valid for the parameter's number of years (3 by default) from the day it was granted.
+        let until = domain::calendar::today_shanghai()
+            .checked_add_months(chrono::Months::new(36))
+            .and_then(|d| d.pred_opt())
+            .unwrap()
+            .format("%Y-%m-%d")
+            .to_string();
+        assert!(html.contains(&until), "validity end {until} shown");
+        // A certified enterprise reports yearly; the lead units review it.
+        let report = w
+            .create(
+                "ent",
+                "annual_report",
+                json!({"year": 2025, "summary": "全年接收实习学生120人", "students_hosted": 120}),
+            )
+            .await;
+        w.ok("ent", report, "submit").await;
+        let v = w.ok("jw", report, "approve").await;
+        assert_eq!(v["status"], "approved");
         let (_, d) = w
             .call("ent", "GET", &format!("/applications/{id}"), None)
             .await;

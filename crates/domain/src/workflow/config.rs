@@ -219,6 +219,14 @@ pub(super) const SHIPPED: &[(&str, &str)] = &[
         "tax_credit_claim.toml",
         include_str!("../../workflows/tax_credit_claim.toml"),
     ),
+    (
+        "annual_report.toml",
+        include_str!("../../workflows/annual_report.toml"),
+    ),
+    (
+        "reevaluation.toml",
+        include_str!("../../workflows/reevaluation.toml"),
+    ),
 ];
 
 /// Parses and cross-checks the shipped files (codes unique, `requires` names a shipped kind).

@@ -162,7 +162,9 @@ fn shipped_kinds_parse() {
             "enterprise_cultivation",
             "enterprise_certification",
             "national_recommendation",
-            "tax_credit_claim"
+            "tax_credit_claim",
+            "annual_report",
+            "reevaluation"
         ]
     );
 

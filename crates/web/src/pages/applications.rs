@@ -911,12 +911,27 @@ async fn download(
         .into_response())
 }
 
+/// The end of a certification's validity (a dated parameter, at the date it was granted).
+fn valid_until(state: &AppState, granted: &str) -> String {
+    let Ok(d) = chrono::NaiveDate::parse_from_str(granted, "%Y-%m-%d") else {
+        return String::new();
+    };
+    match state.params.integer("certification.validity_years", d) {
+        Ok((years, _)) => d
+            .checked_add_months(chrono::Months::new((years.max(0) as u32) * 12))
+            .and_then(|e| e.pred_opt())
+            .map(|e| e.format("%Y-%m-%d").to_string())
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "certified.html")]
 struct CertifiedPage {
     layout: Layout,
     q: String,
-    rows: Vec<(String, String, String)>,
+    rows: Vec<(String, String, String, String)>,
     prev_link: Option<String>,
     next_link: Option<String>,
 }
@@ -950,12 +965,15 @@ async fn certified(
                 .and_then(domain::reference::area)
                 .map(|a| a.name)
                 .unwrap_or("—");
+            let granted = s
+                .decided_at
+                .map(|t| fmt_time(t)[..10].to_string())
+                .unwrap_or_default();
             (
                 s.applicant_name.clone(),
                 d.to_string(),
-                s.decided_at
-                    .map(|t| fmt_time(t)[..10].to_string())
-                    .unwrap_or_default(),
+                granted.clone(),
+                valid_until(&state, &granted),
             )
         })
         .collect();
