@@ -339,6 +339,24 @@ fn actor_of(c: &Caller, app: &Application) -> workflow::Actor {
     }
 }
 
+/// The kind with the deadlines that policy parameters govern (in force on `today`) applied:
+/// publicity stages of measure-3 kinds last `certification.publicity_working_days`.
+pub fn with_policy_deadlines(state: &AppState, kind: &Kind, today: NaiveDate) -> Kind {
+    let mut k = kind.clone();
+    if k.measure == 3
+        && let Ok((days, _)) = state
+            .params
+            .integer("certification.publicity_working_days", today)
+    {
+        for s in &mut k.stages {
+            if matches!(s.step, StepKind::Publicity { .. }) {
+                s.deadline_working_days = days.clamp(1, 365) as u32;
+            }
+        }
+    }
+    k
+}
+
 /// Creates a draft for the caller's organisation.
 pub async fn create_draft(
     state: &AppState,
@@ -567,6 +585,9 @@ pub async fn act(
             )));
         }
     }
+    // The publicity period of certification-type kinds is a dated policy parameter.
+    let kind_now = with_policy_deadlines(state, kind, today);
+    let kind = &kind_now;
     let t = workflow::apply(kind, &current, &action, &actor, &ctx)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
     let data_value: Value = match &new_data {

@@ -244,6 +244,13 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
             .call("ent", "GET", &format!("/applications/{id}"), None)
             .await;
         assert_eq!(d["application"]["status"], "publicity");
+        // Publicity lasts certification.publicity_working_days (5) working days, holidays excluded.
+        let today = domain::calendar::today_shanghai();
+        let end = domain::calendar::Calendar::shipped().add_working_days(today, 5);
+        assert_eq!(
+            d["application"]["due_date"],
+            end.format("%Y-%m-%d").to_string()
+        );
         let (s, v) = w.act("fgw", id, "conclude_publicity", None).await;
         assert_eq!(s, 409);
         assert!(v["message"].as_str().unwrap().contains("尚未结束"), "{v}");
@@ -695,5 +702,114 @@ async fn review_pages_work_without_javascript() {
     assert!(
         inbox.contains("入库培育") || inbox.contains("培育库"),
         "{inbox}"
+    );
+}
+
+#[tokio::test]
+async fn every_application_route_is_404_for_the_wrong_organisation() {
+    let w = World::new(store::Backend::Sqlite).await;
+    let id = w
+        .create(
+            "ent",
+            "enterprise_cultivation",
+            json!({"partner_schools": 1}),
+        )
+        .await;
+    let c = w.app.login("u_ent").await;
+    let html = c
+        .get(w.app.url(&format!("/applications/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("a.pdf"),
+    );
+    c.post(
+        w.app
+            .url(&format!("/applications/{id}/attachments?csrf={csrf}")),
+    )
+    .multipart(form)
+    .send()
+    .await
+    .unwrap();
+    let other = w.app.login("u_ent2").await;
+    let html = other
+        .get(w.app.url("/applications"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ocsrf = hidden(&html, "csrf").unwrap();
+    assert!(
+        !html.contains(&format!("/applications/{id}\"")),
+        "not listed for another enterprise"
+    );
+    for path in [
+        format!("/applications/{id}"),
+        format!("/applications/{id}/edit"),
+        format!("/applications/{id}/attachments/1"),
+    ] {
+        assert_eq!(
+            other.get(w.app.url(&path)).send().await.unwrap().status(),
+            404,
+            "{path}"
+        );
+    }
+    for path in [
+        format!("/applications/{id}/act"),
+        format!("/applications/{id}/edit"),
+    ] {
+        let r = other
+            .post(w.app.url(&path))
+            .form(&[
+                ("csrf", ocsrf.as_str()),
+                ("version", "1"),
+                ("action", "withdraw"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404, "{path}");
+    }
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"%PDF-1.4 y".to_vec()).file_name("b.pdf"),
+    );
+    let r = other
+        .post(
+            w.app
+                .url(&format!("/applications/{id}/attachments?csrf={ocsrf}")),
+        )
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    for (method, path) in [
+        ("GET", format!("/applications/{id}")),
+        ("POST", format!("/applications/{id}/actions")),
+    ] {
+        let (s, _) = w
+            .call(
+                "ent2",
+                method,
+                &path,
+                Some(json!({"action": "withdraw", "version": 1})),
+            )
+            .await;
+        assert_eq!(s, 404, "{method} {path}");
+    }
+    assert_eq!(w.app.count("SELECT COUNT(*) FROM attachments").await, 1);
+    assert_eq!(
+        w.app.count("SELECT COUNT(*) FROM application_events").await,
+        1,
+        "nothing happened"
     );
 }
