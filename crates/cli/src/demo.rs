@@ -268,11 +268,13 @@ pub async fn generate(db: &Db, scale: u32) -> Result<String> {
     )
     .await?;
     tx.commit().await?;
+    let na = crate::demo_applications::generate(db).await?;
     Ok(format!(
-        "已生成演示数据：院校 {} 所、企业 {} 家、金融机构 {} 家（用时 {:.1} 秒）",
+        "已生成演示数据：院校 {} 所、企业 {} 家、金融机构 {} 家、申报 {} 件（用时 {:.1} 秒）",
         ns,
         ne,
         nb,
+        na,
         started.elapsed().as_secs_f64()
     ))
 }

@@ -1,6 +1,7 @@
 //! `chanjiao` — the one binary: web server, migrations, demo data, accounts, audit, backup.
 
 mod demo;
+mod demo_applications;
 
 use std::io::Read;
 use std::process::ExitCode;
