@@ -48,6 +48,9 @@ enum Command {
     /// Evaluate policy rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Import reference data files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Write a consistent copy of the SQLite database to FILE while it is in use.
     Backup {
         /// Destination file (must not exist).
@@ -105,6 +108,22 @@ enum TokenCommand {
         /// What the token is for.
         #[arg(long, default_value = "命令行签发")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Import the national vocational major catalog (CSV or XLSX, the Ministry dataset's columns
+    /// or the platform template's Chinese headers). All rows or none; prints the row-by-row
+    /// report and exits 2 when the file has problems.
+    MajorCatalog {
+        file: std::path::PathBuf,
+        /// Import the rows that pass even if others fail.
+        #[arg(long)]
+        only_valid: bool,
+        /// Replace a catalog already imported under the same catalog code.
+        #[arg(long)]
+        replace: bool,
     },
 }
 
@@ -217,6 +236,54 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 );
             } else {
                 println!("{}", serde_json::to_string_pretty(&decision)?);
+            }
+        }
+        Command::Import(ImportCommand::MajorCatalog {
+            file,
+            only_valid,
+            replace,
+        }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let db = open(&url).await?;
+            let out = web::majors::import_catalog(
+                &db,
+                &Actor::system("cli"),
+                &bytes,
+                only_valid,
+                replace,
+            )
+            .await
+            .map_err(|e| match e {
+                web::AppError::Conflict(m) => anyhow::anyhow!("{m}；如需更新请加 --replace"),
+                other => anyhow::anyhow!(other.to_string()),
+            })?;
+            for p in &out.report.problems {
+                eprintln!(
+                    "第{}行 {} {}：{}",
+                    p.row,
+                    p.column.as_deref().unwrap_or(""),
+                    p.cell.as_deref().unwrap_or(""),
+                    p.message
+                );
+            }
+            match &out.catalog {
+                Some(c) => println!(
+                    "已导入 {} 条到“{}”（{}）；文件 {} 行，问题 {} 处",
+                    out.imported,
+                    c.name,
+                    c.code,
+                    out.report.total_rows,
+                    out.report.problems.len()
+                ),
+                None => {
+                    println!(
+                        "未导入：文件 {} 行，问题 {} 处（见上）",
+                        out.report.total_rows,
+                        out.report.problems.len()
+                    );
+                    return Ok(ExitCode::from(2));
+                }
             }
         }
         Command::Rules(RulesCommand::Params) => {

@@ -8,16 +8,9 @@ use sqlx::Row;
 
 use crate::audit::{self, Actor};
 use crate::orgs::{NewOrg, index_grams};
-use crate::{Backend, Result, Tx, now};
+use crate::{Result, Tx, now};
 
-/// The n-th bound parameter. SQLite resolves `$n` names by a linear search per parameter,
-/// which is quadratic in statements with thousands of them; plain `?` is positional.
-fn placeholder(backend: Backend, n: usize) -> String {
-    match backend {
-        Backend::Sqlite => "?".to_string(),
-        Backend::Postgres => format!("${n}"),
-    }
-}
+pub(crate) use crate::placeholder;
 
 const ORG_COLS: usize = 11;
 

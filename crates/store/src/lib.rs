@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod applications;
 pub mod audit;
 pub mod demo;
+pub mod majors;
 pub mod orgs;
 
 use std::sync::Arc;
@@ -201,6 +202,16 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// The n-th bound parameter of a bulk statement. SQLite resolves `$n` names by a linear search
+/// per parameter, which is quadratic in statements with thousands of them; plain `?` is
+/// positional there.
+pub(crate) fn placeholder(backend: Backend, n: usize) -> String {
+    match backend {
+        Backend::Sqlite => "?".to_string(),
+        Backend::Postgres => format!("${n}"),
     }
 }
 

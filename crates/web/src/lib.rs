@@ -7,6 +7,7 @@ pub mod applications;
 pub mod auth;
 pub mod charts;
 pub mod error;
+pub mod majors;
 pub mod ops;
 pub mod pages;
 pub mod xlsx;

@@ -2,6 +2,7 @@
 //! real PostgreSQL database when `TEST_DATABASE_URL` is set.
 
 mod helpers;
+mod majors;
 
 mod api;
 mod applications;

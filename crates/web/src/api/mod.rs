@@ -2,6 +2,7 @@
 //! document is assembled from them, so it cannot drift from the code.
 
 pub mod applications;
+pub mod majors;
 pub mod measures;
 pub mod orgs;
 pub mod rules;
@@ -50,6 +51,7 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::act))
         .routes(routes!(applications::queue))
         .routes(routes!(applications::certified))
+        .routes(routes!(majors::list))
         .split_for_parts();
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)

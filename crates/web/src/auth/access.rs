@@ -17,6 +17,8 @@ pub enum Permission {
     ViewAudit,
     /// See every enterprise's tax-credit claims and their totals (measure 12's unit).
     ViewTaxClaims,
+    /// Import the major catalog and edit the major–occupation crosswalk (measure 5's lead).
+    ManageMajors,
 }
 
 pub fn role(p: &Principal) -> Option<Role> {
@@ -30,6 +32,13 @@ pub fn allows(p: &Principal, perm: Permission) -> bool {
         Permission::ViewOrgs => true,
         Permission::CreateOrg | Permission::ManageAccounts | Permission::ViewAudit => {
             r == Role::Operator
+        }
+        Permission::ManageMajors => {
+            r == Role::Operator
+                || (r == Role::Department
+                    && p.unit_code.as_deref().is_some_and(|u| {
+                        domain::reference::measure(5).is_some_and(|m| m.is_lead(u))
+                    }))
         }
         Permission::ViewTaxClaims => {
             r == Role::Operator

@@ -6,6 +6,28 @@ pub use applications::parse_action;
 mod audit;
 mod home;
 mod login;
+mod majors;
+pub use majors::{MajorQuery, filter as major_filter, pick_catalog};
+
+/// A major query from API parameters.
+pub fn majors_query(
+    catalog: Option<String>,
+    level: Option<String>,
+    category: Option<String>,
+    q: Option<String>,
+    page: Option<String>,
+    per_page: Option<String>,
+) -> MajorQuery {
+    MajorQuery {
+        catalog,
+        level,
+        category,
+        q,
+        page,
+        per_page,
+    }
+}
+
 mod measures;
 mod orgs;
 mod rules;
@@ -36,6 +58,7 @@ pub fn router() -> Router<AppState> {
         .merge(rules::router())
         .merge(applications::router())
         .merge(tax::router())
+        .merge(majors::router())
 }
 
 async fn css() -> impl IntoResponse {

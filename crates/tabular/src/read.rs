@@ -1,0 +1,319 @@
+//! Format detection and reading of CSV/XLSX bytes into a [`Table`].
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::{Column, Format, Row, Schema, Table, TabularError, column_letter};
+
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+const ZIP_MAGIC: &[u8] = b"PK\x03\x04";
+/// How many non-blank rows are searched for the header row (title rows such
+/// as “2021 年专业目录” may precede it).
+const HEADER_SEARCH_ROWS: usize = 10;
+
+/// Detects the format from the content: XLSX is a zip archive holding
+/// `xl/workbook.xml`; CSV is UTF-8 text (a BOM is allowed).
+///
+/// Text that is not UTF-8 (e.g. GBK from an older Excel “CSV” export) gives
+/// [`TabularError::BadEncoding`]; binary content gives
+/// [`TabularError::NotSpreadsheet`].
+pub fn detect(bytes: &[u8]) -> Result<Format, TabularError> {
+    if bytes.starts_with(ZIP_MAGIC) {
+        // Entry names are stored uncompressed in local headers and in the
+        // central directory, so a byte search is enough.
+        return if contains(bytes, b"xl/workbook.xml") {
+            Ok(Format::Xlsx)
+        } else {
+            Err(TabularError::NotSpreadsheet)
+        };
+    }
+    // UTF-16 text (Excel's “Unicode text”) has a BOM: it is text, but not UTF-8.
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return Err(TabularError::BadEncoding);
+    }
+    const BINARY_MAGICS: &[&[u8]] = &[
+        b"%PDF",
+        b"\xD0\xCF\x11\xE0", // OLE compound file: legacy .xls/.doc
+        b"\x89PNG",
+        b"\xFF\xD8\xFF",
+        b"GIF8",
+        b"\x1F\x8B", // gzip
+        b"Rar!",
+        b"7z\xBC\xAF",
+    ];
+    if BINARY_MAGICS.iter().any(|m| bytes.starts_with(m)) {
+        return Err(TabularError::NotSpreadsheet);
+    }
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    if body
+        .iter()
+        .any(|&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0C)) || b == 0x7F)
+    {
+        return Err(TabularError::NotSpreadsheet);
+    }
+    if std::str::from_utf8(body).is_ok() {
+        Ok(Format::Csv)
+    } else {
+        Err(TabularError::BadEncoding)
+    }
+}
+
+/// Reads a CSV or XLSX file into rows mapped onto `schema`.
+///
+/// Headers match a column's key, Chinese header or an alias (trimmed,
+/// ASCII case-insensitive, a leading/trailing `*` ignored). The header row is
+/// the first of the first few non-blank rows that contains a known header, so
+/// title rows above it are tolerated. Cell values are trimmed; blank rows are
+/// skipped; rows keep their line numbers in the file.
+pub fn read(schema: &Schema, bytes: &[u8]) -> Result<Table, TabularError> {
+    let grid = match detect(bytes)? {
+        Format::Csv => csv_grid(bytes)?,
+        Format::Xlsx => xlsx_grid(schema, bytes)?,
+    };
+    build_table(schema, grid)
+}
+
+/// Raw non-blank rows of a file: (line number, first column index, cells).
+struct Grid {
+    rows: Vec<(usize, Vec<String>)>,
+    /// Absolute index of the grid's first column (XLSX ranges may start at B).
+    first_col: usize,
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn is_blank(cells: &[String]) -> bool {
+    cells.iter().all(|c| c.is_empty())
+}
+
+fn csv_grid(bytes: &[u8]) -> Result<Grid, TabularError> {
+    let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    let text = std::str::from_utf8(body).map_err(|_| TabularError::BadEncoding)?;
+    // Tab-separated text saved with a .csv name is common; sniff the first line.
+    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    let delimiter = if !first_line.contains(',') && first_line.contains('\t') {
+        b'\t'
+    } else {
+        b','
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let mut rows = Vec::new();
+    // Row numbers as a spreadsheet shows them: one per record, skipped blank
+    // lines included, a quoted field spanning several lines still one row.
+    // The reader reports a record's position as the byte right after the
+    // previous record's first terminator byte, before the blank lines it
+    // skips; the blank lines are the run of line breaks from there.
+    let mut prev_row = 0;
+    for record in reader.records() {
+        let record = record.map_err(|e| TabularError::Csv(e.to_string()))?;
+        let mut pos = record.position().map_or(0, |p| p.byte() as usize);
+        if pos > 0
+            && text.as_bytes().get(pos - 1) == Some(&b'\r')
+            && text.as_bytes().get(pos) == Some(&b'\n')
+        {
+            pos += 1; // second half of the previous record's CRLF
+        }
+        let rest = text.get(pos..).unwrap_or("");
+        let skipped = &rest[..rest.len() - rest.trim_start_matches(['\r', '\n']).len()];
+        let row = prev_row + 1 + line_breaks(skipped);
+        prev_row = row;
+        let cells: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
+        if !is_blank(&cells) {
+            rows.push((row, cells));
+        }
+    }
+    Ok(Grid { rows, first_col: 0 })
+}
+
+/// Line breaks in `s`: `\n`, `\r\n` and a lone `\r` each count once.
+fn line_breaks(s: &str) -> usize {
+    let bytes = s.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+fn xlsx_grid(schema: &Schema, bytes: &[u8]) -> Result<Grid, TabularError> {
+    let mut workbook: Xlsx<_> =
+        Xlsx::new(Cursor::new(bytes)).map_err(|e| TabularError::Xlsx(e.to_string()))?;
+    let names = workbook.sheet_names();
+    let sheet = names
+        .iter()
+        .find(|n| n.trim() == schema.sheet)
+        .or_else(|| names.first())
+        .cloned()
+        .ok_or(TabularError::Empty)?;
+    let range = workbook
+        .worksheet_range(&sheet)
+        .map_err(|e| TabularError::Xlsx(e.to_string()))?;
+    let (first_row, first_col) = match range.start() {
+        Some((r, c)) => (r as usize, c as usize),
+        None => {
+            return Ok(Grid {
+                rows: Vec::new(),
+                first_col: 0,
+            });
+        }
+    };
+    let rows = range
+        .rows()
+        .enumerate()
+        .filter_map(|(i, cells)| {
+            let cells: Vec<String> = cells.iter().map(cell_text).collect();
+            (!is_blank(&cells)).then_some((first_row + i + 1, cells))
+        })
+        .collect();
+    Ok(Grid { rows, first_col })
+}
+
+/// Any XLSX cell as trimmed text: integers without “.0”, dates as YYYY-MM-DD.
+pub(crate) fn cell_text(cell: &Data) -> String {
+    match cell {
+        Data::Empty => String::new(),
+        Data::String(s) => s.trim().to_string(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => number_text(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Data::DateTime(dt) if dt.is_duration() => {
+            let secs = (dt.as_f64() * 86_400.0).round() as i64;
+            let sign = if secs < 0 { "-" } else { "" };
+            let secs = secs.abs();
+            format!(
+                "{sign}{}:{:02}:{:02}",
+                secs / 3600,
+                secs / 60 % 60,
+                secs % 60
+            )
+        }
+        Data::DateTime(dt) => {
+            let (y, mo, d, h, mi, s, _) = dt.to_ymd_hms_milli();
+            let value = dt.as_f64();
+            if value.fract() == 0.0 {
+                format!("{y:04}-{mo:02}-{d:02}")
+            } else if value < 1.0 {
+                format!("{h:02}:{mi:02}:{s:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02}:{s:02}")
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.trim().to_string(),
+        Data::Error(e) => e.to_string(),
+    }
+}
+
+/// A number as Excel shows it by default: integers without a fraction, others
+/// rounded to 15 significant digits (so 0.1 + 0.2 reads back as “0.3”).
+fn number_text(f: f64) -> String {
+    if !f.is_finite() {
+        return f.to_string();
+    }
+    if f.fract() == 0.0 && f.abs() < 1e15 {
+        return (f as i64).to_string();
+    }
+    let rounded: f64 = format!("{f:.14e}").parse().unwrap_or(f);
+    rounded.to_string()
+}
+
+/// Header normalisation: trimmed, ASCII-lowercased, a required-marker `*`
+/// (or full-width `＊`) at either end removed.
+fn normalize_header(s: &str) -> String {
+    s.trim()
+        .trim_matches(|c| c == '*' || c == '＊')
+        .trim()
+        .to_ascii_lowercase()
+}
+
+fn matches_column(column: &Column, normalized: &str) -> bool {
+    !normalized.is_empty()
+        && (normalize_header(column.key) == normalized
+            || normalize_header(column.header) == normalized
+            || column
+                .aliases
+                .iter()
+                .any(|a| normalize_header(a) == normalized))
+}
+
+fn schema_index(schema: &Schema, header: &str) -> Option<usize> {
+    let normalized = normalize_header(header);
+    schema
+        .columns
+        .iter()
+        .position(|c| matches_column(c, &normalized))
+}
+
+fn build_table(schema: &Schema, grid: Grid) -> Result<Table, TabularError> {
+    if grid.rows.is_empty() {
+        return Err(TabularError::Empty);
+    }
+    let header_at = grid
+        .rows
+        .iter()
+        .take(HEADER_SEARCH_ROWS)
+        .position(|(_, cells)| cells.iter().any(|c| schema_index(schema, c).is_some()))
+        .unwrap_or(0);
+    let (_, headers) = &grid.rows[header_at];
+
+    // mapping[file column] = schema column
+    let mut mapping: Vec<Option<usize>> = vec![None; headers.len()];
+    let mut column_letters: Vec<Option<String>> = vec![None; schema.columns.len()];
+    let mut ignored_headers = Vec::new();
+    for (j, header) in headers.iter().enumerate() {
+        match schema_index(schema, header) {
+            Some(i) if column_letters[i].is_some() => {
+                return Err(TabularError::DuplicateColumn {
+                    header: header.clone(),
+                });
+            }
+            Some(i) => {
+                mapping[j] = Some(i);
+                column_letters[i] = Some(column_letter(grid.first_col + j));
+            }
+            None if header.is_empty() => {}
+            None => ignored_headers.push(header.clone()),
+        }
+    }
+
+    let missing: Vec<String> = schema
+        .columns
+        .iter()
+        .zip(&column_letters)
+        .filter(|(c, letter)| c.required && letter.is_none())
+        .map(|(c, _)| c.header.to_string())
+        .collect();
+    if !missing.is_empty() {
+        return Err(TabularError::MissingColumns { names: missing });
+    }
+
+    let rows = grid
+        .rows
+        .into_iter()
+        .skip(header_at + 1)
+        .map(|(line, file_cells)| {
+            let mut cells = vec![String::new(); schema.columns.len()];
+            for (value, target) in file_cells.into_iter().zip(&mapping) {
+                if let Some(i) = target {
+                    cells[*i] = value;
+                }
+            }
+            Row {
+                line,
+                cells,
+                columns: schema.columns,
+            }
+        })
+        .collect();
+    Ok(Table {
+        rows,
+        ignored_headers,
+        column_letters,
+    })
+}

@@ -1,0 +1,72 @@
+//! `GET /api/v1/majors` — the major catalog (public).
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use store::majors::{self, Major};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::pages::majors_query;
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MajorParams {
+    /// VOCATIONAL_SECONDARY, VOCATIONAL_ASSOCIATE or VOCATIONAL_BACHELOR
+    pub level: Option<String>,
+    /// 专业大类代码, e.g. 61
+    pub category: Option<String>,
+    /// Part of the name, or the start of the code
+    pub q: Option<String>,
+    /// Catalog code; the current catalog when absent
+    pub catalog: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MajorPage {
+    pub items: Vec<Major>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Majors of the catalog, filtered and paged.
+#[utoipa::path(get, path = "/majors", tag = "majors", params(MajorParams),
+    responses((status = 200, body = MajorPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    Query(p): Query<MajorParams>,
+) -> AppResult<Json<MajorPage>> {
+    let q = majors_query(
+        p.catalog,
+        p.level,
+        p.category,
+        p.q,
+        p.page.clone(),
+        p.per_page.clone(),
+    );
+    let cat = crate::pages::pick_catalog(&state, &q.catalog)
+        .await?
+        .ok_or(AppError::NotFound("专业目录"))?;
+    let f = crate::pages::major_filter(&cat, &q)?;
+    let parse = |v: &Option<String>, field: &str| -> AppResult<Option<i64>> {
+        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse()
+                .map(Some)
+                .map_err(|_| AppError::invalid(field, format!("{field} 应为正整数"))),
+        }
+    };
+    let paging = store::Paging::new(parse(&p.page, "page")?, parse(&p.per_page, "per_page")?);
+    let page = majors::list(&state.db, &f, paging).await?;
+    Ok(Json(MajorPage {
+        items: page.items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}

@@ -1,0 +1,341 @@
+//! Measure 5 pages: the major catalog — browse, filter, export, template, import.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Query, State};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use store::Paging;
+use store::majors::{self, Catalog, Filter};
+
+use super::{Layout, SelectOption, fmt_time, options, pager_links, parse_page, render};
+use crate::AppState;
+use crate::auth::access::{Permission, allows};
+use crate::auth::{MaybeCaller, PageCaller};
+use crate::error::{AppError, PageResult};
+use crate::majors::{CATALOG_SCHEMA, LEVELS, level_label};
+use crate::xlsx;
+
+/// Catalog files are small (the 2021 catalog is 260 KB); refuse anything far larger.
+const MAX_FILE: usize = 20 * 1024 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/majors", get(list))
+        .route("/majors/export.xlsx", get(export))
+        .route("/majors/template.xlsx", get(template))
+        .route(
+            "/majors/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+        )
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct MajorQuery {
+    pub catalog: Option<String>,
+    pub level: Option<String>,
+    pub category: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The catalog a query names (by code), or the current one.
+pub async fn pick_catalog(
+    state: &AppState,
+    code: &Option<String>,
+) -> Result<Option<Catalog>, AppError> {
+    Ok(match nonempty(code) {
+        Some(c) => Some(
+            majors::catalog_by_code(&state.db, &c)
+                .await?
+                .ok_or_else(|| {
+                    AppError::invalid("catalog", format!("没有代码为“{c}”的专业目录"))
+                })?,
+        ),
+        None => majors::current_catalog(&state.db).await?,
+    })
+}
+
+/// Builds the filter from query values; an unknown level is refused with the allowed values.
+pub fn filter(catalog: &Catalog, q: &MajorQuery) -> Result<Filter, AppError> {
+    let level = match nonempty(&q.level) {
+        Some(l) if LEVELS.iter().any(|(c, _)| *c == l) => Some(l),
+        Some(l) => {
+            return Err(AppError::invalid(
+                "level",
+                format!(
+                    "层次“{l}”无效，应为 VOCATIONAL_SECONDARY、VOCATIONAL_ASSOCIATE 或 VOCATIONAL_BACHELOR"
+                ),
+            ));
+        }
+        None => None,
+    };
+    Ok(Filter {
+        catalog_id: catalog.id,
+        level,
+        item_level: None,
+        category: nonempty(&q.category),
+        q: nonempty(&q.q).map(|s| s.chars().take(30).collect()),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "majors.html")]
+struct ListPage {
+    layout: Layout,
+    catalog: Option<Catalog>,
+    imported_at: String,
+    summary: Vec<(&'static str, i64, i64, i64)>,
+    catalog_options: Vec<SelectOption>,
+    level_options: Vec<SelectOption>,
+    category_options: Vec<SelectOption>,
+    q: String,
+    query: String,
+    total: i64,
+    rows: Vec<(String, String, &'static str, String, String)>,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    can_import: bool,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    MaybeCaller(c): MaybeCaller,
+    Query(q): Query<MajorQuery>,
+) -> PageResult {
+    let can_import = c
+        .as_ref()
+        .is_some_and(|c| allows(&c.principal, Permission::ManageMajors));
+    let catalog = pick_catalog(&state, &q.catalog).await?;
+    let mut page = ListPage {
+        layout: Layout::new("专业目录", "majors", c.as_ref()),
+        catalog: None,
+        imported_at: String::new(),
+        summary: Vec::new(),
+        catalog_options: Vec::new(),
+        level_options: options(LEVELS.iter().copied(), q.level.as_deref().unwrap_or("")),
+        category_options: Vec::new(),
+        q: nonempty(&q.q).unwrap_or_default(),
+        query: String::new(),
+        total: 0,
+        rows: Vec::new(),
+        prev_link: None,
+        next_link: None,
+        can_import,
+    };
+    if let Some(cat) = catalog {
+        let f = filter(&cat, &q)?;
+        let list = majors::list(&state.db, &f, Paging::new(parse_page(&q.page), Some(50))).await?;
+        let sum = crate::majors::summary(&state.db, &cat).await?;
+        page.summary = LEVELS
+            .iter()
+            .map(|(code, label)| {
+                let (a, b, m) = sum.get(*code).copied().unwrap_or_default();
+                (*label, a, b, m)
+            })
+            .collect();
+        let all = majors::catalogs(&state.db).await?;
+        page.catalog_options = all
+            .iter()
+            .map(|c| SelectOption {
+                value: c.code.clone(),
+                label: c.name.clone(),
+                selected: c.id == cat.id,
+            })
+            .collect();
+        page.category_options = majors::categories(&state.db, cat.id, f.level.as_deref())
+            .await?
+            .into_iter()
+            .map(|(level, code, name)| SelectOption {
+                selected: f.category.as_deref() == Some(code.as_str()),
+                label: format!("{code} {name}（{}）", level_label(&level)),
+                value: code,
+            })
+            .collect();
+        let base = [
+            ("catalog", cat.code.clone()),
+            ("level", f.level.clone().unwrap_or_default()),
+            ("category", f.category.clone().unwrap_or_default()),
+            ("q", f.q.clone().unwrap_or_default()),
+        ];
+        let (prev, next) = pager_links(&base, list.page, list.pages());
+        page.prev_link = prev;
+        page.next_link = next;
+        page.query = serde_urlencoded::to_string(
+            base.iter()
+                .filter(|(_, v)| !v.is_empty())
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or_default();
+        page.total = list.total;
+        page.rows = list
+            .items
+            .into_iter()
+            .map(|m| {
+                (
+                    m.code,
+                    m.name,
+                    level_label(&m.level),
+                    format!("{} {}", m.category_code, m.category_name),
+                    m.class_name.unwrap_or_default(),
+                )
+            })
+            .collect();
+        page.imported_at = fmt_time(cat.imported_at);
+        page.catalog = Some(cat);
+    }
+    render(&page)
+}
+
+async fn export(State(state): State<AppState>, Query(q): Query<MajorQuery>) -> PageResult {
+    let cat = pick_catalog(&state, &q.catalog)
+        .await?
+        .ok_or(AppError::NotFound("专业目录"))?;
+    let mut f = filter(&cat, &q)?;
+    f.item_level = Some("ALL".into());
+    let list = majors::list(
+        &state.db,
+        &f,
+        Paging {
+            page: 1,
+            per_page: 100_000,
+        },
+    )
+    .await?;
+    let rows: Vec<Vec<String>> = list
+        .items
+        .into_iter()
+        .map(|m| {
+            vec![
+                cat.code.clone(),
+                m.level,
+                m.category_code,
+                m.category_name,
+                m.class_code.unwrap_or_default(),
+                m.class_name.unwrap_or_default(),
+                m.code,
+                m.name,
+                m.parent_code.unwrap_or_default(),
+                m.item_level,
+                String::new(),
+            ]
+        })
+        .collect();
+    let bytes =
+        tabular::export(&CATALOG_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx::download("专业目录.xlsx", bytes))
+}
+
+async fn template() -> PageResult {
+    let bytes =
+        tabular::template(&CATALOG_SCHEMA).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx::download("专业目录导入模板.xlsx", bytes))
+}
+
+#[derive(Template)]
+#[template(path = "majors_import.html")]
+struct ImportPage {
+    layout: Layout,
+    imported: usize,
+    catalog_name: Option<String>,
+    headline: String,
+    total_rows: usize,
+    valid_rows: usize,
+    problems: Vec<(usize, String, String, String)>,
+}
+
+#[derive(Deserialize)]
+struct CsrfQuery {
+    csrf: Option<String>,
+}
+
+/// How many problems a result page lists (the rest are summarised by count).
+const SHOWN_PROBLEMS: usize = 500;
+
+async fn import(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(cq): Query<CsrfQuery>,
+    mut mp: Multipart,
+) -> PageResult {
+    c.require(Permission::ManageMajors)?;
+    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    let mut bytes = Vec::new();
+    let (mut only_valid, mut replace) = (false, false);
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("file") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::invalid("file", "文件过大或上传中断"))?
+                    .to_vec()
+            }
+            Some("only_valid") => only_valid = true,
+            Some("replace") => replace = true,
+            _ => {}
+        }
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "请选择要导入的文件").into());
+    }
+    let out =
+        match crate::majors::import_catalog(&state.db, &c.actor(), &bytes, only_valid, replace)
+            .await
+        {
+            Ok(o) => o,
+            Err(AppError::Conflict(msg)) => {
+                return Err(AppError::Conflict(format!(
+                    "{msg}；如需更新请勾选“替换同代码的已有目录”"
+                ))
+                .into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+    let headline = if out.report.total_rows == 0 {
+        "文件没有数据行".to_string()
+    } else {
+        "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。".to_string()
+    };
+    let status = if out.imported > 0 {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = render(&ImportPage {
+        layout: Layout::new("导入结果", "majors", Some(&c)),
+        imported: out.imported,
+        catalog_name: out.catalog.as_ref().map(|c| c.name.clone()),
+        headline,
+        total_rows: out.report.total_rows,
+        valid_rows: out.report.valid_rows,
+        problems: out
+            .report
+            .problems
+            .iter()
+            .take(SHOWN_PROBLEMS)
+            .map(|p| {
+                (
+                    p.row,
+                    p.column.clone().unwrap_or_default(),
+                    p.cell.clone().unwrap_or_default(),
+                    p.message.clone(),
+                )
+            })
+            .collect(),
+    })?;
+    *resp.status_mut() = status;
+    Ok(resp)
+}
