@@ -125,6 +125,24 @@ enum ImportCommand {
         #[arg(long)]
         replace: bool,
     },
+    /// Import occupations (职业分类大典 codes such as 4-04-05-01, CSV or XLSX with the platform
+    /// template's headers). Adds or updates by code; all rows or none; prints the row-by-row
+    /// report and exits 2 when the file has problems.
+    Occupations {
+        file: std::path::PathBuf,
+        /// Import the rows that pass even if others fail.
+        #[arg(long)]
+        only_valid: bool,
+    },
+    /// Import the major→occupation crosswalk (职业面向: 教育层次, 专业代码, 职业代码, 备注). Replaces
+    /// the occupations of each major the file names (majors of the current catalog); all rows or
+    /// none; prints the row-by-row report and exits 2 when the file has problems.
+    Crosswalk {
+        file: std::path::PathBuf,
+        /// Import the rows that pass even if others fail.
+        #[arg(long)]
+        only_valid: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -285,6 +303,77 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             }
+        }
+        Command::Import(ImportCommand::Occupations { file, only_valid }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let db = open(&url).await?;
+            let out = web::occupations::import_occupations(
+                &db,
+                &Actor::system("cli"),
+                &bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            for p in &out.report.problems {
+                eprintln!(
+                    "第{}行 {} {}：{}",
+                    p.row,
+                    p.column.as_deref().unwrap_or(""),
+                    p.cell.as_deref().unwrap_or(""),
+                    p.message
+                );
+            }
+            if out.imported == 0 {
+                println!(
+                    "未导入：文件 {} 行，问题 {} 处（见上）",
+                    out.report.total_rows,
+                    out.report.problems.len()
+                );
+                return Ok(ExitCode::from(2));
+            }
+            println!(
+                "已导入 {} 个职业（新增 {}，更新 {}）；文件 {} 行，问题 {} 处",
+                out.imported,
+                out.added,
+                out.updated,
+                out.report.total_rows,
+                out.report.problems.len()
+            );
+        }
+        Command::Import(ImportCommand::Crosswalk { file, only_valid }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let db = open(&url).await?;
+            let out =
+                web::occupations::import_crosswalk(&db, &Actor::system("cli"), &bytes, only_valid)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            for p in &out.report.problems {
+                eprintln!(
+                    "第{}行 {} {}：{}",
+                    p.row,
+                    p.column.as_deref().unwrap_or(""),
+                    p.cell.as_deref().unwrap_or(""),
+                    p.message
+                );
+            }
+            if out.imported == 0 {
+                println!(
+                    "未导入：文件 {} 行，问题 {} 处（见上）",
+                    out.report.total_rows,
+                    out.report.problems.len()
+                );
+                return Ok(ExitCode::from(2));
+            }
+            println!(
+                "已导入 {} 条职业面向，涉及 {} 个专业；文件 {} 行，问题 {} 处",
+                out.imported,
+                out.majors,
+                out.report.total_rows,
+                out.report.problems.len()
+            );
         }
         Command::Rules(RulesCommand::Params) => {
             let params = load_params(&cli.policy_dir)?;

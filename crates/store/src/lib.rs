@@ -11,6 +11,7 @@ pub mod applications;
 pub mod audit;
 pub mod demo;
 pub mod majors;
+pub mod occupations;
 pub mod orgs;
 
 use std::sync::Arc;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod charts;
 pub mod error;
 pub mod majors;
+pub mod occupations;
 pub mod ops;
 pub mod pages;
 pub mod xlsx;

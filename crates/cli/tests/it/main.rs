@@ -3,6 +3,7 @@
 
 mod helpers;
 mod majors;
+mod occupations;
 
 mod api;
 mod applications;

@@ -4,6 +4,7 @@
 pub mod applications;
 pub mod majors;
 pub mod measures;
+pub mod occupations;
 pub mod orgs;
 pub mod rules;
 
@@ -52,6 +53,8 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(applications::queue))
         .routes(routes!(applications::certified))
         .routes(routes!(majors::list))
+        .routes(routes!(occupations::list))
+        .routes(routes!(occupations::for_major, occupations::replace))
         .split_for_parts();
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)

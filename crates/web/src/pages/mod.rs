@@ -29,6 +29,7 @@ pub fn majors_query(
 }
 
 mod measures;
+mod occupations;
 mod orgs;
 mod rules;
 mod tax;
@@ -59,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(applications::router())
         .merge(tax::router())
         .merge(majors::router())
+        .merge(occupations::router())
 }
 
 async fn css() -> impl IntoResponse {
