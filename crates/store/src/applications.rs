@@ -190,21 +190,40 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
     let Some(app) = updated else {
         return Err(StoreError::Conflict);
     };
-    sqlx::query("DELETE FROM application_pending WHERE application_id = $1")
-        .bind(app.id)
-        .execute(&mut *tx.inner)
-        .await?;
+    // The awaited reviewers: rewritten only when they or the deadline changed.
     let due = app
         .due_date
         .clone()
         .unwrap_or_else(|| "9999-12-31".to_string());
-    for r in &c.pending {
-        sqlx::query("INSERT INTO application_pending (reviewer, due_date, application_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-            .bind(r)
-            .bind(&due)
+    let current: Vec<(String, String)> = sqlx::query_as(
+        "SELECT reviewer, due_date FROM application_pending WHERE application_id = $1 ORDER BY reviewer",
+    )
+    .bind(app.id)
+    .fetch_all(&mut *tx.inner)
+    .await?;
+    let mut wanted: Vec<(String, String)> =
+        c.pending.iter().map(|r| (r.clone(), due.clone())).collect();
+    wanted.sort();
+    wanted.dedup();
+    if current != wanted {
+        sqlx::query("DELETE FROM application_pending WHERE application_id = $1")
             .bind(app.id)
             .execute(&mut *tx.inner)
             .await?;
+        if !wanted.is_empty() {
+            let values: Vec<String> = (0..wanted.len())
+                .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
+                .collect();
+            let sql = format!(
+                "INSERT INTO application_pending (reviewer, due_date, application_id) VALUES {} ON CONFLICT DO NOTHING",
+                values.join(", ")
+            );
+            let mut q = sqlx::query(&sql);
+            for (r, d) in &wanted {
+                q = q.bind(r).bind(d).bind(app.id);
+            }
+            q.execute(&mut *tx.inner).await?;
+        }
     }
     sqlx::query(
         "INSERT INTO application_events (application_id, at, actor_user_id, actor_org_id, actor, action, \
@@ -223,19 +242,33 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
     .bind(&c.comment)
     .execute(&mut *tx.inner)
     .await?;
-    for (to, text) in &c.notify {
-        let (org, reviewer) = match to {
-            Recipient::Org(o) => (Some(*o), None),
-            Recipient::Reviewer(r) => (None, Some(r.clone())),
-        };
-        sqlx::query("INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(org)
-            .bind(reviewer)
-            .bind(app.id)
-            .bind(text)
-            .bind(t)
-            .execute(&mut *tx.inner)
-            .await?;
+    if !c.notify.is_empty() {
+        let values: Vec<String> = (0..c.notify.len())
+            .map(|i| {
+                let b = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    b + 1,
+                    b + 2,
+                    b + 3,
+                    b + 4,
+                    b + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for (to, text) in &c.notify {
+            let (org, reviewer) = match to {
+                Recipient::Org(o) => (Some(*o), None),
+                Recipient::Reviewer(r) => (None, Some(r.clone())),
+            };
+            q = q.bind(org).bind(reviewer).bind(app.id).bind(text).bind(t);
+        }
+        q.execute(&mut *tx.inner).await?;
     }
     audit::record(
         tx,

@@ -642,7 +642,10 @@ pub async fn act(
         },
         state_json: serde_json::to_string(new_state).unwrap_or_default(),
         data_json: new_data.map(|m| Value::Object(m).to_string()),
-        decision_json: decision.map(|d| d.to_string()),
+        // Unchanged explanations are not rewritten (reviews re-run the rule on the same data).
+        decision_json: decision
+            .map(|d| d.to_string())
+            .filter(|d| app.decision_json.as_deref() != Some(d.as_str())),
         submitted: matches!(action, Action::Submit),
         decided: matches!(
             new_state.status,

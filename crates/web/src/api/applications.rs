@@ -165,9 +165,13 @@ pub async fn act(
     let Json(a) =
         body.map_err(|e| AppError::invalid("body", format!("请求体无效：{}", e.body_text())))?;
     let id = parse_id(&id)?;
-    let (app, kind) = svc::load(&state, &c, id).await?;
+    // The application is loaded (and its visibility checked) once, in `act`; new data needs
+    // its kind first.
     let data = match &a.data {
-        Some(d) => Some(svc::parse_json_data(&kind.code, d)?),
+        Some(d) => {
+            let (_, kind) = svc::load(&state, &c, id).await?;
+            Some(svc::parse_json_data(&kind.code, d)?)
+        }
         None => None,
     };
     let score = a.score.map(|s| s.to_string());
@@ -181,7 +185,7 @@ pub async fn act(
         upheld,
     )?;
     Ok(Json(
-        svc::act(&state, &c, app.id, a.version, action, data).await?,
+        svc::act(&state, &c, id, a.version, action, data).await?,
     ))
 }
 
