@@ -163,30 +163,36 @@ pub struct Change {
     pub notify: Vec<(Recipient, String)>,
 }
 
+/// The columns a transition returns: everything but the (large) explanation, which callers
+/// read with the application when they show it.
+const RETURNED: &str = "id, kind, applicant_org_id, district, title, year, status, stage, stage_code, due_date, \
+    state_json, data_json, NULL AS decision_json, version, submitted_at, decided_at, created_at, updated_at";
+
 /// Applies a transition if nobody changed the application since `expected_version`.
 pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Application> {
     let t = now();
-    let updated: Option<Application> = sqlx::query_as(
+    let sql = format!(
         "UPDATE applications SET status = $1, stage = $2, stage_code = $3, due_date = $4, state_json = $5, \
          data_json = COALESCE($6, data_json), decision_json = COALESCE($7, decision_json), \
          submitted_at = CASE WHEN $8 = 1 THEN $9 ELSE submitted_at END, \
          decided_at = CASE WHEN $10 = 1 THEN $9 ELSE decided_at END, \
-         version = version + 1, updated_at = $9 WHERE id = $11 AND version = $12 RETURNING *",
-    )
-    .bind(&c.status)
-    .bind(c.stage)
-    .bind(&c.stage_code)
-    .bind(&c.due_date)
-    .bind(&c.state_json)
-    .bind(&c.data_json)
-    .bind(&c.decision_json)
-    .bind(c.submitted as i64)
-    .bind(t)
-    .bind(c.decided as i64)
-    .bind(c.id)
-    .bind(c.expected_version)
-    .fetch_optional(&mut *tx.inner)
-    .await?;
+         version = version + 1, updated_at = $9 WHERE id = $11 AND version = $12 RETURNING {RETURNED}"
+    );
+    let updated: Option<Application> = sqlx::query_as(&sql)
+        .bind(&c.status)
+        .bind(c.stage)
+        .bind(&c.stage_code)
+        .bind(&c.due_date)
+        .bind(&c.state_json)
+        .bind(&c.data_json)
+        .bind(&c.decision_json)
+        .bind(c.submitted as i64)
+        .bind(t)
+        .bind(c.decided as i64)
+        .bind(c.id)
+        .bind(c.expected_version)
+        .fetch_optional(&mut *tx.inner)
+        .await?;
     let Some(app) = updated else {
         return Err(StoreError::Conflict);
     };
