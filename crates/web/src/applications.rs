@@ -302,6 +302,10 @@ pub fn visible(c: &Caller, kind: &Kind, app: &Application) -> bool {
     if p.org_id == app.applicant_org_id {
         return true;
     }
+    // A draft is the applicant's own until it is submitted.
+    if app.status == "draft" {
+        return false;
+    }
     let keys = reviewer_keys(c);
     if keys.iter().any(|k| k == "role:operator") {
         return true;

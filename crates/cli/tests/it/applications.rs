@@ -175,6 +175,10 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
         assert_eq!(s, 409, "{v}");
         assert!(v["message"].as_str().unwrap().contains("须先取得"));
         cultivate(&w, "ent").await;
+        let (s, _) = w
+            .call("fgw", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(s, 404, "reviewers do not see drafts");
 
         // Double submit: the second, with the same version, answers with what the first did.
         let v0 = w.version("ent", id).await;
