@@ -13,6 +13,7 @@ pub mod demo;
 pub mod majors;
 pub mod occupations;
 pub mod orgs;
+pub mod supply;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -11,6 +11,7 @@ pub mod majors;
 pub mod occupations;
 pub mod ops;
 pub mod pages;
+pub mod supply;
 pub mod xlsx;
 
 use std::net::SocketAddr;

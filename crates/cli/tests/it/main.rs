@@ -4,6 +4,7 @@
 mod helpers;
 mod majors;
 mod occupations;
+mod supply;
 
 mod api;
 mod applications;

@@ -32,6 +32,7 @@ mod measures;
 mod occupations;
 mod orgs;
 mod rules;
+mod supply;
 mod tax;
 pub use rules::parse_yuan;
 
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(tax::router())
         .merge(majors::router())
         .merge(occupations::router())
+        .merge(supply::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -96,6 +98,8 @@ pub struct Layout {
     pub is_operator: bool,
     pub is_enterprise: bool,
     pub can_tax_claims: bool,
+    /// Schools report their supply; measure 5's lead sees everyone's.
+    pub can_supply: bool,
 }
 
 impl Layout {
@@ -113,6 +117,13 @@ impl Layout {
             csrf: caller.and_then(|c| c.csrf.clone()).unwrap_or_default(),
             is_operator: caller.is_some_and(|c| c.principal.role == Role::Operator.as_str()),
             is_enterprise: caller.is_some_and(|c| c.principal.role == Role::Enterprise.as_str()),
+            can_supply: caller.is_some_and(|c| {
+                c.principal.role == Role::School.as_str()
+                    || crate::auth::access::allows(
+                        &c.principal,
+                        crate::auth::access::Permission::ManageMajors,
+                    )
+            }),
             can_tax_claims: caller.is_some_and(|c| {
                 crate::auth::access::allows(
                     &c.principal,

@@ -1,0 +1,185 @@
+//! Measure 5, supply (专业供给): per school, major and year, planned and actual enrolment,
+//! graduates, employment, employment in a matching job (专业对口) and the average starting salary.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Actor};
+use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
+
+/// One stored row, with the school's and the major's names.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Supply {
+    pub school_org_id: i64,
+    /// The school's credit code.
+    pub school_code: String,
+    pub school_name: String,
+    pub major_code: String,
+    /// The major's name in the current catalog, if it is still there.
+    pub major_name: Option<String>,
+    pub year: i64,
+    pub planned_enrolment: i64,
+    pub actual_enrolment: i64,
+    pub graduates: i64,
+    pub employed: i64,
+    pub employed_matching: i64,
+    /// Average starting salary, fen per month.
+    pub avg_salary_fen: Option<i64>,
+    pub updated_at: i64,
+    pub updated_by: String,
+}
+
+/// A validated row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewSupply {
+    pub school_org_id: i64,
+    pub major_code: String,
+    pub year: i64,
+    pub planned_enrolment: i64,
+    pub actual_enrolment: i64,
+    pub graduates: i64,
+    pub employed: i64,
+    pub employed_matching: i64,
+    pub avg_salary_fen: Option<i64>,
+}
+
+const COLS: usize = 11;
+
+/// Adds or updates rows by (school, major, year) in `tx`, with one audit entry summarising the
+/// file. Returns the number of rows written.
+pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewSupply]) -> Result<usize> {
+    let t = now();
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO major_supply (school_org_id, major_code, year, planned_enrolment, \
+             actual_enrolment, graduates, employed, employed_matching, avg_salary_fen, updated_at, \
+             updated_by) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let ps: Vec<String> = (0..COLS)
+                .map(|c| placeholder(tx.backend(), i * COLS + c + 1))
+                .collect();
+            sql.push_str(&format!("({})", ps.join(",")));
+        }
+        sql.push_str(
+            " ON CONFLICT (school_org_id, major_code, year) DO UPDATE SET \
+             planned_enrolment = excluded.planned_enrolment, \
+             actual_enrolment = excluded.actual_enrolment, graduates = excluded.graduates, \
+             employed = excluded.employed, employed_matching = excluded.employed_matching, \
+             avg_salary_fen = excluded.avg_salary_fen, updated_at = excluded.updated_at, \
+             updated_by = excluded.updated_by",
+        );
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.school_org_id)
+                .bind(&r.major_code)
+                .bind(r.year)
+                .bind(r.planned_enrolment)
+                .bind(r.actual_enrolment)
+                .bind(r.graduates)
+                .bind(r.employed)
+                .bind(r.employed_matching)
+                .bind(r.avg_salary_fen)
+                .bind(t)
+                .bind(&actor.name);
+        }
+        q.execute(&mut *tx.inner).await?;
+    }
+    let years: BTreeSet<i64> = rows.iter().map(|r| r.year).collect();
+    let schools: BTreeSet<i64> = rows.iter().map(|r| r.school_org_id).collect();
+    audit::record(
+        tx,
+        actor,
+        "supply.import",
+        "major_supply",
+        "*",
+        None,
+        Some(&json!({"rows": rows.len(), "years": years, "schools": schools})),
+    )
+    .await?;
+    Ok(rows.len())
+}
+
+/// Schools registered on the platform: credit code → (org id, name).
+pub async fn schools(db: &Db) -> Result<HashMap<String, (i64, String)>> {
+    Ok(sqlx::query_as::<_, (i64, String, String)>(
+        "SELECT id, code, name FROM orgs WHERE kind = 'school' ORDER BY name",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(id, code, name)| (code, (id, name)))
+    .collect())
+}
+
+/// The codes of every major (any level) of the current catalog.
+pub async fn current_major_codes(db: &Db) -> Result<HashSet<String>> {
+    Ok(sqlx::query_as::<_, (String,)>(
+        "SELECT code FROM majors WHERE item_level = 'MAJOR' \
+         AND catalog_id = (SELECT MAX(id) FROM major_catalogs)",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .map(|(c,)| c)
+    .collect())
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub school_org_id: Option<i64>,
+    pub year: Option<i64>,
+}
+
+const SELECT: &str = "SELECT s.school_org_id, o.code AS school_code, o.name AS school_name, \
+     s.major_code, m.name AS major_name, s.year, s.planned_enrolment, s.actual_enrolment, \
+     s.graduates, s.employed, s.employed_matching, s.avg_salary_fen, s.updated_at, s.updated_by \
+     FROM major_supply s JOIN orgs o ON o.id = s.school_org_id \
+     LEFT JOIN (SELECT code, MIN(name) AS name FROM majors WHERE item_level = 'MAJOR' \
+     AND catalog_id = (SELECT MAX(id) FROM major_catalogs) GROUP BY code) m ON m.code = s.major_code";
+
+fn filtered(f: &Filter) -> QueryBuilder {
+    let mut q = QueryBuilder::new();
+    if let Some(id) = f.school_org_id {
+        q.and_cmp_int("s.school_org_id", "=", id);
+    }
+    if let Some(y) = f.year {
+        q.and_cmp_int("s.year", "=", y);
+    }
+    q
+}
+
+/// Rows by year (latest first), school and major.
+pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Supply>> {
+    let q = filtered(f);
+    let total = q.count(db, "major_supply s").await?;
+    let sql = format!(
+        "{SELECT}{} ORDER BY s.year DESC, o.name, s.major_code LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<Supply>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// Every row matching `f`, for export, at most `cap`.
+pub async fn export(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Supply>> {
+    let q = filtered(f);
+    let sql = format!(
+        "{SELECT}{} ORDER BY s.year DESC, o.name, s.major_code LIMIT {cap}",
+        q.where_sql()
+    );
+    q.fetch_all::<Supply>(db, &sql).await
+}

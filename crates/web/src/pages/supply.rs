@@ -1,0 +1,269 @@
+//! Measure 5 pages: supply (专业供给) — a school's rows and upload form, every school's rows for
+//! 市教委 and operators, the template, the export and the import result.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Multipart, Query, State};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use store::Paging;
+use store::supply::{self, Filter};
+
+use super::{Layout, SelectOption, fmt_time, pager_links, parse_page, render};
+use crate::AppState;
+use crate::auth::{Caller, PageCaller};
+use crate::error::{AppError, PageResult};
+use crate::supply::{MAX_YEAR, MIN_YEAR, SUPPLY_SCHEMA, export_row, scope, yuan};
+use crate::xlsx;
+
+/// A school reports a few hundred rows a year; refuse anything far larger.
+const MAX_FILE: usize = 10 * 1024 * 1024;
+
+/// How many problems a result page lists.
+const SHOWN_PROBLEMS: usize = 500;
+
+/// At most this many rows in one export.
+const EXPORT_CAP: i64 = 100_000;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/supply", get(list))
+        .route("/supply/template.xlsx", get(template))
+        .route("/supply/export.xlsx", get(export))
+        .route(
+            "/supply/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+        )
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    school: Option<String>,
+    year: Option<String>,
+    page: Option<String>,
+}
+
+/// The caller's filter: a school sees only its own rows whatever the query says.
+fn filter(c: &Caller, q: &ListQuery) -> Result<(Filter, Option<i64>), AppError> {
+    let own = scope(&c.principal).ok_or(AppError::Forbidden)?;
+    let school = match own {
+        Some(id) => Some(id),
+        None => q.school.as_deref().and_then(|s| s.trim().parse().ok()),
+    };
+    let year = q
+        .year
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .filter(|y| (MIN_YEAR..=MAX_YEAR).contains(y));
+    Ok((
+        Filter {
+            school_org_id: school,
+            year,
+        },
+        own,
+    ))
+}
+
+#[derive(Template)]
+#[template(path = "supply.html")]
+struct ListPage {
+    layout: Layout,
+    /// Whether the caller sees every school (and may report for any).
+    all_schools: bool,
+    school_options: Vec<SelectOption>,
+    year: String,
+    query: String,
+    total: i64,
+    /// school, major code, major name, year, planned, actual, graduates, employed, matching,
+    /// salary, updated
+    rows: Vec<[String; 11]>,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(lq): Query<ListQuery>,
+) -> PageResult {
+    let (f, own) = filter(&c, &lq)?;
+    let page = supply::list(&state.db, &f, Paging::new(parse_page(&lq.page), Some(50))).await?;
+    let mut school_options: Vec<SelectOption> = if own.is_none() {
+        supply::schools(&state.db)
+            .await?
+            .into_iter()
+            .map(|(code, (id, name))| SelectOption {
+                selected: f.school_org_id == Some(id),
+                value: id.to_string(),
+                label: format!("{name}（{code}）"),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    school_options.sort_by(|a, b| a.label.cmp(&b.label));
+    let base = [
+        (
+            "school",
+            if own.is_none() {
+                f.school_org_id.map(|i| i.to_string()).unwrap_or_default()
+            } else {
+                String::new()
+            },
+        ),
+        ("year", f.year.map(|y| y.to_string()).unwrap_or_default()),
+    ];
+    let (prev_link, next_link) = pager_links(&base, page.page, page.pages());
+    let query = serde_urlencoded::to_string(
+        base.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    render(&ListPage {
+        layout: Layout::new("专业供给", "supply", Some(&c)),
+        all_schools: own.is_none(),
+        school_options,
+        year: f.year.map(|y| y.to_string()).unwrap_or_default(),
+        query,
+        total: page.total,
+        rows: page
+            .items
+            .into_iter()
+            .map(|s| {
+                [
+                    s.school_name,
+                    s.major_code,
+                    s.major_name.unwrap_or_else(|| "（不在当前目录）".into()),
+                    s.year.to_string(),
+                    s.planned_enrolment.to_string(),
+                    s.actual_enrolment.to_string(),
+                    s.graduates.to_string(),
+                    s.employed.to_string(),
+                    s.employed_matching.to_string(),
+                    s.avg_salary_fen.map(yuan).unwrap_or_default(),
+                    format!("{} {}", fmt_time(s.updated_at), s.updated_by),
+                ]
+            })
+            .collect(),
+        prev_link,
+        next_link,
+    })
+}
+
+async fn template() -> PageResult {
+    let bytes = tabular::template(&SUPPLY_SCHEMA).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx::download("专业供给导入模板.xlsx", bytes))
+}
+
+async fn export(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(lq): Query<ListQuery>,
+) -> PageResult {
+    let (f, _) = filter(&c, &lq)?;
+    let rows: Vec<Vec<String>> = supply::export(&state.db, &f, EXPORT_CAP)
+        .await?
+        .iter()
+        .map(export_row)
+        .collect();
+    let bytes =
+        tabular::export(&SUPPLY_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx::download("专业供给.xlsx", bytes))
+}
+
+#[derive(Template)]
+#[template(path = "supply_import.html")]
+struct ImportPage {
+    layout: Layout,
+    imported: usize,
+    detail: String,
+    total_rows: usize,
+    valid_rows: usize,
+    problems: Vec<(usize, String, String, String)>,
+}
+
+#[derive(Deserialize)]
+struct CsrfQuery {
+    csrf: Option<String>,
+}
+
+/// Reads an upload's `file` and `only_valid` fields.
+async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
+    let mut bytes = Vec::new();
+    let mut only_valid = false;
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("file") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::invalid("file", "文件过大或上传中断"))?
+                    .to_vec()
+            }
+            Some("only_valid") => only_valid = true,
+            _ => {}
+        }
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "请选择要导入的文件"));
+    }
+    Ok((bytes, only_valid))
+}
+
+async fn import(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(cq): Query<CsrfQuery>,
+    mut mp: Multipart,
+) -> PageResult {
+    let own = scope(&c.principal).ok_or(AppError::Forbidden)?;
+    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    let (bytes, only_valid) = upload(&mut mp).await?;
+    let out = crate::supply::import(&state.db, &c.actor(), &bytes, own, only_valid).await?;
+    let report = &out.report;
+    let detail = if out.imported > 0 {
+        format!(
+            "已导入 {} 行（年份：{}；涉及 {} 所学校）。",
+            out.imported,
+            out.years
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join("、"),
+            out.schools.len()
+        )
+    } else if report.total_rows == 0 {
+        "文件没有数据行".to_string()
+    } else {
+        "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。".to_string()
+    };
+    let mut resp = render(&ImportPage {
+        layout: Layout::new("导入结果", "supply", Some(&c)),
+        imported: out.imported,
+        detail,
+        total_rows: report.total_rows,
+        valid_rows: report.valid_rows,
+        problems: report
+            .problems
+            .iter()
+            .take(SHOWN_PROBLEMS)
+            .map(|p| {
+                (
+                    p.row,
+                    p.column.clone().unwrap_or_default(),
+                    p.cell.clone().unwrap_or_default(),
+                    p.message.clone(),
+                )
+            })
+            .collect(),
+    })?;
+    if out.imported == 0 {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
