@@ -257,9 +257,6 @@ struct CsrfQuery {
     csrf: Option<String>,
 }
 
-/// How many problems a result page lists (the rest are summarised by count).
-const SHOWN_PROBLEMS: usize = 500;
-
 async fn import(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
@@ -268,29 +265,9 @@ async fn import(
 ) -> PageResult {
     c.require(Permission::ManageMajors)?;
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
-    let mut bytes = Vec::new();
-    let (mut only_valid, mut replace) = (false, false);
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("file") => {
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::invalid("file", "文件过大或上传中断"))?
-                    .to_vec()
-            }
-            Some("only_valid") => only_valid = true,
-            Some("replace") => replace = true,
-            _ => {}
-        }
-    }
-    if bytes.is_empty() {
-        return Err(AppError::invalid("file", "请选择要导入的文件").into());
-    }
+    let up = super::imports::read_upload(&mut mp).await?;
+    let (only_valid, replace) = (up.flag("only_valid"), up.flag("replace"));
+    let bytes = up.bytes;
     let out =
         match crate::majors::import_catalog(&state.db, &c.actor(), &bytes, only_valid, replace)
             .await
@@ -321,20 +298,7 @@ async fn import(
         headline,
         total_rows: out.report.total_rows,
         valid_rows: out.report.valid_rows,
-        problems: out
-            .report
-            .problems
-            .iter()
-            .take(SHOWN_PROBLEMS)
-            .map(|p| {
-                (
-                    p.row,
-                    p.column.clone().unwrap_or_default(),
-                    p.cell.clone().unwrap_or_default(),
-                    p.message.clone(),
-                )
-            })
-            .collect(),
+        problems: super::imports::problem_rows(&out.report),
     })?;
     *resp.status_mut() = status;
     Ok(resp)

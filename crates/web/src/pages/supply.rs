@@ -19,9 +19,6 @@ use crate::xlsx;
 /// A school reports a few hundred rows a year; refuse anything far larger.
 const MAX_FILE: usize = 10 * 1024 * 1024;
 
-/// How many problems a result page lists.
-const SHOWN_PROBLEMS: usize = 500;
-
 /// At most this many rows in one export.
 const EXPORT_CAP: i64 = 100_000;
 
@@ -190,29 +187,9 @@ struct CsrfQuery {
 
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
-    let mut bytes = Vec::new();
-    let mut only_valid = false;
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
-    {
-        match field.name() {
-            Some("file") => {
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::invalid("file", "文件过大或上传中断"))?
-                    .to_vec()
-            }
-            Some("only_valid") => only_valid = true,
-            _ => {}
-        }
-    }
-    if bytes.is_empty() {
-        return Err(AppError::invalid("file", "请选择要导入的文件"));
-    }
-    Ok((bytes, only_valid))
+    let up = super::imports::read_upload(mp).await?;
+    let only_valid = up.flag("only_valid");
+    Ok((up.bytes, only_valid))
 }
 
 async fn import(
@@ -248,19 +225,7 @@ async fn import(
         detail,
         total_rows: report.total_rows,
         valid_rows: report.valid_rows,
-        problems: report
-            .problems
-            .iter()
-            .take(SHOWN_PROBLEMS)
-            .map(|p| {
-                (
-                    p.row,
-                    p.column.clone().unwrap_or_default(),
-                    p.cell.clone().unwrap_or_default(),
-                    p.message.clone(),
-                )
-            })
-            .collect(),
+        problems: super::imports::problem_rows(report),
     })?;
     if out.imported == 0 {
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;

@@ -1,0 +1,69 @@
+//! What every import page shares: reading the uploaded file and its options, and listing a
+//! validation report's problems.
+
+use std::collections::HashSet;
+
+use axum::extract::Multipart;
+
+use crate::error::AppError;
+
+/// How many problems a result page lists (the rest are summarised by count).
+pub const SHOWN_PROBLEMS: usize = 500;
+
+/// An uploaded file and the checkbox options sent with it (e.g. `only_valid`, `replace`).
+pub struct Upload {
+    pub bytes: Vec<u8>,
+    pub flags: HashSet<String>,
+}
+
+impl Upload {
+    pub fn flag(&self, name: &str) -> bool {
+        self.flags.contains(name)
+    }
+}
+
+/// Reads the `file` field and any other fields as flags; refuses an empty upload.
+pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, AppError> {
+    let mut bytes = Vec::new();
+    let mut flags = HashSet::new();
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
+    {
+        match field.name() {
+            Some("file") => {
+                bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| AppError::invalid("file", "文件过大或上传中断"))?
+                    .to_vec()
+            }
+            Some(other) => {
+                flags.insert(other.to_string());
+            }
+            None => {}
+        }
+    }
+    if bytes.is_empty() {
+        return Err(AppError::invalid("file", "请选择要导入的文件"));
+    }
+    Ok(Upload { bytes, flags })
+}
+
+/// A report's problems as table rows: (row, column, cell, message).
+pub fn problem_rows(report: &tabular::Report) -> Vec<(usize, String, String, String)> {
+    report
+        .problems
+        .iter()
+        .take(SHOWN_PROBLEMS)
+        .map(|p| {
+            (
+                p.row,
+                p.column.clone().unwrap_or_default(),
+                p.cell.clone().unwrap_or_default(),
+                p.message.clone(),
+            )
+        })
+        .collect()
+}
