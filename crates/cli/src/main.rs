@@ -113,6 +113,15 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// Import schools' supply rows (per school, major and year: enrolment, graduates,
+    /// employment, starting salary) from CSV or XLSX, for any school. All rows or none unless
+    /// --only-valid; prints the report and exits 2 when nothing was imported.
+    Supply {
+        file: std::path::PathBuf,
+        /// Import the rows that pass even if others fail.
+        #[arg(long)]
+        only_valid: bool,
+    },
     /// Import the national vocational major catalog (CSV or XLSX, the Ministry dataset's columns
     /// or the platform template's Chinese headers). All rows or none; prints the row-by-row
     /// report and exits 2 when the file has problems.
@@ -255,6 +264,42 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 println!("{}", serde_json::to_string_pretty(&decision)?);
             }
+        }
+        Command::Import(ImportCommand::Supply { file, only_valid }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let db = open(&url).await?;
+            let started = std::time::Instant::now();
+            let out = web::supply::import(&db, &Actor::system("cli"), &bytes, None, only_valid)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            for p in out.report.problems.iter().take(1000) {
+                eprintln!(
+                    "第{}行 {} {}：{}",
+                    p.row,
+                    p.column.as_deref().unwrap_or(""),
+                    p.cell.as_deref().unwrap_or(""),
+                    p.message
+                );
+            }
+            if out.imported == 0 {
+                println!(
+                    "未导入：文件 {} 行，问题 {} 处",
+                    out.report.total_rows,
+                    out.report.problems.len()
+                );
+                return Ok(ExitCode::from(2));
+            }
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "已导入 {} 行（{} 所学校，年份 {:?}）；问题 {} 处；用时 {:.1} 秒（{:.0} 行/秒）",
+                out.imported,
+                out.schools.len(),
+                out.years,
+                out.report.problems.len(),
+                secs,
+                out.imported as f64 / secs.max(1e-9)
+            );
         }
         Command::Import(ImportCommand::MajorCatalog {
             file,

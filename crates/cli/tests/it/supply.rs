@@ -285,3 +285,72 @@ async fn schools_report_supply_with_row_by_row_validation() {
         );
     }
 }
+
+#[tokio::test]
+async fn supply_import_command_validates_and_reports() {
+    let url = crate::helpers::fresh_database(store::Backend::Sqlite).await;
+    let db = store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let catalog = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/major-catalog-2021.csv"
+    ))
+    .unwrap();
+    web::majors::import_catalog(&db, &store::Actor::system("t"), &catalog, false, false)
+        .await
+        .unwrap();
+    let school = crate::helpers::credit("52500103MJ0000777");
+    let mut tx = db.begin().await.unwrap();
+    store::orgs::insert(
+        &mut tx,
+        &store::Actor::system("t"),
+        &store::orgs::NewOrg {
+            kind: domain::orgs::OrgKind::School,
+            code: school.clone(),
+            name: "渝中示例职业学校".into(),
+            district: Some("500103".into()),
+            school_level: Some("secondary".into()),
+            industry: None,
+            size: None,
+            ownership: None,
+            unit_code: None,
+        },
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("chanjiao-supply-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let header = "学校统一社会信用代码,专业代码,年份,计划招生数,实际招生数,毕业生数,就业人数,对口就业人数,平均起薪（元/月）\n";
+    let good = dir.join("good.csv");
+    std::fs::write(
+        &good,
+        format!("{header}{school},610101,2024,50,45,40,38,30,4500.00\n"),
+    )
+    .unwrap();
+    let bad = dir.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}{school},610101,2024,50,45,46,38,30,4500.00\n"),
+    )
+    .unwrap();
+    let run = |f: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+            .args(["import", "supply", f.to_str().unwrap()])
+            .env("CHANJIAO_DATABASE_URL", &url)
+            .env("CHANJIAO_LOG", "error")
+            .output()
+            .unwrap()
+    };
+    let o = run(&bad);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("第2行"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = run(&good);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("已导入 1 行"));
+    let _ = std::fs::remove_dir_all(dir);
+}
