@@ -916,13 +916,18 @@ fn valid_until(state: &AppState, granted: &str) -> String {
     let Ok(d) = chrono::NaiveDate::parse_from_str(granted, "%Y-%m-%d") else {
         return String::new();
     };
-    match state.params.integer("certification.validity_years", d) {
-        Ok((years, _)) => d
-            .checked_add_months(chrono::Months::new((years.max(0) as u32) * 12))
-            .and_then(|e| e.pred_opt())
-            .map(|e| e.format("%Y-%m-%d").to_string())
-            .unwrap_or_default(),
-        Err(_) => String::new(),
+    let Ok((years, _)) = state.params.integer("certification.validity_years", d) else {
+        return String::new();
+    };
+    match d
+        .checked_add_months(chrono::Months::new((years.max(0) as u32) * 12))
+        .and_then(|e| e.pred_opt())
+    {
+        Some(end) if end < domain::calendar::today_shanghai() => {
+            format!("{}（已到期，待复核）", end.format("%Y-%m-%d"))
+        }
+        Some(end) => end.format("%Y-%m-%d").to_string(),
+        None => String::new(),
     }
 }
 
