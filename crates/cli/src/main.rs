@@ -266,28 +266,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Import(ImportCommand::Supply { file, only_valid }) => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let started = std::time::Instant::now();
             let out = web::supply::import(&db, &Actor::system("cli"), &bytes, None, only_valid)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            for p in out.report.problems.iter().take(1000) {
-                eprintln!(
-                    "第{}行 {} {}：{}",
-                    p.row,
-                    p.column.as_deref().unwrap_or(""),
-                    p.cell.as_deref().unwrap_or(""),
-                    p.message
-                );
-            }
-            if out.imported == 0 {
-                println!(
-                    "未导入：文件 {} 行，问题 {} 处",
-                    out.report.total_rows,
-                    out.report.problems.len()
-                );
+            if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
             let secs = started.elapsed().as_secs_f64();
@@ -306,8 +291,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             only_valid,
             replace,
         }) => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let out = web::majors::import_catalog(
                 &db,
@@ -321,37 +305,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 web::AppError::Conflict(m) => anyhow::anyhow!("{m}；如需更新请加 --replace"),
                 other => anyhow::anyhow!(other.to_string()),
             })?;
-            for p in &out.report.problems {
-                eprintln!(
-                    "第{}行 {} {}：{}",
-                    p.row,
-                    p.column.as_deref().unwrap_or(""),
-                    p.cell.as_deref().unwrap_or(""),
-                    p.message
-                );
+            if !report_problems(&out.report, out.imported) {
+                return Ok(ExitCode::from(2));
             }
-            match &out.catalog {
-                Some(c) => println!(
+            if let Some(c) = &out.catalog {
+                println!(
                     "已导入 {} 条到“{}”（{}）；文件 {} 行，问题 {} 处",
                     out.imported,
                     c.name,
                     c.code,
                     out.report.total_rows,
                     out.report.problems.len()
-                ),
-                None => {
-                    println!(
-                        "未导入：文件 {} 行，问题 {} 处（见上）",
-                        out.report.total_rows,
-                        out.report.problems.len()
-                    );
-                    return Ok(ExitCode::from(2));
-                }
+                );
             }
         }
         Command::Import(ImportCommand::Occupations { file, only_valid }) => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let out = web::occupations::import_occupations(
                 &db,
@@ -361,21 +330,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             )
             .await
             .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            for p in &out.report.problems {
-                eprintln!(
-                    "第{}行 {} {}：{}",
-                    p.row,
-                    p.column.as_deref().unwrap_or(""),
-                    p.cell.as_deref().unwrap_or(""),
-                    p.message
-                );
-            }
-            if out.imported == 0 {
-                println!(
-                    "未导入：文件 {} 行，问题 {} 处（见上）",
-                    out.report.total_rows,
-                    out.report.problems.len()
-                );
+            if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
             println!(
@@ -388,28 +343,13 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             );
         }
         Command::Import(ImportCommand::Crosswalk { file, only_valid }) => {
-            let bytes =
-                std::fs::read(&file).with_context(|| format!("无法读取 {}", file.display()))?;
+            let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let out =
                 web::occupations::import_crosswalk(&db, &Actor::system("cli"), &bytes, only_valid)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.to_string()))?;
-            for p in &out.report.problems {
-                eprintln!(
-                    "第{}行 {} {}：{}",
-                    p.row,
-                    p.column.as_deref().unwrap_or(""),
-                    p.cell.as_deref().unwrap_or(""),
-                    p.message
-                );
-            }
-            if out.imported == 0 {
-                println!(
-                    "未导入：文件 {} 行，问题 {} 处（见上）",
-                    out.report.total_rows,
-                    out.report.problems.len()
-                );
+            if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
             println!(
@@ -527,6 +467,33 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))
+}
+
+/// Prints an import's problems (at most the first thousand) on standard error; when nothing
+/// was imported, says so and returns false (the command then exits 2).
+fn report_problems(report: &tabular::Report, imported: usize) -> bool {
+    for p in report.problems.iter().take(1000) {
+        eprintln!(
+            "第{}行 {} {}：{}",
+            p.row,
+            p.column.as_deref().unwrap_or(""),
+            p.cell.as_deref().unwrap_or(""),
+            p.message
+        );
+    }
+    if imported == 0 {
+        println!(
+            "未导入：文件 {} 行，问题 {} 处（见上）",
+            report.total_rows,
+            report.problems.len()
+        );
+        return false;
+    }
+    true
 }
 
 fn read_stdin() -> Result<String> {

@@ -315,7 +315,7 @@ pub struct Filter {
 }
 
 /// Applications, newest first.
-pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
+fn filtered(f: &Filter) -> QueryBuilder {
     let mut q = QueryBuilder::new();
     if let Some(o) = f.applicant_org_id {
         q.and_cmp_int("a.applicant_org_id", "=", o);
@@ -332,6 +332,22 @@ pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Summary>> 
     if let Some(y) = f.year {
         q.and_cmp_int("a.year", "=", y);
     }
+    q
+}
+
+/// Whole applications (data and decision included) matching `f`, at most `cap`, newest first —
+/// for totals computed from their contents.
+pub async fn list_full(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Application>> {
+    let q = filtered(f);
+    let sql = format!(
+        "SELECT a.* FROM applications a{} ORDER BY a.id DESC LIMIT {cap}",
+        q.where_sql()
+    );
+    q.fetch_all::<Application>(db, &sql).await
+}
+
+pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
+    let q = filtered(f);
     let total = q.count(db, "applications a").await?;
     let sql = format!(
         "SELECT {SUMMARY_COLS} FROM applications a JOIN orgs o ON o.id = a.applicant_org_id{} \

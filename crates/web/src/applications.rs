@@ -3,7 +3,6 @@
 //! kind's policy rule, and stores the transition with its history, inbox items and audit.
 
 use chrono::{Datelike, NaiveDate};
-use domain::calendar::Calendar;
 use domain::orgs::Role;
 use domain::workflow::{self, Action, Kind, Reviewers, State, Status, StepKind};
 use serde_json::{Map, Value, json};
@@ -13,6 +12,10 @@ use store::orgs::{self, Scope};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
+
+/// Years a form accepts: a plausibility bound on input only. Whether a year falls under a
+/// policy (e.g. the tax credit from 2019) is the rule's dated parameter, explained in its trace.
+pub const YEARS: std::ops::RangeInclusive<i64> = 1990..=2100;
 
 /// Attachments: at most this many bytes each.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
@@ -240,9 +243,16 @@ pub fn parse_form(
             FieldType::Year => raw
                 .parse::<i32>()
                 .ok()
-                .filter(|y| (2019..=2100).contains(y))
+                .filter(|y| YEARS.contains(&(*y as i64)))
                 .map(|y| json!(y))
-                .ok_or_else(|| format!("{}应为2019年以后的四位年份", f.label)),
+                .ok_or_else(|| {
+                    format!(
+                        "{}应为{}—{}年之间的四位年份",
+                        f.label,
+                        YEARS.start(),
+                        YEARS.end()
+                    )
+                }),
             FieldType::Money => crate::pages::parse_yuan(raw)
                 .map(|f| json!(f))
                 .map_err(|e| format!("{}：{e}", f.label)),
@@ -567,7 +577,7 @@ pub async fn act(
             "该申报已被他人处理或修改，请刷新后查看最新状态再操作".into(),
         ));
     }
-    let calendar = Calendar::shipped();
+    let calendar = &state.calendar;
     let today = domain::calendar::today_shanghai();
     let add = |d: NaiveDate, n: u32| calendar.add_working_days(d, n);
     let ctx = workflow::Context {
@@ -804,11 +814,13 @@ pub fn parse_json_data(
                         .ok_or_else(|| bad("应为非负整数（单位：分）"))?
                 ),
             },
-            FieldType::Year => json!(
-                v.as_i64()
-                    .filter(|y| (2019..=2100).contains(y))
-                    .ok_or_else(|| bad("应为2019年以后的四位年份"))?
-            ),
+            FieldType::Year => json!(v.as_i64().filter(|y| YEARS.contains(y)).ok_or_else(
+                || bad(&format!(
+                    "应为{}—{}年之间的四位年份",
+                    YEARS.start(),
+                    YEARS.end()
+                ))
+            )?),
             FieldType::Text => {
                 let s = v.as_str().unwrap_or("");
                 if s.chars().count() > 2000 {

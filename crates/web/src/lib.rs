@@ -37,6 +37,8 @@ pub struct AppState {
     pub metrics: metrics_exporter_prometheus::PrometheusHandle,
     /// Policy parameters in force: shipped, or overridden with `--policy-dir`.
     pub params: std::sync::Arc<policy::ParamSet>,
+    /// Working days (holidays and make-up workdays), built once at start.
+    pub calendar: std::sync::Arc<domain::calendar::Calendar>,
 }
 
 impl AppState {
@@ -53,6 +55,7 @@ impl AppState {
             security: Security::default(),
             metrics: ops::metrics_handle(),
             params: std::sync::Arc::new(params),
+            calendar: std::sync::Arc::new(domain::calendar::Calendar::shipped()),
         }
     }
 }
