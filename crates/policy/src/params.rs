@@ -43,6 +43,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../params/apprenticeship.toml"),
     ),
     ("pilot_city", include_str!("../params/pilot_city.toml")),
+    ("majors", include_str!("../params/majors.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
