@@ -235,7 +235,7 @@ pub fn banks(rng: &mut StdRng, count: usize) -> Result<Vec<NewOrg>> {
 }
 
 /// Loads demo organisations unless the database already has enterprises. Returns a summary.
-pub async fn generate(db: &Db, scale: u32) -> Result<String> {
+pub async fn generate(db: &Db, scale: u32, postings: usize) -> Result<String> {
     let scale = scale.max(1) as usize;
     let existing = store::orgs::list(
         db,
@@ -269,12 +269,14 @@ pub async fn generate(db: &Db, scale: u32) -> Result<String> {
     .await?;
     tx.commit().await?;
     let na = crate::demo_applications::generate(db).await?;
+    let m5 = crate::demo_majors::generate(db, postings).await?;
     Ok(format!(
-        "已生成演示数据：院校 {} 所、企业 {} 家、金融机构 {} 家、申报 {} 件（用时 {:.1} 秒）",
+        "已生成演示数据：院校 {} 所、企业 {} 家、金融机构 {} 家、申报 {} 件；{}（用时 {:.1} 秒）",
         ns,
         ne,
         nb,
         na,
+        m5,
         started.elapsed().as_secs_f64()
     ))
 }

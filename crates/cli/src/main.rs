@@ -2,6 +2,7 @@
 
 mod demo;
 mod demo_applications;
+mod demo_majors;
 
 use std::io::Read;
 use std::process::ExitCode;
@@ -69,6 +70,9 @@ struct ServeArgs {
     /// Demo size multiplier (with --demo).
     #[arg(long, default_value_t = 1)]
     scale: u32,
+    /// Job postings in the demo's measure 5 data (with --demo).
+    #[arg(long, default_value_t = 500_000)]
+    postings: usize,
 }
 
 #[derive(Args)]
@@ -76,6 +80,9 @@ struct DemoArgs {
     /// Size multiplier: 1 ≈ 120 schools and 5,000 enterprises.
     #[arg(long, default_value_t = 1)]
     scale: u32,
+    /// Job postings in the measure 5 data (five years, 2021–2025).
+    #[arg(long, default_value_t = 500_000)]
+    postings: usize,
 }
 
 #[derive(Subcommand)]
@@ -113,6 +120,16 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum ImportCommand {
+    /// Import job postings or enterprise demand records (区县, 行业代码, 职业代码 or 岗位名称,
+    /// 需求人数, 发布日期, salaries) from CSV or XLSX. Titles without a code are matched to
+    /// occupations; uncertain ones wait for confirmation on the 待确认岗位名称 page. All rows or
+    /// none unless --only-valid; exits 2 when nothing was imported.
+    Demand {
+        file: std::path::PathBuf,
+        /// Import the rows that pass even if others fail.
+        #[arg(long)]
+        only_valid: bool,
+    },
     /// Import schools' supply rows (per school, major and year: enrolment, graduates,
     /// employment, starting salary) from CSV or XLSX, for any school. All rows or none unless
     /// --only-valid; prints the report and exits 2 when nothing was imported.
@@ -265,6 +282,34 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&decision)?);
             }
         }
+        Command::Import(ImportCommand::Demand { file, only_valid }) => {
+            let bytes = read_file(&file)?;
+            let params = load_params(&cli.policy_dir)?;
+            let state = web::AppState::with_params(open(&url).await?, params);
+            let started = std::time::Instant::now();
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let out = web::demand::import(&state, &Actor::system("cli"), &name, &bytes, only_valid)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            if !report_problems(&out.report, out.imported) {
+                return Ok(ExitCode::from(2));
+            }
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "已导入 {} 行（{}）；问题 {} 处；用时 {:.1} 秒",
+                out.imported,
+                out.by_status
+                    .iter()
+                    .map(|(s, n)| format!("{}{n}", store::demand::status::label(s)))
+                    .collect::<Vec<_>>()
+                    .join("，"),
+                out.report.problems.len(),
+                secs
+            );
+        }
         Command::Import(ImportCommand::Supply { file, only_valid }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
@@ -376,7 +421,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             load_params(&cli.policy_dir)?;
             let db = open(&url).await?;
             if args.demo {
-                demo::generate(&db, args.scale).await?;
+                demo::generate(&db, args.scale, args.postings).await?;
                 let accounts = demo::reset_demo_accounts(&db).await?;
                 print_accounts(&accounts);
             }
@@ -394,7 +439,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo(args) => {
             let db = open(&url).await?;
-            let summary = demo::generate(&db, args.scale).await?;
+            let summary = demo::generate(&db, args.scale, args.postings).await?;
             println!("{summary}");
             let accounts = demo::reset_demo_accounts(&db).await?;
             print_accounts(&accounts);

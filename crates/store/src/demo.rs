@@ -8,7 +8,7 @@ use sqlx::Row;
 
 use crate::audit::{self, Actor};
 use crate::orgs::{NewOrg, index_grams};
-use crate::{Result, Tx, now};
+use crate::{Db, Result, Tx, now};
 
 pub(crate) use crate::placeholder;
 
@@ -154,4 +154,13 @@ pub async fn record_bulk(
     )
     .await?;
     Ok(())
+}
+
+/// Every school with its level (`secondary`, `higher_vocational`, …; '' when unknown).
+pub async fn schools_with_level(db: &Db) -> Result<Vec<(i64, String)>> {
+    Ok(sqlx::query_as(
+        "SELECT id, COALESCE(school_level, '') FROM orgs WHERE kind = 'school' ORDER BY id",
+    )
+    .fetch_all(db.pool())
+    .await?)
 }

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod demand;
 pub mod demo;
 pub mod majors;
 pub mod occupations;

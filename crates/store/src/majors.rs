@@ -283,3 +283,14 @@ pub async fn mapping(db: &Db, from: i64, to: i64) -> Result<Vec<(String, String)
     .fetch_all(db.pool())
     .await?)
 }
+
+/// The majors (item level MAJOR) of the current catalog, by level and code.
+pub async fn current_majors(db: &Db) -> Result<Vec<Major>> {
+    Ok(sqlx::query_as(
+        "SELECT id, catalog_id, level, item_level, code, name, parent_code, category_code, \
+         category_name, class_code, class_name FROM majors WHERE item_level = 'MAJOR' \
+         AND catalog_id = (SELECT MAX(id) FROM major_catalogs) ORDER BY level, code",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -351,3 +351,22 @@ pub async fn crosswalk(db: &Db) -> Result<Vec<CrosswalkRow>> {
     .fetch_all(db.pool())
     .await?)
 }
+
+/// A cheap fingerprint of the occupations (count, last change), to know when a matcher built
+/// over them is stale.
+pub async fn stamp(db: &Db) -> Result<Vec<i64>> {
+    let r: (i64, i64) =
+        sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(updated_at), 0) FROM occupations")
+            .fetch_one(db.pool())
+            .await?;
+    Ok(vec![r.0, r.1])
+}
+
+/// Code, name and description of every occupation (level OCCUPATION), for the title matcher.
+pub async fn documents(db: &Db) -> Result<Vec<(String, String, Option<String>)>> {
+    Ok(sqlx::query_as(
+        "SELECT code, name, description FROM occupations WHERE level = 'OCCUPATION' ORDER BY code",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -291,6 +291,29 @@ pub async fn get(db: &Db, scope: &Scope, id: i64) -> Result<Option<Org>> {
     Ok(q.fetch_all::<Org>(db, &sql).await?.into_iter().next())
 }
 
+/// Ids of the organisations of `kind` with these credit codes (codes not found are absent).
+pub async fn ids_by_codes(
+    db: &Db,
+    codes: &std::collections::HashSet<String>,
+    kind: &str,
+) -> Result<std::collections::HashMap<String, i64>> {
+    let codes: Vec<&String> = codes.iter().collect();
+    let mut out = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let ps: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT code, id FROM orgs WHERE kind = $1 AND code IN ({})",
+            ps.join(",")
+        );
+        let mut q = sqlx::query_as::<_, (String, i64)>(&sql).bind(kind);
+        for c in chunk {
+            q = q.bind(c.as_str());
+        }
+        out.extend(q.fetch_all(db.pool()).await?);
+    }
+    Ok(out)
+}
+
 pub async fn get_by_code(db: &Db, code: &str) -> Result<Option<Org>> {
     Ok(sqlx::query_as("SELECT * FROM orgs WHERE code = $1")
         .bind(code)

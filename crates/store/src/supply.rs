@@ -183,3 +183,32 @@ pub async fn export(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Supply>> {
     );
     q.fetch_all::<Supply>(db, &sql).await
 }
+
+/// A supply row with its school's district, for the alignment measures.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SupplyFact {
+    pub school_org_id: i64,
+    pub school_name: String,
+    /// The school's district code ('' when none).
+    pub district: String,
+    pub major_code: String,
+    pub year: i64,
+    pub planned_enrolment: i64,
+    pub actual_enrolment: i64,
+    pub graduates: i64,
+    pub employed: i64,
+    pub employed_matching: i64,
+    pub avg_salary_fen: Option<i64>,
+}
+
+/// Every supply row with its school's district.
+pub async fn facts(db: &Db) -> Result<Vec<SupplyFact>> {
+    Ok(sqlx::query_as(
+        "SELECT s.school_org_id, o.name AS school_name, COALESCE(o.district, '') AS district, \
+         s.major_code, s.year, s.planned_enrolment, s.actual_enrolment, s.graduates, s.employed, \
+         s.employed_matching, s.avg_salary_fen FROM major_supply s \
+         JOIN orgs o ON o.id = s.school_org_id ORDER BY s.school_org_id, s.major_code, s.year",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}

@@ -2,10 +2,12 @@
 //! endpoints. It never builds SQL: everything goes through `store`.
 
 pub mod accounts;
+pub mod alignment;
 pub mod api;
 pub mod applications;
 pub mod auth;
 pub mod charts;
+pub mod demand;
 pub mod error;
 pub mod majors;
 pub mod occupations;
@@ -39,6 +41,10 @@ pub struct AppState {
     pub params: std::sync::Arc<policy::ParamSet>,
     /// Working days (holidays and make-up workdays), built once at start.
     pub calendar: std::sync::Arc<domain::calendar::Calendar>,
+    /// The job-title matcher over the stored occupations (measure 5 demand).
+    pub matcher: demand::MatcherCache,
+    /// Measure 5 alignment measures, recomputed when the data change.
+    pub alignment: alignment::AlignmentCache,
 }
 
 impl AppState {
@@ -56,6 +62,8 @@ impl AppState {
             metrics: ops::metrics_handle(),
             params: std::sync::Arc::new(params),
             calendar: std::sync::Arc::new(domain::calendar::Calendar::shipped()),
+            matcher: demand::MatcherCache::default(),
+            alignment: alignment::AlignmentCache::default(),
         }
     }
 }

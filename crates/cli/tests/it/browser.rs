@@ -595,3 +595,205 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+#[tokio::test]
+async fn majors_alignment_and_title_confirmation_in_chromium() {
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let (a, _) = crate::alignment::seed(&app).await;
+    app.user("jw_user", "department", "jw").await;
+    app.user("school_a", "school", &credit("52500112MJ0000001"))
+        .await;
+    // Two postings whose title no occupation name explains: they wait for a person.
+    let mut tx = app.db.begin().await.unwrap();
+    let waiting = |district: &str| store::demand::NewPosting {
+        source: "posting",
+        org_id: None,
+        district: district.into(),
+        industry_code: String::new(),
+        title: "门店储备干部".into(),
+        occupation_code: None,
+        match_status: "pending",
+        match_confidence: Some(120_000),
+        suggested_code: Some("2-06-01-01".into()),
+        count: 2,
+        posted_on: "2025-06-01".into(),
+        year: 2025,
+        salary_min_fen: None,
+        salary_max_fen: None,
+    };
+    store::demand::import(
+        &mut tx,
+        &store::Actor::system("t"),
+        "t",
+        &[waiting("500112"), waiting("500103")],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let (_driver, c, profile) = start_browser().await;
+    let shots = screenshots_dir();
+
+    login_as(&c, &app, "jw_user").await;
+    c.goto(&app.url("/alignment?year=2025")).await.unwrap();
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("新兴（发展）") && text.contains("撤并淘汰"),
+        "{text}"
+    );
+    std::fs::write(
+        shots.join("30-alignment-city.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // Filter by class with the form.
+    c.find(Locator::Css(
+        "select[name=class] option[value=merge_eliminate]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Css("form.filters button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "class=merge_eliminate").await;
+    let rows = c
+        .find(Locator::Css("table.grid tbody"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        rows.contains("会计信息管理") && !rows.contains("工业机器人技术"),
+        "{rows}"
+    );
+    // A major's explanation.
+    c.find(Locator::LinkText("会计信息管理"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "/alignment/majors/530304").await;
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("计算过程与依据") && text.contains("majors.surplus_ratio"),
+        "{text}"
+    );
+    std::fs::write(
+        shots.join("31-alignment-major.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // Scenario: raise the shortage threshold, see cars change, nothing saved.
+    c.goto(&app.url("/alignment/scenario?year=2025"))
+        .await
+        .unwrap();
+    fill(&c, "shortage_ratio", "3.5").await;
+    c.find(Locator::Css("form.form button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "shortage_ratio=3.5").await;
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("全市专业分类变化（1 个）") && text.contains("汽车制造与试验技术"),
+        "{text}"
+    );
+    std::fs::write(
+        shots.join("32-alignment-scenario.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // Districts side by side.
+    c.goto(&app.url("/alignment/districts?year=2025"))
+        .await
+        .unwrap();
+    std::fs::write(
+        shots.join("33-alignment-districts.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    // The confirmation queue: choose an occupation for the waiting title.
+    c.goto(&app.url("/demand/queue")).await.unwrap();
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("门店储备干部") && text.contains("需求 4 人"),
+        "{text}"
+    );
+    std::fs::write(
+        shots.join("34-demand-queue.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    fill(&c, "occupation_other", "2-05-08-01").await;
+    c.find(Locator::Css("section.queue-item button.primary"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for_url(&c, "done=").await;
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("已确认为职业 2-05-08-01，2 行"), "{text}");
+    // The school's printable report.
+    login_as(&c, &app, "school_a").await;
+    c.goto(&app.url(&format!("/alignment/schools/{a}/report?year=2025")))
+        .await
+        .unwrap();
+    let text = c
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("分析报告") && text.contains("改造升级"),
+        "{text}"
+    );
+    std::fs::write(
+        shots.join("35-school-report.png"),
+        c.screenshot().await.unwrap(),
+    )
+    .unwrap();
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}

@@ -161,10 +161,26 @@ async fn user_token_audit_and_backup_commands() {
 async fn demo_loads_a_chongqing_shaped_dataset_once() {
     for b in backends() {
         let url = fresh_database(b).await;
-        let o = chanjiao(&url, &["demo"], None);
+        let o = Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+            .args(["demo", "--postings", "20000"])
+            .env("CHANJIAO_DATABASE_URL", &url)
+            .env("CHANJIAO_LOG", "error")
+            .env(
+                "CHANJIAO_DEMO_CATALOG",
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../../../shared/data/major-catalog-2021.csv"
+                ),
+            )
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let out = stdout(&o);
         assert!(out.contains("企业 5000 家"), "{out}");
+        assert!(
+            out.contains("专业目录 1349 个专业") && out.contains("岗位需求 200"),
+            "{out}"
+        );
         for user in ["admin", "fgw", "yuzhong", "school", "enterprise", "bank"] {
             assert!(out.contains(user), "{user} in {out}");
         }
@@ -184,6 +200,18 @@ async fn demo_loads_a_chongqing_shaped_dataset_once() {
             districts >= 35,
             "enterprises spread over the districts: {districts}"
         );
+        // Measure 5: every class appears in the latest year, each offering explained.
+        let state = web::AppState::new(db.clone());
+        let c = state.alignment.get(&state).await.unwrap();
+        let year = c.latest_year().unwrap();
+        assert_eq!(year, 2025);
+        let mut seen = std::collections::BTreeSet::new();
+        for (o, v) in c.ds.offerings.iter().zip(&c.classification.offerings) {
+            if o.year == year {
+                seen.insert(v.class.key());
+            }
+        }
+        assert_eq!(seen.len(), 5, "classes in the demo: {seen:?}");
         let o = chanjiao(&url, &["demo"], None);
         assert!(stdout(&o).contains("跳过"));
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE kind = 'enterprise'")

@@ -1,11 +1,13 @@
 //! The one integration-test binary: the real server on a free port, a real SQLite file, and a
 //! real PostgreSQL database when `TEST_DATABASE_URL` is set.
 
+mod demand;
 mod helpers;
 mod majors;
 mod occupations;
 mod supply;
 
+mod alignment;
 mod api;
 mod applications;
 mod audit;

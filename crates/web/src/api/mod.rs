@@ -1,7 +1,9 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
+pub mod alignment;
 pub mod applications;
+pub mod demand;
 pub mod majors;
 pub mod measures;
 pub mod occupations;
@@ -55,6 +57,11 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(majors::list))
         .routes(routes!(occupations::list))
         .routes(routes!(occupations::for_major, occupations::replace))
+        .routes(routes!(demand::list))
+        .routes(routes!(demand::pending))
+        .routes(routes!(demand::confirm))
+        .routes(routes!(demand::supply_list))
+        .routes(routes!(alignment::majors))
         .split_for_parts();
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)

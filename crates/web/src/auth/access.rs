@@ -19,6 +19,9 @@ pub enum Permission {
     ViewTaxClaims,
     /// Import the major catalog and edit the major–occupation crosswalk (measure 5's lead).
     ManageMajors,
+    /// Import job postings and enterprise demand and confirm title matches (measure 5's units:
+    /// 市教委, 市人力社保局, 市经济信息委).
+    ManageDemand,
 }
 
 pub fn role(p: &Principal) -> Option<Role> {
@@ -38,6 +41,13 @@ pub fn allows(p: &Principal, perm: Permission) -> bool {
                 || (r == Role::Department
                     && p.unit_code.as_deref().is_some_and(|u| {
                         domain::reference::measure(5).is_some_and(|m| m.is_lead(u))
+                    }))
+        }
+        Permission::ManageDemand => {
+            r == Role::Operator
+                || (r == Role::Department
+                    && p.unit_code.as_deref().is_some_and(|u| {
+                        domain::reference::measure(5).is_some_and(|m| m.is_responsible(u))
                     }))
         }
         Permission::ViewTaxClaims => {

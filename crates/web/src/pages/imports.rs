@@ -14,6 +14,8 @@ pub const SHOWN_PROBLEMS: usize = 500;
 pub struct Upload {
     pub bytes: Vec<u8>,
     pub flags: HashSet<String>,
+    /// The file's name as the browser sent it, if any.
+    pub file_name: Option<String>,
 }
 
 impl Upload {
@@ -26,6 +28,7 @@ impl Upload {
 pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, AppError> {
     let mut bytes = Vec::new();
     let mut flags = HashSet::new();
+    let mut file_name = None;
     while let Some(field) = mp
         .next_field()
         .await
@@ -33,6 +36,7 @@ pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, AppError> {
     {
         match field.name() {
             Some("file") => {
+                file_name = field.file_name().map(str::to_string);
                 bytes = field
                     .bytes()
                     .await
@@ -48,7 +52,11 @@ pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, AppError> {
     if bytes.is_empty() {
         return Err(AppError::invalid("file", "请选择要导入的文件"));
     }
-    Ok(Upload { bytes, flags })
+    Ok(Upload {
+        bytes,
+        flags,
+        file_name,
+    })
 }
 
 /// A report's problems as table rows: (row, column, cell, message).

@@ -29,6 +29,8 @@ pub fn majors_query(
     }
 }
 
+mod alignment;
+mod demand;
 mod measures;
 mod occupations;
 mod orgs;
@@ -64,6 +66,8 @@ pub fn router() -> Router<AppState> {
         .merge(majors::router())
         .merge(occupations::router())
         .merge(supply::router())
+        .merge(demand::router())
+        .merge(alignment::router())
 }
 
 async fn css() -> impl IntoResponse {
@@ -101,6 +105,8 @@ pub struct Layout {
     pub can_tax_claims: bool,
     /// Schools report their supply; measure 5's lead sees everyone's.
     pub can_supply: bool,
+    /// Measure 5's units load demand and confirm title matches.
+    pub can_demand: bool,
 }
 
 impl Layout {
@@ -124,6 +130,12 @@ impl Layout {
                         &c.principal,
                         crate::auth::access::Permission::ManageMajors,
                     )
+            }),
+            can_demand: caller.is_some_and(|c| {
+                crate::auth::access::allows(
+                    &c.principal,
+                    crate::auth::access::Permission::ManageDemand,
+                )
             }),
             can_tax_claims: caller.is_some_and(|c| {
                 crate::auth::access::allows(

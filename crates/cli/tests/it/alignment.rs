@@ -1,0 +1,309 @@
+//! Measure 5, alignment: supply against demand per major, school, district and cluster; every
+//! class with its explanation; scenario mode; the printable report and the export; who sees a
+//! school's offerings.
+
+use domain::orgs::OrgKind;
+use store::demand::NewPosting;
+use store::occupations::NewOccupation;
+use store::supply::NewSupply;
+
+use crate::helpers::{TestApp, backends, credit};
+
+const CATALOG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/major-catalog-2021.csv"
+);
+
+const ROBOTS: &str = "460305"; // 工业机器人技术 → 工业机器人系统操作员 (C3491: cluster, emerging)
+const CARS: &str = "460701"; // 汽车制造与试验技术 → 汽车整车装配工 (C3612: cluster)
+const NURSING: &str = "520201"; // 护理 → 护士
+const ACCOUNTING: &str = "530304"; // 会计信息管理 → 会计专业人员
+
+/// Two schools over 2023–2025 and demand shaped so that, in 2025 with the shipped thresholds,
+/// robots are 新兴, cars 紧缺, accounting 撤并淘汰, nursing 保持 city-wide — with school A's
+/// nursing (few graduates in matching jobs) 改造升级.
+pub(crate) async fn seed(app: &TestApp) -> (i64, i64) {
+    let actor = store::Actor::system("t");
+    let out = web::majors::import_catalog(
+        &app.db,
+        &actor,
+        &std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
+        false,
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.imported, 1681);
+    let occ = |code: &str, name: &str| NewOccupation {
+        code: code.into(),
+        name: name.into(),
+        level: "OCCUPATION".into(),
+        parent_code: None,
+        description: None,
+    };
+    let occs = vec![
+        occ("6-20-03-01", "工业机器人系统操作员"),
+        occ("6-22-01-01", "汽车整车装配工"),
+        occ("2-05-08-01", "护士"),
+        occ("2-06-01-01", "会计专业人员"),
+    ];
+    let mut tx = app.db.begin().await.unwrap();
+    store::occupations::import(&mut tx, &actor, &occs)
+        .await
+        .unwrap();
+    for (major, o) in [
+        (ROBOTS, "6-20-03-01"),
+        (CARS, "6-22-01-01"),
+        (NURSING, "2-05-08-01"),
+        (ACCOUNTING, "2-06-01-01"),
+    ] {
+        store::occupations::set_for_major(
+            &mut tx,
+            &actor,
+            "VOCATIONAL_ASSOCIATE",
+            major,
+            &[(o.to_string(), None)],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let a = app
+        .org(
+            OrgKind::School,
+            &credit("52500112MJ0000001"),
+            "重庆甲职业学院",
+            "500112",
+        )
+        .await;
+    let b = app
+        .org(
+            OrgKind::School,
+            &credit("52500103MJ0000002"),
+            "重庆乙职业学院",
+            "500103",
+        )
+        .await;
+    let row = |school, major: &str, year, employed, matching| NewSupply {
+        school_org_id: school,
+        major_code: major.into(),
+        year,
+        planned_enrolment: 110,
+        actual_enrolment: 105,
+        graduates: 100,
+        employed,
+        employed_matching: matching,
+        avg_salary_fen: Some(450_000),
+    };
+    let mut supply = Vec::new();
+    for y in 2023..=2025 {
+        supply.push(row(a, ROBOTS, y, 95, 80));
+        supply.push(row(a, CARS, y, 95, 80));
+        supply.push(row(a, NURSING, y, 95, 30));
+        supply.push(row(b, NURSING, y, 95, 80));
+        supply.push(row(a, ACCOUNTING, y, 95, 80));
+        supply.push(row(b, ACCOUNTING, y, 90, 70));
+    }
+    let post = |district: &str, industry: &str, occ: &str, year: i64, count| NewPosting {
+        source: "posting",
+        org_id: None,
+        district: district.into(),
+        industry_code: industry.into(),
+        title: String::new(),
+        occupation_code: Some(occ.into()),
+        match_status: "given",
+        match_confidence: None,
+        suggested_code: None,
+        count,
+        posted_on: format!("{year}-05-01"),
+        year,
+        salary_min_fen: None,
+        salary_max_fen: None,
+    };
+    let mut postings = Vec::new();
+    for (y, robots, accounting) in [(2023, 100, 100), (2024, 150, 80), (2025, 200, 50)] {
+        postings.push(post("500112", "C3491", "6-20-03-01", y, robots));
+        postings.push(post("500112", "C3612", "6-22-01-01", y, 300));
+        postings.push(post("500103", "Q8411", "2-05-08-01", y, 200));
+        postings.push(post("500103", "L7241", "2-06-01-01", y, accounting));
+    }
+    let mut tx = app.db.begin().await.unwrap();
+    store::supply::import(&mut tx, &actor, &supply)
+        .await
+        .unwrap();
+    store::demand::import(&mut tx, &actor, "t", &postings)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (a, b)
+}
+
+async fn get(c: &reqwest::Client, url: String) -> (u16, String) {
+    let r = c.get(url).send().await.unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+/// The class label in the row of a majors table whose code cell is `code`.
+fn class_in_row<'a>(html: &'a str, code: &str) -> &'a str {
+    let start = html
+        .find(&format!(">{code}</a></td>"))
+        .unwrap_or_else(|| panic!("no row for {code}"));
+    let rest = &html[start..];
+    let end = rest.find("</tr>").unwrap();
+    let row = &rest[..end];
+    let i = row.rfind("<span class=\"cls ").unwrap();
+    let label = &row[i..];
+    let a = label.find('>').unwrap() + 1;
+    let b = label.find("</span>").unwrap();
+    &label[a..b]
+}
+
+#[tokio::test]
+async fn majors_are_classified_with_reasons_and_scenarios() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (a, b) = seed(&app).await;
+        app.user("jw_staff", "department", "jw").await;
+        app.user("school_a", "school", &credit("52500112MJ0000001"))
+            .await;
+        let jw = app.login("jw_staff").await;
+
+        let (s, html) = get(&jw, app.url("/alignment?year=2025")).await;
+        assert_eq!(s, 200, "{html}");
+        assert_eq!(class_in_row(&html, ROBOTS), "新兴（发展）");
+        assert_eq!(class_in_row(&html, CARS), "紧缺（加快）");
+        assert_eq!(class_in_row(&html, ACCOUNTING), "撤并淘汰");
+        assert_eq!(class_in_row(&html, NURSING), "保持");
+        assert!(html.contains("<svg"), "charts are drawn");
+        // Equal sharing is exact: 200 nurses for 200 graduates → 1.00.
+        assert!(html.contains(">1.00<"), "{html}");
+
+        // A major explains itself: figures, thresholds with their parameter keys and sources.
+        let (s, html) = get(
+            &jw,
+            app.url(&format!("/alignment/majors/{ACCOUNTING}?year=2025")),
+        )
+        .await;
+        assert_eq!(s, 200);
+        for needle in [
+            "majors.surplus_ratio",
+            "渝发改社会〔2023〕1271号",
+            "撤并淘汰",
+            "0.25",
+        ] {
+            assert!(html.contains(needle), "{needle}\n{html}");
+        }
+
+        // The school's own figures decide its offering: A's nursing graduates rarely work in
+        // nursing → 改造升级; B's nursing stays 保持.
+        let (s, html) = get(&jw, app.url(&format!("/alignment/schools/{a}?year=2025"))).await;
+        assert_eq!(s, 200);
+        assert_eq!(class_in_row(&html, NURSING), "改造升级");
+        let (_, html) = get(&jw, app.url(&format!("/alignment/schools/{b}?year=2025"))).await;
+        assert_eq!(class_in_row(&html, NURSING), "保持");
+        let (s, html) = get(
+            &jw,
+            app.url(&format!("/alignment/schools/{a}/{NURSING}/2025")),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("majors.min_matching_rate") && html.contains("31.58%"),
+            "{html}"
+        );
+
+        // A school sees its own offerings and report, not another school's.
+        let sa = app.login("school_a").await;
+        let (s, html) = get(
+            &sa,
+            app.url(&format!("/alignment/schools/{a}/report?year=2025")),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(html.contains("专业设置与岗位需求对应分析报告") && html.contains("改造升级"));
+        assert_eq!(
+            get(&sa, app.url(&format!("/alignment/schools/{b}")))
+                .await
+                .0,
+            404
+        );
+        assert_eq!(
+            get(
+                &sa,
+                app.url(&format!("/alignment/schools/{b}/{NURSING}/2025"))
+            )
+            .await
+            .0,
+            404
+        );
+
+        // Districts and clusters.
+        let (s, html) = get(&jw, app.url("/alignment/districts?year=2025")).await;
+        assert_eq!(s, 200);
+        assert!(html.contains("渝北区") && html.contains("渝中区"), "{html}");
+        let (s, html) = get(&jw, app.url("/alignment/districts/500103?year=2025")).await;
+        assert_eq!(s, 200);
+        assert_eq!(class_in_row(&html, ACCOUNTING), "撤并淘汰");
+        let (s, html) = get(&jw, app.url("/alignment/clusters/t4-02?year=2025")).await;
+        assert_eq!(s, 200);
+        assert!(html.contains(ROBOTS), "{html}");
+
+        // Scenario: a higher shortage threshold moves cars from 紧缺 to 保持, nothing saved.
+        let (s, html) = get(
+            &jw,
+            app.url("/alignment/scenario?year=2025&shortage_ratio=3.5"),
+        )
+        .await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("全市专业分类变化（1 个）"), "{html}");
+        assert!(html.contains(CARS));
+        let (_, html) = get(&jw, app.url("/alignment?year=2025")).await;
+        assert_eq!(class_in_row(&html, CARS), "紧缺（加快）");
+        let (s, html) = get(
+            &jw,
+            app.url("/alignment/scenario?year=2025&shortage_ratio=abc"),
+        )
+        .await;
+        assert_eq!(s, 422);
+        assert!(
+            html.contains("shortage_ratio") || html.contains("紧缺"),
+            "{html}"
+        );
+
+        // Export: the filtered table as XLSX.
+        let r = jw
+            .get(app.url("/alignment/export.xlsx?year=2025&class=merge_eliminate"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        use calamine::Reader;
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][0], ACCOUNTING);
+
+        // API.
+        let uid = app
+            .count("SELECT id FROM users WHERE username = 'jw_staff'")
+            .await;
+        let token = app.token(uid).await;
+        let v: serde_json::Value = reqwest::Client::new()
+            .get(app.url("/api/v1/alignment/majors?year=2025&class=develop"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["total"], 1, "{v}");
+        assert_eq!(v["items"][0]["code"], ROBOTS);
+        assert_eq!(v["items"][0]["class"], "develop");
+    }
+}

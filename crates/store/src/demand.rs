@@ -1,0 +1,335 @@
+//! Measure 5, demand (岗位需求): job postings and enterprise demand records, the occupation each
+//! is counted under, and the queue of titles waiting for a person to confirm their occupation.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::audit::{self, Actor};
+use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
+
+/// How a row's occupation was decided.
+pub mod status {
+    /// The file gave the occupation code.
+    pub const GIVEN: &str = "given";
+    /// The title matcher chose it with enough confidence, or a confirmed title answered it.
+    pub const AUTO: &str = "auto";
+    /// Waiting for a person (confidence below the threshold).
+    pub const PENDING: &str = "pending";
+    /// A person chose the occupation.
+    pub const CONFIRMED: &str = "confirmed";
+    /// A person found no occupation for the title; counted as unmapped demand.
+    pub const UNMATCHED: &str = "unmatched";
+
+    pub fn label(s: &str) -> &'static str {
+        match s {
+            GIVEN => "文件给出",
+            AUTO => "自动匹配",
+            PENDING => "待确认",
+            CONFIRMED => "人工确认",
+            UNMATCHED => "无对应职业",
+            _ => "未知",
+        }
+    }
+}
+
+/// A validated row to store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPosting {
+    /// `posting` (招聘岗位) or `enterprise` (企业需求).
+    pub source: &'static str,
+    pub org_id: Option<i64>,
+    pub district: String,
+    pub industry_code: String,
+    pub title: String,
+    pub occupation_code: Option<String>,
+    pub match_status: &'static str,
+    /// Matcher confidence in parts per million, when the matcher ran.
+    pub match_confidence: Option<i64>,
+    pub suggested_code: Option<String>,
+    pub count: i64,
+    /// `YYYY-MM-DD`.
+    pub posted_on: String,
+    pub year: i64,
+    pub salary_min_fen: Option<i64>,
+    pub salary_max_fen: Option<i64>,
+}
+
+const COLS: usize = 17;
+
+/// Adds rows in `tx`, with one audit entry summarising the file. Returns the number written.
+pub async fn import(tx: &mut Tx, actor: &Actor, file: &str, rows: &[NewPosting]) -> Result<usize> {
+    let t = now();
+    for chunk in rows.chunks(500) {
+        let mut sql = String::from(
+            "INSERT INTO job_postings (source, org_id, district, industry_code, title, \
+             occupation_code, match_status, match_confidence, suggested_code, count, posted_on, \
+             year, salary_min_fen, salary_max_fen, created_at, created_by) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            if i > 0 {
+                sql.push(',');
+            }
+            let ps: Vec<String> = (0..COLS - 1)
+                .map(|c| placeholder(tx.backend(), i * (COLS - 1) + c + 1))
+                .collect();
+            sql.push_str(&format!("({})", ps.join(",")));
+        }
+        let mut q = sqlx::query(&sql);
+        for r in chunk {
+            q = q
+                .bind(r.source)
+                .bind(r.org_id)
+                .bind(&r.district)
+                .bind(&r.industry_code)
+                .bind(&r.title)
+                .bind(&r.occupation_code)
+                .bind(r.match_status)
+                .bind(r.match_confidence)
+                .bind(&r.suggested_code)
+                .bind(r.count)
+                .bind(&r.posted_on)
+                .bind(r.year)
+                .bind(r.salary_min_fen)
+                .bind(r.salary_max_fen)
+                .bind(t)
+                .bind(&actor.name);
+        }
+        q.execute(&mut *tx.inner).await?;
+    }
+    let mut by_status: HashMap<&str, usize> = HashMap::new();
+    for r in rows {
+        *by_status.entry(r.match_status).or_default() += 1;
+    }
+    audit::record(
+        tx,
+        actor,
+        "demand.import",
+        "job_postings",
+        "*",
+        None,
+        Some(&json!({"file": file, "rows": rows.len(), "by_status": by_status})),
+    )
+    .await?;
+    Ok(rows.len())
+}
+
+/// Confirmed titles: normalised title → occupation code (None: no occupation fits).
+pub async fn title_matches(db: &Db) -> Result<HashMap<String, Option<String>>> {
+    Ok(sqlx::query_as::<_, (String, Option<String>)>(
+        "SELECT title, occupation_code FROM title_matches",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .into_iter()
+    .collect())
+}
+
+/// One title waiting in the confirmation queue.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct PendingTitle {
+    pub title: String,
+    /// Rows waiting with this title.
+    pub row_count: i64,
+    /// People asked for, summed over those rows.
+    pub demand: i64,
+    /// The matcher's best candidate and its confidence (ppm), if any.
+    pub suggested_code: Option<String>,
+    pub match_confidence: Option<i64>,
+}
+
+/// Titles waiting for confirmation, the most demanded first.
+pub async fn pending(db: &Db, paging: Paging) -> Result<Page<PendingTitle>> {
+    let total: (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM (SELECT DISTINCT title FROM job_postings \
+         WHERE match_status = 'pending') t",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    let items = sqlx::query_as::<_, PendingTitle>(&format!(
+        "SELECT title, COUNT(*) AS row_count, CAST(SUM(count) AS BIGINT) AS demand, MIN(suggested_code) AS \
+         suggested_code, MAX(match_confidence) AS match_confidence FROM job_postings \
+         WHERE match_status = 'pending' GROUP BY title ORDER BY demand DESC, title \
+         LIMIT {} OFFSET {}",
+        paging.per_page,
+        paging.offset()
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    Ok(Page {
+        items,
+        total: total.0,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// A person's answer for a title: every waiting row with this title takes the occupation
+/// (`confirmed`), or none (`unmatched`); the answer is remembered for later files. Returns the
+/// number of rows changed (0 if none waited).
+pub async fn confirm(
+    tx: &mut Tx,
+    actor: &Actor,
+    title: &str,
+    occupation_code: Option<&str>,
+) -> Result<u64> {
+    let t = now();
+    sqlx::query(
+        "INSERT INTO title_matches (title, occupation_code, confirmed_at, confirmed_by) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (title) DO UPDATE SET \
+         occupation_code = excluded.occupation_code, confirmed_at = excluded.confirmed_at, \
+         confirmed_by = excluded.confirmed_by",
+    )
+    .bind(title)
+    .bind(occupation_code)
+    .bind(t)
+    .bind(&actor.name)
+    .execute(&mut *tx.inner)
+    .await?;
+    let new_status = if occupation_code.is_some() {
+        status::CONFIRMED
+    } else {
+        status::UNMATCHED
+    };
+    let changed = sqlx::query(
+        "UPDATE job_postings SET occupation_code = $1, match_status = $2 \
+         WHERE match_status = 'pending' AND title = $3",
+    )
+    .bind(occupation_code)
+    .bind(new_status)
+    .bind(title)
+    .execute(&mut *tx.inner)
+    .await?
+    .rows_affected();
+    audit::record(
+        tx,
+        actor,
+        "demand.confirm",
+        "title_matches",
+        title,
+        None,
+        Some(&json!({"occupation_code": occupation_code, "rows": changed})),
+    )
+    .await?;
+    Ok(changed)
+}
+
+/// One stored row with its occupation's name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct Posting {
+    pub id: i64,
+    pub source: String,
+    pub org_id: Option<i64>,
+    pub district: String,
+    pub industry_code: String,
+    pub title: String,
+    pub occupation_code: Option<String>,
+    pub occupation_name: Option<String>,
+    pub match_status: String,
+    pub match_confidence: Option<i64>,
+    pub count: i64,
+    pub posted_on: String,
+    pub year: i64,
+    pub salary_min_fen: Option<i64>,
+    pub salary_max_fen: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub year: Option<i64>,
+    pub district: Option<String>,
+    pub status: Option<String>,
+    pub occupation_code: Option<String>,
+}
+
+fn filtered(f: &Filter) -> QueryBuilder {
+    let mut q = QueryBuilder::new();
+    if let Some(y) = f.year {
+        q.and_cmp_int("p.year", "=", y);
+    }
+    if let Some(d) = &f.district {
+        q.and_eq_str("p.district", d);
+    }
+    if let Some(s) = &f.status {
+        q.and_eq_str("p.match_status", s);
+    }
+    if let Some(c) = &f.occupation_code {
+        q.and_eq_str("p.occupation_code", c);
+    }
+    q
+}
+
+const SELECT: &str = "SELECT p.id, p.source, p.org_id, p.district, p.industry_code, p.title, \
+     p.occupation_code, o.name AS occupation_name, p.match_status, p.match_confidence, p.count, \
+     p.posted_on, p.year, p.salary_min_fen, p.salary_max_fen FROM job_postings p \
+     LEFT JOIN occupations o ON o.code = p.occupation_code";
+
+/// Rows newest first.
+pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Posting>> {
+    let q = filtered(f);
+    let total = q.count(db, "job_postings p").await?;
+    let sql = format!(
+        "{SELECT}{} ORDER BY p.id DESC LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<Posting>(db, &sql).await?;
+    Ok(Page {
+        items,
+        total,
+        page: paging.page,
+        per_page: paging.per_page,
+    })
+}
+
+/// Every row matching `f` (oldest first), at most `cap`, for export.
+pub async fn export(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Posting>> {
+    let q = filtered(f);
+    let sql = format!("{SELECT}{} ORDER BY p.id LIMIT {cap}", q.where_sql());
+    q.fetch_all::<Posting>(db, &sql).await
+}
+
+/// Rows and people asked for, per match status.
+pub async fn status_counts(db: &Db) -> Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT match_status, COUNT(*), CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM job_postings \
+         GROUP BY match_status ORDER BY match_status",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Demand summed by (district, industry, occupation, year); rows without an occupation
+/// (waiting or unmatched) come with `None`.
+pub type DemandAggregate = (String, String, Option<String>, i64, i64);
+
+/// Every posting summed by district, industry, occupation and year, for the alignment measures.
+pub async fn aggregate(db: &Db) -> Result<Vec<DemandAggregate>> {
+    Ok(sqlx::query_as(
+        "SELECT district, industry_code, occupation_code, year, CAST(SUM(count) AS BIGINT) FROM job_postings \
+         GROUP BY district, industry_code, occupation_code, year",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// A cheap fingerprint of the demand and supply data, so computed measures can be reused until
+/// something changes: (postings count, max posting id, supply rows, max supply update,
+/// crosswalk rows, max crosswalk update, confirmed titles).
+pub async fn data_stamp(db: &Db) -> Result<Vec<i64>> {
+    let r: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COUNT(*) FROM job_postings), \
+         (SELECT COALESCE(MAX(id), 0) FROM job_postings), \
+         (SELECT COUNT(*) FROM job_postings WHERE match_status = 'pending'), \
+         (SELECT COUNT(*) FROM major_supply), \
+         (SELECT COALESCE(MAX(updated_at), 0) FROM major_supply), \
+         (SELECT COUNT(*) FROM major_occupations), \
+         (SELECT COALESCE(MAX(updated_at), 0) FROM major_occupations), \
+         (SELECT COALESCE(MAX(confirmed_at), 0) FROM title_matches)",
+    )
+    .fetch_one(db.pool())
+    .await?;
+    Ok(vec![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7])
+}

@@ -1,0 +1,234 @@
+//! Measure 5, majors aligned to labour demand: the bridge between the store and the analytics
+//! engine. Reads supply, the crosswalk and demand, computes every measure and classification
+//! once, and keeps the result until the data change (a cheap fingerprint is checked on every
+//! request), so pages and the API read from memory.
+//!
+//! - Supply rows whose major code is not in the current catalog are left out (counted in
+//!   `skipped_supply`, shown on the city page).
+//! - Postings waiting for confirmation or without an occupation count as unmapped demand.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use analytics::majors::{
+    Classification, Dataset, DemandRow, IndustryMap, MajorInfo, Measures, Offering, SchoolInfo,
+    YearThresholds, classify, compute,
+};
+
+use crate::AppState;
+use crate::error::{AppError, AppResult};
+
+/// The occupation id standing for “no occupation” (pending or unmatched postings).
+const UNMAPPED: &str = "（未对应职业）";
+
+/// Everything computed from one state of the data.
+pub struct Computed {
+    pub ds: Dataset,
+    pub measures: Measures,
+    pub thresholds: YearThresholds,
+    pub classification: Classification,
+    /// Major code → major id.
+    pub majors: HashMap<String, u32>,
+    /// School org id → school index.
+    pub schools: HashMap<i64, u32>,
+    /// (school index, major id, year) → offering index.
+    pub offerings: HashMap<(u32, u32, i32), usize>,
+    pub skipped_supply: usize,
+    /// Unix seconds of the computation, and how long it took.
+    pub computed_at: i64,
+    pub took_ms: u128,
+}
+
+impl Computed {
+    pub fn years(&self) -> &[i32] {
+        self.measures.years()
+    }
+
+    pub fn latest_year(&self) -> Option<i32> {
+        self.years().last().copied()
+    }
+
+    /// The year asked for if it has data, else the latest.
+    pub fn year_or_latest(&self, asked: Option<i32>) -> Option<i32> {
+        match asked {
+            Some(y) if self.years().contains(&y) => Some(y),
+            _ => self.latest_year(),
+        }
+    }
+
+    pub fn major_id(&self, code: &str) -> Option<u32> {
+        self.majors.get(code).copied()
+    }
+}
+
+/// The computed measures, recomputed when the data change.
+/// A value computed from the data as fingerprinted by a stamp.
+pub type Stamped<T> = Arc<tokio::sync::Mutex<Option<(Vec<i64>, Arc<T>)>>>;
+
+#[derive(Clone, Default)]
+pub struct AlignmentCache {
+    inner: Stamped<Computed>,
+}
+
+impl AlignmentCache {
+    /// The measures for the data as they are now.
+    pub async fn get(&self, state: &AppState) -> AppResult<Arc<Computed>> {
+        let db = &state.db;
+        let mut stamp = store::demand::data_stamp(db).await?;
+        stamp.extend(store::occupations::stamp(db).await?);
+        stamp.push(
+            store::majors::current_catalog(db)
+                .await?
+                .map_or(0, |c| c.id),
+        );
+        let mut guard = self.inner.lock().await;
+        if let Some((s, c)) = guard.as_ref()
+            && *s == stamp
+        {
+            return Ok(c.clone());
+        }
+        let c = Arc::new(load(state).await?);
+        *guard = Some((stamp, c.clone()));
+        Ok(c)
+    }
+}
+
+/// Reads the data and computes everything.
+async fn load(state: &AppState) -> AppResult<Computed> {
+    let db = &state.db;
+    let started = Instant::now();
+    let majors = store::majors::current_majors(db).await?;
+    let occupations = store::occupations::documents(db).await?;
+    let crosswalk = store::occupations::crosswalk(db).await?;
+    let facts = store::supply::facts(db).await?;
+    let demand = store::demand::aggregate(db).await?;
+    let params = state.params.clone();
+    tokio::task::spawn_blocking(move || {
+        build(
+            &params,
+            majors,
+            occupations,
+            crosswalk,
+            facts,
+            demand,
+            started,
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+}
+
+fn internal(e: impl std::fmt::Display) -> AppError {
+    AppError::Internal(e.to_string())
+}
+
+fn build(
+    params: &policy::ParamSet,
+    majors: Vec<store::majors::Major>,
+    occupations: Vec<(String, String, Option<String>)>,
+    crosswalk: Vec<store::occupations::CrosswalkRow>,
+    facts: Vec<store::supply::SupplyFact>,
+    demand: Vec<store::demand::DemandAggregate>,
+    started: Instant,
+) -> AppResult<Computed> {
+    let mut major_ids: HashMap<String, u32> = HashMap::new();
+    let mut by_level_code: HashMap<(String, String), u32> = HashMap::new();
+    let infos: Vec<MajorInfo> = majors
+        .into_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            major_ids.entry(m.code.clone()).or_insert(i as u32);
+            by_level_code.insert((m.level.clone(), m.code.clone()), i as u32);
+            MajorInfo {
+                level: m.level,
+                code: m.code,
+                name: m.name,
+                category_code: m.category_code,
+                category_name: m.category_name,
+            }
+        })
+        .collect();
+    let mut occ_codes: Vec<String> = occupations.into_iter().map(|(c, _, _)| c).collect();
+    occ_codes.push(UNMAPPED.to_string());
+    let occ_ids: HashMap<&str, u32> = occ_codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.as_str(), i as u32))
+        .collect();
+    let unmapped = occ_ids[UNMAPPED];
+    let pairs: Vec<(u32, u32)> = crosswalk
+        .iter()
+        .filter_map(|(level, code, occ, _)| {
+            Some((
+                *by_level_code.get(&(level.clone(), code.clone()))?,
+                *occ_ids.get(occ.as_str())?,
+            ))
+        })
+        .collect();
+    let mut school_ids: HashMap<i64, u32> = HashMap::new();
+    let mut schools: Vec<SchoolInfo> = Vec::new();
+    let mut offerings: Vec<Offering> = Vec::with_capacity(facts.len());
+    let mut skipped = 0usize;
+    for f in facts {
+        let Some(&major) = major_ids.get(&f.major_code) else {
+            skipped += 1;
+            continue;
+        };
+        let school = *school_ids.entry(f.school_org_id).or_insert_with(|| {
+            schools.push(SchoolInfo {
+                id: f.school_org_id,
+                name: f.school_name.clone(),
+                district: f.district.clone(),
+            });
+            (schools.len() - 1) as u32
+        });
+        offerings.push(Offering {
+            school,
+            major,
+            year: f.year as i32,
+            planned: f.planned_enrolment,
+            actual: f.actual_enrolment,
+            graduates: f.graduates,
+            employed: f.employed,
+            employed_matching: f.employed_matching,
+            salary_fen: f.avg_salary_fen,
+        });
+    }
+    let rows = demand
+        .into_iter()
+        .map(|(district, industry, occ, year, count)| DemandRow {
+            district,
+            industry,
+            occupation: occ
+                .as_deref()
+                .and_then(|c| occ_ids.get(c).copied())
+                .unwrap_or(unmapped),
+            year: year as i32,
+            count,
+        })
+        .collect::<Vec<_>>();
+    let ds = Dataset::from_rows(infos, occ_codes.clone(), pairs, schools, offerings, rows)
+        .map_err(internal)?;
+    let measures = compute(&ds, IndustryMap::embedded()).map_err(internal)?;
+    let thresholds = YearThresholds::resolve(params, measures.years()).map_err(internal)?;
+    let classification = classify(&ds, &measures, &thresholds).map_err(internal)?;
+    let offering_index = ds
+        .offerings
+        .iter()
+        .enumerate()
+        .map(|(i, o)| ((o.school, o.major, o.year), i))
+        .collect();
+    Ok(Computed {
+        ds,
+        measures,
+        thresholds,
+        classification,
+        majors: major_ids,
+        schools: school_ids,
+        offerings: offering_index,
+        skipped_supply: skipped,
+        computed_at: store::now(),
+        took_ms: started.elapsed().as_millis(),
+    })
+}

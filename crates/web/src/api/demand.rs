@@ -1,0 +1,203 @@
+//! Measure 5 demand and supply over the API: postings (`GET /demand`), the confirmation queue
+//! (`GET /demand/pending`, `POST /demand/confirm`) — measure 5's units — and supply rows
+//! (`GET /supply`) — a school its own, measure 5's lead every school's.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use serde::{Deserialize, Serialize};
+use store::demand::{self, PendingTitle, Posting, status};
+use store::supply::{self, Supply};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::auth::access::Permission;
+use crate::error::{AppError, AppResult, ErrorBody};
+
+fn int(v: &Option<String>, field: &str) -> AppResult<Option<i64>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| AppError::invalid(field, format!("{field} 应为整数"))),
+    }
+}
+
+fn paging(page: &Option<String>, per_page: &Option<String>) -> AppResult<store::Paging> {
+    Ok(store::Paging::new(
+        int(page, "page")?,
+        int(per_page, "per_page")?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DemandParams {
+    pub year: Option<String>,
+    /// District code, e.g. 500112
+    pub district: Option<String>,
+    /// given, auto, pending, confirmed or unmatched
+    pub status: Option<String>,
+    /// Occupation code, e.g. 6-22-01-01
+    pub occupation: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PostingPage {
+    pub items: Vec<Posting>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Job postings and enterprise demand records, newest first, filtered and paged.
+#[utoipa::path(get, path = "/demand", tag = "majors", params(DemandParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = PostingPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(p): Query<DemandParams>,
+) -> AppResult<Json<PostingPage>> {
+    c.require(Permission::ManageDemand)?;
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let st = clean(&p.status);
+    if let Some(s) = &st
+        && status::label(s) == "未知"
+    {
+        return Err(AppError::invalid(
+            "status",
+            "status 应为 given、auto、pending、confirmed 或 unmatched",
+        ));
+    }
+    let f = demand::Filter {
+        year: int(&p.year, "year")?,
+        district: clean(&p.district),
+        status: st,
+        occupation_code: clean(&p.occupation),
+    };
+    let page = demand::list(&state.db, &f, paging(&p.page, &p.per_page)?).await?;
+    Ok(Json(PostingPage {
+        items: page.items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PendingPage {
+    pub items: Vec<PendingTitle>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Titles waiting for a person to confirm their occupation, the most demanded first.
+#[utoipa::path(get, path = "/demand/pending", tag = "majors", params(PageParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = PendingPage), (status = 403, body = ErrorBody)))]
+pub async fn pending(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(p): Query<PageParams>,
+) -> AppResult<Json<PendingPage>> {
+    c.require(Permission::ManageDemand)?;
+    let page = demand::pending(&state.db, paging(&p.page, &p.per_page)?).await?;
+    Ok(Json(PendingPage {
+        items: page.items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ConfirmBody {
+    pub title: String,
+    /// The occupation the title stands for; null when no occupation fits.
+    pub occupation_code: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ConfirmResult {
+    /// Waiting rows now counted under the answer.
+    pub rows: u64,
+}
+
+/// Confirms a waiting title's occupation (or that none fits); later files with the same title
+/// take the same answer.
+#[utoipa::path(post, path = "/demand/confirm", tag = "majors", request_body = ConfirmBody,
+    security(("bearer" = [])),
+    responses((status = 200, body = ConfirmResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Json(b): Json<ConfirmBody>,
+) -> AppResult<Json<ConfirmResult>> {
+    c.require(Permission::ManageDemand)?;
+    let rows = crate::demand::confirm(
+        &state.db,
+        &c.actor(),
+        &b.title,
+        b.occupation_code.as_deref(),
+    )
+    .await?;
+    Ok(Json(ConfirmResult { rows }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SupplyParams {
+    /// A school's org id (ignored for a school's own account)
+    pub school: Option<String>,
+    pub year: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SupplyPage {
+    pub items: Vec<Supply>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+/// Supply rows (per school, major and year): a school sees its own, measure 5's lead all.
+#[utoipa::path(get, path = "/supply", tag = "majors", params(SupplyParams),
+    security(("bearer" = [])),
+    responses((status = 200, body = SupplyPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn supply_list(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Query(p): Query<SupplyParams>,
+) -> AppResult<Json<SupplyPage>> {
+    let own = crate::supply::scope(&c.principal).ok_or(AppError::Forbidden)?;
+    let f = supply::Filter {
+        school_org_id: own.or(int(&p.school, "school")?),
+        year: int(&p.year, "year")?,
+    };
+    let page = supply::list(&state.db, &f, paging(&p.page, &p.per_page)?).await?;
+    Ok(Json(SupplyPage {
+        items: page.items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+    }))
+}

@@ -1,0 +1,1361 @@
+//! Measure 5 pages: majors aligned to labour demand — the city, districts, schools, industry
+//! clusters and each major; every class with its explanation; a printable school report; XLSX
+//! exports; and the scenario mode (change thresholds, see what changes, nothing saved).
+//!
+//! Who sees what: aggregates (city, district, cluster, major) every signed-in user; a school's
+//! offerings the school itself and departments, districts and operators.
+
+use std::sync::Arc;
+
+use analytics::majors::{Class, Measures, Ratio, ThresholdKey, Verdict, explain_major};
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use domain::orgs::Role;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::rules::{StepView, trace_view};
+use super::{Layout, SelectOption, render};
+use crate::AppState;
+use crate::alignment::Computed;
+use crate::auth::{Caller, PageCaller};
+use crate::charts::{Group, grouped_bars, line_chart};
+use crate::error::{AppError, PageResult};
+use crate::xlsx;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/alignment", get(city))
+        .route("/alignment/export.xlsx", get(export))
+        .route("/alignment/majors/{code}", get(major))
+        .route("/alignment/districts", get(districts))
+        .route("/alignment/districts/{code}", get(district))
+        .route("/alignment/clusters", get(clusters))
+        .route("/alignment/clusters/{code}", get(cluster))
+        .route("/alignment/schools/{id}", get(school))
+        .route("/alignment/schools/{id}/report", get(school_report))
+        .route("/alignment/schools/{id}/{code}/{year}", get(offering))
+        .route("/alignment/scenario", get(scenario))
+}
+
+const PER_PAGE: usize = 50;
+
+fn level_label(level: &str) -> &'static str {
+    crate::majors::level_label(level)
+}
+
+fn class_tag(v: Option<Verdict>) -> (String, String) {
+    match v {
+        Some(v) => (v.class.label().to_string(), v.class.key().to_string()),
+        None => ("—".into(), "none".into()),
+    }
+}
+
+fn opt(r: Option<Ratio>, f: impl Fn(Ratio) -> String) -> String {
+    r.map(f).unwrap_or_else(|| "—".into())
+}
+
+fn as_f64(r: Ratio) -> f64 {
+    r.num as f64 / r.den as f64
+}
+
+/// One line of a majors table.
+pub struct MajorRow {
+    pub code: String,
+    pub name: String,
+    pub level: String,
+    pub category: String,
+    pub offerings: i64,
+    pub graduates: i64,
+    pub employment: String,
+    pub matching: String,
+    pub demand: String,
+    pub ratio: String,
+    pub share: String,
+    pub change: String,
+    pub class_label: String,
+    pub class_key: String,
+    pub href: String,
+    /// Sort keys: ratio, demand (in units), graduates.
+    ratio_key: f64,
+    demand_key: i128,
+}
+
+fn major_row(
+    c: &Computed,
+    m: u32,
+    year: i32,
+    cell: &analytics::majors::Cell,
+    verdict: Option<Verdict>,
+) -> MajorRow {
+    let info = &c.ds.majors[m as usize];
+    let ms = &c.measures;
+    let window = c.thresholds.get(year).map_or(3, |t| t.values.window_years);
+    let base = ms.city(m, analytics::majors::base_year(year, window));
+    let change = base.and_then(|b| {
+        analytics::majors::demand_change(
+            ms.city(m, year).map_or(0, |x| x.demand.units),
+            b.demand.units,
+        )
+    });
+    let ratio = ms.ratio(cell.demand.units, cell.supply.graduates);
+    let (class_label, class_key) = class_tag(verdict);
+    MajorRow {
+        code: info.code.clone(),
+        name: info.name.clone(),
+        level: level_label(&info.level).to_string(),
+        category: info.category_name.clone(),
+        offerings: cell.supply.offerings,
+        graduates: cell.supply.graduates,
+        employment: opt(cell.supply.employment_rate(), |r| r.percent(1)),
+        matching: opt(cell.supply.matching_rate(), |r| r.percent(1)),
+        demand: ms.posts(cell.demand.units).fixed(1),
+        ratio: opt(ratio, |r| r.fixed(2)),
+        share: opt(cell.demand.priority_share(), |r| r.percent(0)),
+        change: opt(change, |r| r.percent(0)),
+        class_label,
+        class_key,
+        href: format!("/alignment/majors/{}?year={year}", info.code),
+        ratio_key: ratio.map_or(f64::NAN, as_f64),
+        demand_key: cell.demand.units,
+    }
+}
+
+fn sort_rows(rows: &mut [MajorRow], sort: &str) {
+    match sort {
+        "ratio" => rows.sort_by(|a, b| {
+            b.ratio_key
+                .partial_cmp(&a.ratio_key)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.code.cmp(&b.code))
+        }),
+        "ratio_asc" => rows.sort_by(|a, b| {
+            a.ratio_key
+                .partial_cmp(&b.ratio_key)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.code.cmp(&b.code))
+        }),
+        "demand" => rows.sort_by(|a, b| b.demand_key.cmp(&a.demand_key).then(a.code.cmp(&b.code))),
+        "graduates" => rows.sort_by(|a, b| b.graduates.cmp(&a.graduates).then(a.code.cmp(&b.code))),
+        _ => rows.sort_by(|a, b| a.code.cmp(&b.code)),
+    }
+}
+
+const SORTS: [(&str, &str); 5] = [
+    ("code", "专业代码"),
+    ("ratio", "供需比（高→低）"),
+    ("ratio_asc", "供需比（低→高）"),
+    ("demand", "需求"),
+    ("graduates", "毕业生"),
+];
+
+#[derive(Deserialize, Default, Clone)]
+pub struct Filters {
+    year: Option<String>,
+    level: Option<String>,
+    category: Option<String>,
+    class: Option<String>,
+    q: Option<String>,
+    sort: Option<String>,
+    page: Option<String>,
+}
+
+impl Filters {
+    fn year(&self) -> Option<i32> {
+        self.year.as_deref().and_then(|s| s.trim().parse().ok())
+    }
+    fn get(v: &Option<String>) -> &str {
+        v.as_deref().map(str::trim).unwrap_or("")
+    }
+}
+
+async fn computed(state: &AppState) -> Result<Arc<Computed>, AppError> {
+    state.alignment.get(state).await
+}
+
+fn year_options(c: &Computed, year: i32) -> Vec<SelectOption> {
+    c.years()
+        .iter()
+        .rev()
+        .map(|y| SelectOption {
+            value: y.to_string(),
+            label: format!("{y} 年"),
+            selected: *y == year,
+        })
+        .collect()
+}
+
+fn with_all(mut v: Vec<SelectOption>, any_selected: bool) -> Vec<SelectOption> {
+    v.insert(
+        0,
+        SelectOption {
+            value: String::new(),
+            label: "全部".into(),
+            selected: !any_selected,
+        },
+    );
+    v
+}
+
+/// The city's majors in `year` after the filters, sorted.
+fn city_rows(c: &Computed, year: i32, f: &Filters) -> Vec<MajorRow> {
+    let level = Filters::get(&f.level);
+    let category = Filters::get(&f.category);
+    let class = Class::parse(Filters::get(&f.class));
+    let q = Filters::get(&f.q);
+    let mut rows: Vec<MajorRow> = c
+        .measures
+        .city_rows()
+        .filter(|(_, y, cell)| *y == year && cell.supply.offerings > 0)
+        .filter(|(m, _, _)| {
+            let info = &c.ds.majors[*m as usize];
+            (level.is_empty() || info.level == level)
+                && (category.is_empty() || info.category_code == category)
+                && (q.is_empty() || info.code.starts_with(q) || info.name.contains(q))
+        })
+        .filter_map(|(m, y, cell)| {
+            let v = c.classification.major(m, y);
+            if class.is_some() && v.map(|v| v.class) != class {
+                return None;
+            }
+            Some(major_row(c, m, y, cell, v))
+        })
+        .collect();
+    sort_rows(&mut rows, Filters::get(&f.sort));
+    rows
+}
+
+struct ClassCount {
+    label: &'static str,
+    key: &'static str,
+    offerings: usize,
+    majors: usize,
+}
+
+fn class_counts(c: &Computed, year: i32) -> Vec<ClassCount> {
+    let mut off = [0usize; 5];
+    for (o, v) in c.ds.offerings.iter().zip(&c.classification.offerings) {
+        if o.year == year {
+            off[v.class as usize] += 1;
+        }
+    }
+    let mut maj = [0usize; 5];
+    for (m, y, v) in c.classification.major_rows() {
+        if y == year
+            && c.measures
+                .city(m, y)
+                .is_some_and(|x| x.supply.offerings > 0)
+        {
+            maj[v.class as usize] += 1;
+        }
+    }
+    Class::ALL
+        .iter()
+        .map(|k| ClassCount {
+            label: k.label(),
+            key: k.key(),
+            offerings: off[*k as usize],
+            majors: maj[*k as usize],
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "alignment.html")]
+struct CityPage {
+    layout: Layout,
+    empty: bool,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    level_options: Vec<SelectOption>,
+    category_options: Vec<SelectOption>,
+    class_options: Vec<SelectOption>,
+    sort_options: Vec<SelectOption>,
+    q: String,
+    query: String,
+    counts: Vec<ClassCount>,
+    supply_demand_chart: String,
+    trend_chart: String,
+    rows: Vec<MajorRow>,
+    total: usize,
+    page: usize,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    unmapped: String,
+    skipped_supply: usize,
+    computed: String,
+    thresholds: Vec<(String, String, String)>,
+}
+
+fn query_of(f: &Filters, year: i32) -> Vec<(&'static str, String)> {
+    vec![
+        ("year", year.to_string()),
+        ("level", Filters::get(&f.level).to_string()),
+        ("category", Filters::get(&f.category).to_string()),
+        ("class", Filters::get(&f.class).to_string()),
+        ("q", Filters::get(&f.q).to_string()),
+        ("sort", Filters::get(&f.sort).to_string()),
+    ]
+}
+
+fn encode(pairs: &[(&str, String)]) -> String {
+    serde_urlencoded::to_string(
+        pairs
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default()
+}
+
+/// The thresholds in force in `year`: (label, value, source).
+fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
+    let Some(t) = c.thresholds.get(year) else {
+        return Vec::new();
+    };
+    t.all_used()
+        .into_iter()
+        .map(|u| {
+            let v = value_text(&u.value);
+            (
+                u.description.clone(),
+                v,
+                format!(
+                    "{}{}",
+                    u.source,
+                    if u.verified {
+                        ""
+                    } else {
+                        "（默认值，待确认）"
+                    }
+                ),
+            )
+        })
+        .collect()
+}
+
+async fn city(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let layout = Layout::new("专业与需求", "alignment", Some(&caller));
+    let Some(year) = c.year_or_latest(f.year()) else {
+        return render(&CityPage {
+            layout,
+            empty: true,
+            year: 0,
+            year_options: Vec::new(),
+            level_options: Vec::new(),
+            category_options: Vec::new(),
+            class_options: Vec::new(),
+            sort_options: Vec::new(),
+            q: String::new(),
+            query: String::new(),
+            counts: Vec::new(),
+            supply_demand_chart: String::new(),
+            trend_chart: String::new(),
+            rows: Vec::new(),
+            total: 0,
+            page: 1,
+            prev_link: None,
+            next_link: None,
+            unmapped: String::new(),
+            skipped_supply: c.skipped_supply,
+            computed: String::new(),
+            thresholds: Vec::new(),
+        });
+    };
+    let rows = city_rows(&c, year, &f);
+    let total = rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = f
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let base = query_of(&f, year);
+    let link = |p: usize| {
+        let mut b = base.clone();
+        b.push(("page", p.to_string()));
+        encode(&b)
+    };
+    let level = Filters::get(&f.level);
+    let category = Filters::get(&f.category);
+    let class = Filters::get(&f.class);
+    let mut cats: Vec<(String, String)> = c
+        .measures
+        .categories()
+        .iter()
+        .map(|k| (k.code.clone(), k.name.clone()))
+        .collect();
+    cats.sort();
+    cats.dedup();
+    render(&CityPage {
+        layout,
+        empty: false,
+        year,
+        year_options: year_options(&c, year),
+        level_options: with_all(
+            crate::majors::LEVELS
+                .iter()
+                .map(|(v, l)| SelectOption {
+                    value: v.to_string(),
+                    label: l.to_string(),
+                    selected: *v == level,
+                })
+                .collect(),
+            !level.is_empty(),
+        ),
+        category_options: with_all(
+            cats.iter()
+                .map(|(code, name)| SelectOption {
+                    value: code.clone(),
+                    label: format!("{code} {name}"),
+                    selected: code == category,
+                })
+                .collect(),
+            !category.is_empty(),
+        ),
+        class_options: with_all(
+            Class::ALL
+                .iter()
+                .map(|k| SelectOption {
+                    value: k.key().into(),
+                    label: k.label().into(),
+                    selected: k.key() == class,
+                })
+                .collect(),
+            !class.is_empty(),
+        ),
+        sort_options: SORTS
+            .iter()
+            .map(|(v, l)| SelectOption {
+                value: v.to_string(),
+                label: l.to_string(),
+                selected: *v == Filters::get(&f.sort),
+            })
+            .collect(),
+        q: Filters::get(&f.q).to_string(),
+        query: encode(&base),
+        counts: class_counts(&c, year),
+        supply_demand_chart: category_chart(&c, year),
+        trend_chart: trend_chart(&c),
+        rows: rows
+            .into_iter()
+            .skip((page - 1) * PER_PAGE)
+            .take(PER_PAGE)
+            .collect(),
+        total,
+        page,
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: (page < pages).then(|| link(page + 1)),
+        unmapped: c
+            .measures
+            .unmapped(year)
+            .map(|u| u.postings.to_string())
+            .unwrap_or_else(|| "0".into()),
+        skipped_supply: c.skipped_supply,
+        computed: format!(
+            "{} 计算，用时 {} 毫秒",
+            super::fmt_time(c.computed_at),
+            c.took_ms
+        ),
+        thresholds: threshold_rows(&c, year),
+    })
+}
+
+/// Graduates against demand by category (专业大类), the 15 largest by demand.
+fn category_chart(c: &Computed, year: i32) -> String {
+    let ms = &c.measures;
+    let mut groups: Vec<(i128, Group)> = ms
+        .category_rows()
+        .filter(|(_, y, cell)| *y == year && (cell.supply.graduates > 0 || cell.demand.units > 0))
+        .map(|(k, _, cell)| {
+            let cat = &ms.categories()[k];
+            (
+                cell.demand.units,
+                Group {
+                    label: cat.name.clone(),
+                    values: vec![
+                        cell.supply.graduates as f64,
+                        as_f64(ms.posts(cell.demand.units)),
+                    ],
+                },
+            )
+        })
+        .collect();
+    groups.sort_by_key(|g| std::cmp::Reverse(g.0));
+    let groups: Vec<Group> = groups.into_iter().take(15).map(|(_, g)| g).collect();
+    grouped_bars(
+        &format!("{year} 年各专业大类毕业生与岗位需求"),
+        &[("毕业生（人）", "#1f5fa8"), ("岗位需求（人）", "#e08a1e")],
+        &groups,
+    )
+}
+
+/// City-wide employment and matching rates over the years.
+fn trend_chart(c: &Computed) -> String {
+    let years = c.years().to_vec();
+    let mut emp = Vec::new();
+    let mut mat = Vec::new();
+    for &y in &years {
+        let mut s = analytics::majors::Supply::default();
+        for (_, yy, cell) in c.measures.category_rows() {
+            if yy == y {
+                s.add(&cell.supply);
+            }
+        }
+        emp.push(s.employment_rate().map(as_f64));
+        mat.push(s.matching_rate().map(as_f64));
+    }
+    line_chart(
+        "全市就业率与专业对口率",
+        &years,
+        &[
+            ("就业率", "#1f5fa8", emp),
+            ("对口率（占就业）", "#2e8b57", mat),
+        ],
+        Some(1.0),
+        |v| format!("{:.1}%", v * 100.0),
+    )
+}
+
+async fn export(
+    State(state): State<AppState>,
+    PageCaller(_caller): PageCaller,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let rows = city_rows(&c, year, &f);
+    let header = [
+        "专业代码",
+        "专业名称",
+        "层次",
+        "专业大类",
+        "开设点",
+        "毕业生",
+        "就业率",
+        "对口率",
+        "岗位需求",
+        "需求供给比",
+        "重点产业需求占比",
+        "需求变化（窗口期）",
+        "分类",
+    ];
+    let data: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| {
+            vec![
+                r.code,
+                r.name,
+                r.level,
+                r.category,
+                r.offerings.to_string(),
+                r.graduates.to_string(),
+                r.employment,
+                r.matching,
+                r.demand,
+                r.ratio,
+                r.share,
+                r.change,
+                r.class_label,
+            ]
+        })
+        .collect();
+    let bytes = xlsx::table(&format!("{year}年专业供需"), &header, &data)?;
+    Ok(xlsx::download(&format!("专业供需分析{year}.xlsx"), bytes))
+}
+
+struct YearLine {
+    year: i32,
+    graduates: i64,
+    employment: String,
+    matching: String,
+    demand: String,
+    ratio: String,
+    class_label: String,
+    class_key: String,
+}
+
+struct OfferingLine {
+    school: String,
+    district: String,
+    graduates: i64,
+    employment: String,
+    matching: String,
+    class_label: String,
+    class_key: String,
+    href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "alignment_major.html")]
+struct MajorPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    level: String,
+    category: String,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    class_label: String,
+    class_key: String,
+    trace: Vec<StepView>,
+    years: Vec<YearLine>,
+    chart: String,
+    offerings: Vec<OfferingLine>,
+}
+
+fn may_see_schools(c: &Caller) -> bool {
+    matches!(
+        Role::parse(&c.principal.role),
+        Some(Role::Operator | Role::Department | Role::District)
+    )
+}
+
+fn may_see_school(c: &Caller, org_id: i64) -> bool {
+    may_see_schools(c)
+        || (Role::parse(&c.principal.role) == Some(Role::School) && c.principal.org_id == org_id)
+}
+
+fn area_name(code: &str) -> String {
+    domain::reference::area(code)
+        .map(|a| a.name.to_string())
+        .unwrap_or_else(|| code.to_string())
+}
+
+async fn major(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(code): Path<String>,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let m = c.major_id(&code).ok_or(AppError::NotFound("专业"))?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("专业"))?;
+    let info = &c.ds.majors[m as usize];
+    let ms: &Measures = &c.measures;
+    let verdict = c.classification.major(m, year);
+    let trace = match explain_major(&c.ds, ms, &c.thresholds, m, year) {
+        Ok(d) => trace_view(&serde_json::to_value(&d.trace).unwrap_or_default()),
+        Err(_) => Vec::new(),
+    };
+    let years: Vec<YearLine> = c
+        .years()
+        .iter()
+        .filter_map(|&y| {
+            let cell = ms.city(m, y)?;
+            let (class_label, class_key) = class_tag(c.classification.major(m, y));
+            Some(YearLine {
+                year: y,
+                graduates: cell.supply.graduates,
+                employment: opt(cell.supply.employment_rate(), |r| r.percent(1)),
+                matching: opt(cell.supply.matching_rate(), |r| r.percent(1)),
+                demand: ms.posts(cell.demand.units).fixed(1),
+                ratio: opt(ms.ratio(cell.demand.units, cell.supply.graduates), |r| {
+                    r.fixed(2)
+                }),
+                class_label,
+                class_key,
+            })
+        })
+        .collect();
+    let chart_years: Vec<i32> = c.years().to_vec();
+    let grads: Vec<Option<f64>> = chart_years
+        .iter()
+        .map(|&y| ms.city(m, y).map(|x| x.supply.graduates as f64))
+        .collect();
+    let dem: Vec<Option<f64>> = chart_years
+        .iter()
+        .map(|&y| ms.city(m, y).map(|x| as_f64(ms.posts(x.demand.units))))
+        .collect();
+    let chart = line_chart(
+        &format!("{} 毕业生与岗位需求", info.name),
+        &chart_years,
+        &[
+            ("毕业生（人）", "#1f5fa8", grads),
+            ("岗位需求（人）", "#e08a1e", dem),
+        ],
+        None,
+        |v| format!("{v:.0}"),
+    );
+    let see = may_see_schools(&caller);
+    let mut offerings: Vec<OfferingLine> =
+        c.ds.offerings
+            .iter()
+            .zip(&c.classification.offerings)
+            .filter(|(o, _)| o.major == m && o.year == year)
+            .map(|(o, v)| {
+                let s = &c.ds.schools[o.school as usize];
+                let sup = analytics::majors::Supply::of(o);
+                let (class_label, class_key) = class_tag(Some(*v));
+                OfferingLine {
+                    school: s.name.clone(),
+                    district: area_name(&s.district),
+                    graduates: o.graduates,
+                    employment: opt(sup.employment_rate(), |r| r.percent(1)),
+                    matching: opt(sup.matching_rate(), |r| r.percent(1)),
+                    class_label,
+                    class_key,
+                    href: (see || may_see_school(&caller, s.id))
+                        .then(|| format!("/alignment/schools/{}/{}/{}", s.id, info.code, year)),
+                }
+            })
+            .collect();
+    offerings.sort_by(|a, b| a.school.cmp(&b.school));
+    let (class_label, class_key) = class_tag(verdict);
+    render(&MajorPage {
+        layout: Layout::new(&info.name, "alignment", Some(&caller)),
+        code: info.code.clone(),
+        name: info.name.clone(),
+        level: level_label(&info.level).to_string(),
+        category: info.category_name.clone(),
+        year,
+        year_options: year_options(&c, year),
+        class_label,
+        class_key,
+        trace,
+        years,
+        chart,
+        offerings,
+    })
+}
+
+struct AreaLine {
+    code: String,
+    name: String,
+    offerings: i64,
+    graduates: i64,
+    employment: String,
+    demand: String,
+    ratio: String,
+}
+
+#[derive(Template)]
+#[template(path = "alignment_districts.html")]
+struct DistrictsPage {
+    layout: Layout,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    chart: String,
+    rows: Vec<AreaLine>,
+}
+
+/// Supply and demand per district in `year` (all majors).
+fn district_totals(c: &Computed, year: i32) -> Vec<(usize, analytics::majors::Cell)> {
+    let mut totals: Vec<analytics::majors::Cell> =
+        vec![Default::default(); c.measures.districts().len()];
+    for (d, _, y, cell) in c.measures.district_rows() {
+        if y == year {
+            totals[d].add(cell);
+        }
+    }
+    totals.into_iter().enumerate().collect()
+}
+
+async fn districts(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let ms = &c.measures;
+    let mut rows: Vec<(analytics::majors::Cell, AreaLine)> = district_totals(&c, year)
+        .into_iter()
+        .filter(|(_, cell)| cell.is_present())
+        .map(|(d, cell)| {
+            let code = ms.districts()[d].clone();
+            let line = AreaLine {
+                name: area_name(&code),
+                code,
+                offerings: cell.supply.offerings,
+                graduates: cell.supply.graduates,
+                employment: opt(cell.supply.employment_rate(), |r| r.percent(1)),
+                demand: ms.posts(cell.demand.units).fixed(1),
+                ratio: opt(ms.ratio(cell.demand.units, cell.supply.graduates), |r| {
+                    r.fixed(2)
+                }),
+            };
+            (cell, line)
+        })
+        .collect();
+    rows.sort_by(|a, b| a.1.code.cmp(&b.1.code));
+    let groups: Vec<Group> = rows
+        .iter()
+        .map(|(cell, l)| Group {
+            label: l.name.clone(),
+            values: vec![
+                cell.supply.graduates as f64,
+                as_f64(ms.posts(cell.demand.units)),
+            ],
+        })
+        .collect();
+    render(&DistrictsPage {
+        layout: Layout::new("区县专业供需", "alignment", Some(&caller)),
+        year,
+        year_options: year_options(&c, year),
+        chart: grouped_bars(
+            &format!("{year} 年各区县毕业生与岗位需求"),
+            &[("毕业生（人）", "#1f5fa8"), ("岗位需求（人）", "#e08a1e")],
+            &groups,
+        ),
+        rows: rows.into_iter().map(|(_, l)| l).collect(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "alignment_district.html")]
+struct DistrictPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    rows: Vec<MajorRow>,
+    schools: Vec<(String, String)>,
+}
+
+async fn district(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(code): Path<String>,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let area = domain::reference::area(&code).ok_or(AppError::NotFound("区县"))?;
+    let c = computed(&state).await?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let ms = &c.measures;
+    let mut rows: Vec<MajorRow> = match ms.district_index(&code) {
+        None => Vec::new(),
+        Some(d) => ms
+            .district_rows()
+            .filter(|(dd, _, y, cell)| *dd == d && *y == year && cell.is_present())
+            .map(|(_, m, y, cell)| major_row(&c, m, y, cell, c.classification.major(m, y)))
+            .collect(),
+    };
+    sort_rows(&mut rows, Filters::get(&f.sort));
+    let see = may_see_schools(&caller);
+    let mut schools: Vec<(String, String)> =
+        c.ds.schools
+            .iter()
+            .filter(|s| s.district == code && (see || may_see_school(&caller, s.id)))
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    format!("/alignment/schools/{}?year={year}", s.id),
+                )
+            })
+            .collect();
+    schools.sort();
+    render(&DistrictPage {
+        layout: Layout::new(area.name, "alignment", Some(&caller)),
+        code,
+        name: area.name.to_string(),
+        year,
+        year_options: year_options(&c, year),
+        rows,
+        schools,
+    })
+}
+
+struct ClusterLine {
+    code: String,
+    name: String,
+    tier: String,
+    postings: i64,
+    emerging: i64,
+    unmapped: i64,
+    majors: u32,
+}
+
+#[derive(Template)]
+#[template(path = "alignment_clusters.html")]
+struct ClustersPage {
+    layout: Layout,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    rows: Vec<ClusterLine>,
+    chart: String,
+}
+
+async fn clusters(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let ms = &c.measures;
+    let rows: Vec<ClusterLine> = ms
+        .cluster_rows()
+        .filter(|(_, y, _)| *y == year)
+        .map(|(k, _, t)| {
+            let cl = &ms.clusters()[k];
+            ClusterLine {
+                code: cl.code.to_string(),
+                name: cl.name.to_string(),
+                tier: cl.tier.to_string(),
+                postings: t.postings,
+                emerging: t.emerging_postings,
+                unmapped: t.unmapped_postings,
+                majors: t.majors,
+            }
+        })
+        .collect();
+    let groups: Vec<Group> = rows
+        .iter()
+        .filter(|r| r.postings > 0)
+        .map(|r| Group {
+            label: r.name.clone(),
+            values: vec![r.postings as f64],
+        })
+        .collect();
+    render(&ClustersPage {
+        layout: Layout::new("产业集群岗位需求", "alignment", Some(&caller)),
+        year,
+        year_options: year_options(&c, year),
+        chart: grouped_bars(
+            &format!("{year} 年“33618”产业集群岗位需求"),
+            &[("岗位需求（人）", "#e08a1e")],
+            &groups,
+        ),
+        rows,
+    })
+}
+
+struct ClusterMajorLine {
+    row: MajorRow,
+    from_cluster: String,
+}
+
+#[derive(Template)]
+#[template(path = "alignment_cluster.html")]
+struct ClusterPage {
+    layout: Layout,
+    code: String,
+    name: String,
+    tier: String,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    postings: i64,
+    rows: Vec<ClusterMajorLine>,
+}
+
+async fn cluster(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(code): Path<String>,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let ms = &c.measures;
+    let k = ms
+        .clusters()
+        .iter()
+        .position(|cl| cl.code == code)
+        .ok_or(AppError::NotFound("产业集群"))?;
+    let cl = &ms.clusters()[k];
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let mut rows: Vec<(i128, ClusterMajorLine)> = ms
+        .cluster_major_rows()
+        .filter(|(kk, _, y, d)| *kk == k && *y == year && d.units > 0)
+        .filter_map(|(_, m, y, d)| {
+            let cell = ms.city(m, y)?;
+            Some((
+                d.units,
+                ClusterMajorLine {
+                    row: major_row(&c, m, y, cell, c.classification.major(m, y)),
+                    from_cluster: ms.posts(d.units).fixed(1),
+                },
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.row.code.cmp(&b.1.row.code)));
+    render(&ClusterPage {
+        layout: Layout::new(cl.name, "alignment", Some(&caller)),
+        code: cl.code.to_string(),
+        name: cl.name.to_string(),
+        tier: cl.tier.to_string(),
+        year,
+        year_options: year_options(&c, year),
+        postings: ms.cluster(k, year).map_or(0, |t| t.postings),
+        rows: rows.into_iter().map(|(_, r)| r).collect(),
+    })
+}
+
+struct OfferingRow {
+    code: String,
+    name: String,
+    level: String,
+    planned: i64,
+    actual: i64,
+    graduates: i64,
+    employment: String,
+    matching: String,
+    salary: String,
+    city_ratio: String,
+    class_label: String,
+    class_key: String,
+    reasons: String,
+    href: String,
+    trace: Vec<StepView>,
+}
+
+/// The school's offerings in `year`, with explanations when `explain`.
+fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<OfferingRow> {
+    let ms = &c.measures;
+    let mut rows: Vec<OfferingRow> =
+        c.ds.offerings
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| o.school == school && o.year == year)
+            .map(|(i, o)| {
+                let info = &c.ds.majors[o.major as usize];
+                let v = c.classification.offerings[i];
+                let sup = analytics::majors::Supply::of(o);
+                let (class_label, class_key) = class_tag(Some(v));
+                let trace = if explain {
+                    analytics::majors::explain_offering(&c.ds, ms, &c.thresholds, i)
+                        .map(|d| trace_view(&serde_json::to_value(&d.trace).unwrap_or_default()))
+                        .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                OfferingRow {
+                    code: info.code.clone(),
+                    name: info.name.clone(),
+                    level: level_label(&info.level).to_string(),
+                    planned: o.planned,
+                    actual: o.actual,
+                    graduates: o.graduates,
+                    employment: opt(sup.employment_rate(), |r| r.percent(1)),
+                    matching: opt(sup.matching_rate(), |r| r.percent(1)),
+                    salary: o
+                        .salary_fen
+                        .map(|f| format!("{}", f / 100))
+                        .unwrap_or_else(|| "—".into()),
+                    city_ratio: opt(
+                        ms.city(o.major, year)
+                            .and_then(|x| ms.ratio(x.demand.units, x.supply.graduates)),
+                        |r| r.fixed(2),
+                    ),
+                    class_label,
+                    class_key,
+                    reasons: v.reasons().join("；"),
+                    href: format!(
+                        "/alignment/schools/{}/{}/{year}",
+                        c.ds.schools[school as usize].id, info.code
+                    ),
+                    trace,
+                }
+            })
+            .collect();
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    rows
+}
+
+#[derive(Template)]
+#[template(path = "alignment_school.html")]
+struct SchoolPage {
+    layout: Layout,
+    id: i64,
+    name: String,
+    district: String,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    counts: Vec<(&'static str, &'static str, usize)>,
+    rows: Vec<OfferingRow>,
+}
+
+#[derive(Template)]
+#[template(path = "alignment_report.html")]
+struct ReportPage {
+    name: String,
+    district: String,
+    year: i32,
+    generated: String,
+    counts: Vec<(&'static str, &'static str, usize)>,
+    rows: Vec<OfferingRow>,
+    thresholds: Vec<(String, String, String)>,
+}
+
+fn school_of(c: &Computed, caller: &Caller, id: i64) -> Result<u32, AppError> {
+    if !may_see_school(caller, id) {
+        return Err(AppError::NotFound("学校"));
+    }
+    c.schools
+        .get(&id)
+        .copied()
+        .ok_or(AppError::NotFound("学校"))
+}
+
+fn counts_of(rows: &[OfferingRow]) -> Vec<(&'static str, &'static str, usize)> {
+    Class::ALL
+        .iter()
+        .map(|k| {
+            (
+                k.label(),
+                k.key(),
+                rows.iter().filter(|r| r.class_key == k.key()).count(),
+            )
+        })
+        .collect()
+}
+
+async fn school(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let s = school_of(&c, &caller, id)?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("学校"))?;
+    let info = &c.ds.schools[s as usize];
+    let rows = school_rows(&c, s, year, false);
+    render(&SchoolPage {
+        layout: Layout::new(&info.name, "alignment", Some(&caller)),
+        id,
+        name: info.name.clone(),
+        district: area_name(&info.district),
+        year,
+        year_options: year_options(&c, year),
+        counts: counts_of(&rows),
+        rows,
+    })
+}
+
+async fn school_report(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<i64>,
+    Query(f): Query<Filters>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let s = school_of(&c, &caller, id)?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("学校"))?;
+    let info = &c.ds.schools[s as usize];
+    let rows = school_rows(&c, s, year, true);
+    render(&ReportPage {
+        name: info.name.clone(),
+        district: area_name(&info.district),
+        year,
+        generated: super::fmt_time(store::now()),
+        counts: counts_of(&rows),
+        rows,
+        thresholds: threshold_rows(&c, year),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "alignment_offering.html")]
+struct OfferingPage {
+    layout: Layout,
+    school_id: i64,
+    school: String,
+    row: OfferingRow,
+    trace: Vec<StepView>,
+    year: i32,
+}
+
+async fn offering(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, code, year)): Path<(i64, String, i32)>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let s = school_of(&c, &caller, id)?;
+    let m = c.major_id(&code).ok_or(AppError::NotFound("开设专业"))?;
+    c.offerings
+        .get(&(s, m, year))
+        .ok_or(AppError::NotFound("开设专业"))?;
+    let mut row = school_rows(&c, s, year, true)
+        .into_iter()
+        .find(|r| r.code == code)
+        .ok_or(AppError::NotFound("开设专业"))?;
+    let trace = std::mem::take(&mut row.trace);
+    let school = c.ds.schools[s as usize].name.clone();
+    render(&OfferingPage {
+        layout: Layout::new(&row.name, "alignment", Some(&caller)),
+        school_id: id,
+        school,
+        row,
+        trace,
+        year,
+    })
+}
+
+struct ThresholdField {
+    key: &'static str,
+    label: &'static str,
+    base: String,
+    value: String,
+    changed: bool,
+}
+
+struct ChangeLine {
+    subject: String,
+    href: Option<String>,
+    from: String,
+    from_key: String,
+    to: String,
+    to_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "alignment_scenario.html")]
+struct ScenarioPage {
+    layout: Layout,
+    year: i32,
+    year_options: Vec<SelectOption>,
+    fields: Vec<ThresholdField>,
+    error: Option<String>,
+    ran: bool,
+    majors: Vec<ChangeLine>,
+    offerings: Vec<ChangeLine>,
+    offerings_total: usize,
+}
+
+const SHOWN_CHANGES: usize = 200;
+
+async fn scenario(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let c = computed(&state).await?;
+    let year = c
+        .year_or_latest(q.get("year").and_then(|y| y.trim().parse().ok()))
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let base = c
+        .thresholds
+        .get(year)
+        .ok_or(AppError::NotFound("分析数据"))?;
+    let overrides: Vec<(&str, &str)> = ThresholdKey::ALL
+        .iter()
+        .filter_map(|k| {
+            let v = q.get(k.name())?.trim();
+            let current = value_text(&base.values.value(*k));
+            (!v.is_empty() && v != current).then_some((k.name(), v))
+        })
+        .collect();
+    let fields: Vec<ThresholdField> = ThresholdKey::ALL
+        .iter()
+        .map(|k| {
+            let b = value_text(&base.values.value(*k));
+            let v = q
+                .get(k.name())
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| b.clone());
+            ThresholdField {
+                key: k.name(),
+                label: k.label(),
+                changed: v != b,
+                base: b,
+                value: v,
+            }
+        })
+        .collect();
+    let mut page = ScenarioPage {
+        layout: Layout::new("情景分析", "alignment", Some(&caller)),
+        year,
+        year_options: year_options(&c, year),
+        fields,
+        error: None,
+        ran: false,
+        majors: Vec::new(),
+        offerings: Vec::new(),
+        offerings_total: 0,
+    };
+    if !overrides.is_empty() {
+        match c.thresholds.with_overrides(overrides.iter().copied()) {
+            Err(e) => page.error = Some(e.to_string()),
+            Ok(alt) => {
+                let diff = analytics::majors::compare(&c.ds, &c.measures, &c.thresholds, &alt)
+                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                page.ran = true;
+                page.majors = diff
+                    .majors
+                    .iter()
+                    .filter(|d| d.year == year)
+                    .map(|d| {
+                        let info = &c.ds.majors[d.major as usize];
+                        ChangeLine {
+                            subject: format!("{}（{}）", info.name, info.code),
+                            href: Some(format!("/alignment/majors/{}?year={year}", info.code)),
+                            from: d.from.class.label().into(),
+                            from_key: d.from.class.key().into(),
+                            to: d.to.class.label().into(),
+                            to_key: d.to.class.key().into(),
+                        }
+                    })
+                    .collect();
+                let see = may_see_schools(&caller);
+                let changes: Vec<_> = diff
+                    .offerings
+                    .iter()
+                    .filter(|d| c.ds.offerings[d.offering].year == year)
+                    .filter(|d| {
+                        let o = &c.ds.offerings[d.offering];
+                        see || may_see_school(&caller, c.ds.schools[o.school as usize].id)
+                    })
+                    .collect();
+                page.offerings_total = changes.len();
+                page.offerings = changes
+                    .into_iter()
+                    .take(SHOWN_CHANGES)
+                    .map(|d| {
+                        let o = &c.ds.offerings[d.offering];
+                        let s = &c.ds.schools[o.school as usize];
+                        let info = &c.ds.majors[o.major as usize];
+                        ChangeLine {
+                            subject: format!("{} · {}（{}）", s.name, info.name, info.code),
+                            href: Some(format!("/alignment/schools/{}/{}/{year}", s.id, info.code)),
+                            from: d.from.class.label().into(),
+                            from_key: d.from.class.key().into(),
+                            to: d.to.class.label().into(),
+                            to_key: d.to.class.key().into(),
+                        }
+                    })
+                    .collect();
+            }
+        }
+    }
+    let mut resp = render(&page)?;
+    if page.error.is_some() {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}
+
+fn value_text(v: &policy::params::Value) -> String {
+    match serde_json::to_value(v) {
+        Ok(Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
