@@ -960,14 +960,29 @@ struct ActStats {
 }
 
 /// One reviewer: take the first approvable application of the own queue, approve it, repeat.
-async fn reviewer_loop(base: String, token: String, deadline: Instant, out: Arc<Mutex<ActStats>>) {
+///
+/// With `batch` (reviewer `idx` of `n`), the reviewer reads its queue once, keeps the
+/// approvable items whose id ≡ idx (mod n) — so reviewers sharing a queue do not race for the
+/// same item — and approves them one after another, reading the queue again only when it has
+/// run out: the transitions are measured without 16 queue reads competing for the 2 cores.
+async fn reviewer_loop(
+    base: String,
+    token: String,
+    deadline: Instant,
+    out: Arc<Mutex<ActStats>>,
+    batch: Option<(usize, usize)>,
+) {
     let c = client();
     let mut s = ActStats::default();
+    let mut kept: std::collections::VecDeque<Value> = Default::default();
     'outer: while Instant::now() < deadline {
         // The first application at a review stage (approve acts there; publicity and scoring
         // stages take other actions), looking a few pages deep.
-        let mut item = None;
+        let mut item = kept.pop_front();
         for page in 1..=10 {
+            if item.is_some() {
+                break;
+            }
             let t = Instant::now();
             let Ok(r) = c
                 .get(format!("{base}/api/v1/queue?page={page}&per_page=50"))
@@ -987,12 +1002,22 @@ async fn reviewer_loop(base: String, token: String, deadline: Instant, out: Arc<
             if items.is_empty() {
                 break;
             }
-            item = items.into_iter().find(|it| {
-                let k = it["kind"].as_str().and_then(workflow::kind);
-                let code = it["stage_code"].as_str().unwrap_or("");
-                k.and_then(|k| k.stage_index(code).and_then(|i| k.stage(i)))
-                    .is_some_and(|st| matches!(st.step, StepKind::Review { .. }))
-            });
+            let mut found: std::collections::VecDeque<Value> = items
+                .into_iter()
+                .filter(|it| {
+                    let k = it["kind"].as_str().and_then(workflow::kind);
+                    let code = it["stage_code"].as_str().unwrap_or("");
+                    k.and_then(|k| k.stage_index(code).and_then(|i| k.stage(i)))
+                        .is_some_and(|st| matches!(st.step, StepKind::Review { .. }))
+                })
+                .filter(|it| {
+                    batch.is_none_or(|(idx, n)| it["id"].as_i64().unwrap_or(0) as usize % n == idx)
+                })
+                .collect();
+            item = found.pop_front();
+            if batch.is_some() {
+                kept = found;
+            }
             if item.is_some() {
                 break;
             }
@@ -1051,20 +1076,26 @@ async fn reviewer_loop(base: String, token: String, deadline: Instant, out: Arc<
     o.skipped_non_review += s.skipped_non_review;
 }
 
-/// Runs `n` reviewers (the first `n` tokens) for `secs`.
-async fn transitions(base: &str, tokens: &[String], secs: u64) -> (ActStats, Duration, (f64, f64)) {
+/// Runs `n` reviewers (the first `n` tokens) for `secs`; `batch`: see [`reviewer_loop`].
+async fn transitions(
+    base: &str,
+    tokens: &[String],
+    secs: u64,
+    batch: bool,
+) -> (ActStats, Duration, (f64, f64)) {
     let out = Arc::new(Mutex::new(ActStats::default()));
     let cpu = cpu_secs();
     let machine = machine_busy_secs();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(secs);
     let mut tasks = Vec::new();
-    for tok in tokens {
+    for (i, tok) in tokens.iter().enumerate() {
         tasks.push(tokio::spawn(reviewer_loop(
             base.to_string(),
             tok.clone(),
             deadline,
             out.clone(),
+            batch.then_some((i, tokens.len())),
         )));
     }
     for t in tasks {
@@ -1393,15 +1424,24 @@ async fn main() -> Res<()> {
 
     // --- Transitions: 16 reviewers at once, then fewer, to see how latency grows with load.
     let all: Vec<String> = tokens.iter().map(|t| t.1.clone()).collect();
-    let (mut o, el, cores) = transitions(&base, &all, a.secs).await;
+    let (mut o, el, cores) = transitions(&base, &all, a.secs, false).await;
     report_transitions(&label, "transition_approve", &mut o, el, cores, all.len());
+    let (mut o, el, cores) = transitions(&base, &all, a.secs, true).await;
+    report_transitions(
+        &label,
+        "transition_approve_batched",
+        &mut o,
+        el,
+        cores,
+        all.len(),
+    );
     // Interleaved units and districts, so that small groups mix kinds.
     let mixed: Vec<String> = ["bench_fgw", "bench_500112", "bench_sw", "bench_500105"]
         .iter()
         .map(|u| token_of(u))
         .collect();
     for n in [1usize, 4] {
-        let (mut o, el, cores) = transitions(&base, &mixed[..n], (a.secs / 3).max(3)).await;
+        let (mut o, el, cores) = transitions(&base, &mixed[..n], (a.secs / 3).max(3), false).await;
         report_transitions(
             &label,
             &format!("transition_approve_{n}_reviewers"),

@@ -237,6 +237,24 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
             404
         );
 
+        let r = sa
+            .get(app.url(&format!("/alignment/export.xlsx?year=2025&school={a}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        use calamine::Reader;
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        assert_eq!(sheet.rows().count(), 5, "header and four offerings");
+        let r = sa
+            .get(app.url(&format!("/alignment/export.xlsx?year=2025&school={b}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 404);
+
         // Districts and clusters.
         let (s, html) = get(&jw, app.url("/alignment/districts?year=2025")).await;
         assert_eq!(s, 200);
@@ -278,7 +296,6 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
             .unwrap();
         assert_eq!(r.status(), 200);
         let bytes = r.bytes().await.unwrap();
-        use calamine::Reader;
         let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
         let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
         let rows: Vec<Vec<String>> = sheet

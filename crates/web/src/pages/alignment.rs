@@ -160,6 +160,9 @@ pub struct Filters {
     q: Option<String>,
     sort: Option<String>,
     page: Option<String>,
+    /// Export only: a district's majors, or a school's offerings.
+    district: Option<String>,
+    school: Option<String>,
 }
 
 impl Filters {
@@ -525,16 +528,85 @@ fn trend_chart(c: &Computed) -> String {
     )
 }
 
+/// The district's majors in `year`, sorted.
+fn district_rows(c: &Computed, code: &str, year: i32, sort: &str) -> Vec<MajorRow> {
+    let ms = &c.measures;
+    let mut rows: Vec<MajorRow> = match ms.district_index(code) {
+        None => Vec::new(),
+        Some(d) => ms
+            .district_rows()
+            .filter(|(dd, _, y, cell)| *dd == d && *y == year && cell.is_present())
+            .map(|(_, m, y, cell)| major_row(c, m, y, cell, c.classification.major(m, y)))
+            .collect(),
+    };
+    sort_rows(&mut rows, sort);
+    rows
+}
+
+/// The table of a page as XLSX: the city's majors (with the page's filters), a district's
+/// majors (`district=`), or a school's offerings (`school=`, for those who may see it).
 async fn export(
     State(state): State<AppState>,
-    PageCaller(_caller): PageCaller,
+    PageCaller(caller): PageCaller,
     Query(f): Query<Filters>,
 ) -> PageResult {
     let c = computed(&state).await?;
     let year = c
         .year_or_latest(f.year())
         .ok_or(AppError::NotFound("分析数据"))?;
-    let rows = city_rows(&c, year, &f);
+    if let Some(id) = f
+        .school
+        .as_deref()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
+        let s = school_of(&c, &caller, id)?;
+        let header = [
+            "专业代码",
+            "专业名称",
+            "层次",
+            "计划招生",
+            "实际招生",
+            "毕业生",
+            "就业率",
+            "对口率",
+            "平均起薪（元/月）",
+            "全市需求供给比",
+            "分类",
+            "理由",
+        ];
+        let data: Vec<Vec<String>> = school_rows(&c, s, year, false)
+            .into_iter()
+            .map(|r| {
+                vec![
+                    r.code,
+                    r.name,
+                    r.level,
+                    r.planned.to_string(),
+                    r.actual.to_string(),
+                    r.graduates.to_string(),
+                    r.employment,
+                    r.matching,
+                    r.salary,
+                    r.city_ratio,
+                    r.class_label,
+                    r.reasons,
+                ]
+            })
+            .collect();
+        let name = &c.ds.schools[s as usize].name;
+        let bytes = xlsx::table(&format!("{year}年开设专业"), &header, &data)?;
+        return Ok(xlsx::download(
+            &format!("{name}专业供需分析{year}.xlsx"),
+            bytes,
+        ));
+    }
+    let district = Filters::get(&f.district);
+    let rows = if district.is_empty() {
+        city_rows(&c, year, &f)
+    } else {
+        domain::reference::area(district).ok_or(AppError::NotFound("区县"))?;
+        district_rows(&c, district, year, Filters::get(&f.sort))
+    };
     let header = [
         "专业代码",
         "专业名称",
@@ -581,6 +653,8 @@ struct YearLine {
     matching: String,
     demand: String,
     ratio: String,
+    emerging_share: String,
+    cluster_share: String,
     class_label: String,
     class_key: String,
 }
@@ -665,6 +739,8 @@ async fn major(
                 ratio: opt(ms.ratio(cell.demand.units, cell.supply.graduates), |r| {
                     r.fixed(2)
                 }),
+                emerging_share: opt(cell.demand.emerging_share(), |r| r.percent(0)),
+                cluster_share: opt(cell.demand.cluster_share(), |r| r.percent(0)),
                 class_label,
                 class_key,
             })
@@ -839,16 +915,7 @@ async fn district(
     let year = c
         .year_or_latest(f.year())
         .ok_or(AppError::NotFound("分析数据"))?;
-    let ms = &c.measures;
-    let mut rows: Vec<MajorRow> = match ms.district_index(&code) {
-        None => Vec::new(),
-        Some(d) => ms
-            .district_rows()
-            .filter(|(dd, _, y, cell)| *dd == d && *y == year && cell.is_present())
-            .map(|(_, m, y, cell)| major_row(&c, m, y, cell, c.classification.major(m, y)))
-            .collect(),
-    };
-    sort_rows(&mut rows, Filters::get(&f.sort));
+    let rows = district_rows(&c, &code, year, Filters::get(&f.sort));
     let see = may_see_schools(&caller);
     let mut schools: Vec<(String, String)> =
         c.ds.schools

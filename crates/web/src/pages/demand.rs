@@ -326,23 +326,39 @@ async fn queue(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    let items = page
-        .items
-        .iter()
-        .zip(candidates)
-        .map(|(p, cands)| QueueItem {
+    let mut items = Vec::with_capacity(page.items.len());
+    for (p, cands) in page.items.iter().zip(candidates) {
+        let mut candidates: Vec<(String, String, String, String)> = cands
+            .into_iter()
+            .map(|c| {
+                let pct = percent_ppm(Some(ppm(&c)));
+                let terms = if c.matched_terms.is_empty() {
+                    String::new()
+                } else {
+                    format!("匹配词：{}", c.matched_terms.join("、"))
+                };
+                (c.code, c.name, pct, terms)
+            })
+            .collect();
+        // The proposal stored at import, when today's occupations give none.
+        if candidates.is_empty()
+            && let Some(code) = &p.suggested_code
+            && let Some(o) = store::occupations::get(&state.db, code).await?
+        {
+            candidates.push((
+                o.code,
+                o.name,
+                percent_ppm(p.match_confidence),
+                "导入时的建议".into(),
+            ));
+        }
+        items.push(QueueItem {
             title: p.title.clone(),
             rows: p.row_count,
             demand: p.demand,
-            candidates: cands
-                .into_iter()
-                .map(|c| {
-                    let pct = percent_ppm(Some(ppm(&c)));
-                    (c.code, c.name, pct, c.matched_terms.join("、"))
-                })
-                .collect(),
-        })
-        .collect();
+            candidates,
+        });
+    }
     let (prev_link, next_link) = pager_links(&[], page.page, page.pages());
     render(&QueuePage {
         layout: Layout::new("待确认岗位名称", "demand", Some(&c)),
