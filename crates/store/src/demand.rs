@@ -316,12 +316,11 @@ pub async fn aggregate(db: &Db) -> Result<Vec<DemandAggregate>> {
 }
 
 /// A cheap fingerprint of the demand and supply data, so computed measures can be reused until
-/// something changes: (postings count, max posting id, supply rows, max supply update,
-/// crosswalk rows, max crosswalk update, confirmed titles).
+/// something changes: (max posting id — postings are only ever added —, postings waiting,
+/// supply rows, last supply update, crosswalk rows, last crosswalk update, last confirmation).
 pub async fn data_stamp(db: &Db) -> Result<Vec<i64>> {
-    let r: (i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COUNT(*) FROM job_postings), \
-         (SELECT COALESCE(MAX(id), 0) FROM job_postings), \
+    let r: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT COALESCE(MAX(id), 0) FROM job_postings), \
          (SELECT COUNT(*) FROM job_postings WHERE match_status = 'pending'), \
          (SELECT COUNT(*) FROM major_supply), \
          (SELECT COALESCE(MAX(updated_at), 0) FROM major_supply), \
@@ -331,5 +330,5 @@ pub async fn data_stamp(db: &Db) -> Result<Vec<i64>> {
     )
     .fetch_one(db.pool())
     .await?;
-    Ok(vec![r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7])
+    Ok(vec![r.0, r.1, r.2, r.3, r.4, r.5, r.6])
 }

@@ -1188,17 +1188,28 @@ fn counts_of(rows: &[OfferingRow]) -> Vec<(&'static str, &'static str, usize)> {
         .collect()
 }
 
+/// The measures, the school's index (if the caller may see it) and the year asked for.
+async fn school_context(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    f: &Filters,
+) -> Result<(Arc<Computed>, u32, i32), AppError> {
+    let c = computed(state).await?;
+    let s = school_of(&c, caller, id)?;
+    let year = c
+        .year_or_latest(f.year())
+        .ok_or(AppError::NotFound("学校"))?;
+    Ok((c, s, year))
+}
+
 async fn school(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<i64>,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let c = computed(&state).await?;
-    let s = school_of(&c, &caller, id)?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("学校"))?;
+    let (c, s, year) = school_context(&state, &caller, id, &f).await?;
     let info = &c.ds.schools[s as usize];
     let rows = school_rows(&c, s, year, false);
     render(&SchoolPage {
@@ -1219,11 +1230,7 @@ async fn school_report(
     Path(id): Path<i64>,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let c = computed(&state).await?;
-    let s = school_of(&c, &caller, id)?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("学校"))?;
+    let (c, s, year) = school_context(&state, &caller, id, &f).await?;
     let info = &c.ds.schools[s as usize];
     let rows = school_rows(&c, s, year, true);
     render(&ReportPage {
@@ -1290,6 +1297,19 @@ struct ChangeLine {
     from_key: String,
     to: String,
     to_key: String,
+}
+
+impl ChangeLine {
+    fn new(subject: String, href: String, from: Verdict, to: Verdict) -> ChangeLine {
+        ChangeLine {
+            subject,
+            href: Some(href),
+            from: from.class.label().into(),
+            from_key: from.class.key().into(),
+            to: to.class.label().into(),
+            to_key: to.class.key().into(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -1371,14 +1391,12 @@ async fn scenario(
                     .filter(|d| d.year == year)
                     .map(|d| {
                         let info = &c.ds.majors[d.major as usize];
-                        ChangeLine {
-                            subject: format!("{}（{}）", info.name, info.code),
-                            href: Some(format!("/alignment/majors/{}?year={year}", info.code)),
-                            from: d.from.class.label().into(),
-                            from_key: d.from.class.key().into(),
-                            to: d.to.class.label().into(),
-                            to_key: d.to.class.key().into(),
-                        }
+                        ChangeLine::new(
+                            format!("{}（{}）", info.name, info.code),
+                            format!("/alignment/majors/{}?year={year}", info.code),
+                            d.from,
+                            d.to,
+                        )
                     })
                     .collect();
                 let see = may_see_schools(&caller);
@@ -1399,14 +1417,12 @@ async fn scenario(
                         let o = &c.ds.offerings[d.offering];
                         let s = &c.ds.schools[o.school as usize];
                         let info = &c.ds.majors[o.major as usize];
-                        ChangeLine {
-                            subject: format!("{} · {}（{}）", s.name, info.name, info.code),
-                            href: Some(format!("/alignment/schools/{}/{}/{year}", s.id, info.code)),
-                            from: d.from.class.label().into(),
-                            from_key: d.from.class.key().into(),
-                            to: d.to.class.label().into(),
-                            to_key: d.to.class.key().into(),
-                        }
+                        ChangeLine::new(
+                            format!("{} · {}（{}）", s.name, info.name, info.code),
+                            format!("/alignment/schools/{}/{}/{year}", s.id, info.code),
+                            d.from,
+                            d.to,
+                        )
                     })
                     .collect();
             }
