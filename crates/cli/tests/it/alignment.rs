@@ -262,6 +262,15 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         let (s, html) = get(&jw, app.url("/alignment/districts/500103?year=2025")).await;
         assert_eq!(s, 200);
         assert_eq!(class_in_row(&html, ACCOUNTING), "撤并淘汰");
+        assert!(html.contains(&format!(">{NURSING}</a>")));
+        let (s, html) = get(
+            &jw,
+            app.url("/alignment/districts/500103?year=2025&class=merge_eliminate&sort=ratio"),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(html.contains("共 1 个专业"), "{html}");
+        assert!(!html.contains(&format!(">{NURSING}</a>")), "{html}");
         let (s, html) = get(&jw, app.url("/alignment/clusters/t4-02?year=2025")).await;
         assert_eq!(s, 200);
         assert!(html.contains(ROBOTS), "{html}");

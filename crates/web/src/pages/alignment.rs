@@ -313,6 +313,66 @@ fn encode(pairs: &[(&str, String)]) -> String {
     .unwrap_or_default()
 }
 
+/// One page of a table kept in memory, with links that keep the filters (`base`).
+struct Paged<T> {
+    rows: Vec<T>,
+    total: usize,
+    page: usize,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+}
+
+fn paginate<T>(rows: Vec<T>, page: &Option<String>, base: &[(&'static str, String)]) -> Paged<T> {
+    let total = rows.len();
+    let pages = total.div_ceil(PER_PAGE).max(1);
+    let page = page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<usize>().ok())
+        .unwrap_or(1)
+        .clamp(1, pages);
+    let link = |p: usize| {
+        let mut b = base.to_vec();
+        b.push(("page", p.to_string()));
+        encode(&b)
+    };
+    Paged {
+        rows: rows
+            .into_iter()
+            .skip((page - 1) * PER_PAGE)
+            .take(PER_PAGE)
+            .collect(),
+        total,
+        page,
+        prev_link: (page > 1).then(|| link(page - 1)),
+        next_link: (page < pages).then(|| link(page + 1)),
+    }
+}
+
+fn sort_options(selected: &str) -> Vec<SelectOption> {
+    SORTS
+        .iter()
+        .map(|(v, l)| SelectOption {
+            value: v.to_string(),
+            label: l.to_string(),
+            selected: *v == selected,
+        })
+        .collect()
+}
+
+fn class_options(selected: &str) -> Vec<SelectOption> {
+    with_all(
+        Class::ALL
+            .iter()
+            .map(|k| SelectOption {
+                value: k.key().into(),
+                label: k.label().into(),
+                selected: k.key() == selected,
+            })
+            .collect(),
+        !selected.is_empty(),
+    )
+}
+
 /// The thresholds in force in `year`: (label, value, source).
 fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
     let Some(t) = c.thresholds.get(year) else {
@@ -372,21 +432,8 @@ async fn city(
             thresholds: Vec::new(),
         });
     };
-    let rows = city_rows(&c, year, &f);
-    let total = rows.len();
-    let pages = total.div_ceil(PER_PAGE).max(1);
-    let page = f
-        .page
-        .as_deref()
-        .and_then(|p| p.parse::<usize>().ok())
-        .unwrap_or(1)
-        .clamp(1, pages);
     let base = query_of(&f, year);
-    let link = |p: usize| {
-        let mut b = base.clone();
-        b.push(("page", p.to_string()));
-        encode(&b)
-    };
+    let paged = paginate(city_rows(&c, year, &f), &f.page, &base);
     let level = Filters::get(&f.level);
     let category = Filters::get(&f.category);
     let class = Filters::get(&f.class);
@@ -424,39 +471,18 @@ async fn city(
                 .collect(),
             !category.is_empty(),
         ),
-        class_options: with_all(
-            Class::ALL
-                .iter()
-                .map(|k| SelectOption {
-                    value: k.key().into(),
-                    label: k.label().into(),
-                    selected: k.key() == class,
-                })
-                .collect(),
-            !class.is_empty(),
-        ),
-        sort_options: SORTS
-            .iter()
-            .map(|(v, l)| SelectOption {
-                value: v.to_string(),
-                label: l.to_string(),
-                selected: *v == Filters::get(&f.sort),
-            })
-            .collect(),
+        class_options: class_options(class),
+        sort_options: sort_options(Filters::get(&f.sort)),
         q: Filters::get(&f.q).to_string(),
         query: encode(&base),
         counts: class_counts(&c, year),
         supply_demand_chart: category_chart(&c, year),
         trend_chart: trend_chart(&c),
-        rows: rows
-            .into_iter()
-            .skip((page - 1) * PER_PAGE)
-            .take(PER_PAGE)
-            .collect(),
-        total,
-        page,
-        prev_link: (page > 1).then(|| link(page - 1)),
-        next_link: (page < pages).then(|| link(page + 1)),
+        rows: paged.rows,
+        total: paged.total,
+        page: paged.page,
+        prev_link: paged.prev_link,
+        next_link: paged.next_link,
         unmapped: c
             .measures
             .unmapped(year)
@@ -900,7 +926,14 @@ struct DistrictPage {
     name: String,
     year: i32,
     year_options: Vec<SelectOption>,
+    class_options: Vec<SelectOption>,
+    sort_options: Vec<SelectOption>,
+    query: String,
     rows: Vec<MajorRow>,
+    total: usize,
+    page: usize,
+    prev_link: Option<String>,
+    next_link: Option<String>,
     schools: Vec<(String, String)>,
 }
 
@@ -915,7 +948,18 @@ async fn district(
     let year = c
         .year_or_latest(f.year())
         .ok_or(AppError::NotFound("分析数据"))?;
-    let rows = district_rows(&c, &code, year, Filters::get(&f.sort));
+    let class = Filters::get(&f.class);
+    let wanted = Class::parse(class);
+    let rows: Vec<MajorRow> = district_rows(&c, &code, year, Filters::get(&f.sort))
+        .into_iter()
+        .filter(|r| wanted.is_none_or(|k| r.class_key == k.key()))
+        .collect();
+    let base = vec![
+        ("year", year.to_string()),
+        ("class", class.to_string()),
+        ("sort", Filters::get(&f.sort).to_string()),
+    ];
+    let paged = paginate(rows, &f.page, &base);
     let see = may_see_schools(&caller);
     let mut schools: Vec<(String, String)> =
         c.ds.schools
@@ -935,7 +979,14 @@ async fn district(
         name: area.name.to_string(),
         year,
         year_options: year_options(&c, year),
-        rows,
+        class_options: class_options(class),
+        sort_options: sort_options(Filters::get(&f.sort)),
+        query: encode(&base),
+        rows: paged.rows,
+        total: paged.total,
+        page: paged.page,
+        prev_link: paged.prev_link,
+        next_link: paged.next_link,
         schools,
     })
 }
