@@ -20,6 +20,9 @@ use store::supply::NewSupply;
 use store::{Actor, Db};
 
 const SEED: u64 = 0x5EED_0005;
+/// Demo postings ask, in the first year, for this many people per graduate city-wide (many
+/// majors share each demo occupation, so each major sees a fraction of it).
+const DEMAND_PER_GRADUATE: f64 = 1.6;
 pub const YEARS: std::ops::RangeInclusive<i64> = 2021..=2025;
 
 /// A demo occupation: code, name, the words of major names that lead to it, the industry its
@@ -554,8 +557,8 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
     let districts = district_weights();
     let years: Vec<i64> = YEARS.collect();
     let per_year = (postings / years.len()).max(1);
-    // People asked for per posting: on average enough for demand to run about 1.2 times the
-    // first year's graduates city-wide, whatever the number of postings; the occupations'
+    // People asked for per posting: on average enough for demand to run DEMAND_PER_GRADUATE
+    // times the first year's graduates city-wide, whatever the number of postings; the occupations'
     // trends then move demand between them.
     let graduates: HashMap<i64, i64> = supply.iter().fold(HashMap::new(), |mut m, s| {
         *m.entry(s.year).or_default() += s.graduates;
@@ -580,7 +583,7 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
                 .map(|o| o.weight as f64 * 100.0)
                 .sum::<f64>();
         let first = graduates.get(&years[0]).copied().unwrap_or(0);
-        let mean = (first as f64 * 1.2 * growth / per_year as f64).max(1.0);
+        let mean = (first as f64 * DEMAND_PER_GRADUATE * growth / per_year as f64).max(1.0);
         // floor(mean), plus one with probability frac(mean): the expected count is `mean`.
         let (whole, frac) = (mean.floor() as i64, mean.fract());
         for _ in 0..per_year {
