@@ -113,3 +113,49 @@ async fn concurrent_writers_keep_one_chain() {
         );
     }
 }
+
+/// Two handles on one database (two processes, say a server and an import command) append in
+/// turn, and a transaction rolls back after appending: each handle's remembered chain head goes
+/// stale or is never taken, and the chain stays whole.
+#[tokio::test]
+async fn writers_with_stale_heads_keep_one_chain() {
+    for b in backends() {
+        let url = crate::helpers::fresh_database(b).await;
+        let one = store::Db::connect(&url).await.unwrap();
+        one.migrate().await.unwrap();
+        let two = store::Db::connect(&url).await.unwrap();
+        let append = |db: store::Db, n: i64| async move {
+            let mut tx = db.begin().await.unwrap();
+            audit::record(
+                &mut tx,
+                &store::Actor::system("t"),
+                "test.append",
+                "test",
+                &n.to_string(),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+            tx
+        };
+        for n in 0..6 {
+            let db = if n % 2 == 0 { one.clone() } else { two.clone() };
+            append(db, n).await.commit().await.unwrap();
+        }
+        // Appended, then rolled back: nothing of it may be remembered.
+        drop(append(one.clone(), 100).await);
+        append(one.clone(), 6).await.commit().await.unwrap();
+        append(two.clone(), 7).await.commit().await.unwrap();
+        let v = audit::verify(&one).await.unwrap();
+        assert!(v.problem.is_none(), "{:?}", v.problem);
+        let ids: Vec<(String,)> = sqlx::query_as(
+            "SELECT entity_id FROM audit_log WHERE action = 'test.append' ORDER BY seq",
+        )
+        .fetch_all(one.pool())
+        .await
+        .unwrap();
+        let ids: Vec<String> = ids.into_iter().map(|(s,)| s).collect();
+        assert_eq!(ids, ["0", "1", "2", "3", "4", "5", "6", "7"]);
+    }
+}
