@@ -161,11 +161,6 @@ pub struct Change {
     /// Reviewer keys now awaited (replaces the previous set).
     pub pending: Vec<String>,
     pub notify: Vec<(Recipient, String)>,
-    /// The awaited reviewers before the change, when the caller derived them from the row's
-    /// state (they are kept in step with it): spares reading them back.
-    pub previous_pending: Option<Vec<String>>,
-    /// The row's due date before the change (with `previous_pending`).
-    pub previous_due: Option<String>,
 }
 
 /// The columns a transition returns: everything but the (large) explanation, which callers
@@ -206,27 +201,12 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
         .due_date
         .clone()
         .unwrap_or_else(|| "9999-12-31".to_string());
-    let current: Vec<(String, String)> = match (&c.previous_pending, &c.previous_due) {
-        (Some(before), previous_due) => {
-            let due = previous_due
-                .clone()
-                .unwrap_or_else(|| "9999-12-31".to_string());
-            let mut v: Vec<(String, String)> =
-                before.iter().map(|r| (r.clone(), due.clone())).collect();
-            v.sort();
-            v.dedup();
-            v
-        }
-        (None, _) => {
-            sqlx::query_as(
-                "SELECT reviewer, due_date FROM application_pending WHERE application_id = $1 \
-                 ORDER BY reviewer",
-            )
-            .bind(app.id)
-            .fetch_all(&mut *tx.inner)
-            .await?
-        }
-    };
+    let current: Vec<(String, String)> = sqlx::query_as(
+        "SELECT reviewer, due_date FROM application_pending WHERE application_id = $1 ORDER BY reviewer",
+    )
+    .bind(app.id)
+    .fetch_all(&mut *tx.inner)
+    .await?;
     let mut wanted: Vec<(String, String)> =
         c.pending.iter().map(|r| (r.clone(), due.clone())).collect();
     wanted.sort();

@@ -95,69 +95,13 @@ pub async fn record(
             .execute(&mut *tx.inner)
             .await?;
     }
-    // The head: this transaction's last append, else the process's last committed one (a hint:
-    // if another writer has appended since, the insert below finds its seq taken), else read.
-    let hint = match &tx.appended {
-        Some(h) => Some(h.clone()),
-        None => tx
-            .audit_head
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone(),
-    };
-    let head = match hint {
-        Some(h) => h,
-        None => read_head(tx).await?,
-    };
-    let mut entry = entry_after(&head, actor, action, entity_type, entity_id, before, after);
-    if !insert(tx, &entry).await? {
-        // The hint was stale: chain onto the real head.
-        let head = read_head(tx).await?;
-        entry = entry_after(&head, actor, action, entity_type, entity_id, before, after);
-        if !insert(tx, &entry).await? {
-            return Err(crate::StoreError::Conflict);
-        }
-    }
-    tx.appended = Some(Head {
-        seq: entry.seq,
-        hash: entry.hash.clone(),
-    });
-    Ok(entry.seq)
-}
-
-/// The last entry of the chain: its sequence number and hash.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Head {
-    pub seq: i64,
-    pub hash: String,
-}
-
-async fn read_head(tx: &mut Tx) -> Result<Head> {
     let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *tx.inner)
         .await?;
-    Ok(match last {
-        Some(row) => Head {
-            seq: row.try_get::<i64, _>(0)?,
-            hash: row.try_get::<String, _>(1)?,
-        },
-        None => Head {
-            seq: 0,
-            hash: GENESIS_HASH.to_string(),
-        },
-    })
-}
-
-fn entry_after(
-    head: &Head,
-    actor: &Actor,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-) -> Entry {
-    let (prev_seq, prev_hash) = (head.seq, head.hash.clone());
+    let (prev_seq, prev_hash) = match last {
+        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+        None => (0, GENESIS_HASH.to_string()),
+    };
     let mut entry = Entry {
         seq: prev_seq + 1,
         at: now(),
@@ -174,16 +118,10 @@ fn entry_after(
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
-    entry
-}
-
-/// Appends `entry`; false when its sequence number is already taken.
-async fn insert(tx: &mut Tx, entry: &Entry) -> Result<bool> {
-    let row = sqlx::query(
+    sqlx::query(
         "INSERT INTO audit_log (seq, at, actor_user_id, actor, actor_org_id, action, entity_type, \
          entity_id, before_json, after_json, request_id, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
-         ON CONFLICT (seq) DO NOTHING RETURNING seq",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(entry.seq)
     .bind(entry.at)
@@ -198,9 +136,9 @@ async fn insert(tx: &mut Tx, entry: &Entry) -> Result<bool> {
     .bind(&entry.request_id)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
-    .fetch_optional(&mut *tx.inner)
+    .execute(&mut *tx.inner)
     .await?;
-    Ok(row.is_some())
+    Ok(entry.seq)
 }
 
 #[derive(Debug, Default, Clone)]

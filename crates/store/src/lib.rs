@@ -59,10 +59,6 @@ pub struct Db {
     /// SQLite allows one writer at a time; serialising write transactions in-process avoids
     /// `SQLITE_BUSY` on lock upgrades. PostgreSQL needs no such lock.
     write_lock: Option<Arc<Mutex<()>>>,
-    /// The audit chain's head as this process last committed it: a hint that spares reading
-    /// it before each append (see `audit::record`, which falls back to reading it when another
-    /// writer has moved it).
-    audit_head: Arc<std::sync::Mutex<Option<audit::Head>>>,
 }
 
 /// A write transaction. Holds the SQLite writer lock, if any, until it ends.
@@ -70,18 +66,11 @@ pub struct Tx {
     pub(crate) inner: Transaction<'static, Any>,
     backend: Backend,
     _guard: Option<OwnedMutexGuard<()>>,
-    /// The process-wide hint, updated only when this transaction commits.
-    pub(crate) audit_head: Arc<std::sync::Mutex<Option<audit::Head>>>,
-    /// The head after this transaction's own appends.
-    pub(crate) appended: Option<audit::Head>,
 }
 
 impl Tx {
     pub async fn commit(self) -> Result<()> {
         self.inner.commit().await?;
-        if let Some(head) = self.appended {
-            *self.audit_head.lock().unwrap_or_else(|e| e.into_inner()) = Some(head);
-        }
         Ok(())
     }
     pub fn backend(&self) -> Backend {
@@ -169,7 +158,6 @@ impl Db {
             pool,
             backend,
             write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(()))),
-            audit_head: Arc::default(),
         })
     }
 
@@ -206,8 +194,6 @@ impl Db {
             inner,
             backend: self.backend,
             _guard: guard,
-            audit_head: self.audit_head.clone(),
-            appended: None,
         })
     }
 

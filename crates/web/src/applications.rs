@@ -667,8 +667,6 @@ pub async fn act(
         ),
         pending,
         notify,
-        previous_pending: Some(pending_keys(kind, &current, app.district.as_deref())),
-        previous_due: app.due_date.clone(),
     };
     let mut tx = state.db.begin().await?;
     let updated = apps::apply_change(&mut tx, &c.actor(), &change)
@@ -718,8 +716,6 @@ pub async fn save_data(
         decided: false,
         pending: Vec::new(),
         notify: Vec::new(),
-        previous_pending: None,
-        previous_due: None,
     };
     let mut tx = state.db.begin().await?;
     let updated = apps::apply_change(&mut tx, &c.actor(), &change)

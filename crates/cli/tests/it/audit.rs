@@ -115,8 +115,7 @@ async fn concurrent_writers_keep_one_chain() {
 }
 
 /// Two handles on one database (two processes, say a server and an import command) append in
-/// turn, and a transaction rolls back after appending: each handle's remembered chain head goes
-/// stale or is never taken, and the chain stays whole.
+/// turn, and a transaction rolls back after appending: the chain stays whole and in order.
 #[tokio::test]
 async fn writers_with_stale_heads_keep_one_chain() {
     for b in backends() {
