@@ -274,6 +274,22 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         let (s, html) = get(&jw, app.url("/alignment/clusters/t4-02?year=2025")).await;
         assert_eq!(s, 200);
         assert!(html.contains(ROBOTS), "{html}");
+        let r = jw
+            .get(app.url("/alignment/export.xlsx?year=2025&cluster=t4-02"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let bytes = r.bytes().await.unwrap();
+        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
+        let rows: Vec<Vec<String>> = sheet
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[1][0], ROBOTS);
+        assert_eq!(rows[1][3], "200.0");
 
         // Scenario: a higher shortage threshold moves cars from 紧缺 to 保持, nothing saved.
         let (s, html) = get(

@@ -163,6 +163,7 @@ pub struct Filters {
     /// Export only: a district's majors, or a school's offerings.
     district: Option<String>,
     school: Option<String>,
+    cluster: Option<String>,
 }
 
 impl Filters {
@@ -626,6 +627,45 @@ async fn export(
             bytes,
         ));
     }
+    let cluster = Filters::get(&f.cluster);
+    if !cluster.is_empty() {
+        let k = c
+            .measures
+            .clusters()
+            .iter()
+            .position(|cl| cl.code == cluster)
+            .ok_or(AppError::NotFound("产业集群"))?;
+        let header = [
+            "专业代码",
+            "专业名称",
+            "层次",
+            "来自本集群的需求",
+            "全市毕业生",
+            "全市岗位需求",
+            "需求供给比",
+            "就业率",
+            "分类",
+        ];
+        let data: Vec<Vec<String>> = cluster_rows(&c, k, year)
+            .into_iter()
+            .map(|l| {
+                vec![
+                    l.row.code,
+                    l.row.name,
+                    l.row.level,
+                    l.from_cluster,
+                    l.row.graduates.to_string(),
+                    l.row.demand,
+                    l.row.ratio,
+                    l.row.employment,
+                    l.row.class_label,
+                ]
+            })
+            .collect();
+        let name = c.measures.clusters()[k].name;
+        let bytes = xlsx::table(&format!("{year}年集群专业"), &header, &data)?;
+        return Ok(xlsx::download(&format!("{name}专业需求{year}.xlsx"), bytes));
+    }
     let district = Filters::get(&f.district);
     let rows = if district.is_empty() {
         city_rows(&c, year, &f)
@@ -1074,6 +1114,10 @@ struct ClusterPage {
     year_options: Vec<SelectOption>,
     postings: i64,
     rows: Vec<ClusterMajorLine>,
+    total: usize,
+    page: usize,
+    prev_link: Option<String>,
+    next_link: Option<String>,
 }
 
 async fn cluster(
@@ -1093,21 +1137,8 @@ async fn cluster(
     let year = c
         .year_or_latest(f.year())
         .ok_or(AppError::NotFound("分析数据"))?;
-    let mut rows: Vec<(i128, ClusterMajorLine)> = ms
-        .cluster_major_rows()
-        .filter(|(kk, _, y, d)| *kk == k && *y == year && d.units > 0)
-        .filter_map(|(_, m, y, d)| {
-            let cell = ms.city(m, y)?;
-            Some((
-                d.units,
-                ClusterMajorLine {
-                    row: major_row(&c, m, y, cell, c.classification.major(m, y)),
-                    from_cluster: ms.posts(d.units).fixed(1),
-                },
-            ))
-        })
-        .collect();
-    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.row.code.cmp(&b.1.row.code)));
+    let base = vec![("year", year.to_string())];
+    let paged = paginate(cluster_rows(&c, k, year), &f.page, &base);
     render(&ClusterPage {
         layout: Layout::new(cl.name, "alignment", Some(&caller)),
         code: cl.code.to_string(),
@@ -1116,8 +1147,33 @@ async fn cluster(
         year,
         year_options: year_options(&c, year),
         postings: ms.cluster(k, year).map_or(0, |t| t.postings),
-        rows: rows.into_iter().map(|(_, r)| r).collect(),
+        rows: paged.rows,
+        total: paged.total,
+        page: paged.page,
+        prev_link: paged.prev_link,
+        next_link: paged.next_link,
     })
+}
+
+/// The majors serving cluster `k` in `year`, the most demanded from the cluster first.
+fn cluster_rows(c: &Computed, k: usize, year: i32) -> Vec<ClusterMajorLine> {
+    let ms = &c.measures;
+    let mut rows: Vec<(i128, ClusterMajorLine)> = ms
+        .cluster_major_rows()
+        .filter(|(kk, _, y, d)| *kk == k && *y == year && d.units > 0)
+        .filter_map(|(_, m, y, d)| {
+            let cell = ms.city(m, y)?;
+            Some((
+                d.units,
+                ClusterMajorLine {
+                    row: major_row(c, m, y, cell, c.classification.major(m, y)),
+                    from_cluster: ms.posts(d.units).fixed(1),
+                },
+            ))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.row.code.cmp(&b.1.row.code)));
+    rows.into_iter().map(|(_, r)| r).collect()
 }
 
 struct OfferingRow {
