@@ -300,6 +300,10 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         assert_eq!(s, 200, "{html}");
         assert!(html.contains("全市专业分类变化（1 个）"), "{html}");
         assert!(html.contains(CARS));
+        assert!(
+            !html.contains("岗位匹配最低置信度"),
+            "only the classification's thresholds are offered"
+        );
         let (_, html) = get(&jw, app.url("/alignment?year=2025")).await;
         assert_eq!(class_in_row(&html, CARS), "紧缺（加快）");
         let (s, html) = get(

@@ -1435,6 +1435,14 @@ struct ScenarioPage {
 
 const SHOWN_CHANGES: usize = 200;
 
+/// The thresholds a scenario may change: those of the classification (the title matcher's
+/// confidence threshold classifies nothing).
+fn scenario_keys() -> impl Iterator<Item = ThresholdKey> {
+    ThresholdKey::ALL
+        .into_iter()
+        .filter(|k| *k != ThresholdKey::MatchConfidenceMin)
+}
+
 async fn scenario(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
@@ -1448,18 +1456,16 @@ async fn scenario(
         .thresholds
         .get(year)
         .ok_or(AppError::NotFound("分析数据"))?;
-    let overrides: Vec<(&str, &str)> = ThresholdKey::ALL
-        .iter()
+    let overrides: Vec<(&str, &str)> = scenario_keys()
         .filter_map(|k| {
             let v = q.get(k.name())?.trim();
-            let current = value_text(&base.values.value(*k));
+            let current = value_text(&base.values.value(k));
             (!v.is_empty() && v != current).then_some((k.name(), v))
         })
         .collect();
-    let fields: Vec<ThresholdField> = ThresholdKey::ALL
-        .iter()
+    let fields: Vec<ThresholdField> = scenario_keys()
         .map(|k| {
-            let b = value_text(&base.values.value(*k));
+            let b = value_text(&base.values.value(k));
             let v = q
                 .get(k.name())
                 .map(|s| s.trim().to_string())
