@@ -156,6 +156,22 @@ pub struct Problem {
     pub message: String,
 }
 
+impl Problem {
+    /// A problem at row `line` in the column `key` of `schema` (a row-level problem when the key
+    /// is empty or unknown), with the cell reference when the column is in the file.
+    pub fn at(schema: &Schema, table: &Table, line: usize, key: &str, message: String) -> Problem {
+        let index = schema.index_of(key);
+        Problem {
+            row: line,
+            column: index.map(|i| schema.columns[i].header.to_string()),
+            cell: index
+                .and_then(|i| table.column_letters.get(i).cloned().flatten())
+                .map(|letter| format!("{letter}{line}")),
+            message,
+        }
+    }
+}
+
 /// Validation report of a whole file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Report {

@@ -23,17 +23,8 @@ pub fn validate<T>(
         unique_by.iter().all(|k| schema.index_of(k).is_some()),
         "unknown key in unique_by: {unique_by:?}"
     );
-    let problem = |row: &Row, key: &str, message: String| {
-        let index = schema.index_of(key);
-        Problem {
-            row: row.line,
-            column: index.map(|i| schema.columns[i].header.to_string()),
-            cell: index
-                .and_then(|i| table.column_letters.get(i).cloned().flatten())
-                .map(|letter| format!("{letter}{}", row.line)),
-            message,
-        }
-    };
+    let problem =
+        |row: &Row, key: &str, message: String| Problem::at(schema, table, row.line, key, message);
 
     let mut seen: HashMap<Vec<&str>, usize> = HashMap::new();
     let mut valid = Vec::new();

@@ -16,6 +16,27 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The opening `<svg>` with its accessible title.
+fn svg_open(title: &str, width: impl std::fmt::Display, height: impl std::fmt::Display) -> String {
+    format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" class="chart"><title>{t}</title>"#,
+        t = esc(title)
+    )
+}
+
+/// A legend along the top: a swatch and a name per series, `step` apart from `x`.
+fn legend(s: &mut String, x: f64, step: f64, series: &[(&str, &str)]) {
+    for (i, (name, color)) in series.iter().enumerate() {
+        let x = x + step * i as f64;
+        let _ = write!(
+            s,
+            r#"<rect x="{x}" y="6" width="12" height="12" fill="{color}"/><text x="{}" y="16" font-size="12">{}</text>"#,
+            x + 16.0,
+            esc(name)
+        );
+    }
+}
+
 /// A horizontal stacked bar chart with a legend; `title` is the accessible name.
 pub fn stacked_bars(title: &str, series: &[(&str, &str)], bars: &[Bar]) -> String {
     let row_h = 18;
@@ -30,23 +51,8 @@ pub fn stacked_bars(title: &str, series: &[(&str, &str)], bars: &[Bar]) -> Strin
         .max()
         .unwrap_or(0)
         .max(1);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" class="chart"><title>{t}</title>"#,
-        t = esc(title)
-    );
-    // Legend
-    let mut x = label_w;
-    for (name, color) in series {
-        let _ = write!(
-            s,
-            r#"<rect x="{x}" y="6" width="12" height="12" fill="{color}"/><text x="{}" y="16" font-size="12">{}</text>"#,
-            x + 16,
-            esc(name)
-        );
-        x += 110;
-    }
+    let mut s = svg_open(title, width, height);
+    legend(&mut s, label_w as f64, 110.0, series);
     for (i, b) in bars.iter().enumerate() {
         let y = top + i as i32 * row_h;
         let _ = write!(
@@ -105,22 +111,8 @@ pub fn grouped_bars(title: &str, series: &[(&str, &str)], groups: &[Group]) -> S
         .flat_map(|g| g.values.iter().copied())
         .fold(0.0_f64, f64::max)
         .max(1e-9);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" class="chart"><title>{t}</title>"#,
-        t = esc(title)
-    );
-    let mut x = label_w;
-    for (name, color) in series {
-        let _ = write!(
-            s,
-            r#"<rect x="{x}" y="6" width="12" height="12" fill="{color}"/><text x="{}" y="16" font-size="12">{}</text>"#,
-            x + 16,
-            esc(name)
-        );
-        x += 140;
-    }
+    let mut s = svg_open(title, width, height);
+    legend(&mut s, label_w as f64, 140.0, series);
     for (i, g) in groups.iter().enumerate() {
         let y = top + i as i32 * row_h;
         let _ = write!(
@@ -169,12 +161,7 @@ pub fn line_chart(
     let n = years.len().max(2) as f64;
     let px = |i: usize| left + (width - left - right) * i as f64 / (n - 1.0);
     let py = |v: f64| top + (height - top - bottom) * (1.0 - (v / max).clamp(0.0, 1.0));
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{t}" viewBox="0 0 {width} {height}" width="100%" class="chart"><title>{t}</title>"#,
-        t = esc(title)
-    );
+    let mut s = svg_open(title, width, height);
     let _ = write!(
         s,
         r##"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><line x1="{left}" y1="{top}" x2="{left}" y2="{b}" stroke="#999"/><text x="{}" y="{}" font-size="10" text-anchor="end">{}</text><text x="{}" y="{b}" font-size="10" text-anchor="end">0</text>"##,
@@ -193,15 +180,9 @@ pub fn line_chart(
             height - bottom + 16.0
         );
     }
-    let mut lx = left;
+    let names: Vec<(&str, &str)> = series.iter().map(|(n, c, _)| (*n, *c)).collect();
+    legend(&mut s, left, 150.0, &names);
     for (name, color, values) in series {
-        let _ = write!(
-            s,
-            r#"<rect x="{lx}" y="6" width="12" height="12" fill="{color}"/><text x="{}" y="16" font-size="12">{}</text>"#,
-            lx + 16.0,
-            esc(name)
-        );
-        lx += 150.0;
         let pts: Vec<String> = values
             .iter()
             .enumerate()

@@ -18,7 +18,7 @@ use domain::orgs::IndustryCode;
 use serde::Serialize;
 use store::demand::{self, NewPosting, status};
 use store::{Actor, Db};
-use tabular::{Column, Problem, Report, Row, Schema, Table};
+use tabular::{Column, Problem, Report, Row, Schema};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -261,18 +261,6 @@ fn check_row(row: &Row) -> Result<Parsed, Vec<(&'static str, String)>> {
     })
 }
 
-fn cell_problem(table: &Table, line: usize, key: &str, message: String) -> Problem {
-    let index = DEMAND_SCHEMA.index_of(key);
-    Problem {
-        row: line,
-        column: index.map(|i| DEMAND_SCHEMA.columns[i].header.to_string()),
-        cell: index
-            .and_then(|i| table.column_letters.get(i).cloned().flatten())
-            .map(|l| format!("{l}{line}")),
-        message,
-    }
-}
-
 /// The matcher over the stored occupations, built when first needed and rebuilt when the
 /// occupations change (building loads the segmentation dictionary: about a second).
 #[derive(Clone, Default)]
@@ -353,7 +341,8 @@ pub async fn import(
         match first_seen.get(row.cells()) {
             Some(first) => {
                 duplicates.insert(row.line());
-                report.problems.push(cell_problem(
+                report.problems.push(Problem::at(
+                    &DEMAND_SCHEMA,
                     &table,
                     row.line(),
                     "district",
@@ -381,7 +370,8 @@ pub async fn import(
         if let Some(c) = &p.occupation
             && !known.contains(c)
         {
-            report.problems.push(cell_problem(
+            report.problems.push(Problem::at(
+                &DEMAND_SCHEMA,
                 &table,
                 line,
                 "occupation",
@@ -394,7 +384,8 @@ pub async fn import(
             Some(code) => match enterprise_ids.get(code) {
                 Some(id) => Some(*id),
                 None => {
-                    report.problems.push(cell_problem(
+                    report.problems.push(Problem::at(
+                        &DEMAND_SCHEMA,
                         &table,
                         line,
                         "enterprise",

@@ -310,25 +310,6 @@ fn check_pair(row: &Row) -> Result<Pair, Vec<(&'static str, String)>> {
     ))
 }
 
-/// A problem in one cell, found after the row-level checks.
-fn cell_problem(
-    schema: &Schema,
-    table: &Table,
-    line: usize,
-    key: &str,
-    message: String,
-) -> Problem {
-    let index = schema.index_of(key);
-    Problem {
-        row: line,
-        column: index.map(|i| schema.columns[i].header.to_string()),
-        cell: index
-            .and_then(|i| table.column_letters.get(i).cloned().flatten())
-            .map(|l| format!("{l}{line}")),
-        message,
-    }
-}
-
 fn read(schema: &Schema, bytes: &[u8]) -> AppResult<Table> {
     tabular::read(schema, bytes).map_err(|e| AppError::invalid("file", e.to_string()))
 }
@@ -409,7 +390,7 @@ pub async fn import_crosswalk(
     for (line, (level, major, occupation, note)) in valid {
         let mut ok = true;
         if !majors.contains(&(level.clone(), major.clone())) {
-            report.problems.push(cell_problem(
+            report.problems.push(Problem::at(
                 &CROSSWALK_SCHEMA,
                 &table,
                 line,
@@ -419,7 +400,7 @@ pub async fn import_crosswalk(
             ok = false;
         }
         if !codes.contains(&occupation) {
-            report.problems.push(cell_problem(
+            report.problems.push(Problem::at(
                 &CROSSWALK_SCHEMA,
                 &table,
                 line,

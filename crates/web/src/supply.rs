@@ -14,7 +14,7 @@ use serde::Serialize;
 use store::accounts::Principal;
 use store::supply::{self, NewSupply};
 use store::{Actor, Db};
-use tabular::{Column, Problem, Report, Row, Schema, Table};
+use tabular::{Column, Problem, Report, Row, Schema};
 
 use crate::auth::access::{Permission, allows};
 use crate::error::{AppError, AppResult};
@@ -227,19 +227,6 @@ fn check_row(row: &Row) -> Result<Parsed, Vec<(&'static str, String)>> {
     })
 }
 
-/// A problem in one cell, found after the row-level checks.
-fn cell_problem(table: &Table, line: usize, key: &str, message: String) -> Problem {
-    let index = SUPPLY_SCHEMA.index_of(key);
-    Problem {
-        row: line,
-        column: index.map(|i| SUPPLY_SCHEMA.columns[i].header.to_string()),
-        cell: index
-            .and_then(|i| table.column_letters.get(i).cloned().flatten())
-            .map(|l| format!("{l}{line}")),
-        message,
-    }
-}
-
 /// What an import did, or would do.
 #[derive(Debug, Serialize)]
 pub struct SupplyOutcome {
@@ -274,7 +261,8 @@ pub async fn import(
     let mut seen: HashMap<(String, String, i64), usize> = HashMap::new();
     for (line, p) in valid {
         if let Some(first) = seen.get(&(p.school_code.clone(), p.major_code.clone(), p.year)) {
-            report.problems.push(cell_problem(
+            report.problems.push(Problem::at(
+                &SUPPLY_SCHEMA,
                 &table,
                 line,
                 "schoolCode",
@@ -287,7 +275,8 @@ pub async fn import(
         let school = schools.get(&p.school_code).map(|(id, _)| *id);
         match school {
             None => {
-                report.problems.push(cell_problem(
+                report.problems.push(Problem::at(
+                    &SUPPLY_SCHEMA,
                     &table,
                     line,
                     "schoolCode",
@@ -296,7 +285,8 @@ pub async fn import(
                 ok = false;
             }
             Some(id) if only_school.is_some_and(|own| own != id) => {
-                report.problems.push(cell_problem(
+                report.problems.push(Problem::at(
+                    &SUPPLY_SCHEMA,
                     &table,
                     line,
                     "schoolCode",
@@ -307,7 +297,8 @@ pub async fn import(
             Some(_) => {}
         }
         if !majors.contains(&p.major_code) {
-            report.problems.push(cell_problem(
+            report.problems.push(Problem::at(
+                &SUPPLY_SCHEMA,
                 &table,
                 line,
                 "majorCode",

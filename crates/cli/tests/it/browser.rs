@@ -138,13 +138,8 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    std::fs::write(shots.join("01-login.png"), c.screenshot().await.unwrap()).unwrap();
-    c.find(Locator::Css("button[type=submit].primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    shot(&c, &shots, "01-login.png").await;
+    click(&c, Locator::Css("button[type=submit].primary")).await;
     for _ in 0..100 {
         if !c.current_url().await.unwrap().as_str().contains("/login") {
             break;
@@ -152,28 +147,13 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 
-    let h1 = c
-        .find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let h1 = text_of(&c, Locator::Css("main h1")).await;
     assert_eq!(h1, "工作概览");
     let svg = c.find(Locator::Css("svg.chart")).await.unwrap();
     assert!(svg.html(false).await.unwrap().contains("渝中区"));
-    std::fs::write(
-        shots.join("02-dashboard.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "02-dashboard.png").await;
 
-    c.find(Locator::LinkText("机构名录"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("机构名录")).await;
     wait_for_url(&c, "/orgs").await;
     c.find(Locator::Css("select[name=district]"))
         .await
@@ -187,89 +167,40 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .select_by_value("enterprise")
         .await
         .unwrap();
-    c.find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form.filters button[type=submit]")).await;
     let url = wait_for_url(&c, "district=500103").await;
     assert!(url.contains("kind=enterprise"), "{url}");
-    let body = c
-        .find(Locator::Css("table.grid tbody"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = text_of(&c, Locator::Css("table.grid tbody")).await;
     assert!(body.contains("渝中示例智造有限公司"), "{body}");
     assert!(!body.contains("沙坪坝示例软件有限公司"));
     assert!(
         !body.contains("渝中示例职业教育中心"),
         "kind filter applies"
     );
-    std::fs::write(
-        shots.join("03-orgs-filtered.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "03-orgs-filtered.png").await;
 
-    c.find(Locator::LinkText("渝中示例智造有限公司"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("渝中示例智造有限公司")).await;
     wait_for_url(&c, "/orgs/").await;
-    let h1 = c
-        .find(Locator::Css("main h1"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let h1 = text_of(&c, Locator::Css("main h1")).await;
     assert_eq!(h1, "渝中示例智造有限公司");
-    std::fs::write(
-        shots.join("04-org-detail.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "04-org-detail.png").await;
 
     c.goto(&app.url("/measures")).await.unwrap();
-    std::fs::write(shots.join("05-measures.png"), c.screenshot().await.unwrap()).unwrap();
+    shot(&c, &shots, "05-measures.png").await;
     c.goto(&app.url("/audit")).await.unwrap();
-    std::fs::write(shots.join("06-audit.png"), c.screenshot().await.unwrap()).unwrap();
+    shot(&c, &shots, "06-audit.png").await;
     c.goto(&app.url("/rules/tax_credit")).await.unwrap();
-    c.find(Locator::Css("button[name=go]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("button[name=go]")).await;
     wait_for_url(&c, "go=1").await;
-    let ledger = c
-        .find(Locator::Css("table.num tbody"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ledger = text_of(&c, Locator::Css("table.num tbody")).await;
     assert!(ledger.contains("2023"), "{ledger}");
-    std::fs::write(
-        shots.join("08-tax-ledger.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "08-tax-ledger.png").await;
     c.goto(&app.url("/rules/land_supply?go=1&investor=enterprise&school_type=higher_vocational&non_profit=1&land_use=education&in_allocation_catalog=1")).await.unwrap();
-    std::fs::write(shots.join("09-land.png"), c.screenshot().await.unwrap()).unwrap();
+    shot(&c, &shots, "09-land.png").await;
     c.goto(&app.url("/policy/parameters")).await.unwrap();
-    std::fs::write(
-        shots.join("10-parameters.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "10-parameters.png").await;
     c.goto(&app.url("/admin/users")).await.unwrap();
-    std::fs::write(shots.join("07-users.png"), c.screenshot().await.unwrap()).unwrap();
+    shot(&c, &shots, "07-users.png").await;
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
@@ -278,12 +209,7 @@ async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     if !c.current_url().await.unwrap().as_str().contains("/login") {
         // Still signed in as someone else: sign out first.
-        c.find(Locator::Css("header form button"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(c, Locator::Css("header form button")).await;
         wait_for_url(c, "/login").await;
     }
     c.find(Locator::Css("input[name=username]"))
@@ -298,12 +224,7 @@ async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
         .send_keys(PASSWORD)
         .await
         .unwrap();
-    c.find(Locator::Css("form button[type=submit].primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(c, Locator::Css("form button[type=submit].primary")).await;
     for _ in 0..100 {
         if !c.current_url().await.unwrap().as_str().contains("/login") {
             return;
@@ -311,6 +232,19 @@ async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("login of {user} did not complete");
+}
+
+async fn click(c: &fantoccini::Client, at: Locator<'_>) {
+    c.find(at).await.unwrap().click().await.unwrap();
+}
+
+async fn text_of(c: &fantoccini::Client, at: Locator<'_>) -> String {
+    c.find(at).await.unwrap().text().await.unwrap()
+}
+
+/// Saves a screenshot of the page as `name` under `dir`.
+async fn shot(c: &fantoccini::Client, dir: &std::path::Path, name: &str) {
+    std::fs::write(dir.join(name), c.screenshot().await.unwrap()).unwrap();
 }
 
 async fn fill(c: &fantoccini::Client, name: &str, value: &str) {
@@ -423,41 +357,20 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
         for (name, value) in fields {
             fill(&c, name, value).await;
         }
-        c.find(Locator::Css("form.form button[type=submit]"))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        click(&c, Locator::Css("form.form button[type=submit]")).await;
         wait_for_url(&c, "/applications/").await;
         let id = app_id(c.current_url().await.unwrap().as_str());
         if kind == "enterprise_certification" {
-            std::fs::write(
-                shots.join("20-certification-draft.png"),
-                c.screenshot().await.unwrap(),
-            )
-            .unwrap();
+            shot(&c, &shots, "20-certification-draft.png").await;
         }
         act(&c, "submit", None).await;
-        let status = c
-            .find(Locator::Css("dl.fields dd .tag"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let status = text_of(&c, Locator::Css("dl.fields dd .tag")).await;
         assert_eq!(status, "审核中", "{kind}");
         ids.push(id);
         // District pre-review in the browser, from the queue.
         login_as(&c, &app, "dis_user").await;
         c.goto(&app.url("/queue")).await.unwrap();
-        let q = c
-            .find(Locator::Css("table.grid tbody"))
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let q = text_of(&c, Locator::Css("table.grid tbody")).await;
         assert!(q.contains("渝中示例精密制造有限公司"), "{q}");
         c.goto(&app.url(&format!("/applications/{id}")))
             .await
@@ -475,11 +388,7 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
                 .await
                 .unwrap();
             if *unit == "jxw" {
-                std::fs::write(
-                    shots.join("21-joint-review.png"),
-                    c.screenshot().await.unwrap(),
-                )
-                .unwrap();
+                shot(&c, &shots, "21-joint-review.png").await;
             }
             act(&c, "approve", None).await;
         }
@@ -490,13 +399,7 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
     c.goto(&app.url(&format!("/applications/{cert}")))
         .await
         .unwrap();
-    let status = c
-        .find(Locator::Css("dl.fields dd .tag"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = text_of(&c, Locator::Css("dl.fields dd .tag")).await;
     assert_eq!(status, "公示中");
     end_publicity(&app, cert).await;
     c.goto(&app.url(&format!("/applications/{cert}")))
@@ -504,33 +407,14 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
         .unwrap();
     act(&c, "conclude_publicity", None).await;
     act(&c, "approve", Some("予以认定")).await;
-    std::fs::write(
-        shots.join("22-certified.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "22-certified.png").await;
     // The public list, without signing in.
-    c.find(Locator::Css("header form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("header form button")).await;
     wait_for_url(&c, "/login").await;
     c.goto(&app.url("/certified")).await.unwrap();
-    let list = c
-        .find(Locator::Css("table.grid tbody"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = text_of(&c, Locator::Css("table.grid tbody")).await;
     assert!(list.contains("渝中示例精密制造有限公司"), "{list}");
-    std::fs::write(
-        shots.join("23-public-list.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "23-public-list.png").await;
 
     // The enterprise claims the credit for this year; the tax bureau verifies; the ledger shows.
     let year = domain::calendar::today_shanghai().format("%Y").to_string();
@@ -546,12 +430,7 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
     ] {
         fill(&c, name, value).await;
     }
-    c.find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form.form button[type=submit]")).await;
     wait_for_url(&c, "/applications/").await;
     let claim = app_id(c.current_url().await.unwrap().as_str());
     act(&c, "submit", None).await;
@@ -559,39 +438,19 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
     c.goto(&app.url(&format!("/applications/{claim}")))
         .await
         .unwrap();
-    std::fs::write(
-        shots.join("24-claim-review.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "24-claim-review.png").await;
     act(&c, "approve", Some("经核实，投资属实")).await;
     c.goto(&app.url(&format!("/tax/claims?year={year}")))
         .await
         .unwrap();
-    let totals = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let totals = text_of(&c, Locator::Css("main")).await;
     assert!(totals.contains("30,000.00元"), "{totals}");
-    std::fs::write(
-        shots.join("25-tax-claims.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "25-tax-claims.png").await;
     login_as(&c, &app, "ent_user").await;
     c.goto(&app.url("/tax/ledger")).await.unwrap();
-    let ledger = c
-        .find(Locator::Css("table.num tbody"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let ledger = text_of(&c, Locator::Css("table.num tbody")).await;
     assert!(ledger.contains("30,000.00"), "{ledger}");
-    std::fs::write(shots.join("26-ledger.png"), c.screenshot().await.unwrap()).unwrap();
+    shot(&c, &shots, "26-ledger.png").await;
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
@@ -635,165 +494,76 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
 
     login_as(&c, &app, "jw_user").await;
     c.goto(&app.url("/alignment?year=2025")).await.unwrap();
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("新兴（发展）") && text.contains("撤并淘汰"),
         "{text}"
     );
-    std::fs::write(
-        shots.join("30-alignment-city.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "30-alignment-city.png").await;
     // Filter by class with the form.
-    c.find(Locator::Css(
-        "select[name=class] option[value=merge_eliminate]",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
-    c.find(Locator::Css("form.filters button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &c,
+        Locator::Css("select[name=class] option[value=merge_eliminate]"),
+    )
+    .await;
+    click(&c, Locator::Css("form.filters button[type=submit]")).await;
     wait_for_url(&c, "class=merge_eliminate").await;
-    let rows = c
-        .find(Locator::Css("table.grid tbody"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let rows = text_of(&c, Locator::Css("table.grid tbody")).await;
     assert!(
         rows.contains("会计信息管理") && !rows.contains("工业机器人技术"),
         "{rows}"
     );
     // A major's explanation.
-    c.find(Locator::LinkText("会计信息管理"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::LinkText("会计信息管理")).await;
     wait_for_url(&c, "/alignment/majors/530304").await;
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("计算过程与依据") && text.contains("majors.surplus_ratio"),
         "{text}"
     );
-    std::fs::write(
-        shots.join("31-alignment-major.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "31-alignment-major.png").await;
     // Scenario: raise the shortage threshold, see cars change, nothing saved.
     c.goto(&app.url("/alignment/scenario?year=2025"))
         .await
         .unwrap();
     fill(&c, "shortage_ratio", "3.5").await;
-    c.find(Locator::Css("form.form button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("form.form button[type=submit]")).await;
     wait_for_url(&c, "shortage_ratio=3.5").await;
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("全市专业分类变化（1 个）") && text.contains("汽车制造与试验技术"),
         "{text}"
     );
-    std::fs::write(
-        shots.join("32-alignment-scenario.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "32-alignment-scenario.png").await;
     // Districts side by side.
     c.goto(&app.url("/alignment/districts?year=2025"))
         .await
         .unwrap();
-    std::fs::write(
-        shots.join("33-alignment-districts.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "33-alignment-districts.png").await;
     // The confirmation queue: choose an occupation for the waiting title.
     c.goto(&app.url("/demand/queue")).await.unwrap();
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("门店储备干部") && text.contains("需求 4 人"),
         "{text}"
     );
-    std::fs::write(
-        shots.join("34-demand-queue.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "34-demand-queue.png").await;
     fill(&c, "occupation_other", "2-05-08-01").await;
-    c.find(Locator::Css("section.queue-item button.primary"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, Locator::Css("section.queue-item button.primary")).await;
     wait_for_url(&c, "done=").await;
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, Locator::Css("main")).await;
     assert!(text.contains("已确认为职业 2-05-08-01，2 行"), "{text}");
     // The school's printable report.
     login_as(&c, &app, "school_a").await;
     c.goto(&app.url(&format!("/alignment/schools/{a}/report?year=2025")))
         .await
         .unwrap();
-    let text = c
-        .find(Locator::Css("main"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("分析报告") && text.contains("改造升级"),
         "{text}"
     );
-    std::fs::write(
-        shots.join("35-school-report.png"),
-        c.screenshot().await.unwrap(),
-    )
-    .unwrap();
+    shot(&c, &shots, "35-school-report.png").await;
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }

@@ -67,15 +67,6 @@ pub async fn majors(
     ApiCaller(_c): ApiCaller,
     Query(p): Query<AlignmentParams>,
 ) -> AppResult<Json<AlignmentPage>> {
-    let num = |v: &Option<String>, f: &str| -> AppResult<Option<i64>> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| AppError::invalid(f, format!("{f} 应为整数"))),
-        }
-    };
     let class = match p.class.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => Some(Class::parse(s).ok_or_else(|| {
@@ -85,9 +76,9 @@ pub async fn majors(
             )
         })?),
     };
-    let paging = store::Paging::new(num(&p.page, "page")?, num(&p.per_page, "per_page")?);
+    let paging = super::query_paging(&p.page, &p.per_page)?;
     let c = state.alignment.get(&state).await?;
-    let year = c.year_or_latest(num(&p.year, "year")?.map(|y| y as i32));
+    let year = c.year_or_latest(super::query_int(&p.year, "year")?.map(|y| y as i32));
     let level = p.level.as_deref().map(str::trim).unwrap_or("");
     let ms = &c.measures;
     let mut items: Vec<MajorAlignment> = match year {

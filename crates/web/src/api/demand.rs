@@ -14,23 +14,6 @@ use crate::auth::ApiCaller;
 use crate::auth::access::Permission;
 use crate::error::{AppError, AppResult, ErrorBody};
 
-fn int(v: &Option<String>, field: &str) -> AppResult<Option<i64>> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::invalid(field, format!("{field} 应为整数"))),
-    }
-}
-
-fn paging(page: &Option<String>, per_page: &Option<String>) -> AppResult<store::Paging> {
-    Ok(store::Paging::new(
-        int(page, "page")?,
-        int(per_page, "per_page")?,
-    ))
-}
-
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DemandParams {
@@ -79,12 +62,12 @@ pub async fn list(
         ));
     }
     let f = demand::Filter {
-        year: int(&p.year, "year")?,
+        year: super::query_int(&p.year, "year")?,
         district: clean(&p.district),
         status: st,
         occupation_code: clean(&p.occupation),
     };
-    let page = demand::list(&state.db, &f, paging(&p.page, &p.per_page)?).await?;
+    let page = demand::list(&state.db, &f, super::query_paging(&p.page, &p.per_page)?).await?;
     Ok(Json(PostingPage {
         items: page.items,
         total: page.total,
@@ -118,7 +101,7 @@ pub async fn pending(
     Query(p): Query<PageParams>,
 ) -> AppResult<Json<PendingPage>> {
     c.require(Permission::ManageDemand)?;
-    let page = demand::pending(&state.db, paging(&p.page, &p.per_page)?).await?;
+    let page = demand::pending(&state.db, super::query_paging(&p.page, &p.per_page)?).await?;
     Ok(Json(PendingPage {
         items: page.items,
         total: page.total,
@@ -190,10 +173,10 @@ pub async fn supply_list(
 ) -> AppResult<Json<SupplyPage>> {
     let own = crate::supply::scope(&c.principal).ok_or(AppError::Forbidden)?;
     let f = supply::Filter {
-        school_org_id: own.or(int(&p.school, "school")?),
-        year: int(&p.year, "year")?,
+        school_org_id: own.or(super::query_int(&p.school, "school")?),
+        year: super::query_int(&p.year, "year")?,
     };
-    let page = supply::list(&state.db, &f, paging(&p.page, &p.per_page)?).await?;
+    let page = supply::list(&state.db, &f, super::query_paging(&p.page, &p.per_page)?).await?;
     Ok(Json(SupplyPage {
         items: page.items,
         total: page.total,

@@ -52,16 +52,7 @@ pub async fn list(
         .await?
         .ok_or(AppError::NotFound("专业目录"))?;
     let f = crate::pages::major_filter(&cat, &q)?;
-    let parse = |v: &Option<String>, field: &str| -> AppResult<Option<i64>> {
-        match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            None => Ok(None),
-            Some(s) => s
-                .parse()
-                .map(Some)
-                .map_err(|_| AppError::invalid(field, format!("{field} 应为正整数"))),
-        }
-    };
-    let paging = store::Paging::new(parse(&p.page, "page")?, parse(&p.per_page, "per_page")?);
+    let paging = super::query_paging(&p.page, &p.per_page)?;
     let page = majors::list(&state.db, &f, paging).await?;
     Ok(Json(MajorPage {
         items: page.items,

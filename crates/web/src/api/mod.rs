@@ -41,6 +41,29 @@ impl utoipa::Modify for BearerAuth {
 
 pub const PREFIX: &str = "/api/v1";
 
+/// An optional whole-number query parameter: absent or blank is `None`; anything else must
+/// parse, or the request is refused naming the parameter.
+pub fn query_int(v: &Option<String>, field: &str) -> crate::error::AppResult<Option<i64>> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| crate::error::AppError::invalid(field, format!("{field} 应为整数"))),
+    }
+}
+
+/// The `page` and `per_page` query parameters.
+pub fn query_paging(
+    page: &Option<String>,
+    per_page: &Option<String>,
+) -> crate::error::AppResult<store::Paging> {
+    Ok(store::Paging::new(
+        query_int(page, "page")?,
+        query_int(per_page, "per_page")?,
+    ))
+}
+
 /// The API router (to nest under [`PREFIX`]) and its OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())

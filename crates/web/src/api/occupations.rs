@@ -30,16 +30,6 @@ pub struct OccupationPage {
     pub per_page: i64,
 }
 
-fn positive(v: &Option<String>, field: &str) -> AppResult<Option<i64>> {
-    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        None => Ok(None),
-        Some(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| AppError::invalid(field, format!("{field} 应为正整数"))),
-    }
-}
-
 /// Occupations and their groups, in code order, filtered and paged.
 #[utoipa::path(get, path = "/occupations", tag = "occupations", params(OccupationParams),
     responses((status = 200, body = OccupationPage), (status = 422, body = ErrorBody)))]
@@ -47,10 +37,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<OccupationParams>,
 ) -> AppResult<Json<OccupationPage>> {
-    let paging = store::Paging::new(
-        positive(&p.page, "page")?,
-        positive(&p.per_page, "per_page")?,
-    );
+    let paging = super::query_paging(&p.page, &p.per_page)?;
     let q: Option<String> = p.q.map(|s| s.trim().chars().take(30).collect());
     let page = occ::list(&state.db, q.as_deref(), paging).await?;
     Ok(Json(OccupationPage {

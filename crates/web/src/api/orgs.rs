@@ -33,16 +33,6 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
-fn parse_int(field: &str, v: &Option<String>) -> AppResult<Option<i64>> {
-    match nonempty(v) {
-        None => Ok(None),
-        Some(s) => s
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| AppError::invalid(field, format!("{field} 应为正整数"))),
-    }
-}
-
 impl OrgQuery {
     pub fn filter(&self) -> AppResult<Filter> {
         let kind = match nonempty(&self.kind) {
@@ -67,8 +57,8 @@ impl OrgQuery {
 
     pub fn paging(&self) -> AppResult<Paging> {
         Ok(Paging::new(
-            parse_int("page", &self.page)?,
-            parse_int("per_page", &self.per_page)?,
+            super::query_int(&self.page, "page")?,
+            super::query_int(&self.per_page, "per_page")?,
         ))
     }
 }

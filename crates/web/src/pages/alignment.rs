@@ -179,6 +179,18 @@ async fn computed(state: &AppState) -> Result<Arc<Computed>, AppError> {
     state.alignment.get(state).await
 }
 
+/// The measures and the year asked for if it has data, else the latest (404 without data).
+async fn computed_year(
+    state: &AppState,
+    asked: Option<i32>,
+) -> Result<(Arc<Computed>, i32), AppError> {
+    let c = computed(state).await?;
+    let year = c
+        .year_or_latest(asked)
+        .ok_or(AppError::NotFound("分析数据"))?;
+    Ok((c, year))
+}
+
 fn year_options(c: &Computed, year: i32) -> Vec<SelectOption> {
     c.years()
         .iter()
@@ -577,10 +589,7 @@ async fn export(
     PageCaller(caller): PageCaller,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let c = computed(&state).await?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("分析数据"))?;
+    let (c, year) = computed_year(&state, f.year()).await?;
     if let Some(id) = f
         .school
         .as_deref()
@@ -629,12 +638,7 @@ async fn export(
     }
     let cluster = Filters::get(&f.cluster);
     if !cluster.is_empty() {
-        let k = c
-            .measures
-            .clusters()
-            .iter()
-            .position(|cl| cl.code == cluster)
-            .ok_or(AppError::NotFound("产业集群"))?;
+        let k = cluster_index(&c, cluster)?;
         let header = [
             "专业代码",
             "专业名称",
@@ -910,10 +914,7 @@ async fn districts(
     PageCaller(caller): PageCaller,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let c = computed(&state).await?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("分析数据"))?;
+    let (c, year) = computed_year(&state, f.year()).await?;
     let ms = &c.measures;
     let mut rows: Vec<(analytics::majors::Cell, AreaLine)> = district_totals(&c, year)
         .into_iter()
@@ -984,10 +985,7 @@ async fn district(
     Query(f): Query<Filters>,
 ) -> PageResult {
     let area = domain::reference::area(&code).ok_or(AppError::NotFound("区县"))?;
-    let c = computed(&state).await?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("分析数据"))?;
+    let (c, year) = computed_year(&state, f.year()).await?;
     let class = Filters::get(&f.class);
     let wanted = Class::parse(class);
     let rows: Vec<MajorRow> = district_rows(&c, &code, year, Filters::get(&f.sort))
@@ -1056,10 +1054,7 @@ async fn clusters(
     PageCaller(caller): PageCaller,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let c = computed(&state).await?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("分析数据"))?;
+    let (c, year) = computed_year(&state, f.year()).await?;
     let ms = &c.measures;
     let rows: Vec<ClusterLine> = ms
         .cluster_rows()
@@ -1126,17 +1121,10 @@ async fn cluster(
     Path(code): Path<String>,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let c = computed(&state).await?;
+    let (c, year) = computed_year(&state, f.year()).await?;
     let ms = &c.measures;
-    let k = ms
-        .clusters()
-        .iter()
-        .position(|cl| cl.code == code)
-        .ok_or(AppError::NotFound("产业集群"))?;
+    let k = cluster_index(&c, &code)?;
     let cl = &ms.clusters()[k];
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("分析数据"))?;
     let base = vec![("year", year.to_string())];
     let paged = paginate(cluster_rows(&c, k, year), &f.page, &base);
     render(&ClusterPage {
@@ -1153,6 +1141,14 @@ async fn cluster(
         prev_link: paged.prev_link,
         next_link: paged.next_link,
     })
+}
+
+fn cluster_index(c: &Computed, code: &str) -> Result<usize, AppError> {
+    c.measures
+        .clusters()
+        .iter()
+        .position(|cl| cl.code == code)
+        .ok_or(AppError::NotFound("产业集群"))
 }
 
 /// The majors serving cluster `k` in `year`, the most demanded from the cluster first.
@@ -1302,11 +1298,8 @@ async fn school_context(
     id: i64,
     f: &Filters,
 ) -> Result<(Arc<Computed>, u32, i32), AppError> {
-    let c = computed(state).await?;
+    let (c, year) = computed_year(state, f.year()).await?;
     let s = school_of(&c, caller, id)?;
-    let year = c
-        .year_or_latest(f.year())
-        .ok_or(AppError::NotFound("学校"))?;
     Ok((c, s, year))
 }
 
@@ -1448,10 +1441,8 @@ async fn scenario(
     PageCaller(caller): PageCaller,
     Query(q): Query<std::collections::HashMap<String, String>>,
 ) -> PageResult {
-    let c = computed(&state).await?;
-    let year = c
-        .year_or_latest(q.get("year").and_then(|y| y.trim().parse().ok()))
-        .ok_or(AppError::NotFound("分析数据"))?;
+    let (c, year) =
+        computed_year(&state, q.get("year").and_then(|y| y.trim().parse().ok())).await?;
     let base = c
         .thresholds
         .get(year)

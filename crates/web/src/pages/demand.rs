@@ -223,17 +223,6 @@ async fn export(
     Ok(xlsx::download("岗位需求.xlsx", bytes))
 }
 
-#[derive(Template)]
-#[template(path = "demand_import.html")]
-struct ImportPage {
-    layout: Layout,
-    imported: usize,
-    detail: String,
-    total_rows: usize,
-    valid_rows: usize,
-    problems: Vec<(usize, String, String, String)>,
-}
-
 #[derive(Deserialize)]
 struct CsrfQuery {
     csrf: Option<String>,
@@ -251,34 +240,28 @@ async fn import(
     let only_valid = up.flag("only_valid");
     let name = up.file_name.clone().unwrap_or_default();
     let out = crate::demand::import(&state, &c.actor(), &name, &up.bytes, only_valid).await?;
-    let report = &out.report;
-    let detail = if out.imported > 0 {
-        format!(
-            "已导入 {} 行：{}。",
-            out.imported,
-            out.by_status
-                .iter()
-                .map(|(s, n)| format!("{}{n}行", status::label(s)))
-                .collect::<Vec<_>>()
-                .join("，")
-        )
-    } else if report.total_rows == 0 {
-        "文件没有数据行".to_string()
-    } else {
-        "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。".to_string()
-    };
-    let mut resp = render(&ImportPage {
-        layout: Layout::new("导入结果", "demand", Some(&c)),
-        imported: out.imported,
-        detail,
-        total_rows: report.total_rows,
-        valid_rows: report.valid_rows,
-        problems: super::imports::problem_rows(report),
-    })?;
-    if out.imported == 0 {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    let success = format!(
+        "已导入 {} 行：{}。",
+        out.imported,
+        out.by_status
+            .iter()
+            .map(|(s, n)| format!("{}{n}行", status::label(s)))
+            .collect::<Vec<_>>()
+            .join("，")
+    );
+    super::imports::result_page(
+        &c,
+        &super::imports::ResultPlace {
+            nav: "demand",
+            href: "/demand",
+            section: "岗位需求",
+            links: &[("/demand/queue", "待确认岗位名称")],
+        },
+        "岗位需求导入结果".into(),
+        out.imported,
+        success,
+        &out.report,
+    )
 }
 
 struct QueueItem {

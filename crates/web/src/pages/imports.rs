@@ -75,3 +75,61 @@ pub fn problem_rows(report: &tabular::Report) -> Vec<(usize, String, String, Str
         })
         .collect()
 }
+
+/// Where an import's result page sits: its section (nav key, list path and name) and any
+/// further links to offer.
+pub struct ResultPlace {
+    pub nav: &'static str,
+    pub href: &'static str,
+    pub section: &'static str,
+    pub links: &'static [(&'static str, &'static str)],
+}
+
+#[derive(askama::Template)]
+#[template(path = "import_result.html")]
+struct ResultPage {
+    layout: super::Layout,
+    href: &'static str,
+    section: &'static str,
+    links: &'static [(&'static str, &'static str)],
+    heading: String,
+    imported: usize,
+    detail: String,
+    total_rows: usize,
+    valid_rows: usize,
+    problems: Vec<(usize, String, String, String)>,
+}
+
+/// The result of an import: `success` when rows were imported, else why nothing was (422).
+pub fn result_page(
+    c: &crate::auth::Caller,
+    place: &ResultPlace,
+    heading: String,
+    imported: usize,
+    success: String,
+    report: &tabular::Report,
+) -> crate::error::PageResult {
+    let detail = if imported > 0 {
+        success
+    } else if report.total_rows == 0 {
+        "文件没有数据行".to_string()
+    } else {
+        "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。".to_string()
+    };
+    let mut resp = super::render(&ResultPage {
+        layout: super::Layout::new("导入结果", place.nav, Some(c)),
+        href: place.href,
+        section: place.section,
+        links: place.links,
+        heading,
+        imported,
+        detail,
+        total_rows: report.total_rows,
+        valid_rows: report.valid_rows,
+        problems: problem_rows(report),
+    })?;
+    if imported == 0 {
+        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    Ok(resp)
+}

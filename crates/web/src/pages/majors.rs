@@ -240,18 +240,6 @@ async fn template() -> PageResult {
     Ok(xlsx::download("专业目录导入模板.xlsx", bytes))
 }
 
-#[derive(Template)]
-#[template(path = "majors_import.html")]
-struct ImportPage {
-    layout: Layout,
-    imported: usize,
-    catalog_name: Option<String>,
-    headline: String,
-    total_rows: usize,
-    valid_rows: usize,
-    problems: Vec<(usize, String, String, String)>,
-}
-
 #[derive(Deserialize)]
 struct CsrfQuery {
     csrf: Option<String>,
@@ -281,25 +269,25 @@ async fn import(
             }
             Err(e) => return Err(e.into()),
         };
-    let headline = if out.report.total_rows == 0 {
-        "文件没有数据行".to_string()
-    } else {
-        "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。".to_string()
-    };
-    let status = if out.imported > 0 {
-        axum::http::StatusCode::OK
-    } else {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = render(&ImportPage {
-        layout: Layout::new("导入结果", "majors", Some(&c)),
-        imported: out.imported,
-        catalog_name: out.catalog.as_ref().map(|c| c.name.clone()),
-        headline,
-        total_rows: out.report.total_rows,
-        valid_rows: out.report.valid_rows,
-        problems: super::imports::problem_rows(&out.report),
-    })?;
-    *resp.status_mut() = status;
-    Ok(resp)
+    let success = format!(
+        "已导入 {} 条{}。",
+        out.imported,
+        out.catalog
+            .as_ref()
+            .map(|c| format!("到“{}”", c.name))
+            .unwrap_or_default()
+    );
+    super::imports::result_page(
+        &c,
+        &super::imports::ResultPlace {
+            nav: "majors",
+            href: "/majors",
+            section: "专业目录",
+            links: &[],
+        },
+        "导入结果".into(),
+        out.imported,
+        success,
+        &out.report,
+    )
 }

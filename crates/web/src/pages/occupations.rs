@@ -175,18 +175,6 @@ async fn crosswalk_template() -> PageResult {
     Ok(xlsx::download("专业职业面向导入模板.xlsx", bytes))
 }
 
-#[derive(Template)]
-#[template(path = "occupations_import.html")]
-struct ImportPage {
-    layout: Layout,
-    what: &'static str,
-    imported: usize,
-    detail: String,
-    total_rows: usize,
-    valid_rows: usize,
-    problems: Vec<(usize, String, String, String)>,
-}
-
 #[derive(Deserialize)]
 struct CsrfQuery {
     csrf: Option<String>,
@@ -206,26 +194,19 @@ fn result_page(
     detail: String,
     report: &tabular::Report,
 ) -> PageResult {
-    let mut resp = render(&ImportPage {
-        layout: Layout::new("导入结果", "occupations", Some(c)),
-        what,
-        imported,
-        detail: if imported > 0 {
-            detail
-        } else if report.total_rows == 0 {
-            "文件没有数据行".to_string()
-        } else {
-            "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。"
-                .to_string()
+    super::imports::result_page(
+        c,
+        &super::imports::ResultPlace {
+            nav: "occupations",
+            href: "/occupations",
+            section: "职业分类",
+            links: &[],
         },
-        total_rows: report.total_rows,
-        valid_rows: report.valid_rows,
-        problems: super::imports::problem_rows(report),
-    })?;
-    if imported == 0 {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+        format!("{what}导入结果"),
+        imported,
+        detail,
+        report,
+    )
 }
 
 async fn import_occupations(

@@ -169,17 +169,6 @@ async fn export(
     Ok(xlsx::download("专业供给.xlsx", bytes))
 }
 
-#[derive(Template)]
-#[template(path = "supply_import.html")]
-struct ImportPage {
-    layout: Layout,
-    imported: usize,
-    detail: String,
-    total_rows: usize,
-    valid_rows: usize,
-    problems: Vec<(usize, String, String, String)>,
-}
-
 #[derive(Deserialize)]
 struct CsrfQuery {
     csrf: Option<String>,
@@ -202,33 +191,27 @@ async fn import(
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
     let (bytes, only_valid) = upload(&mut mp).await?;
     let out = crate::supply::import(&state.db, &c.actor(), &bytes, own, only_valid).await?;
-    let report = &out.report;
-    let detail = if out.imported > 0 {
-        format!(
-            "已导入 {} 行（年份：{}；涉及 {} 所学校）。",
-            out.imported,
-            out.years
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join("、"),
-            out.schools.len()
-        )
-    } else if report.total_rows == 0 {
-        "文件没有数据行".to_string()
-    } else {
-        "文件有误，未导入任何数据。请按下表更正后重新上传，或勾选“仅导入校验通过的行”。".to_string()
-    };
-    let mut resp = render(&ImportPage {
-        layout: Layout::new("导入结果", "supply", Some(&c)),
-        imported: out.imported,
-        detail,
-        total_rows: report.total_rows,
-        valid_rows: report.valid_rows,
-        problems: super::imports::problem_rows(report),
-    })?;
-    if out.imported == 0 {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
+    let success = format!(
+        "已导入 {} 行（年份：{}；涉及 {} 所学校）。",
+        out.imported,
+        out.years
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join("、"),
+        out.schools.len()
+    );
+    super::imports::result_page(
+        &c,
+        &super::imports::ResultPlace {
+            nav: "supply",
+            href: "/supply",
+            section: "专业供给",
+            links: &[],
+        },
+        "专业供给导入结果".into(),
+        out.imported,
+        success,
+        &out.report,
+    )
 }
