@@ -23,15 +23,35 @@ impl Drop for Driver {
 }
 
 /// Polls until the page's URL contains `needle` (navigation after a click is asynchronous).
-async fn wait_for_url(c: &fantoccini::Client, needle: &str) -> String {
+/// Clicks the element at `at` and waits until the browser has loaded a new document whose URL
+/// contains `needle`. The old document is marked first, so a URL that already contained the
+/// needle (a form page, a repeated notice) is not taken for the new one.
+async fn follow(c: &fantoccini::Client, at: Locator<'_>, needle: &str) -> String {
+    let el = c.find(at).await.unwrap();
+    c.execute("window.__chanjiaoOld = true;", vec![])
+        .await
+        .unwrap();
+    el.click().await.unwrap();
     for _ in 0..100 {
+        let old = c
+            .execute("return window.__chanjiaoOld === true;", vec![])
+            .await
+            .map(|v| v.as_bool() == Some(true))
+            .unwrap_or(true);
         let url = c.current_url().await.unwrap().to_string();
-        if url.contains(needle) {
+        if !old && url.contains(needle) {
             return url;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the browser never reached a URL containing {needle}");
+    let url = c.current_url().await.unwrap();
+    let text = match c.find(Locator::Css("body")).await {
+        Ok(b) => b.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    panic!(
+        "after the click the browser stayed at {url}, not a new page containing {needle}: {text}"
+    );
 }
 
 fn free_port() -> u16 {
@@ -153,8 +173,7 @@ async fn login_dashboard_and_district_filter_in_chromium() {
     assert!(svg.html(false).await.unwrap().contains("渝中区"));
     shot(&c, &shots, "02-dashboard.png").await;
 
-    click(&c, Locator::LinkText("机构名录")).await;
-    wait_for_url(&c, "/orgs").await;
+    follow(&c, Locator::LinkText("机构名录"), "/orgs").await;
     c.find(Locator::Css("select[name=district]"))
         .await
         .unwrap()
@@ -167,8 +186,12 @@ async fn login_dashboard_and_district_filter_in_chromium() {
         .select_by_value("enterprise")
         .await
         .unwrap();
-    click(&c, Locator::Css("form.filters button[type=submit]")).await;
-    let url = wait_for_url(&c, "district=500103").await;
+    let url = follow(
+        &c,
+        Locator::Css("form.filters button[type=submit]"),
+        "district=500103",
+    )
+    .await;
     assert!(url.contains("kind=enterprise"), "{url}");
     let body = text_of(&c, Locator::Css("table.grid tbody")).await;
     assert!(body.contains("渝中示例智造有限公司"), "{body}");
@@ -179,8 +202,7 @@ async fn login_dashboard_and_district_filter_in_chromium() {
     );
     shot(&c, &shots, "03-orgs-filtered.png").await;
 
-    click(&c, Locator::LinkText("渝中示例智造有限公司")).await;
-    wait_for_url(&c, "/orgs/").await;
+    follow(&c, Locator::LinkText("渝中示例智造有限公司"), "/orgs/").await;
     let h1 = text_of(&c, Locator::Css("main h1")).await;
     assert_eq!(h1, "渝中示例智造有限公司");
     shot(&c, &shots, "04-org-detail.png").await;
@@ -190,8 +212,7 @@ async fn login_dashboard_and_district_filter_in_chromium() {
     c.goto(&app.url("/audit")).await.unwrap();
     shot(&c, &shots, "06-audit.png").await;
     c.goto(&app.url("/rules/tax_credit")).await.unwrap();
-    click(&c, Locator::Css("button[name=go]")).await;
-    wait_for_url(&c, "go=1").await;
+    follow(&c, Locator::Css("button[name=go]"), "go=1").await;
     let ledger = text_of(&c, Locator::Css("table.num tbody")).await;
     assert!(ledger.contains("2023"), "{ledger}");
     shot(&c, &shots, "08-tax-ledger.png").await;
@@ -209,8 +230,7 @@ async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     if !c.current_url().await.unwrap().as_str().contains("/login") {
         // Still signed in as someone else: sign out first.
-        click(c, Locator::Css("header form button")).await;
-        wait_for_url(c, "/login").await;
+        follow(c, Locator::Css("header form button"), "/login").await;
     }
     c.find(Locator::Css("input[name=username]"))
         .await
@@ -272,13 +292,8 @@ async fn act(c: &fantoccini::Client, code: &str, text: Option<&str>) {
             .await
             .unwrap();
     }
-    form.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    wait_for_url(c, "notice=done").await;
+    let selector = format!("form.act:has(input[name=action][value={code}]) button[type=submit]");
+    follow(c, Locator::Css(&selector), "notice=done").await;
 }
 
 /// Ends the publicity period of an application (publicity lasts working days).
@@ -302,7 +317,7 @@ fn app_id(url: &str) -> i64 {
         .nth(1)
         .and_then(|r| r.split(['?', '/']).next())
         .and_then(|n| n.parse().ok())
-        .expect("an application URL")
+        .unwrap_or_else(|| panic!("not an application page: {url}"))
 }
 
 #[tokio::test]
@@ -357,8 +372,12 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
         for (name, value) in fields {
             fill(&c, name, value).await;
         }
-        click(&c, Locator::Css("form.form button[type=submit]")).await;
-        wait_for_url(&c, "/applications/").await;
+        follow(
+            &c,
+            Locator::Css("form.form button[type=submit]"),
+            "/applications/",
+        )
+        .await;
         let id = app_id(c.current_url().await.unwrap().as_str());
         if kind == "enterprise_certification" {
             shot(&c, &shots, "20-certification-draft.png").await;
@@ -409,8 +428,7 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
     act(&c, "approve", Some("予以认定")).await;
     shot(&c, &shots, "22-certified.png").await;
     // The public list, without signing in.
-    click(&c, Locator::Css("header form button")).await;
-    wait_for_url(&c, "/login").await;
+    follow(&c, Locator::Css("header form button"), "/login").await;
     c.goto(&app.url("/certified")).await.unwrap();
     let list = text_of(&c, Locator::Css("table.grid tbody")).await;
     assert!(list.contains("渝中示例精密制造有限公司"), "{list}");
@@ -430,8 +448,12 @@ async fn certification_and_tax_claim_flows_across_roles_in_chromium() {
     ] {
         fill(&c, name, value).await;
     }
-    click(&c, Locator::Css("form.form button[type=submit]")).await;
-    wait_for_url(&c, "/applications/").await;
+    follow(
+        &c,
+        Locator::Css("form.form button[type=submit]"),
+        "/applications/",
+    )
+    .await;
     let claim = app_id(c.current_url().await.unwrap().as_str());
     act(&c, "submit", None).await;
     login_as(&c, &app, "sw_user").await;
@@ -506,16 +528,24 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
         Locator::Css("select[name=class] option[value=merge_eliminate]"),
     )
     .await;
-    click(&c, Locator::Css("form.filters button[type=submit]")).await;
-    wait_for_url(&c, "class=merge_eliminate").await;
+    follow(
+        &c,
+        Locator::Css("form.filters button[type=submit]"),
+        "class=merge_eliminate",
+    )
+    .await;
     let rows = text_of(&c, Locator::Css("table.grid tbody")).await;
     assert!(
         rows.contains("会计信息管理") && !rows.contains("工业机器人技术"),
         "{rows}"
     );
     // A major's explanation.
-    click(&c, Locator::LinkText("会计信息管理")).await;
-    wait_for_url(&c, "/alignment/majors/530304").await;
+    follow(
+        &c,
+        Locator::LinkText("会计信息管理"),
+        "/alignment/majors/530304",
+    )
+    .await;
     let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("计算过程与依据") && text.contains("majors.surplus_ratio"),
@@ -527,8 +557,12 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
         .await
         .unwrap();
     fill(&c, "shortage_ratio", "3.5").await;
-    click(&c, Locator::Css("form.form button[type=submit]")).await;
-    wait_for_url(&c, "shortage_ratio=3.5").await;
+    follow(
+        &c,
+        Locator::Css("form.form button[type=submit]"),
+        "shortage_ratio=3.5",
+    )
+    .await;
     let text = text_of(&c, Locator::Css("main")).await;
     assert!(
         text.contains("全市专业分类变化（1 个）") && text.contains("汽车制造与试验技术"),
@@ -549,8 +583,12 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
     );
     shot(&c, &shots, "34-demand-queue.png").await;
     fill(&c, "occupation_other", "2-05-08-01").await;
-    click(&c, Locator::Css("section.queue-item button.primary")).await;
-    wait_for_url(&c, "done=").await;
+    follow(
+        &c,
+        Locator::Css("section.queue-item button.primary"),
+        "done=",
+    )
+    .await;
     let text = text_of(&c, Locator::Css("main")).await;
     assert!(text.contains("已确认为职业 2-05-08-01，2 行"), "{text}");
     // The school's printable report.
