@@ -286,7 +286,62 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
         Some(&json!({"status": app.status, "stage": app.stage_code, "version": app.version, "comment": c.comment})),
     )
     .await?;
+    // Last: on PostgreSQL the audit entry took the appenders' lock, so the busy departments'
+    // count rows are locked only while no other transition can wait for them.
+    if current != wanted {
+        change_queue_counts(tx, &current, &wanted).await?;
+    }
     Ok(app)
+}
+
+/// Moves the queue counts from the reviewers awaited before a change to those awaited after
+/// it, in one statement.
+async fn change_queue_counts(
+    tx: &mut Tx,
+    before: &[(String, String)],
+    after: &[(String, String)],
+) -> Result<()> {
+    let mut delta: std::collections::BTreeMap<&str, i64> = Default::default();
+    for (r, _) in before {
+        *delta.entry(r.as_str()).or_default() -= 1;
+    }
+    for (r, _) in after {
+        *delta.entry(r.as_str()).or_default() += 1;
+    }
+    delta.retain(|_, d| *d != 0);
+    if delta.is_empty() {
+        return Ok(());
+    }
+    let values: Vec<String> = (0..delta.len())
+        .map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2))
+        .collect();
+    let sql = format!(
+        "INSERT INTO queue_counts (reviewer, n) VALUES {} \
+         ON CONFLICT (reviewer) DO UPDATE SET n = queue_counts.n + excluded.n",
+        values.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for (r, d) in &delta {
+        q = q.bind(*r).bind(*d);
+    }
+    q.execute(&mut *tx.inner).await?;
+    Ok(())
+}
+
+/// Rebuilds the queue counts from the awaited reviewers, after rows were written to
+/// `application_pending` other than through [`apply_change`] (bulk loads).
+pub async fn recount_queues(db: &Db) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query("DELETE FROM queue_counts")
+        .execute(&mut *tx.inner)
+        .await?;
+    sqlx::query(
+        "INSERT INTO queue_counts (reviewer, n) \
+         SELECT reviewer, COUNT(*) FROM application_pending GROUP BY reviewer",
+    )
+    .execute(&mut *tx.inner)
+    .await?;
+    tx.commit().await
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Application>> {
@@ -381,7 +436,7 @@ pub async fn queue(db: &Db, reviewers: &[String], paging: Paging) -> Result<Page
         .map(|r| q.arg(crate::Arg::Str(r.clone())))
         .collect();
     q.and(format!("p.reviewer IN ({})", ps.join(", ")));
-    let total = q.count(db, "application_pending p").await?;
+    let total = queue_total(db, reviewers).await?;
     let sql = format!(
         "SELECT {SUMMARY_COLS} FROM application_pending p JOIN applications a ON a.id = p.application_id \
          JOIN orgs o ON o.id = a.applicant_org_id{} ORDER BY p.due_date, p.application_id LIMIT {} OFFSET {}",
@@ -396,6 +451,21 @@ pub async fn queue(db: &Db, reviewers: &[String], paging: Paging) -> Result<Page
         page: paging.page,
         per_page: paging.per_page,
     })
+}
+
+/// How many rows of `application_pending` await any of `reviewers`: the length of the queue
+/// that [`queue`] pages through.
+async fn queue_total(db: &Db, reviewers: &[String]) -> Result<i64> {
+    let ps: Vec<String> = (1..=reviewers.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM queue_counts WHERE reviewer IN ({})",
+        ps.join(", ")
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql);
+    for r in reviewers {
+        q = q.bind(r);
+    }
+    Ok(q.fetch_one(db.pool()).await?)
 }
 
 /// Approved applications of a kind, for public lists (e.g. certified enterprises), searched

@@ -123,6 +123,24 @@ impl World {
         v
     }
 
+    /// The kept queue counts equal the awaited rows, reviewer by reviewer.
+    async fn assert_queue_counts_hold(&self) {
+        let kept: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT reviewer, CAST(n AS BIGINT) FROM queue_counts WHERE n <> 0 ORDER BY reviewer",
+        )
+        .fetch_all(self.app.db.pool())
+        .await
+        .unwrap();
+        let counted: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT reviewer, CAST(COUNT(*) AS BIGINT) FROM application_pending \
+             GROUP BY reviewer ORDER BY reviewer",
+        )
+        .fetch_all(self.app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(kept, counted);
+    }
+
     /// Moves the current stage's end date into the past (publicity lasts working days).
     async fn end_publicity(&self, id: i64) {
         let app = store::applications::get(&self.app.db, id)
@@ -218,7 +236,11 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
         assert_eq!(s, 409, "a later stage cannot act first: {v}");
         let (_, q) = w.call("dis", "GET", "/queue", None).await;
         assert_eq!(q["items"][0]["id"], id);
+        assert_eq!(q["total"], 1);
         w.ok("dis", id, "approve").await;
+        let (_, q) = w.call("dis", "GET", "/queue", None).await;
+        assert_eq!(q["total"], 0);
+        w.assert_queue_counts_hold().await;
 
         // Two lead units at once on the same version: one wins, the other is told, nothing lost.
         let v1 = w.version("fgw", id).await;
@@ -230,6 +252,9 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
         statuses.sort();
         assert_eq!(statuses, [200, 409], "{e_j}");
         let loser = if s_f == 409 { "fgw" } else { "jw" };
+        let (_, q) = w.call(loser, "GET", "/queue", None).await;
+        assert_eq!(q["total"], 1, "the loser still awaits it");
+        w.assert_queue_counts_hold().await;
         w.ok(loser, id, "approve").await;
         let (_, d) = w
             .call("ent", "GET", &format!("/applications/{id}"), None)
@@ -328,6 +353,7 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
         );
         let v = store::audit::verify(&w.app.db).await.unwrap();
         assert!(v.problem.is_none());
+        w.assert_queue_counts_hold().await;
     }
 }
 
