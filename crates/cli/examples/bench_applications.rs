@@ -3,7 +3,11 @@
 //! 16 reviewers act at once — on SQLite and on PostgreSQL.
 //!
 //!   cargo run --release -p cli --example bench_applications -- \
-//!       --database-url URL [--label NAME] [--secs 15] [--apps 100000] [--ledgers 20000]
+//!       --database-url URL [--label NAME] [--secs 15] [--apps 100000] [--ledgers 20000] \
+//!       [--transitions-only] [--reuse]
+//!
+//! `--reuse` measures again on a database this benchmark loaded before (a copy of it: the
+//! transitions move its applications on); `--transitions-only` skips the queue measurements.
 //!
 //! The database must already hold the demo organisations (`chanjiao demo --scale 5`, at least
 //! 25,000 enterprises) and no applications; `bench/applications.sh` prepares it.
@@ -17,7 +21,9 @@
 //! 3. Queue: 8 concurrent clients read the first page of a busy reviewer's queue, over the
 //!    API (bearer token) and as the HTML page (session cookie), for `--secs` each.
 //! 4. Transitions: 16 reviewers (16 identities, each with its own token) each take the first
-//!    application of their own queue and approve it, for `--secs`.
+//!    application of their own queue and approve it: first at a fixed pace (one approval per
+//!    100 ms, then per 50 ms, per reviewer), then as fast as they can for `--secs` (saturation:
+//!    the latency is then mostly the wait behind the other 15), then batched, then 1 and 4.
 //!
 //! Every measurement is printed as a `RESULT` line (latencies in milliseconds, measured by the
 //! client over loopback, server and clients sharing this process and its cores).
@@ -51,6 +57,10 @@ struct Args {
     secs: u64,
     apps: usize,
     ledgers: usize,
+    /// Measure on a database this benchmark has already loaded (for repeated experiments).
+    reuse: bool,
+    /// Skip the queue measurements.
+    transitions_only: bool,
 }
 
 fn args() -> Args {
@@ -60,12 +70,24 @@ fn args() -> Args {
         secs: 15,
         apps: 100_000,
         ledgers: 20_000,
+        reuse: false,
+        transitions_only: false,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < v.len() {
         let val = v.get(i + 1).cloned().unwrap_or_default();
         match v[i].as_str() {
+            "--reuse" => {
+                a.reuse = true;
+                i += 1;
+                continue;
+            }
+            "--transitions-only" => {
+                a.transitions_only = true;
+                i += 1;
+                continue;
+            }
             "--database-url" => a.url = val,
             "--label" => a.label = val,
             "--secs" => a.secs = val.parse().expect("--secs N"),
@@ -965,17 +987,35 @@ struct ActStats {
 /// them one after another, reading the queue again only when they have run out: the
 /// transitions are measured without a queue read before each one competing for the 2 cores.
 /// (Reviewers sharing a queue may still race for an item: counted as version conflicts.)
+///
+/// With `pace`, the reviewer also starts one approval per `pace` at most (a reviewer who fell
+/// behind starts the next one at once, without catching up on the missed ones): the offered load
+/// is fixed, so the latency measured is that of a transition among 16 reviewers at work, not the
+/// time spent waiting in line behind the others at saturation.
 async fn reviewer_loop(
     base: String,
     token: String,
     deadline: Instant,
     out: Arc<Mutex<ActStats>>,
     batch: bool,
+    pace: Option<Duration>,
 ) {
     let c = client();
     let mut s = ActStats::default();
     let mut kept: std::collections::VecDeque<Value> = Default::default();
+    // Reviewers start spread over one period, as people do.
+    let mut next = Instant::now()
+        + pace
+            .map(|p| p.mul_f64(rand::random::<f64>()))
+            .unwrap_or_default();
     'outer: while Instant::now() < deadline {
+        if let Some(p) = pace {
+            tokio::time::sleep_until(next.into()).await;
+            next = (next + p).max(Instant::now());
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
         // The first application at a review stage (approve acts there; publicity and scoring
         // stages take other actions), looking a few pages deep.
         let mut item = kept.pop_front();
@@ -1073,12 +1113,13 @@ async fn reviewer_loop(
     o.skipped_non_review += s.skipped_non_review;
 }
 
-/// Runs `n` reviewers (the first `n` tokens) for `secs`; `batch`: see [`reviewer_loop`].
+/// Runs `n` reviewers (the first `n` tokens) for `secs`; `batch`, `pace`: see [`reviewer_loop`].
 async fn transitions(
     base: &str,
     tokens: &[String],
     secs: u64,
     batch: bool,
+    pace: Option<Duration>,
 ) -> (ActStats, Duration, (f64, f64)) {
     let out = Arc::new(Mutex::new(ActStats::default()));
     let cpu = cpu_secs();
@@ -1093,6 +1134,7 @@ async fn transitions(
             deadline,
             out.clone(),
             batch,
+            pace,
         )));
     }
     for t in tasks {
@@ -1264,70 +1306,78 @@ async fn main() -> Res<()> {
         .try_get(0)?;
     // The demo's own applications (about 120, from `chanjiao demo`) may be there; a database
     // already loaded by this benchmark may not.
-    if existing > 1_000 {
-        return Err(
-            format!("the database already has {existing} applications; use a fresh one").into(),
-        );
-    }
-    let enterprises: Vec<(i64, Option<String>)> =
-        sqlx::query("SELECT id, district FROM orgs WHERE kind = 'enterprise' ORDER BY id")
-            .fetch_all(db.pool())
-            .await?
-            .iter()
-            .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Option<String>, _>(1)?)))
-            .collect::<Result<_, sqlx::Error>>()?;
-    println!("{} enterprises in the database", enterprises.len());
-    if enterprises.len() < 25_000 {
-        return Err("fewer than 25,000 enterprises: run `chanjiao demo --scale 5` first".into());
-    }
+    if a.reuse {
+        println!("reusing {existing} applications");
+    } else {
+        if existing > 1_000 {
+            return Err(format!(
+                "the database already has {existing} applications; use a fresh one"
+            )
+            .into());
+        }
+        let enterprises: Vec<(i64, Option<String>)> =
+            sqlx::query("SELECT id, district FROM orgs WHERE kind = 'enterprise' ORDER BY id")
+                .fetch_all(db.pool())
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<Option<String>, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?;
+        println!("{} enterprises in the database", enterprises.len());
+        if enterprises.len() < 25_000 {
+            return Err(
+                "fewer than 25,000 enterprises: run `chanjiao demo --scale 5` first".into(),
+            );
+        }
 
-    // --- Load.
-    let t = Instant::now();
-    let days = Days::new();
-    let mut rows = generate(&days, &enterprises, a.apps, a.ledgers)?;
-    // After the demo's own applications.
-    let max_id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM applications")
-        .fetch_one(db.pool())
-        .await?
-        .try_get(0)?;
-    for r in &mut rows {
-        r.id += max_id;
-    }
-    let gen_secs = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    let (n_events, n_pending) = load(&db, &rows).await?;
-    let load_secs = t.elapsed().as_secs_f64();
-    let t = Instant::now();
-    match db.backend() {
-        // What autovacuum would do after a bulk load: statistics and the visibility map.
-        Backend::Postgres => {
-            sqlx::query("VACUUM ANALYZE").execute(db.pool()).await?;
+        // --- Load.
+        let t = Instant::now();
+        let days = Days::new();
+        let mut rows = generate(&days, &enterprises, a.apps, a.ledgers)?;
+        // After the demo's own applications.
+        let max_id: i64 = sqlx::query("SELECT COALESCE(MAX(id), 0) FROM applications")
+            .fetch_one(db.pool())
+            .await?
+            .try_get(0)?;
+        for r in &mut rows {
+            r.id += max_id;
         }
-        // Start from a steady state: the bulk load's WAL copied into the database file.
-        Backend::Sqlite => {
-            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-                .execute(db.pool())
-                .await?;
+        let gen_secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let (n_events, n_pending) = load(&db, &rows).await?;
+        store::applications::recount_queues(&db).await?;
+        let load_secs = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        match db.backend() {
+            // What autovacuum would do after a bulk load: statistics and the visibility map.
+            Backend::Postgres => {
+                sqlx::query("VACUUM ANALYZE").execute(db.pool()).await?;
+            }
+            // Start from a steady state: the bulk load's WAL copied into the database file.
+            Backend::Sqlite => {
+                sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(db.pool())
+                    .await?;
+            }
         }
+        println!(
+            "RESULT {label} load applications={} events={n_events} pending={n_pending} generate_s={gen_secs:.1} insert_s={load_secs:.1} vacuum_or_checkpoint_s={:.1}",
+            rows.len(),
+            t.elapsed().as_secs_f64()
+        );
+        let mut by_status: HashMap<(String, &'static str), usize> = HashMap::new();
+        for r in &rows {
+            *by_status
+                .entry((r.kind.code.clone(), r.state.status.as_str()))
+                .or_default() += 1;
+        }
+        let mut keys: Vec<_> = by_status.into_iter().collect();
+        keys.sort();
+        for ((k, s), n) in keys {
+            println!("    {k:<26} {s:<10} {n}");
+        }
+        drop(rows);
+        explain(&db, &label).await?;
     }
-    println!(
-        "RESULT {label} load applications={} events={n_events} pending={n_pending} generate_s={gen_secs:.1} insert_s={load_secs:.1} vacuum_or_checkpoint_s={:.1}",
-        rows.len(),
-        t.elapsed().as_secs_f64()
-    );
-    let mut by_status: HashMap<(String, &'static str), usize> = HashMap::new();
-    for r in &rows {
-        *by_status
-            .entry((r.kind.code.clone(), r.state.status.as_str()))
-            .or_default() += 1;
-    }
-    let mut keys: Vec<_> = by_status.into_iter().collect();
-    keys.sort();
-    for ((k, s), n) in keys {
-        println!("    {k:<26} {s:<10} {n}");
-    }
-    drop(rows);
-    explain(&db, &label).await?;
 
     // --- Server and reviewers.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -1349,7 +1399,12 @@ async fn main() -> Res<()> {
         .map(|u| (*u, "department"))
         .chain(districts.iter().map(|d| (*d, "district")))
     {
-        let username = format!("bench_{code}");
+        // Repeated runs on one database get their own identities.
+        let username = if a.reuse {
+            format!("bench_{code}_{}", std::process::id())
+        } else {
+            format!("bench_{code}")
+        };
         let id = web::accounts::add_user(
             &db,
             &sys,
@@ -1371,16 +1426,21 @@ async fn main() -> Res<()> {
     let token_of = |u: &str| {
         tokens
             .iter()
-            .find(|t| t.0 == u)
+            .find(|t| t.0 == u || t.0.starts_with(&format!("{u}_")))
             .map(|t| t.1.clone())
             .expect("token")
     };
 
     // --- Queue pages.
-    for (who, key) in [
-        ("bench_fgw", "unit:fgw"),
-        ("bench_500112", "district:500112"),
-    ] {
+    let queue_pages: &[(&str, &str)] = if a.transitions_only {
+        &[]
+    } else {
+        &[
+            ("bench_fgw", "unit:fgw"),
+            ("bench_500112", "district:500112"),
+        ]
+    };
+    for &(who, key) in queue_pages {
         let tok = token_of(who);
         let first: Value = client()
             .get(format!("{base}/api/v1/queue?page=1&per_page=20"))
@@ -1431,9 +1491,30 @@ async fn main() -> Res<()> {
 
     // --- Transitions: 16 reviewers at once, then fewer, to see how latency grows with load.
     let all: Vec<String> = tokens.iter().map(|t| t.1.clone()).collect();
-    let (mut o, el, cores) = transitions(&base, &all, a.secs, false).await;
+    // 16 reviewers at a fixed pace each: 10 and 20 approvals a second per reviewer, 160 and 320
+    // a second in all (each after reading the own queue). First, and at most 8 s each, so that
+    // the districts' queues (a few hundred each) still hold work for all 16.
+    for ms in [100u64, 50] {
+        let (mut o, el, cores) = transitions(
+            &base,
+            &all,
+            a.secs.min(8),
+            false,
+            Some(Duration::from_millis(ms)),
+        )
+        .await;
+        report_transitions(
+            &label,
+            &format!("transition_approve_paced_{ms}ms"),
+            &mut o,
+            el,
+            cores,
+            all.len(),
+        );
+    }
+    let (mut o, el, cores) = transitions(&base, &all, a.secs, false, None).await;
     report_transitions(&label, "transition_approve", &mut o, el, cores, all.len());
-    let (mut o, el, cores) = transitions(&base, &all, a.secs, true).await;
+    let (mut o, el, cores) = transitions(&base, &all, a.secs, true, None).await;
     report_transitions(
         &label,
         "transition_approve_batched",
@@ -1448,7 +1529,8 @@ async fn main() -> Res<()> {
         .map(|u| token_of(u))
         .collect();
     for n in [1usize, 4] {
-        let (mut o, el, cores) = transitions(&base, &mixed[..n], (a.secs / 3).max(3), false).await;
+        let (mut o, el, cores) =
+            transitions(&base, &mixed[..n], (a.secs / 3).max(3), false, None).await;
         report_transitions(
             &label,
             &format!("transition_approve_{n}_reviewers"),
