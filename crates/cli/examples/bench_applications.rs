@@ -1263,7 +1263,7 @@ async fn explain(db: &Db, label: &str) -> Res<()> {
         FROM application_pending p JOIN applications a ON a.id = p.application_id \
         JOIN orgs o ON o.id = a.applicant_org_id WHERE p.reviewer IN ('unit:fgw') \
         ORDER BY p.due_date, p.application_id LIMIT 20 OFFSET 0";
-    let count = "SELECT COUNT(*) FROM application_pending p WHERE p.reviewer IN ('unit:fgw')";
+    let count = "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM queue_counts WHERE reviewer IN ('unit:fgw')";
     let ledger = "SELECT * FROM applications WHERE applicant_org_id = (SELECT applicant_org_id FROM applications \
         WHERE kind = 'tax_credit_claim' LIMIT 1) AND kind = 'tax_credit_claim' AND status = 'approved' ORDER BY id";
     for (name, sql) in [

@@ -286,21 +286,19 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
         Some(&json!({"status": app.status, "stage": app.stage_code, "version": app.version, "comment": c.comment})),
     )
     .await?;
-    // Last: on PostgreSQL the audit entry took the appenders' lock, so the busy departments'
-    // count rows are locked only while no other transition can wait for them.
-    if current != wanted {
-        change_queue_counts(tx, &current, &wanted).await?;
+    // PostgreSQL changes them at commit (migrations/postgres/0009_queue_counts_at_commit.sql).
+    if tx.backend() == crate::Backend::Sqlite {
+        change_queue_counts(tx, &queue_count_delta(&current, &wanted)).await?;
     }
     Ok(app)
 }
 
-/// Moves the queue counts from the reviewers awaited before a change to those awaited after
-/// it, in one statement.
-async fn change_queue_counts(
-    tx: &mut Tx,
-    before: &[(String, String)],
-    after: &[(String, String)],
-) -> Result<()> {
+/// How the queue counts change when the reviewers awaited before a change (`before`) become
+/// those awaited after it (`after`): by reviewer, the non-zero differences.
+fn queue_count_delta<'a>(
+    before: &'a [(String, String)],
+    after: &'a [(String, String)],
+) -> std::collections::BTreeMap<&'a str, i64> {
     let mut delta: std::collections::BTreeMap<&str, i64> = Default::default();
     for (r, _) in before {
         *delta.entry(r.as_str()).or_default() -= 1;
@@ -309,6 +307,14 @@ async fn change_queue_counts(
         *delta.entry(r.as_str()).or_default() += 1;
     }
     delta.retain(|_, d| *d != 0);
+    delta
+}
+
+/// Applies a change of the queue counts, in one statement.
+async fn change_queue_counts(
+    tx: &mut Tx,
+    delta: &std::collections::BTreeMap<&str, i64>,
+) -> Result<()> {
     if delta.is_empty() {
         return Ok(());
     }
@@ -321,7 +327,7 @@ async fn change_queue_counts(
         values.join(", ")
     );
     let mut q = sqlx::query(&sql);
-    for (r, d) in &delta {
+    for (r, d) in delta {
         q = q.bind(*r).bind(*d);
     }
     q.execute(&mut *tx.inner).await?;

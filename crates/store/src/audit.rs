@@ -90,10 +90,7 @@ pub async fn record(
     after: Option<&Value>,
 ) -> Result<i64> {
     if tx.backend == Backend::Postgres {
-        // Serialise appenders so the chain never forks; released at commit or rollback.
-        sqlx::query("SELECT pg_advisory_xact_lock(72430001)")
-            .execute(&mut *tx.inner)
-            .await?;
+        return stage(tx, actor, action, entity_type, entity_id, before, after).await;
     }
     let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         .fetch_optional(&mut *tx.inner)
@@ -139,6 +136,41 @@ pub async fn record(
     .execute(&mut *tx.inner)
     .await?;
     Ok(entry.seq)
+}
+
+/// PostgreSQL: the entry is written with a provisional negative `seq` and no hash; a deferred
+/// trigger seals it into the chain at commit (migrations/postgres/0008_audit_seal.sql), under
+/// the lock that serialises appenders. The lock is so held only while the database commits,
+/// not across round trips to the application. Returns the provisional `seq`.
+async fn stage(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<i64> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO audit_log (seq, at, actor_user_id, actor, actor_org_id, action, entity_type, \
+         entity_id, before_json, after_json, request_id, prev_hash, hash) \
+         VALUES (-nextval('audit_staging_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '') \
+         RETURNING seq",
+    )
+    .bind(now())
+    .bind(actor.user_id)
+    .bind(&actor.name)
+    .bind(actor.org_id)
+    .bind(action)
+    .bind(entity_type)
+    .bind(entity_id)
+    .bind(before.map(|v| v.to_string()))
+    .bind(after.map(|v| v.to_string()))
+    .bind(&actor.request_id)
+    .bind(GENESIS_HASH)
+    .fetch_one(&mut *tx.inner)
+    .await?;
+    Ok(seq)
 }
 
 #[derive(Debug, Default, Clone)]
