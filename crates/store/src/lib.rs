@@ -152,7 +152,11 @@ impl Db {
                     .connect(url)
                     .await?
             }
-            Backend::Postgres => opts.max_connections(16).connect(url).await?,
+            Backend::Postgres => {
+                opts.max_connections(postgres_pool_size())
+                    .connect(url)
+                    .await?
+            }
         };
         if backend == Backend::Sqlite {
             spawn_checkpointer(pool.clone());
@@ -209,6 +213,18 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Connections to PostgreSQL: two per core of this machine (at least 4, at most 32).
+///
+/// The server runs on few cores beside its database; more connections than the cores can serve
+/// only make backends compete for them, and a transaction's statements wait behind other
+/// backends' work (bench/applications.sh on 2 cores, 16 reviewers each approving every 100 ms:
+/// transition p99 74 ms with 16 connections, 38 ms with 6, 18 ms with 4). Requests beyond the
+/// pool wait for a connection instead, which costs less.
+fn postgres_pool_size() -> u32 {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    (2 * cores).clamp(4, 32)
 }
 
 /// How often the SQLite write-ahead log is copied back into the database file.
