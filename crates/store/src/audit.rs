@@ -80,6 +80,13 @@ impl Entry {
 }
 
 /// Appends one entry to the log inside `tx`.
+///
+/// SQLite: the writer lock serialises appenders; the entry takes its place after the head read
+/// here. PostgreSQL: the entry is written with a provisional negative `seq` and the genesis hash
+/// as `prev_hash`, and a deferred trigger seals it into the chain at commit, under the lock that
+/// serialises appenders (migrations/postgres/0008_audit_seal.sql): the lock is held only while
+/// the database commits, not across round trips to the application. Returns the `seq` written
+/// (provisional on PostgreSQL).
 pub async fn record(
     tx: &mut Tx,
     actor: &Actor,
@@ -89,18 +96,8 @@ pub async fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<i64> {
-    if tx.backend == Backend::Postgres {
-        return stage(tx, actor, action, entity_type, entity_id, before, after).await;
-    }
-    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        .fetch_optional(&mut *tx.inner)
-        .await?;
-    let (prev_seq, prev_hash) = match last {
-        Some(row) => (row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
-        None => (0, GENESIS_HASH.to_string()),
-    };
     let mut entry = Entry {
-        seq: prev_seq + 1,
+        seq: 0,
         at: now(),
         actor_user_id: actor.user_id,
         actor: actor.name.clone(),
@@ -111,16 +108,30 @@ pub async fn record(
         before_json: before.map(|v| v.to_string()),
         after_json: after.map(|v| v.to_string()),
         request_id: actor.request_id.clone(),
-        prev_hash,
+        prev_hash: GENESIS_HASH.to_string(),
         hash: String::new(),
     };
-    entry.hash = entry.compute_hash();
-    sqlx::query(
+    let seq_sql = match tx.backend {
+        Backend::Postgres => "COALESCE(CAST($1 AS BIGINT), -nextval('audit_staging_seq'))",
+        Backend::Sqlite => {
+            let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *tx.inner)
+                .await?;
+            if let Some(row) = last {
+                entry.seq = row.try_get::<i64, _>(0)?;
+                entry.prev_hash = row.try_get::<String, _>(1)?;
+            }
+            entry.seq += 1;
+            entry.hash = entry.compute_hash();
+            "$1"
+        }
+    };
+    let seq: i64 = sqlx::query_scalar(&format!(
         "INSERT INTO audit_log (seq, at, actor_user_id, actor, actor_org_id, action, entity_type, \
          entity_id, before_json, after_json, request_id, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(entry.seq)
+         VALUES ({seq_sql}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq"
+    ))
+    .bind((tx.backend == Backend::Sqlite).then_some(entry.seq))
     .bind(entry.at)
     .bind(entry.actor_user_id)
     .bind(&entry.actor)
@@ -133,41 +144,6 @@ pub async fn record(
     .bind(&entry.request_id)
     .bind(&entry.prev_hash)
     .bind(&entry.hash)
-    .execute(&mut *tx.inner)
-    .await?;
-    Ok(entry.seq)
-}
-
-/// PostgreSQL: the entry is written with a provisional negative `seq` and no hash; a deferred
-/// trigger seals it into the chain at commit (migrations/postgres/0008_audit_seal.sql), under
-/// the lock that serialises appenders. The lock is so held only while the database commits,
-/// not across round trips to the application. Returns the provisional `seq`.
-async fn stage(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-) -> Result<i64> {
-    let seq: i64 = sqlx::query_scalar(
-        "INSERT INTO audit_log (seq, at, actor_user_id, actor, actor_org_id, action, entity_type, \
-         entity_id, before_json, after_json, request_id, prev_hash, hash) \
-         VALUES (-nextval('audit_staging_seq'), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, '') \
-         RETURNING seq",
-    )
-    .bind(now())
-    .bind(actor.user_id)
-    .bind(&actor.name)
-    .bind(actor.org_id)
-    .bind(action)
-    .bind(entity_type)
-    .bind(entity_id)
-    .bind(before.map(|v| v.to_string()))
-    .bind(after.map(|v| v.to_string()))
-    .bind(&actor.request_id)
-    .bind(GENESIS_HASH)
     .fetch_one(&mut *tx.inner)
     .await?;
     Ok(seq)
