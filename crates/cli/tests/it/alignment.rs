@@ -7,7 +7,7 @@ use store::demand::NewPosting;
 use store::occupations::NewOccupation;
 use store::supply::NewSupply;
 
-use crate::helpers::{TestApp, backends, credit};
+use crate::helpers::{TestApp, backends, credit, xlsx_rows};
 
 const CATALOG: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -243,11 +243,8 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let bytes = r.bytes().await.unwrap();
-        use calamine::Reader;
-        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
-        assert_eq!(sheet.rows().count(), 5, "header and four offerings");
+        let rows = xlsx_rows(&r.bytes().await.unwrap(), None);
+        assert_eq!(rows.len(), 5, "header and four offerings");
         let r = sa
             .get(app.url(&format!("/alignment/export.xlsx?year=2025&school={b}")))
             .send()
@@ -280,13 +277,7 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let bytes = r.bytes().await.unwrap();
-        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
-        let rows: Vec<Vec<String>> = sheet
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect();
+        let rows = xlsx_rows(&r.bytes().await.unwrap(), None);
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[1][0], ROBOTS);
         assert_eq!(rows[1][3], "200.0");
@@ -324,13 +315,7 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
             .await
             .unwrap();
         assert_eq!(r.status(), 200);
-        let bytes = r.bytes().await.unwrap();
-        let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
-        let sheet = wb.worksheet_range_at(0).unwrap().unwrap();
-        let rows: Vec<Vec<String>> = sheet
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect();
+        let rows = xlsx_rows(&r.bytes().await.unwrap(), None);
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[1][0], ACCOUNTING);
 

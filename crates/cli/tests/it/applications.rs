@@ -7,7 +7,7 @@ use domain::orgs::OrgKind;
 use reqwest::Client;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, backends, client, credit, hidden};
+use crate::helpers::{TestApp, backends, client, credit, hidden, xlsx_rows};
 
 struct World {
     app: TestApp,
@@ -479,17 +479,8 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
             .unwrap()
             .bytes()
             .await
-            .unwrap()
-            .to_vec();
-        use calamine::Reader;
-        let mut wb: calamine::Xlsx<_> =
-            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        let rows: Vec<Vec<String>> = wb
-            .worksheet_range("抵免台账")
-            .unwrap()
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect();
+            .unwrap();
+        let rows = xlsx_rows(&bytes, Some("抵免台账"));
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1][0], year.to_string());
         assert_eq!(rows[1][4], "30,000.00");

@@ -205,3 +205,17 @@ pub fn credit(body: &str) -> String {
         .as_str()
         .to_string()
 }
+
+/// The rows of an XLSX workbook's sheet `sheet` (the first when `None`), each cell as text.
+pub fn xlsx_rows(bytes: &[u8], sheet: Option<&str>) -> Vec<Vec<String>> {
+    use calamine::Reader;
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = match sheet {
+        Some(name) => wb.worksheet_range(name).unwrap(),
+        None => wb.worksheet_range_at(0).unwrap().unwrap(),
+    };
+    range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect()
+}

@@ -2,7 +2,7 @@
 
 use domain::orgs::OrgKind;
 
-use crate::helpers::{TestApp, backends, client, credit, hidden};
+use crate::helpers::{TestApp, backends, client, credit, hidden, xlsx_rows};
 
 #[tokio::test]
 async fn pages_render_in_chinese_and_redirect_when_logged_out() {
@@ -269,15 +269,7 @@ async fn xlsx_export_holds_the_filtered_list() {
                 .unwrap()
                 .contains("spreadsheetml")
         );
-        let bytes = r.bytes().await.unwrap().to_vec();
-        use calamine::Reader;
-        let mut wb: calamine::Xlsx<_> =
-            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
-        let range = wb.worksheet_range("机构名录").unwrap();
-        let rows: Vec<Vec<String>> = range
-            .rows()
-            .map(|r| r.iter().map(|c| c.to_string()).collect())
-            .collect();
+        let rows = xlsx_rows(&r.bytes().await.unwrap(), Some("机构名录"));
         assert_eq!(rows.len(), 2, "header and one row");
         assert_eq!(rows[0][0], "名称");
         assert_eq!(rows[1][0], "沙坪坝乙企业");
