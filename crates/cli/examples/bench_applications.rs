@@ -1296,6 +1296,14 @@ async fn explain(db: &Db, label: &str) -> Res<()> {
 
 #[tokio::main]
 async fn main() -> Res<()> {
+    // The server's warnings and errors (a failed request says why) go to stderr.
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("CHANJIAO_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
     let a = args();
     let label = a.label.clone();
     let db = Db::connect(&a.url).await?;

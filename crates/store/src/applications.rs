@@ -11,6 +11,7 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor};
+use crate::batch::Batch;
 use crate::{Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -169,169 +170,124 @@ const RETURNED: &str = "id, kind, applicant_org_id, district, title, year, statu
     state_json, data_json, NULL AS decision_json, version, submitted_at, decided_at, created_at, updated_at";
 
 /// Applies a transition if nobody changed the application since `expected_version`.
+///
+/// The statements go to the database as one [`Batch`] (on SQLite one round trip while the
+/// writer lock is held). The queue counts follow `application_pending` by triggers (SQLite
+/// 0010, PostgreSQL 0009 at commit).
 pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Application> {
+    use crate::Arg::{Int, OptInt, OptStr, Str};
     let t = now();
-    let sql = format!(
-        "UPDATE applications SET status = $1, stage = $2, stage_code = $3, due_date = $4, state_json = $5, \
-         data_json = COALESCE($6, data_json), decision_json = COALESCE($7, decision_json), \
-         submitted_at = CASE WHEN $8 = 1 THEN $9 ELSE submitted_at END, \
-         decided_at = CASE WHEN $10 = 1 THEN $9 ELSE decided_at END, \
-         version = version + 1, updated_at = $9 WHERE id = $11 AND version = $12 RETURNING {RETURNED}"
+    let mut b = Batch::new();
+    b.push(
+        format!(
+            "UPDATE applications SET status = $1, stage = $2, stage_code = $3, due_date = $4, state_json = $5, \
+             data_json = COALESCE($6, data_json), decision_json = COALESCE($7, decision_json), \
+             submitted_at = CASE WHEN $8 = 1 THEN $9 ELSE submitted_at END, \
+             decided_at = CASE WHEN $10 = 1 THEN $9 ELSE decided_at END, \
+             version = version + 1, updated_at = $9 WHERE id = $11 AND version = $12 RETURNING {RETURNED}"
+        ),
+        vec![
+            Str(c.status.clone()),
+            Int(c.stage),
+            OptStr(c.stage_code.clone()),
+            OptStr(c.due_date.clone()),
+            Str(c.state_json.clone()),
+            OptStr(c.data_json.clone()),
+            OptStr(c.decision_json.clone()),
+            Int(c.submitted as i64),
+            Int(t),
+            Int(c.decided as i64),
+            Int(c.id),
+            Int(c.expected_version),
+        ],
     );
-    let updated: Option<Application> = sqlx::query_as(&sql)
-        .bind(&c.status)
-        .bind(c.stage)
-        .bind(&c.stage_code)
-        .bind(&c.due_date)
-        .bind(&c.state_json)
-        .bind(&c.data_json)
-        .bind(&c.decision_json)
-        .bind(c.submitted as i64)
-        .bind(t)
-        .bind(c.decided as i64)
-        .bind(c.id)
-        .bind(c.expected_version)
-        .fetch_optional(&mut *tx.inner)
-        .await?;
-    let Some(app) = updated else {
-        return Err(StoreError::Conflict);
-    };
-    // The awaited reviewers: rewritten only when they or the deadline changed.
-    let due = app
-        .due_date
-        .clone()
-        .unwrap_or_else(|| "9999-12-31".to_string());
-    let current: Vec<(String, String)> = sqlx::query_as(
-        "SELECT reviewer, due_date FROM application_pending WHERE application_id = $1 ORDER BY reviewer",
-    )
-    .bind(app.id)
-    .fetch_all(&mut *tx.inner)
-    .await?;
-    let mut wanted: Vec<(String, String)> =
-        c.pending.iter().map(|r| (r.clone(), due.clone())).collect();
+    // The awaited reviewers: rows no longer wanted (another reviewer, or another deadline) go,
+    // wanted ones not there yet come; unchanged rows stay untouched.
+    let due = c.due_date.as_deref().unwrap_or("9999-12-31");
+    let mut wanted: Vec<&str> = c.pending.iter().map(String::as_str).collect();
     wanted.sort();
     wanted.dedup();
-    if current != wanted {
-        sqlx::query("DELETE FROM application_pending WHERE application_id = $1")
-            .bind(app.id)
-            .execute(&mut *tx.inner)
-            .await?;
-        if !wanted.is_empty() {
-            let values: Vec<String> = (0..wanted.len())
-                .map(|i| format!("(${}, ${}, ${})", i * 3 + 1, i * 3 + 2, i * 3 + 3))
-                .collect();
-            let sql = format!(
-                "INSERT INTO application_pending (reviewer, due_date, application_id) VALUES {} ON CONFLICT DO NOTHING",
+    if wanted.is_empty() {
+        b.push(
+            "DELETE FROM application_pending WHERE application_id = $1",
+            vec![Int(c.id)],
+        );
+    } else {
+        let ps: Vec<String> = (0..wanted.len()).map(|i| format!("${}", i + 3)).collect();
+        let mut args = vec![Int(c.id), Str(due.to_string())];
+        args.extend(wanted.iter().map(|r| Str(r.to_string())));
+        b.push(
+            format!(
+                "DELETE FROM application_pending WHERE application_id = $1 \
+                 AND NOT (due_date = $2 AND reviewer IN ({}))",
+                ps.join(", ")
+            ),
+            args.clone(),
+        );
+        let values: Vec<String> = ps.iter().map(|p| format!("({p}, $2, $1)")).collect();
+        b.push(
+            format!(
+                "INSERT INTO application_pending (reviewer, due_date, application_id) VALUES {} \
+                 ON CONFLICT DO NOTHING",
                 values.join(", ")
-            );
-            let mut q = sqlx::query(&sql);
-            for (r, d) in &wanted {
-                q = q.bind(r).bind(d).bind(app.id);
-            }
-            q.execute(&mut *tx.inner).await?;
-        }
+            ),
+            args,
+        );
     }
-    sqlx::query(
+    b.push(
         "INSERT INTO application_events (application_id, at, actor_user_id, actor_org_id, actor, action, \
          from_status, to_status, stage_code, summary, comment) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-    )
-    .bind(app.id)
-    .bind(t)
-    .bind(actor.user_id)
-    .bind(actor.org_id)
-    .bind(&actor.name)
-    .bind(&c.action)
-    .bind(&c.from_status)
-    .bind(&c.status)
-    .bind(&c.stage_code)
-    .bind(&c.summary)
-    .bind(&c.comment)
-    .execute(&mut *tx.inner)
-    .await?;
+        vec![
+            Int(c.id),
+            Int(t),
+            OptInt(actor.user_id),
+            OptInt(actor.org_id),
+            Str(actor.name.clone()),
+            Str(c.action.clone()),
+            Str(c.from_status.clone()),
+            Str(c.status.clone()),
+            OptStr(c.stage_code.clone()),
+            Str(c.summary.clone()),
+            OptStr(c.comment.clone()),
+        ],
+    );
     if !c.notify.is_empty() {
-        let values: Vec<String> = (0..c.notify.len())
-            .map(|i| {
-                let b = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    b + 1,
-                    b + 2,
-                    b + 3,
-                    b + 4,
-                    b + 5
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES {}",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
+        let mut values = Vec::new();
+        let mut args = vec![Int(c.id), Int(t)];
         for (to, text) in &c.notify {
+            let n = args.len();
+            values.push(format!("(${}, ${}, $1, ${}, $2)", n + 1, n + 2, n + 3));
             let (org, reviewer) = match to {
                 Recipient::Org(o) => (Some(*o), None),
                 Recipient::Reviewer(r) => (None, Some(r.clone())),
             };
-            q = q.bind(org).bind(reviewer).bind(app.id).bind(text).bind(t);
+            args.extend([OptInt(org), OptStr(reviewer), Str(text.clone())]);
         }
-        q.execute(&mut *tx.inner).await?;
+        b.push(
+            format!(
+                "INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES {}",
+                values.join(", ")
+            ),
+            args,
+        );
     }
-    audit::record(
+    let (sql, args) = audit::append(
         tx,
         actor,
         &format!("application.{}", c.action),
         "application",
-        &app.id.to_string(),
+        &c.id.to_string(),
         Some(&json!({"status": c.from_status, "version": c.expected_version})),
-        Some(&json!({"status": app.status, "stage": app.stage_code, "version": app.version, "comment": c.comment})),
+        Some(&json!({"status": c.status, "stage": c.stage_code, "version": c.expected_version + 1, "comment": c.comment})),
     )
     .await?;
-    // PostgreSQL changes them at commit (migrations/postgres/0009_queue_counts_at_commit.sql).
-    if tx.backend() == crate::Backend::Sqlite {
-        change_queue_counts(tx, &queue_count_delta(&current, &wanted)).await?;
-    }
-    Ok(app)
-}
-
-/// How the queue counts change when the reviewers awaited before a change (`before`) become
-/// those awaited after it (`after`): by reviewer, the non-zero differences.
-fn queue_count_delta<'a>(
-    before: &'a [(String, String)],
-    after: &'a [(String, String)],
-) -> std::collections::BTreeMap<&'a str, i64> {
-    let mut delta: std::collections::BTreeMap<&str, i64> = Default::default();
-    for (r, _) in before {
-        *delta.entry(r.as_str()).or_default() -= 1;
-    }
-    for (r, _) in after {
-        *delta.entry(r.as_str()).or_default() += 1;
-    }
-    delta.retain(|_, d| *d != 0);
-    delta
-}
-
-/// Applies a change of the queue counts, in one statement.
-async fn change_queue_counts(
-    tx: &mut Tx,
-    delta: &std::collections::BTreeMap<&str, i64>,
-) -> Result<()> {
-    if delta.is_empty() {
-        return Ok(());
-    }
-    let values: Vec<String> = (0..delta.len())
-        .map(|i| format!("(${}, ${})", i * 2 + 1, i * 2 + 2))
-        .collect();
-    let sql = format!(
-        "INSERT INTO queue_counts (reviewer, n) VALUES {} \
-         ON CONFLICT (reviewer) DO UPDATE SET n = queue_counts.n + excluded.n",
-        values.join(", ")
-    );
-    let mut q = sqlx::query(&sql);
-    for (r, d) in delta {
-        q = q.bind(*r).bind(*d);
-    }
-    q.execute(&mut *tx.inner).await?;
-    Ok(())
+    b.push(sql, args);
+    // Only the UPDATE returns a row; none means someone else changed the application first,
+    // and the caller's transaction, dropped, takes back what the other statements wrote.
+    b.run::<Application>(tx)
+        .await?
+        .pop()
+        .ok_or(StoreError::Conflict)
 }
 
 /// Rebuilds the queue counts from the awaited reviewers, after rows were written to

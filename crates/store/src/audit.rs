@@ -9,7 +9,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::{Backend, Db, Page, Paging, Result, Tx, now};
+use crate::{Arg, Backend, Db, Page, Paging, Result, Tx, now};
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -79,14 +79,8 @@ impl Entry {
     }
 }
 
-/// Appends one entry to the log inside `tx`.
-///
-/// SQLite: the writer lock serialises appenders; the entry takes its place after the head read
-/// here. PostgreSQL: the entry is written with a provisional negative `seq` and the genesis hash
-/// as `prev_hash`, and a deferred trigger seals it into the chain at commit, under the lock that
-/// serialises appenders (migrations/postgres/0008_audit_seal.sql): the lock is held only while
-/// the database commits, not across round trips to the application. Returns the `seq` written
-/// (provisional on PostgreSQL).
+/// Appends one entry to the log inside `tx`. Returns the `seq` written (provisional on
+/// PostgreSQL, see [`append`]).
 pub async fn record(
     tx: &mut Tx,
     actor: &Actor,
@@ -96,6 +90,33 @@ pub async fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<i64> {
+    let (sql, args) = append(tx, actor, action, entity_type, entity_id, before, after).await?;
+    let sql = format!("{sql} RETURNING seq");
+    let mut q = sqlx::query(&sql);
+    for a in &args {
+        q = a.bind(q);
+    }
+    Ok(q.fetch_one(&mut *tx.inner).await?.try_get::<i64, _>(0)?)
+}
+
+/// The statement that appends one entry to the log inside `tx` (placeholders `$1`..`$13`), for
+/// [`record`] or for a [`crate::batch::Batch`] of the same transaction.
+///
+/// SQLite: the writer lock serialises appenders; the entry takes its place after the head read
+/// here, so nothing else may append to the log in `tx` before the statement runs.
+/// PostgreSQL: the entry is written with a provisional negative `seq` and the genesis hash as
+/// `prev_hash`, and a deferred trigger seals it into the chain at commit, under the lock that
+/// serialises appenders (migrations/postgres/0008_audit_seal.sql): the lock is held only while
+/// the database commits, not across round trips to the application.
+pub(crate) async fn append(
+    tx: &mut Tx,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Result<(String, Vec<Arg>)> {
     let mut entry = Entry {
         seq: 0,
         at: now(),
@@ -126,27 +147,27 @@ pub async fn record(
             "$1"
         }
     };
-    let seq: i64 = sqlx::query_scalar(&format!(
+    let sql = format!(
         "INSERT INTO audit_log (seq, at, actor_user_id, actor, actor_org_id, action, entity_type, \
          entity_id, before_json, after_json, request_id, prev_hash, hash) \
-         VALUES ({seq_sql}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq"
-    ))
-    .bind((tx.backend == Backend::Sqlite).then_some(entry.seq))
-    .bind(entry.at)
-    .bind(entry.actor_user_id)
-    .bind(&entry.actor)
-    .bind(entry.actor_org_id)
-    .bind(&entry.action)
-    .bind(&entry.entity_type)
-    .bind(&entry.entity_id)
-    .bind(&entry.before_json)
-    .bind(&entry.after_json)
-    .bind(&entry.request_id)
-    .bind(&entry.prev_hash)
-    .bind(&entry.hash)
-    .fetch_one(&mut *tx.inner)
-    .await?;
-    Ok(seq)
+         VALUES ({seq_sql}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    );
+    let args = vec![
+        Arg::OptInt((tx.backend == Backend::Sqlite).then_some(entry.seq)),
+        Arg::Int(entry.at),
+        Arg::OptInt(entry.actor_user_id),
+        Arg::Str(entry.actor),
+        Arg::OptInt(entry.actor_org_id),
+        Arg::Str(entry.action),
+        Arg::Str(entry.entity_type),
+        Arg::Str(entry.entity_id),
+        Arg::OptStr(entry.before_json),
+        Arg::OptStr(entry.after_json),
+        Arg::OptStr(entry.request_id),
+        Arg::Str(entry.prev_hash),
+        Arg::Str(entry.hash),
+    ];
+    Ok((sql, args))
 }
 
 #[derive(Debug, Default, Clone)]

@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+mod batch;
 pub mod demand;
 pub mod demo;
 pub mod majors;
@@ -134,33 +135,20 @@ impl Db {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_string()));
         };
-        let opts = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(10));
         let pool = match backend {
             Backend::Sqlite => {
-                opts.max_connections(6)
-                    .after_connect(|conn, _| {
-                        Box::pin(async move {
-                            conn.execute(
-                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0;",
-                            )
-                            .await?;
-                            Ok(())
-                        })
-                    })
-                    .connect(url)
-                    .await?
+                let pool = sqlite_pool(url, 6).await?;
+                spawn_checkpointer(pool.clone());
+                pool
             }
             Backend::Postgres => {
-                opts.max_connections(postgres_pool_size())
+                AnyPoolOptions::new()
+                    .acquire_timeout(Duration::from_secs(10))
+                    .max_connections(postgres_pool_size())
                     .connect(url)
                     .await?
             }
         };
-        if backend == Backend::Sqlite {
-            spawn_checkpointer(pool.clone());
-        }
         Ok(Db {
             pool,
             backend,
@@ -196,7 +184,14 @@ impl Db {
             Some(lock) => Some(lock.clone().lock_owned().await),
             None => None,
         };
-        let inner = self.pool.begin().await?;
+        let inner = match self.backend {
+            // Takes SQLite's write lock at once. A deferred transaction that reads first holds
+            // a snapshot; had a write outside the lock (a session's last-seen time) committed
+            // since, its first write would fail at once with SQLITE_BUSY(_SNAPSHOT) instead of
+            // waiting.
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx {
             inner,
             backend: self.backend,
@@ -213,6 +208,27 @@ impl Db {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// A pool of at most `size` connections to a SQLite database, each set up for WAL with the
+/// platform's pragmas.
+async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
+    Ok(AnyPoolOptions::new()
+        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(size)
+        .after_connect(|conn, _| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                     PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(url)
+        .await?)
 }
 
 /// Connections to PostgreSQL: two per core of this machine (at least 4, at most 32).
@@ -283,6 +299,24 @@ pub(crate) fn is_unique_violation(err: &sqlx::Error) -> bool {
 pub(crate) enum Arg {
     Str(String),
     Int(i64),
+    /// A text value or a (text-typed) NULL.
+    OptStr(Option<String>),
+    /// An integer value or an (integer-typed) NULL.
+    OptInt(Option<i64>),
+}
+
+impl Arg {
+    pub(crate) fn bind<'q>(
+        &self,
+        q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+        match self {
+            Arg::Str(s) => q.bind(s.clone()),
+            Arg::Int(i) => q.bind(*i),
+            Arg::OptStr(s) => q.bind(s.clone()),
+            Arg::OptInt(i) => q.bind(*i),
+        }
+    }
 }
 
 /// Builds `WHERE` clauses with numbered placeholders, the same text for both backends.
@@ -330,10 +364,7 @@ impl QueryBuilder {
         mut q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
     ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
         for a in &self.args {
-            q = match a {
-                Arg::Str(s) => q.bind(s.clone()),
-                Arg::Int(i) => q.bind(*i),
-            };
+            q = a.bind(q);
         }
         q
     }
@@ -366,4 +397,59 @@ pub async fn backup_sqlite(db: &Db, path: &str) -> Result<()> {
         .execute(db.pool())
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write outside the writer lock (a token's last-used time goes straight to the pool)
+    /// that comes while a write transaction is open must not make the transaction fail. Begun
+    /// deferred, the transaction read first, the outside write committed, and the transaction's
+    /// first write failed with SQLITE_BUSY_SNAPSHOT; begun immediate, the outside write waits.
+    #[tokio::test]
+    async fn sqlite_write_transactions_survive_writes_outside_the_lock() {
+        let path = std::env::temp_dir().join(format!(
+            "chanjiao-begin-{}-{}.db",
+            std::process::id(),
+            now()
+        ));
+        let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(db.pool())
+            .await
+            .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM t")
+            .fetch_one(&mut *tx.inner)
+            .await
+            .unwrap();
+        assert_eq!(n, 0);
+        let pool = db.pool().clone();
+        let outside =
+            tokio::spawn(
+                async move { sqlx::query("INSERT INTO t VALUES (2)").execute(&pool).await },
+            );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        sqlx::query("INSERT INTO t VALUES (1)")
+            .execute(&mut *tx.inner)
+            .await
+            .expect("the transaction's write");
+        tx.commit().await.unwrap();
+        outside
+            .await
+            .unwrap()
+            .expect("the outside write, after the commit");
+        let xs: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY rowid")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(xs, vec![1, 2]);
+        db.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
