@@ -74,10 +74,10 @@ pub struct NewApplication {
 
 pub async fn create(tx: &mut Tx, actor: &Actor, new: &NewApplication) -> Result<Application> {
     let t = now();
-    let app: Application = sqlx::query_as(
+    let app: Application = sqlx::query_as(&format!(
         "INSERT INTO applications (kind, applicant_org_id, district, title, year, status, stage, \
-         state_json, data_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $9) RETURNING *",
-    )
+         state_json, data_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $9) RETURNING {RETURNED}",
+    ))
     .bind(&new.kind)
     .bind(new.applicant_org_id)
     .bind(&new.district)
@@ -169,6 +169,10 @@ pub struct Change {
 const RETURNED: &str = "id, kind, applicant_org_id, district, title, year, status, stage, stage_code, due_date, \
     state_json, data_json, NULL AS decision_json, version, submitted_at, decided_at, created_at, updated_at";
 
+/// Whole applications: the row and its explanation (migrations/*/0011_application_decisions.sql).
+const WHOLE: &str = "SELECT a.*, d.decision_json FROM applications a \
+    LEFT JOIN application_decisions d ON d.application_id = a.id";
+
 /// Applies a transition if nobody changed the application since `expected_version`.
 ///
 /// The statements go to the database as one [`Batch`] (on SQLite one round trip while the
@@ -181,10 +185,10 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
     b.push(
         format!(
             "UPDATE applications SET status = $1, stage = $2, stage_code = $3, due_date = $4, state_json = $5, \
-             data_json = COALESCE($6, data_json), decision_json = COALESCE($7, decision_json), \
-             submitted_at = CASE WHEN $8 = 1 THEN $9 ELSE submitted_at END, \
-             decided_at = CASE WHEN $10 = 1 THEN $9 ELSE decided_at END, \
-             version = version + 1, updated_at = $9 WHERE id = $11 AND version = $12 RETURNING {RETURNED}"
+             data_json = COALESCE($6, data_json), \
+             submitted_at = CASE WHEN $7 = 1 THEN $8 ELSE submitted_at END, \
+             decided_at = CASE WHEN $9 = 1 THEN $8 ELSE decided_at END, \
+             version = version + 1, updated_at = $8 WHERE id = $10 AND version = $11 RETURNING {RETURNED}"
         ),
         vec![
             Str(c.status.clone()),
@@ -193,7 +197,6 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
             OptStr(c.due_date.clone()),
             Str(c.state_json.clone()),
             OptStr(c.data_json.clone()),
-            OptStr(c.decision_json.clone()),
             Int(c.submitted as i64),
             Int(t),
             Int(c.decided as i64),
@@ -201,6 +204,13 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
             Int(c.expected_version),
         ],
     );
+    if let Some(d) = &c.decision_json {
+        b.push(
+            "INSERT INTO application_decisions (application_id, decision_json) VALUES ($1, $2) \
+             ON CONFLICT (application_id) DO UPDATE SET decision_json = excluded.decision_json",
+            vec![Int(c.id), Str(d.clone())],
+        );
+    }
     // The awaited reviewers: rows no longer wanted (another reviewer, or another deadline) go,
     // wanted ones not there yet come; unchanged rows stay untouched.
     let due = c.due_date.as_deref().unwrap_or("9999-12-31");
@@ -307,7 +317,7 @@ pub async fn recount_queues(db: &Db) -> Result<()> {
 }
 
 pub async fn get(db: &Db, id: i64) -> Result<Option<Application>> {
-    Ok(sqlx::query_as("SELECT * FROM applications WHERE id = $1")
+    Ok(sqlx::query_as(&format!("{WHOLE} WHERE a.id = $1"))
         .bind(id)
         .fetch_optional(db.pool())
         .await?)
@@ -356,10 +366,7 @@ fn filtered(f: &Filter) -> QueryBuilder {
 /// for totals computed from their contents.
 pub async fn list_full(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Application>> {
     let q = filtered(f);
-    let sql = format!(
-        "SELECT a.* FROM applications a{} ORDER BY a.id DESC LIMIT {cap}",
-        q.where_sql()
-    );
+    let sql = format!("{WHOLE}{} ORDER BY a.id DESC LIMIT {cap}", q.where_sql());
     q.fetch_all::<Application>(db, &sql).await
 }
 
@@ -469,12 +476,11 @@ pub async fn of_org(
     kind: &str,
     status: Option<&str>,
 ) -> Result<Vec<Application>> {
-    let mut sql =
-        "SELECT * FROM applications WHERE applicant_org_id = $1 AND kind = $2".to_string();
+    let mut sql = format!("{WHOLE} WHERE a.applicant_org_id = $1 AND a.kind = $2");
     if status.is_some() {
-        sql.push_str(" AND status = $3");
+        sql.push_str(" AND a.status = $3");
     }
-    sql.push_str(" ORDER BY id");
+    sql.push_str(" ORDER BY a.id");
     let mut q = sqlx::query_as::<_, Application>(&sql)
         .bind(org_id)
         .bind(kind);

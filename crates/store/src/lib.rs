@@ -409,14 +409,8 @@ mod tests {
     /// first write failed with SQLITE_BUSY_SNAPSHOT; begun immediate, the outside write waits.
     #[tokio::test]
     async fn sqlite_write_transactions_survive_writes_outside_the_lock() {
-        let path = std::env::temp_dir().join(format!(
-            "chanjiao-begin-{}-{}.db",
-            std::process::id(),
-            now()
-        ));
-        let db = Db::connect(&format!("sqlite://{}?mode=rwc", path.display()))
-            .await
-            .unwrap();
+        let (path, url) = temp_sqlite("begin");
+        let db = Db::connect(&url).await.unwrap();
         sqlx::query("CREATE TABLE t (x INTEGER)")
             .execute(db.pool())
             .await
@@ -448,8 +442,67 @@ mod tests {
             .unwrap();
         assert_eq!(xs, vec![1, 2]);
         db.close().await;
+        remove_sqlite(&path);
+    }
+
+    fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
+        let path = std::env::temp_dir().join(format!(
+            "chanjiao-{name}-{}-{}.db",
+            std::process::id(),
+            now()
+        ));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        (path, url)
+    }
+
+    fn remove_sqlite(path: &std::path::Path) {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
+    }
+
+    /// Upgrading moves every explanation out of the application rows unchanged
+    /// (migrations/sqlite/0011_application_decisions.sql).
+    #[tokio::test]
+    async fn explanations_survive_the_move_out_of_the_rows() {
+        let (path, url) = temp_sqlite("decisions");
+        let db = Db::connect(&url).await.unwrap();
+        let all = sqlx::migrate!("migrations/sqlite");
+        let mut before = sqlx::migrate!("migrations/sqlite");
+        before.migrations = all
+            .migrations
+            .iter()
+            .filter(|m| m.version < 11)
+            .cloned()
+            .collect::<Vec<_>>()
+            .into();
+        before.run(db.pool()).await.unwrap();
+        sqlx::query(
+            "INSERT INTO orgs (id, kind, code, name, created_at, updated_at) \
+             VALUES (1, 'enterprise', 'E1', '企业', 0, 0)",
+        )
+        .execute(db.pool())
+        .await
+        .unwrap();
+        let decision = format!("{{\"outcome\":\"{}\"}}", "说明".repeat(5000));
+        for (id, d) in [(1, Some(decision.as_str())), (2, None)] {
+            sqlx::query(
+                "INSERT INTO applications (id, kind, applicant_org_id, title, status, state_json, \
+                 data_json, decision_json, created_at, updated_at) \
+                 VALUES ($1, 'certification', 1, '申报', 'in_review', '{}', '{}', $2, 0, 0)",
+            )
+            .bind(id)
+            .bind(d)
+            .execute(db.pool())
+            .await
+            .unwrap();
+        }
+        db.migrate().await.unwrap();
+        let one = applications::get(&db, 1).await.unwrap().unwrap();
+        assert_eq!(one.decision_json.as_deref(), Some(decision.as_str()));
+        let two = applications::get(&db, 2).await.unwrap().unwrap();
+        assert_eq!(two.decision_json, None);
+        db.close().await;
+        remove_sqlite(&path);
     }
 }
