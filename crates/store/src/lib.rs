@@ -137,7 +137,7 @@ impl Db {
         };
         let pool = match backend {
             Backend::Sqlite => {
-                let pool = sqlite_pool(url, 6).await?;
+                let pool = sqlite_pool(url).await?;
                 spawn_checkpointer(pool.clone());
                 pool
             }
@@ -186,7 +186,7 @@ impl Db {
         };
         let inner = match self.backend {
             // Takes SQLite's write lock at once. A deferred transaction that reads first holds
-            // a snapshot; had a write outside the lock (a session's last-seen time) committed
+            // a snapshot; had a write outside the lock (an API token's last-used time) committed
             // since, its first write would fail at once with SQLITE_BUSY(_SNAPSHOT) instead of
             // waiting.
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -210,12 +210,12 @@ impl Db {
     }
 }
 
-/// A pool of at most `size` connections to a SQLite database, each set up for WAL with the
-/// platform's pragmas.
-async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
+/// The pool of connections to a SQLite database, each set up for WAL with the platform's
+/// pragmas.
+async fn sqlite_pool(url: &str) -> Result<AnyPool> {
     Ok(AnyPoolOptions::new()
         .acquire_timeout(Duration::from_secs(10))
-        .max_connections(size)
+        .max_connections(6)
         .after_connect(|conn, _| {
             Box::pin(async move {
                 conn.execute(
