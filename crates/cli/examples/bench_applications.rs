@@ -4,10 +4,12 @@
 //!
 //!   cargo run --release -p cli --example bench_applications -- \
 //!       --database-url URL [--label NAME] [--secs 15] [--apps 100000] [--ledgers 20000] \
-//!       [--transitions-only] [--reuse]
+//!       [--transitions-only] [--back-to-back-only] [--reuse | --load-only]
 //!
 //! `--reuse` measures again on a database this benchmark loaded before (a copy of it: the
-//! transitions move its applications on); `--transitions-only` skips the queue measurements.
+//! transitions move its applications on); `--load-only` loads and stops (the base of such
+//! copies); `--transitions-only` skips the queue measurements, `--back-to-back-only` also the
+//! paced and the 1- and 4-reviewer transitions.
 //!
 //! The database must already hold the demo organisations (`chanjiao demo --scale 5`, at least
 //! 25,000 enterprises) and no applications; `bench/applications.sh` prepares it.
@@ -22,8 +24,11 @@
 //!    API (bearer token) and as the HTML page (session cookie), for `--secs` each.
 //! 4. Transitions: 16 reviewers (16 identities, each with its own token) each take the first
 //!    application of their own queue and approve it: first at a fixed pace (one approval per
-//!    100 ms, then per 50 ms, per reviewer), then as fast as they can for `--secs` (saturation:
-//!    the latency is then mostly the wait behind the other 15), then batched, then 1 and 4.
+//!    100 ms, then per 50 ms, per reviewer, 5 s each), then as fast as they can for 6 s
+//!    (saturation: the latency is then mostly the wait behind the other 15), then batched
+//!    (5 s), then 1 and 4 reviewers (`--secs`/3 each). The 9 district reviewers are the 9
+//!    districts with the most awaiting them; every measurement reports how many reviewers ran
+//!    out of work (`queues_dry`).
 //!
 //! Every measurement is printed as a `RESULT` line (latencies in milliseconds, measured by the
 //! client over loopback, server and clients sharing this process and its cores).
@@ -61,6 +66,10 @@ struct Args {
     reuse: bool,
     /// Skip the queue measurements.
     transitions_only: bool,
+    /// Load the applications and stop (a base for repeated `--reuse` experiments on copies).
+    load_only: bool,
+    /// Only the transitions by 16 reviewers back to back (for experiments).
+    back_to_back_only: bool,
 }
 
 fn args() -> Args {
@@ -72,6 +81,8 @@ fn args() -> Args {
         ledgers: 20_000,
         reuse: false,
         transitions_only: false,
+        load_only: false,
+        back_to_back_only: false,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -85,6 +96,16 @@ fn args() -> Args {
             }
             "--transitions-only" => {
                 a.transitions_only = true;
+                i += 1;
+                continue;
+            }
+            "--load-only" => {
+                a.load_only = true;
+                i += 1;
+                continue;
+            }
+            "--back-to-back-only" => {
+                a.back_to_back_only = true;
                 i += 1;
                 continue;
             }
@@ -565,19 +586,23 @@ fn generate(
     // The applications in every state. Cultivation and certification: any enterprise;
     // recommendation and claims: certified (ledger) enterprises.
     let s = |stage, acted| Target::Stage { stage, acted };
+    // Half the cultivations and a third of the certifications wait at the district
+    // pre-review: the 9 district reviewers of the transition measurements (the busiest of 41
+    // districts) then hold work through every measurement instead of running dry (which would
+    // leave fewer than 16 reviewers acting).
     let cult_mix = [
         (8, Target::Draft),
-        (22, s(0, 0)),
+        (48, s(0, 0)),
         (15, s(1, 0)),
         (3, Target::Returned { stage: 0 }),
         (2, Target::Returned { stage: 1 }),
-        (40, Target::Approved),
+        (14, Target::Approved),
         (5, Target::Rejected { stage: 0 }),
         (5, Target::Rejected { stage: 1 }),
     ];
     let cert_mix = [
         (8, Target::Draft),
-        (14, s(0, 0)),
+        (34, s(0, 0)),
         (9, s(1, 0)),
         (5, s(1, 1)),
         (4, s(2, 0)),
@@ -590,7 +615,7 @@ fn generate(
         (2, Target::Returned { stage: 0 }),
         (2, Target::Returned { stage: 1 }),
         (1, Target::Returned { stage: 2 }),
-        (25, Target::Approved),
+        (5, Target::Approved),
         (4, Target::Rejected { stage: 0 }),
         (3, Target::Rejected { stage: 1 }),
         (3, Target::Rejected { stage: 2 }),
@@ -1401,6 +1426,9 @@ async fn main() -> Res<()> {
         drop(rows);
         explain(&db, &label).await?;
     }
+    if a.load_only {
+        return Ok(());
+    }
 
     // --- Server and reviewers.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -1412,15 +1440,21 @@ async fn main() -> Res<()> {
             .expect("server");
     });
     let units = ["fgw", "jw", "jxw", "czj", "rsj", "gzw", "sw"];
-    let districts = [
-        "500112", "500105", "500106", "500191", "500192", "500103", "500107", "500108", "500113",
-    ];
+    // The 9 districts with the most awaiting them (the pre-review stage).
+    let districts: Vec<String> = sqlx::query(
+        "SELECT reviewer FROM queue_counts WHERE reviewer LIKE 'district:%' ORDER BY n DESC, reviewer LIMIT 9",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok(r.try_get::<String, _>(0)?["district:".len()..].to_string()))
+    .collect::<Result<_, sqlx::Error>>()?;
     let mut tokens: Vec<(String, String)> = Vec::new(); // (username, token)
     let sys = Actor::system("bench");
     for (code, role) in units
         .iter()
         .map(|u| (*u, "department"))
-        .chain(districts.iter().map(|d| (*d, "district")))
+        .chain(districts.iter().map(|d| (d.as_str(), "district")))
     {
         // Repeated runs on one database get their own identities.
         let username = if a.reuse {
@@ -1455,15 +1489,17 @@ async fn main() -> Res<()> {
     };
 
     // --- Queue pages.
-    let queue_pages: &[(&str, &str)] = if a.transitions_only {
-        &[]
+    let (d0, d1) = (&districts[0], &districts[1]);
+    let queue_pages: Vec<(String, String)> = if a.transitions_only {
+        Vec::new()
     } else {
-        &[
-            ("bench_fgw", "unit:fgw"),
-            ("bench_500112", "district:500112"),
+        vec![
+            ("bench_fgw".into(), "unit:fgw".into()),
+            (format!("bench_{d0}"), format!("district:{d0}")),
         ]
     };
-    for &(who, key) in queue_pages {
+    for (who, key) in &queue_pages {
+        let (who, key) = (who.as_str(), key.as_str());
         let tok = token_of(who);
         let first: Value = client()
             .get(format!("{base}/api/v1/queue?page=1&per_page=20"))
@@ -1515,13 +1551,15 @@ async fn main() -> Res<()> {
     // --- Transitions: 16 reviewers at once, then fewer, to see how latency grows with load.
     let all: Vec<String> = tokens.iter().map(|t| t.1.clone()).collect();
     // 16 reviewers at a fixed pace each: 10 and 20 approvals a second per reviewer, 160 and 320
-    // a second in all (each after reading the own queue). First, and at most 8 s each, so that
-    // the districts' queues (a few hundred each) still hold work for all 16.
-    for ms in [100u64, 50] {
+    // a second in all (each after reading the own queue), 5 s each; then back to back, 6 s,
+    // and batched, 5 s. Short enough that the districts' queues (about a thousand each) hold
+    // work for all 16 in every measurement (`queues_dry` counts the reviewers that ran out).
+    let paces: &[u64] = if a.back_to_back_only { &[] } else { &[100, 50] };
+    for &ms in paces {
         let (mut o, el, cores) = transitions(
             &base,
             &all,
-            a.secs.min(8),
+            a.secs.min(5),
             false,
             Some(Duration::from_millis(ms)),
         )
@@ -1535,9 +1573,9 @@ async fn main() -> Res<()> {
             all.len(),
         );
     }
-    let (mut o, el, cores) = transitions(&base, &all, a.secs, false, None).await;
+    let (mut o, el, cores) = transitions(&base, &all, a.secs.min(6), false, None).await;
     report_transitions(&label, "transition_approve", &mut o, el, cores, all.len());
-    let (mut o, el, cores) = transitions(&base, &all, a.secs, true, None).await;
+    let (mut o, el, cores) = transitions(&base, &all, a.secs.min(5), true, None).await;
     report_transitions(
         &label,
         "transition_approve_batched",
@@ -1547,11 +1585,17 @@ async fn main() -> Res<()> {
         all.len(),
     );
     // Interleaved units and districts, so that small groups mix kinds.
-    let mixed: Vec<String> = ["bench_fgw", "bench_500112", "bench_sw", "bench_500105"]
-        .iter()
-        .map(|u| token_of(u))
-        .collect();
-    for n in [1usize, 4] {
+    let mixed: Vec<String> = [
+        "bench_fgw".to_string(),
+        format!("bench_{d0}"),
+        "bench_sw".into(),
+        format!("bench_{d1}"),
+    ]
+    .iter()
+    .map(|u| token_of(u))
+    .collect();
+    let groups: &[usize] = if a.back_to_back_only { &[] } else { &[1, 4] };
+    for &n in groups {
         let (mut o, el, cores) =
             transitions(&base, &mixed[..n], (a.secs / 3).max(3), false, None).await;
         report_transitions(
@@ -1565,12 +1609,12 @@ async fn main() -> Res<()> {
     }
     let state = web::AppState::new(db.clone());
     for (who, key) in [
-        ("bench_sw", "unit:sw"),
-        ("bench_fgw", "unit:fgw"),
-        ("bench_500112", "district:500112"),
-        ("bench_rsj", "unit:rsj"),
+        ("bench_sw".to_string(), "unit:sw".to_string()),
+        ("bench_fgw".into(), "unit:fgw".into()),
+        (format!("bench_{d0}"), format!("district:{d0}")),
+        ("bench_rsj".into(), "unit:rsj".into()),
     ] {
-        breakdown(&state, &label, &token_of(who), key, 100).await?;
+        breakdown(&state, &label, &token_of(&who), &key, 100).await?;
     }
     let audit: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log")
         .fetch_one(db.pool())

@@ -173,6 +173,37 @@ const RETURNED: &str = "id, kind, applicant_org_id, district, title, year, statu
 const WHOLE: &str = "SELECT a.*, d.decision_json FROM applications a \
     LEFT JOIN application_decisions d ON d.application_id = a.id";
 
+/// Applies a transition in a write transaction of its own, on the writer thread
+/// ([`Db::on_writer`]): the application as it is after the change, or
+/// [`StoreError::Conflict`](crate::StoreError::Conflict) if somebody changed it since
+/// `expected_version` (nothing is written then).
+///
+/// On SQLite the audit entry chains from the head the writer lock kept
+/// ([`audit::AuditHead`]); if another process has appended since, the entry's `seq` exists,
+/// the transaction writes nothing, and it runs once more from the head read anew.
+pub async fn commit_change(db: &Db, actor: &Actor, change: Change) -> Result<Application> {
+    let (db2, actor) = (db.clone(), actor.clone());
+    db.on_writer(async move {
+        let attempt = |kept_head: bool| {
+            let (db, actor, change) = (&db2, &actor, &change);
+            async move {
+                let mut tx = db.begin().await?;
+                tx.kept_head = kept_head;
+                let updated = apply_change(&mut tx, actor, change).await?;
+                tx.commit().await?;
+                Ok::<_, StoreError>(updated)
+            }
+        };
+        match attempt(true).await {
+            Err(StoreError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                attempt(false).await
+            }
+            other => other,
+        }
+    })
+    .await
+}
+
 /// Applies a transition if nobody changed the application since `expected_version`.
 ///
 /// The statements go to the database as one [`Batch`] (on SQLite one round trip while the

@@ -13,6 +13,20 @@ use crate::{Arg, Backend, Db, Page, Paging, Result, Tx, now};
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
+/// The last entry of the log (SQLite): what the next entry chains from.
+///
+/// All writes of one server go through its writer lock, which keeps the head the last commit
+/// left, so a transition need not read it (one round trip less while the lock is held; see
+/// [`crate::applications::commit_change`]). Another process writing the same file (a command
+/// run beside the server) makes the kept head stale: the next entry then takes a `seq` that
+/// exists, the primary key refuses it, nothing is written, and the transaction is retried from
+/// the head read anew.
+#[derive(Debug, Clone)]
+pub struct AuditHead {
+    seq: i64,
+    hash: String,
+}
+
 /// Who performs a change, and under which request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Actor {
@@ -135,15 +149,35 @@ pub(crate) async fn append(
     let seq_sql = match tx.backend {
         Backend::Postgres => "COALESCE(CAST($1 AS BIGINT), -nextval('audit_staging_seq'))",
         Backend::Sqlite => {
-            let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                .fetch_optional(&mut *tx.inner)
-                .await?;
-            if let Some(row) = last {
-                entry.seq = row.try_get::<i64, _>(0)?;
-                entry.prev_hash = row.try_get::<String, _>(1)?;
+            // This transaction's own last entry, else the head the last commit kept (taken:
+            // if this transaction does not commit, the next one reads the head), else the log.
+            let kept = match tx.audit_next.take() {
+                Some(h) => Some(h),
+                None if tx.kept_head => tx.guard.as_mut().and_then(|g| g.take()),
+                None => None,
+            };
+            match kept {
+                Some(h) => {
+                    entry.seq = h.seq;
+                    entry.prev_hash = h.hash;
+                }
+                None => {
+                    let last =
+                        sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                            .fetch_optional(&mut *tx.inner)
+                            .await?;
+                    if let Some(row) = last {
+                        entry.seq = row.try_get::<i64, _>(0)?;
+                        entry.prev_hash = row.try_get::<String, _>(1)?;
+                    }
+                }
             }
             entry.seq += 1;
             entry.hash = entry.compute_hash();
+            tx.audit_next = Some(AuditHead {
+                seq: entry.seq,
+                hash: entry.hash.clone(),
+            });
             "$1"
         }
     };

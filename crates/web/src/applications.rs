@@ -668,17 +668,14 @@ pub async fn act(
         pending,
         notify,
     };
-    let mut tx = state.db.begin().await?;
-    let updated = apps::apply_change(&mut tx, &c.actor(), &change)
+    apps::commit_change(&state.db, &c.actor(), change)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict => {
                 AppError::Conflict("该申报已被他人处理或修改，请刷新后查看最新状态再操作".into())
             }
             other => other.into(),
-        })?;
-    tx.commit().await?;
-    Ok(updated)
+        })
 }
 
 /// Updates a draft's or a returned application's data (applicant only).
@@ -717,17 +714,14 @@ pub async fn save_data(
         pending: Vec::new(),
         notify: Vec::new(),
     };
-    let mut tx = state.db.begin().await?;
-    let updated = apps::apply_change(&mut tx, &c.actor(), &change)
+    apps::commit_change(&state.db, &c.actor(), change)
         .await
         .map_err(|e| match e {
             store::StoreError::Conflict => {
                 AppError::Conflict("该申报已被他人修改，请刷新后重试".into())
             }
             other => other.into(),
-        })?;
-    tx.commit().await?;
-    Ok(updated)
+        })
 }
 
 /// Checks an attachment by its content: PDF, PNG, JPEG or XLSX, within the size limit.
