@@ -343,16 +343,19 @@ async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
         .await?)
 }
 
-/// Connections to PostgreSQL: two per core of this machine (at least 4, at most 32).
+/// Connections to PostgreSQL: four per core of this machine (at least 4, at most 32).
 ///
 /// The server runs on few cores beside its database; more connections than the cores can serve
-/// only make backends compete for them, and a transaction's statements wait behind other
-/// backends' work (bench/applications.sh on 2 cores, 16 reviewers each approving every 100 ms:
-/// transition p99 74 ms with 16 connections, 38 ms with 6, 18 ms with 4). Requests beyond the
-/// pool wait for a connection instead, which costs less.
+/// only make backends compete for them. While a transition held a transaction open across
+/// several round trips, fewer were better (bench/applications.sh on 2 cores, 16 reviewers each
+/// approving every 100 ms: p99 74 ms with 16 connections, 38 with 6, 18 with 4). Since a
+/// transition is one statement (store::batch), requests wait for a connection more than
+/// backends wait for a core: 16 reviewers back to back, 4 → 8 connections, 482 → 540
+/// transitions/s (p99 31 → 29 ms), batched 757 → 864/s (p99 42 → 35 ms); each every 100 ms,
+/// p99 17 ms with 4, 13 and 27 ms in two runs with 8.
 fn postgres_pool_size() -> u32 {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
-    (2 * cores).clamp(4, 32)
+    (4 * cores).clamp(4, 32)
 }
 
 /// How often the SQLite write-ahead log is copied back into the database file.
