@@ -206,9 +206,9 @@ pub async fn commit_change(db: &Db, actor: &Actor, change: Change) -> Result<App
 
 /// Applies a transition if nobody changed the application since `expected_version`.
 ///
-/// The statements go to the database as one [`Batch`] (one round trip; on SQLite while the
-/// writer lock is held; on PostgreSQL one statement). The queue counts follow `application_pending` by triggers (SQLite
-/// 0010, PostgreSQL 0009 at commit).
+/// The statements go to the database as one [`Batch`]: one round trip (on SQLite while the
+/// writer lock is held; on PostgreSQL one statement). The queue counts follow
+/// `application_pending` by triggers (SQLite 0010, PostgreSQL 0009 at commit).
 pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Application> {
     use crate::Arg::{Int, OptInt, OptStr, Str};
     let t = now();
