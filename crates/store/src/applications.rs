@@ -195,9 +195,7 @@ pub async fn commit_change(db: &Db, actor: &Actor, change: Change) -> Result<App
             }
         };
         match attempt(true).await {
-            Err(StoreError::Db(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-                attempt(false).await
-            }
+            Err(StoreError::Db(e)) if crate::is_unique_violation(&e) => attempt(false).await,
             other => other,
         }
     })

@@ -58,19 +58,24 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct Db {
     pool: AnyPool,
-    /// SQLite: the one connection write transactions use. SQLite empties a connection's page
-    /// cache whenever another connection has committed; the connection that makes (nearly) all
-    /// the commits keeps its cache warm (bench/applications.sh, 16 reviewers back to back:
-    /// 642 → 706 transitions/s, p50 18 → 11 ms, against any connection of the pool).
-    write_pool: Option<AnyPool>,
     backend: Backend,
+    /// SQLite only: how writes are made (PostgreSQL needs none of it).
+    sqlite_writes: Option<Arc<SqliteWrites>>,
+}
+
+/// How a SQLite database is written.
+struct SqliteWrites {
     /// SQLite allows one writer at a time; serialising write transactions in-process avoids
-    /// `SQLITE_BUSY` on lock upgrades. PostgreSQL needs no such lock. The lock keeps the audit
-    /// log's head as the last transaction that committed here left it (see
-    /// [`audit::AuditHead`]).
-    write_lock: Option<Arc<Mutex<Option<audit::AuditHead>>>>,
-    /// SQLite: the thread that runs hot write transactions ([`Db::on_writer`]).
-    writer: Option<Arc<Writer>>,
+    /// `SQLITE_BUSY` on lock upgrades. The lock keeps the audit log's head as the last
+    /// transaction that committed here left it (see [`audit::AuditHead`]).
+    lock: Arc<Mutex<Option<audit::AuditHead>>>,
+    /// The one connection write transactions use. SQLite empties a connection's page cache
+    /// whenever another connection has committed; the connection that makes (nearly) all the
+    /// commits keeps its cache warm (bench/applications.sh, 16 reviewers back to back:
+    /// 642 → 706 transitions/s, p50 18 → 11 ms, against any connection of the pool).
+    pool: AnyPool,
+    /// The thread that runs hot write transactions ([`Db::on_writer`]).
+    thread: Writer,
 }
 
 /// A thread of its own, with a single-threaded async runtime, for SQLite write transactions.
@@ -78,8 +83,8 @@ pub struct Db {
 /// A write transaction holds SQLite's writer lock across several round trips to its
 /// connection's thread; on the server's shared runtime each round trip's continuation waits
 /// behind the other requests' tasks, and every other writer waits behind it. Here the
-/// continuation runs as soon as the connection answers. The thread ends when the last handle
-/// to the database is dropped.
+/// continuation runs as soon as the connection answers. The thread ends when this is dropped
+/// (with the last handle to the database).
 struct Writer {
     handle: tokio::runtime::Handle,
     _stop: tokio::sync::oneshot::Sender<()>,
@@ -224,22 +229,18 @@ impl Db {
                     .await?
             }
         };
-        let writer = match backend {
-            Backend::Sqlite => Some(Arc::new(
-                Writer::spawn().map_err(|e| StoreError::Writer(e.to_string()))?,
-            )),
+        let sqlite_writes = match backend {
+            Backend::Sqlite => Some(Arc::new(SqliteWrites {
+                lock: Arc::new(Mutex::new(None)),
+                pool: sqlite_pool(url, 1).await?,
+                thread: Writer::spawn().map_err(|e| StoreError::Writer(e.to_string()))?,
+            })),
             Backend::Postgres => None,
-        };
-        let write_pool = match backend {
-            Backend::Sqlite => Some(sqlite_pool(url, 1).await?),
-            _ => None,
         };
         Ok(Db {
             pool,
-            write_pool,
             backend,
-            write_lock: (backend == Backend::Sqlite).then(|| Arc::new(Mutex::new(None))),
-            writer,
+            sqlite_writes,
         })
     }
 
@@ -250,8 +251,8 @@ impl Db {
         F: std::future::Future<Output = Result<T>> + Send + 'static,
         T: Send + 'static,
     {
-        match &self.writer {
-            Some(w) => match w.handle.spawn(work).await {
+        match &self.sqlite_writes {
+            Some(w) => match w.thread.handle.spawn(work).await {
                 Ok(r) => r,
                 Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
                 Err(e) => Err(StoreError::Writer(e.to_string())),
@@ -284,20 +285,16 @@ impl Db {
 
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
-        let guard = match &self.write_lock {
-            Some(lock) => Some(lock.clone().lock_owned().await),
-            None => None,
-        };
-        let inner = match self.backend {
+        let (guard, inner) = match &self.sqlite_writes {
             // Takes SQLite's write lock at once. A deferred transaction that reads first holds
             // a snapshot; had a write outside the lock (an API token's last-used time) committed
             // since, its first write would fail at once with SQLITE_BUSY(_SNAPSHOT) instead of
             // waiting.
-            Backend::Sqlite => match &self.write_pool {
-                Some(p) => p.begin_with("BEGIN IMMEDIATE").await?,
-                None => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            },
-            Backend::Postgres => self.pool.begin().await?,
+            Some(w) => {
+                let guard = w.lock.clone().lock_owned().await;
+                (Some(guard), w.pool.begin_with("BEGIN IMMEDIATE").await?)
+            }
+            None => (None, self.pool.begin().await?),
         };
         Ok(Tx {
             inner,
@@ -315,8 +312,8 @@ impl Db {
     }
 
     pub async fn close(&self) {
-        if let Some(p) = &self.write_pool {
-            p.close().await;
+        if let Some(w) = &self.sqlite_writes {
+            w.pool.close().await;
         }
         self.pool.close().await;
     }
