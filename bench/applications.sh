@@ -15,7 +15,7 @@ SCALE=5
 OUT=bench/results; mkdir -p "$OUT"
 BIN=target/release/chanjiao
 EX=target/release/examples/bench_applications
-cargo build --release -p cli --examples >/dev/null 2>&1 || cargo build --release -p cli --examples
+cargo build --release -p cli --bins --examples >/dev/null 2>&1 || cargo build --release -p cli --bins --examples
 PGBASE="${PGBASE:-postgres://postgres@127.0.0.1:5432}"
 export CHANJIAO_LOG=warn
 

@@ -4,7 +4,7 @@
 //!
 //!   cargo run --release -p cli --example bench_applications -- \
 //!       --database-url URL [--label NAME] [--secs 15] [--apps 100000] [--ledgers 20000] \
-//!       [--transitions-only] [--back-to-back-only] [--reuse | --load-only]
+//!       [--transitions-only] [--back-to-back-only] [--reuse | --load-only] [--in-process | --server URL]
 //!
 //! `--reuse` measures again on a database this benchmark loaded before (a copy of it: the
 //! transitions move its applications on); `--load-only` loads and stops (the base of such
@@ -19,7 +19,9 @@
 //!    query columns, the history and the awaited reviewers (`web::applications::pending_keys`)
 //!    are derived from it exactly as `web::applications::act` derives them. Multi-row INSERTs
 //!    in one transaction (positional `?` on SQLite, `$n` on PostgreSQL).
-//! 2. Serves the real application in-process (`web::app`) on a free port.
+//! 2. Starts the server binary (`target/release/chanjiao serve`, built beside this example) on a
+//!    free port, in a process of its own as in production; `--in-process` serves `web::app` on
+//!    this process's runtime instead, where the clients' tasks queue with the server's.
 //! 3. Queue: 8 concurrent clients read the first page of a busy reviewer's queue, over the
 //!    API (bearer token) and as the HTML page (session cookie), for `--secs` each.
 //! 4. Transitions: 16 reviewers (16 identities, each with its own token) each take the first
@@ -31,7 +33,8 @@
 //!    out of work (`queues_dry`).
 //!
 //! Every measurement is printed as a `RESULT` line (latencies in milliseconds, measured by the
-//! client over loopback, server and clients sharing this process and its cores).
+//! client over loopback; server, clients and PostgreSQL sharing the machine's cores, the cores
+//! each kept busy reported with it).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -70,6 +73,11 @@ struct Args {
     load_only: bool,
     /// Only the transitions by 16 reviewers back to back (for experiments).
     back_to_back_only: bool,
+    /// Serve in this process, on the clients' runtime, instead of running the server binary.
+    in_process: bool,
+    /// Measure a server already running at this base URL (e.g. one started under a profiler)
+    /// on the same database.
+    server: Option<String>,
 }
 
 fn args() -> Args {
@@ -83,6 +91,8 @@ fn args() -> Args {
         transitions_only: false,
         load_only: false,
         back_to_back_only: false,
+        in_process: false,
+        server: None,
     };
     let v: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
@@ -109,8 +119,14 @@ fn args() -> Args {
                 i += 1;
                 continue;
             }
+            "--in-process" => {
+                a.in_process = true;
+                i += 1;
+                continue;
+            }
             "--database-url" => a.url = val,
             "--label" => a.label = val,
+            "--server" => a.server = Some(val),
             "--secs" => a.secs = val.parse().expect("--secs N"),
             "--apps" => a.apps = val.parse().expect("--apps N"),
             "--ledgers" => a.ledgers = val.parse().expect("--ledgers N"),
@@ -887,9 +903,13 @@ fn report(label: &str, name: &str, s: &Stats, extra: &str) {
     );
 }
 
-/// CPU seconds used by this process (server and clients together), from /proc.
-fn cpu_secs() -> f64 {
-    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+/// The server's process, when it runs apart from the clients (its id for /proc).
+static SERVER_PID: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+
+/// CPU seconds used by a process (`self`: the clients, and the server when it runs
+/// in-process), from /proc.
+fn cpu_secs(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
     let after = stat.rsplit(')').next().unwrap_or("");
     let f: Vec<&str> = after.split_whitespace().collect();
     let tick = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
@@ -916,6 +936,42 @@ fn machine_busy_secs() -> f64 {
         .map(|(_, v)| v)
         .sum();
     busy / 100.0
+}
+
+/// CPU use at one moment: the benchmark's process, the server's (if apart), the machine.
+struct Cpu {
+    own: f64,
+    server: f64,
+    machine: f64,
+    at: Instant,
+}
+
+impl Cpu {
+    fn now() -> Cpu {
+        Cpu {
+            own: cpu_secs("self"),
+            server: SERVER_PID
+                .get()
+                .map_or(0.0, |pid| cpu_secs(&pid.to_string())),
+            machine: machine_busy_secs(),
+            at: Instant::now(),
+        }
+    }
+
+    /// Cores kept busy since `self`, as `key=value` fields of a RESULT line.
+    fn busy_since(&self) -> String {
+        let now = Cpu::now();
+        let el = (now.at - self.at).as_secs_f64();
+        let own = (now.own - self.own) / el;
+        let machine = (now.machine - self.machine) / el;
+        match SERVER_PID.get() {
+            Some(_) => format!(
+                "client_cores_busy={own:.2} server_cores_busy={:.2} machine_cores_busy={machine:.2}",
+                (now.server - self.server) / el
+            ),
+            None => format!("cpu_cores_busy={own:.2} machine_cores_busy={machine:.2}"),
+        }
+    }
 }
 
 fn hidden(html: &str, name: &str) -> Option<String> {
@@ -1160,10 +1216,9 @@ async fn transitions(
     secs: u64,
     batch: bool,
     pace: Option<Duration>,
-) -> (ActStats, Duration, (f64, f64)) {
+) -> (ActStats, Duration, String) {
     let out = Arc::new(Mutex::new(ActStats::default()));
-    let cpu = cpu_secs();
-    let machine = machine_busy_secs();
+    let cpu = Cpu::now();
     let started = Instant::now();
     let deadline = started + Duration::from_secs(secs);
     let mut tasks = Vec::new();
@@ -1181,10 +1236,9 @@ async fn transitions(
         let _ = t.await;
     }
     let el = started.elapsed();
-    let cores = (cpu_secs() - cpu) / el.as_secs_f64();
-    let machine = (machine_busy_secs() - machine) / el.as_secs_f64();
+    let busy = cpu.busy_since();
     let o = std::mem::take(&mut *out.lock().await);
-    (o, el, (cores, machine))
+    (o, el, busy)
 }
 
 fn report_transitions(
@@ -1192,11 +1246,11 @@ fn report_transitions(
     name: &str,
     o: &mut ActStats,
     el: Duration,
-    (cores, machine): (f64, f64),
+    busy: String,
     n: usize,
 ) {
     let extra = format!(
-        "reviewers={n} version_conflicts={} refused={} errors={} queues_dry={} conflict_p99_ms={:.2} cpu_cores_busy={cores:.2} machine_cores_busy={machine:.2}",
+        "reviewers={n} version_conflicts={} refused={} errors={} queues_dry={} conflict_p99_ms={:.2} {busy}",
         o.version_conflicts,
         o.refused,
         o.errors,
@@ -1334,6 +1388,58 @@ async fn explain(db: &Db, label: &str) -> Res<()> {
     Ok(())
 }
 
+/// The server under measurement: the real binary (`chanjiao serve`, next to this example in
+/// target/…/), in a process of its own as in production, so that the clients' tasks do not
+/// queue on its runtime; or, with `--in-process`, `web::app` on this process's runtime.
+/// Answers with the base URL, and the child process (killed when dropped).
+async fn start_server(a: &Args, db: &Db) -> Res<(String, Option<tokio::process::Child>)> {
+    if let Some(base) = &a.server {
+        return Ok((base.trim_end_matches('/').to_string(), None));
+    }
+    if a.in_process {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let state = web::AppState::new(db.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, web::app(state))
+                .await
+                .expect("server");
+        });
+        return Ok((base, None));
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe
+        .parent()
+        .and_then(|examples| examples.parent())
+        .map(|dir| dir.join("chanjiao"))
+        .ok_or("no directory for the server binary")?;
+    let mut child = tokio::process::Command::new(&bin)
+        .args(["--database-url", &a.url, "serve", "--bind", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "{}: {e} (build it: cargo build --release -p cli)",
+                bin.display()
+            )
+        })?;
+    let _ = SERVER_PID.set(child.id().ok_or("server exited")?);
+    let stdout = child.stdout.take().ok_or("server stdout")?;
+    let mut lines = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(stdout));
+    // "平台已启动：http://127.0.0.1:PORT/ （…）"
+    while let Some(line) = lines.next_line().await? {
+        if let Some(at) = line.find("http://") {
+            let url = line[at..].split('/').take(3).collect::<Vec<_>>().join("/");
+            // Keep reading (and dropping) what the server prints, so it never blocks on a pipe.
+            tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+            println!("server: {} (pid {})", url, SERVER_PID.get().unwrap_or(&0));
+            return Ok((url, Some(child)));
+        }
+    }
+    Err("the server exited before listening".into())
+}
+
 #[tokio::main]
 async fn main() -> Res<()> {
     // The server's warnings and errors (a failed request says why) go to stderr.
@@ -1430,15 +1536,7 @@ async fn main() -> Res<()> {
         return Ok(());
     }
 
-    // --- Server and reviewers.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = web::AppState::new(db.clone());
-    tokio::spawn(async move {
-        axum::serve(listener, web::app(state))
-            .await
-            .expect("server");
-    });
+    // --- Reviewers, then the server.
     let units = ["fgw", "jw", "jxw", "czj", "rsj", "gzw", "sw"];
     // The 9 districts with the most awaiting them (the pre-review stage).
     let districts: Vec<String> = sqlx::query(
@@ -1480,6 +1578,7 @@ async fn main() -> Res<()> {
             .map_err(|e| format!("token {username}: {e}"))?;
         tokens.push((username, tok));
     }
+    let (base, _server) = start_server(&a, &db).await?;
     let token_of = |u: &str| {
         tokens
             .iter()
@@ -1510,41 +1609,34 @@ async fn main() -> Res<()> {
             .await?;
         println!("queue {key}: {} awaiting", first["total"]);
         let api: Vec<_> = (0..8).map(|_| (client(), Some(tok.clone()))).collect();
-        let cpu = cpu_secs();
-        let machine = machine_busy_secs();
+        let cpu = Cpu::now();
         let (mut lat, errors, el) = hammer(
             api,
             format!("{base}/api/v1/queue?page=1&per_page=20"),
             a.secs,
         )
         .await?;
-        let cores = (cpu_secs() - cpu) / el.as_secs_f64();
         report(
             &label,
             &format!("queue_api[{key}]"),
             &stats(&mut lat, el),
             &format!(
-                "errors={errors} queue_total={} cpu_cores_busy={cores:.2} machine_cores_busy={:.2}",
+                "errors={errors} queue_total={} {}",
                 first["total"],
-                (machine_busy_secs() - machine) / el.as_secs_f64()
+                cpu.busy_since()
             ),
         );
         let mut pages = Vec::new();
         for _ in 0..8 {
             pages.push((login(&base, who).await?, None));
         }
-        let cpu = cpu_secs();
-        let machine = machine_busy_secs();
+        let cpu = Cpu::now();
         let (mut lat, errors, el) = hammer(pages, format!("{base}/queue"), a.secs).await?;
-        let cores = (cpu_secs() - cpu) / el.as_secs_f64();
         report(
             &label,
             &format!("queue_html[{key}]"),
             &stats(&mut lat, el),
-            &format!(
-                "errors={errors} cpu_cores_busy={cores:.2} machine_cores_busy={:.2}",
-                (machine_busy_secs() - machine) / el.as_secs_f64()
-            ),
+            &format!("errors={errors} {}", cpu.busy_since()),
         );
     }
 
@@ -1556,7 +1648,7 @@ async fn main() -> Res<()> {
     // work for all 16 in every measurement (`queues_dry` counts the reviewers that ran out).
     let paces: &[u64] = if a.back_to_back_only { &[] } else { &[100, 50] };
     for &ms in paces {
-        let (mut o, el, cores) = transitions(
+        let (mut o, el, busy) = transitions(
             &base,
             &all,
             a.secs.min(5),
@@ -1569,19 +1661,19 @@ async fn main() -> Res<()> {
             &format!("transition_approve_paced_{ms}ms"),
             &mut o,
             el,
-            cores,
+            busy,
             all.len(),
         );
     }
-    let (mut o, el, cores) = transitions(&base, &all, a.secs.min(6), false, None).await;
-    report_transitions(&label, "transition_approve", &mut o, el, cores, all.len());
-    let (mut o, el, cores) = transitions(&base, &all, a.secs.min(5), true, None).await;
+    let (mut o, el, busy) = transitions(&base, &all, a.secs.min(6), false, None).await;
+    report_transitions(&label, "transition_approve", &mut o, el, busy, all.len());
+    let (mut o, el, busy) = transitions(&base, &all, a.secs.min(5), true, None).await;
     report_transitions(
         &label,
         "transition_approve_batched",
         &mut o,
         el,
-        cores,
+        busy,
         all.len(),
     );
     // Interleaved units and districts, so that small groups mix kinds.
@@ -1596,14 +1688,14 @@ async fn main() -> Res<()> {
     .collect();
     let groups: &[usize] = if a.back_to_back_only { &[] } else { &[1, 4] };
     for &n in groups {
-        let (mut o, el, cores) =
+        let (mut o, el, busy) =
             transitions(&base, &mixed[..n], (a.secs / 3).max(3), false, None).await;
         report_transitions(
             &label,
             &format!("transition_approve_{n}_reviewers"),
             &mut o,
             el,
-            cores,
+            busy,
             n,
         );
     }

@@ -7,12 +7,13 @@
 //! the inbox items and the audit entry in the caller's transaction.
 
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor};
 use crate::batch::Batch;
-use crate::{Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now};
+use crate::direct::WriterTx;
+use crate::{Backend, Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Application {
@@ -178,38 +179,122 @@ const WHOLE: &str = "SELECT a.*, d.decision_json FROM applications a \
 /// [`StoreError::Conflict`](crate::StoreError::Conflict) if somebody changed it since
 /// `expected_version` (nothing is written then).
 ///
+/// The statements go to the database together: on SQLite run by SQLite on the writer thread
+/// ([`crate::direct`]), on PostgreSQL as one statement ([`Batch`]) in a transaction. The queue counts follow `application_pending` by
+/// triggers (SQLite 0010, PostgreSQL 0009 at commit).
+///
 /// On SQLite the audit entry chains from the head the writer lock kept
 /// ([`audit::AuditHead`]); if another process has appended since, the entry's `seq` exists,
 /// the transaction writes nothing, and it runs once more from the head read anew.
 pub async fn commit_change(db: &Db, actor: &Actor, change: Change) -> Result<Application> {
     let (db2, actor) = (db.clone(), actor.clone());
     db.on_writer(async move {
-        let attempt = |kept_head: bool| {
-            let (db, actor, change) = (&db2, &actor, &change);
-            async move {
-                let mut tx = db.begin().await?;
-                tx.kept_head = kept_head;
-                let updated = apply_change(&mut tx, actor, change).await?;
-                tx.commit().await?;
-                Ok::<_, StoreError>(updated)
+        if db2.backend() == Backend::Postgres {
+            let mut tx = db2.begin().await?;
+            let mut b = change_statements(&actor, &change, now());
+            let (sql, args) = audit::append(
+                &mut tx,
+                &actor,
+                &audit_action(&change),
+                "application",
+                &change.id.to_string(),
+                Some(&audit_before(&change)),
+                Some(&audit_after(&change)),
+            )
+            .await?;
+            b.push(sql, args);
+            // Only the UPDATE returns a row; none means someone else changed the application
+            // first, and the transaction, dropped, takes back what the other statements wrote.
+            let updated = b.run::<Application>(&mut tx).await?.pop();
+            let updated = updated.ok_or(StoreError::Conflict)?;
+            tx.commit().await?;
+            return Ok(updated);
+        }
+        match commit_sqlite(&db2, &actor, &change, false).await {
+            Err(StoreError::Sqlite(e)) if crate::direct::is_unique_violation(&e) => {
+                commit_sqlite(&db2, &actor, &change, true).await
             }
-        };
-        match attempt(true).await {
-            Err(StoreError::Db(e)) if crate::is_unique_violation(&e) => attempt(false).await,
             other => other,
         }
     })
     .await
 }
 
-/// Applies a transition if nobody changed the application since `expected_version`.
-///
-/// The statements go to the database as one [`Batch`]: one round trip (on SQLite while the
-/// writer lock is held; on PostgreSQL one statement). The queue counts follow
-/// `application_pending` by triggers (SQLite 0010, PostgreSQL 0009 at commit).
-pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Application> {
+/// SQLite: the transition as one transaction run on the writer thread
+/// ([`crate::direct::WriterTx`]), the version guard first; the audit entry after the kept head,
+/// or with `fresh_head` the head read from the log.
+async fn commit_sqlite(
+    db: &Db,
+    actor: &Actor,
+    c: &Change,
+    fresh_head: bool,
+) -> Result<Application> {
+    let (sql, args) = WriterTx::version_guard(c.id, c.expected_version);
+    let mut b = Batch::new();
+    b.push(sql, args);
+    b.append(change_statements(actor, c, now()));
+    let mut wtx = db
+        .writer_tx()
+        .await
+        .ok_or_else(|| StoreError::Writer("SQLite only".into()))?;
+    let head = wtx.audit_head(fresh_head)?;
+    let (sql, args, next) = audit::append_after(
+        &head,
+        actor,
+        &audit_action(c),
+        "application",
+        &c.id.to_string(),
+        Some(&audit_before(c)),
+        Some(&audit_after(c)),
+    );
+    b.push(sql, args);
+    wtx.commit(b, next, application_of)?
+        .pop()
+        .ok_or(StoreError::Conflict)
+}
+
+/// An application from the row a [`crate::direct::WriterTx`] returns (the columns of
+/// [`RETURNED`]).
+fn application_of(r: &rusqlite::Row) -> rusqlite::Result<Application> {
+    Ok(Application {
+        id: r.get("id")?,
+        kind: r.get("kind")?,
+        applicant_org_id: r.get("applicant_org_id")?,
+        district: r.get("district")?,
+        title: r.get("title")?,
+        year: r.get("year")?,
+        status: r.get("status")?,
+        stage: r.get("stage")?,
+        stage_code: r.get("stage_code")?,
+        due_date: r.get("due_date")?,
+        state_json: r.get("state_json")?,
+        data_json: r.get("data_json")?,
+        decision_json: r.get("decision_json")?,
+        version: r.get("version")?,
+        submitted_at: r.get("submitted_at")?,
+        decided_at: r.get("decided_at")?,
+        created_at: r.get("created_at")?,
+        updated_at: r.get("updated_at")?,
+    })
+}
+
+fn audit_action(c: &Change) -> String {
+    format!("application.{}", c.action)
+}
+
+fn audit_before(c: &Change) -> Value {
+    json!({"status": c.from_status, "version": c.expected_version})
+}
+
+fn audit_after(c: &Change) -> Value {
+    json!({"status": c.status, "stage": c.stage_code, "version": c.expected_version + 1, "comment": c.comment})
+}
+
+/// The statements of a transition, but its audit entry, at time `t`: the UPDATE (the only one
+/// returning a row, none if the application is no longer at `expected_version`), the
+/// explanation, the awaited reviewers, the history event and the inbox items.
+fn change_statements(actor: &Actor, c: &Change, t: i64) -> Batch {
     use crate::Arg::{Int, OptInt, OptStr, Str};
-    let t = now();
     let mut b = Batch::new();
     b.push(
         format!(
@@ -310,23 +395,7 @@ pub async fn apply_change(tx: &mut Tx, actor: &Actor, c: &Change) -> Result<Appl
             args,
         );
     }
-    let (sql, args) = audit::append(
-        tx,
-        actor,
-        &format!("application.{}", c.action),
-        "application",
-        &c.id.to_string(),
-        Some(&json!({"status": c.from_status, "version": c.expected_version})),
-        Some(&json!({"status": c.status, "stage": c.stage_code, "version": c.expected_version + 1, "comment": c.comment})),
-    )
-    .await?;
-    b.push(sql, args);
-    // Only the UPDATE returns a row; none means someone else changed the application first,
-    // and the caller's transaction, dropped, takes back what the other statements wrote.
-    b.run::<Application>(tx)
-        .await?
-        .pop()
-        .ok_or(StoreError::Conflict)
+    b
 }
 
 /// Rebuilds the queue counts from the awaited reviewers, after rows were written to

@@ -27,6 +27,17 @@ pub struct AuditHead {
     hash: String,
 }
 
+impl AuditHead {
+    pub(crate) fn new(seq: i64, hash: String) -> Self {
+        AuditHead { seq, hash }
+    }
+
+    /// The head of an empty log.
+    pub(crate) fn genesis() -> Self {
+        AuditHead::new(0, GENESIS_HASH.to_string())
+    }
+}
+
 /// Who performs a change, and under which request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Actor {
@@ -131,7 +142,66 @@ pub(crate) async fn append(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<(String, Vec<Arg>)> {
-    let mut entry = Entry {
+    let entry = new_entry(actor, action, entity_type, entity_id, before, after);
+    match tx.backend {
+        Backend::Postgres => Ok(insert_statement(entry, false)),
+        Backend::Sqlite => {
+            // This transaction's own last entry, else the head the last commit kept (taken:
+            // if this transaction does not commit, the next one reads the head), else the log.
+            let kept = match tx.audit_next.take() {
+                Some(h) => Some(h),
+                None if tx.kept_head => tx.guard.as_mut().and_then(|g| g.take()),
+                None => None,
+            };
+            let head = match kept {
+                Some(h) => h,
+                None => read_head(&mut tx.inner).await?,
+            };
+            let (sql, args, next) = chain_after(&head, entry);
+            tx.audit_next = Some(next);
+            Ok((sql, args))
+        }
+    }
+}
+
+/// SQLite: the last entry of the log (the genesis hash at seq 0 while it is empty).
+pub(crate) async fn read_head(conn: &mut sqlx::AnyConnection) -> Result<AuditHead> {
+    let last = sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        .fetch_optional(conn)
+        .await?;
+    Ok(match last {
+        Some(row) => AuditHead::new(row.try_get::<i64, _>(0)?, row.try_get::<String, _>(1)?),
+        None => AuditHead::genesis(),
+    })
+}
+
+/// SQLite: the statement that appends an entry right after `head` (placeholders `$1`..`$13`),
+/// and the head it makes. The writer lock must be held from reading `head` to the commit.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn append_after(
+    head: &AuditHead,
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> (String, Vec<Arg>, AuditHead) {
+    chain_after(
+        head,
+        new_entry(actor, action, entity_type, entity_id, before, after),
+    )
+}
+
+fn new_entry(
+    actor: &Actor,
+    action: &str,
+    entity_type: &str,
+    entity_id: &str,
+    before: Option<&Value>,
+    after: Option<&Value>,
+) -> Entry {
+    Entry {
         seq: 0,
         at: now(),
         actor_user_id: actor.user_id,
@@ -145,41 +215,29 @@ pub(crate) async fn append(
         request_id: actor.request_id.clone(),
         prev_hash: GENESIS_HASH.to_string(),
         hash: String::new(),
+    }
+}
+
+/// SQLite: `entry` sealed as the successor of `head`, as a statement, with the new head.
+fn chain_after(head: &AuditHead, mut entry: Entry) -> (String, Vec<Arg>, AuditHead) {
+    entry.seq = head.seq + 1;
+    entry.prev_hash = head.hash.clone();
+    entry.hash = entry.compute_hash();
+    let next = AuditHead {
+        seq: entry.seq,
+        hash: entry.hash.clone(),
     };
-    let seq_sql = match tx.backend {
-        Backend::Postgres => "COALESCE(CAST($1 AS BIGINT), -nextval('audit_staging_seq'))",
-        Backend::Sqlite => {
-            // This transaction's own last entry, else the head the last commit kept (taken:
-            // if this transaction does not commit, the next one reads the head), else the log.
-            let kept = match tx.audit_next.take() {
-                Some(h) => Some(h),
-                None if tx.kept_head => tx.guard.as_mut().and_then(|g| g.take()),
-                None => None,
-            };
-            match kept {
-                Some(h) => {
-                    entry.seq = h.seq;
-                    entry.prev_hash = h.hash;
-                }
-                None => {
-                    let last =
-                        sqlx::query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-                            .fetch_optional(&mut *tx.inner)
-                            .await?;
-                    if let Some(row) = last {
-                        entry.seq = row.try_get::<i64, _>(0)?;
-                        entry.prev_hash = row.try_get::<String, _>(1)?;
-                    }
-                }
-            }
-            entry.seq += 1;
-            entry.hash = entry.compute_hash();
-            tx.audit_next = Some(AuditHead {
-                seq: entry.seq,
-                hash: entry.hash.clone(),
-            });
-            "$1"
-        }
+    let (sql, args) = insert_statement(entry, true);
+    (sql, args, next)
+}
+
+/// The INSERT of `entry`: `chained` (SQLite) with its own seq and hashes; else (PostgreSQL) with a
+/// provisional seq, for the seal to chain at commit.
+fn insert_statement(entry: Entry, chained: bool) -> (String, Vec<Arg>) {
+    let seq_sql = if chained {
+        "$1"
+    } else {
+        "COALESCE(CAST($1 AS BIGINT), -nextval('audit_staging_seq'))"
     };
     let sql = format!(
         "INSERT INTO audit_log (seq, at, actor_user_id, actor, actor_org_id, action, entity_type, \
@@ -187,7 +245,7 @@ pub(crate) async fn append(
          VALUES ({seq_sql}, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
     );
     let args = vec![
-        Arg::OptInt((tx.backend == Backend::Sqlite).then_some(entry.seq)),
+        Arg::OptInt(chained.then_some(entry.seq)),
         Arg::Int(entry.at),
         Arg::OptInt(entry.actor_user_id),
         Arg::Str(entry.actor),
@@ -201,7 +259,7 @@ pub(crate) async fn append(
         Arg::Str(entry.prev_hash),
         Arg::Str(entry.hash),
     ];
-    Ok((sql, args))
+    (sql, args)
 }
 
 #[derive(Debug, Default, Clone)]

@@ -33,6 +33,11 @@ impl Batch {
         self.statements.push((sql.into(), args));
     }
 
+    /// Adds the statements of `other`, after these.
+    pub(crate) fn append(&mut self, other: Batch) {
+        self.statements.extend(other.statements);
+    }
+
     /// Runs the statements inside `tx` and returns the rows the first one returns, decoded as
     /// `T`. An error stops the batch; the caller's transaction is then rolled back when it is
     /// dropped.
@@ -52,6 +57,11 @@ impl Batch {
         rows.iter()
             .map(|r| T::from_row(r).map_err(StoreError::from))
             .collect()
+    }
+
+    /// The statements with their arguments, in order.
+    pub(crate) fn into_statements(self) -> Vec<(String, Vec<Arg>)> {
+        self.statements
     }
 
     /// One multi-statement query: each statement's placeholders renumbered after those of the

@@ -12,6 +12,7 @@ pub mod audit;
 mod batch;
 pub mod demand;
 pub mod demo;
+mod direct;
 pub mod majors;
 pub mod occupations;
 pub mod orgs;
@@ -50,6 +51,8 @@ pub enum StoreError {
     Conflict,
     #[error("数据库写入线程不可用：{0}")]
     Writer(String),
+    #[error("数据库错误：{0}")]
+    Sqlite(#[from] rusqlite::Error),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -64,7 +67,7 @@ pub struct Db {
 }
 
 /// How a SQLite database is written.
-struct SqliteWrites {
+pub(crate) struct SqliteWrites {
     /// SQLite allows one writer at a time; serialising write transactions in-process avoids
     /// `SQLITE_BUSY` on lock upgrades. The lock keeps the audit log's head as the last
     /// transaction that committed here left it (see [`audit::AuditHead`]).
@@ -76,6 +79,8 @@ struct SqliteWrites {
     pool: AnyPool,
     /// The thread that runs hot write transactions ([`Db::on_writer`]).
     thread: Writer,
+    /// The connection that runs transactions on that thread without sqlx ([`direct`]).
+    direct: direct::DirectConn,
 }
 
 /// A thread of its own, with a single-threaded async runtime, for SQLite write transactions.
@@ -233,6 +238,7 @@ impl Db {
             Backend::Sqlite => Some(Arc::new(SqliteWrites {
                 lock: Arc::new(Mutex::new(None)),
                 pool: sqlite_pool(url, 1).await?,
+                direct: direct::DirectConn::new(url)?,
                 thread: Writer::spawn().map_err(|e| StoreError::Writer(e.to_string()))?,
             })),
             Backend::Postgres => None,
@@ -283,6 +289,14 @@ impl Db {
         Ok(())
     }
 
+    /// SQLite: the writer lock, for a transaction run on the writer thread
+    /// ([`direct::WriterTx`]); `None` on PostgreSQL.
+    pub(crate) async fn writer_tx(&self) -> Option<direct::WriterTx> {
+        let w = self.sqlite_writes.as_ref()?;
+        let guard = w.lock.clone().lock_owned().await;
+        Some(direct::WriterTx::new(guard, w.clone()))
+    }
+
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx> {
         let (guard, inner) = match &self.sqlite_writes {
@@ -319,6 +333,10 @@ impl Db {
     }
 }
 
+/// The pragmas of every SQLite connection (after `journal_mode = WAL`).
+pub(crate) const SQLITE_PRAGMAS: &str = "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+    PRAGMA busy_timeout = 10000; PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0;";
+
 /// The pool of connections to a SQLite database, each set up for WAL with the platform's
 /// pragmas.
 async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
@@ -327,12 +345,8 @@ async fn sqlite_pool(url: &str, size: u32) -> Result<AnyPool> {
         .max_connections(size)
         .after_connect(|conn, _| {
             Box::pin(async move {
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                     PRAGMA cache_size = -16384; PRAGMA wal_autocheckpoint = 0;",
-                )
-                .await?;
+                conn.execute("PRAGMA journal_mode = WAL;").await?;
+                conn.execute(SQLITE_PRAGMAS).await?;
                 Ok(())
             })
         })
@@ -562,7 +576,85 @@ mod tests {
     /// stale: the transition still succeeds, once, and the chain stays whole.
     #[tokio::test]
     async fn transitions_chain_after_another_process_appended_to_the_log() {
-        let (path, url) = temp_sqlite("head");
+        let (path, url, db) = one_application("head").await;
+        let actor = Actor::system("test");
+        let a = applications::commit_change(&db, &actor, approval(1)).await;
+        assert_eq!(a.unwrap().version, 2);
+        let other = Db::connect(&url).await.unwrap();
+        let mut tx = other.begin().await.unwrap();
+        audit::record(&mut tx, &actor, "other", "test", "1", None, None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        other.close().await;
+        let a = applications::commit_change(&db, &actor, approval(2)).await;
+        assert_eq!(a.unwrap().version, 3);
+        let v = audit::verify(&db).await.unwrap();
+        assert!(v.problem.is_none(), "{:?}", v.problem);
+        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
+            .fetch_all(db.pool())
+            .await
+            .unwrap();
+        assert_eq!(
+            actions.iter().filter(|a| *a != "other").count() + 1,
+            actions.len()
+        );
+        assert_eq!(
+            actions.last().map(String::as_str),
+            Some("application.approve")
+        );
+        db.close().await;
+        remove_sqlite(&path);
+    }
+
+    /// A transition from a version that is no longer the application's (another reviewer was
+    /// first) is refused by the version guard before any of its statements run: nothing of it
+    /// is written, and the writer's connection is left ready for the next one.
+    #[tokio::test]
+    async fn a_stale_transition_writes_nothing() {
+        let (path, _url, db) = one_application("stale").await;
+        let actor = Actor::system("test");
+        let a = applications::commit_change(&db, &actor, approval(1)).await;
+        assert_eq!(a.unwrap().version, 2);
+        let counts = || async {
+            let mut out = Vec::new();
+            for t in [
+                "application_events",
+                "audit_log",
+                "inbox",
+                "application_pending",
+            ] {
+                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
+                    .fetch_one(db.pool())
+                    .await
+                    .unwrap();
+                out.push(n);
+            }
+            let version: i64 = sqlx::query_scalar("SELECT version FROM applications WHERE id = 1")
+                .fetch_one(db.pool())
+                .await
+                .unwrap();
+            out.push(version);
+            out
+        };
+        let before = counts().await;
+        let mut stale = approval(1);
+        stale.pending = vec!["unit:jw".into()];
+        let e = applications::commit_change(&db, &actor, stale).await;
+        assert!(matches!(e, Err(StoreError::Conflict)), "{e:?}");
+        assert_eq!(counts().await, before);
+        let a = applications::commit_change(&db, &actor, approval(2)).await;
+        assert_eq!(a.unwrap().version, 3);
+        let v = audit::verify(&db).await.unwrap();
+        assert!(v.problem.is_none(), "{:?}", v.problem);
+        db.close().await;
+        remove_sqlite(&path);
+    }
+
+    /// A migrated SQLite database with one enterprise and its application 1 (version 1, in
+    /// review).
+    async fn one_application(name: &str) -> (std::path::PathBuf, String, Db) {
+        let (path, url) = temp_sqlite(name);
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         let org: i64 = sqlx::query_scalar(
@@ -581,7 +673,12 @@ mod tests {
         .execute(db.pool())
         .await
         .unwrap();
-        let change = |v: i64| applications::Change {
+        (path, url, db)
+    }
+
+    /// An approval of application 1 at version `v`, awaiting unit fgw next.
+    fn approval(v: i64) -> applications::Change {
+        applications::Change {
             id: 1,
             expected_version: v,
             action: "approve".into(),
@@ -598,36 +695,11 @@ mod tests {
             submitted: false,
             decided: false,
             pending: vec!["unit:fgw".into()],
-            notify: Vec::new(),
-        };
-        let actor = Actor::system("test");
-        let a = applications::commit_change(&db, &actor, change(1)).await;
-        assert_eq!(a.unwrap().version, 2);
-        let other = Db::connect(&url).await.unwrap();
-        let mut tx = other.begin().await.unwrap();
-        audit::record(&mut tx, &actor, "other", "test", "1", None, None)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-        other.close().await;
-        let a = applications::commit_change(&db, &actor, change(2)).await;
-        assert_eq!(a.unwrap().version, 3);
-        let v = audit::verify(&db).await.unwrap();
-        assert!(v.problem.is_none(), "{:?}", v.problem);
-        let actions: Vec<String> = sqlx::query_scalar("SELECT action FROM audit_log ORDER BY seq")
-            .fetch_all(db.pool())
-            .await
-            .unwrap();
-        assert_eq!(
-            actions.iter().filter(|a| *a != "other").count() + 1,
-            actions.len()
-        );
-        assert_eq!(
-            actions.last().map(String::as_str),
-            Some("application.approve")
-        );
-        db.close().await;
-        remove_sqlite(&path);
+            notify: vec![(
+                applications::Recipient::Reviewer("unit:fgw".into()),
+                "待办".into(),
+            )],
+        }
     }
 
     fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
