@@ -613,7 +613,14 @@ pub async fn act(
         Action::Submit | Action::Resubmit | Action::Approve { .. } | Action::Score { .. }
     );
     let decision = if runs_rule {
-        evaluate_rule(state, kind, &app, &data_value, today).await?
+        evaluate_rule(
+            state,
+            kind,
+            &app,
+            &data_value,
+            application_date(&app, &action, today),
+        )
+        .await?
     } else {
         None
     };
@@ -676,6 +683,19 @@ pub async fn act(
             }
             other => other.into(),
         })
+}
+
+/// The date a rule judges the application as of: the day it was submitted (today, when it is
+/// being submitted), whatever day a review or a resubmission after 退回修改 falls on. The
+/// standard in force and the enterprise's years are those of the application date, so every
+/// review sees the same explanation the submission did unless the data changed.
+fn application_date(app: &Application, action: &Action, today: NaiveDate) -> NaiveDate {
+    match (action, app.submitted_at) {
+        (Action::Submit, _) | (_, None) => today,
+        (_, Some(t)) => chrono::DateTime::from_timestamp(t, 0)
+            .map(domain::calendar::shanghai_date)
+            .unwrap_or(today),
+    }
 }
 
 /// Updates a draft's or a returned application's data (applicant only).

@@ -237,7 +237,30 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
         let (_, q) = w.call("dis", "GET", "/queue", None).await;
         assert_eq!(q["items"][0]["id"], id);
         assert_eq!(q["total"], 1);
+        // Reviews judge the application as of the day it was submitted, under the standard in
+        // force then, whatever day they fall on: as if it had been submitted on 2025-12-20
+        // (渝发改社〔2019〕1781号 applied until 2025-12-25).
+        let submitted = chrono::NaiveDate::from_ymd_opt(2025, 12, 20)
+            .unwrap()
+            .and_hms_opt(2, 0, 0)
+            .unwrap()
+            .and_utc()
+            .timestamp();
+        sqlx::query("UPDATE applications SET submitted_at = $1 WHERE id = $2")
+            .bind(submitted)
+            .bind(id)
+            .execute(w.app.db.pool())
+            .await
+            .unwrap();
         w.ok("dis", id, "approve").await;
+        let (_, d) = w
+            .call("dis", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(
+            d["decision"]["trace"][0]["inputs"]["application_date"], "2025-12-20",
+            "{}",
+            d["decision"]["trace"][0]
+        );
         let (_, q) = w.call("dis", "GET", "/queue", None).await;
         assert_eq!(q["total"], 0);
         w.assert_queue_counts_hold().await;
