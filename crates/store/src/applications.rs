@@ -180,8 +180,8 @@ const WHOLE: &str = "SELECT a.*, d.decision_json FROM applications a \
 /// `expected_version` (nothing is written then).
 ///
 /// The statements go to the database together: on SQLite run by SQLite on the writer thread
-/// ([`crate::direct`]), on PostgreSQL as one statement ([`Batch`]) in a transaction. The queue counts follow `application_pending` by
-/// triggers (SQLite 0010, PostgreSQL 0009 at commit).
+/// ([`crate::direct`]), on PostgreSQL as one statement ([`Batch`]) in a transaction. The queue
+/// counts follow `application_pending` by triggers (SQLite 0010, PostgreSQL 0009 at commit).
 ///
 /// On SQLite the audit entry chains from the head the writer lock kept
 /// ([`audit::AuditHead`]); if another process has appended since, the entry's `seq` exists,
@@ -290,7 +290,7 @@ fn audit_after(c: &Change) -> Value {
     json!({"status": c.status, "stage": c.stage_code, "version": c.expected_version + 1, "comment": c.comment})
 }
 
-/// The statements of a transition, but its audit entry, at time `t`: the UPDATE (the only one
+/// The statements of a transition, all but its audit entry, at time `t`: the UPDATE (the only one
 /// returning a row, none if the application is no longer at `expected_version`), the
 /// explanation, the awaited reviewers, the history event and the inbox items.
 fn change_statements(actor: &Actor, c: &Change, t: i64) -> Batch {

@@ -146,14 +146,8 @@ pub(crate) async fn append(
     match tx.backend {
         Backend::Postgres => Ok(insert_statement(entry, false)),
         Backend::Sqlite => {
-            // This transaction's own last entry, else the head the last commit kept (taken:
-            // if this transaction does not commit, the next one reads the head), else the log.
-            let kept = match tx.audit_next.take() {
-                Some(h) => Some(h),
-                None if tx.kept_head => tx.guard.as_mut().and_then(|g| g.take()),
-                None => None,
-            };
-            let head = match kept {
+            // This transaction's own last entry, else the log's.
+            let head = match tx.audit_next.take() {
                 Some(h) => h,
                 None => read_head(&mut tx.inner).await?,
             };

@@ -131,12 +131,10 @@ impl Writer {
 pub struct Tx {
     pub(crate) inner: Transaction<'static, Any>,
     backend: Backend,
-    /// SQLite: the writer lock, and in it the audit head the last commit here left (taken —
-    /// set to `None` — by the first append that uses it, so a transaction that does not commit
-    /// leaves no head behind).
+    /// SQLite: the writer lock, and in it the audit head the last commit under it left (for
+    /// [`direct::WriterTx`]; a transaction here reads the head from the log, and keeps its own
+    /// at commit).
     pub(crate) guard: Option<OwnedMutexGuard<Option<audit::AuditHead>>>,
-    /// SQLite: whether an append may start from the kept head instead of reading it.
-    pub(crate) kept_head: bool,
     /// SQLite: the head after this transaction's appends, kept at commit.
     pub(crate) audit_next: Option<audit::AuditHead>,
 }
@@ -314,7 +312,6 @@ impl Db {
             inner,
             backend: self.backend,
             guard,
-            kept_head: false,
             audit_next: None,
         })
     }
