@@ -7,7 +7,7 @@
 //! the inbox items and the audit entry in the caller's transaction.
 
 use serde::Serialize;
-use serde_json::{Value, json};
+use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Actor};
@@ -192,16 +192,7 @@ pub async fn commit_change(db: &Db, actor: &Actor, change: Change) -> Result<App
         if db2.backend() == Backend::Postgres {
             let mut tx = db2.begin().await?;
             let mut b = change_statements(&actor, &change, now());
-            let (sql, args) = audit::append(
-                &mut tx,
-                &actor,
-                &audit_action(&change),
-                "application",
-                &change.id.to_string(),
-                Some(&audit_before(&change)),
-                Some(&audit_after(&change)),
-            )
-            .await?;
+            let (sql, args) = audit::append(&mut tx, audit_entry(&actor, &change)).await?;
             b.push(sql, args);
             // Only the UPDATE returns a row; none means someone else changed the application
             // first, and the transaction, dropped, takes back what the other statements wrote.
@@ -238,15 +229,7 @@ async fn commit_sqlite(
         .await
         .ok_or_else(|| StoreError::Writer("SQLite only".into()))?;
     let head = wtx.audit_head(fresh_head)?;
-    let (sql, args, next) = audit::append_after(
-        &head,
-        actor,
-        &audit_action(c),
-        "application",
-        &c.id.to_string(),
-        Some(&audit_before(c)),
-        Some(&audit_after(c)),
-    );
+    let (sql, args, next) = audit::append_after(&head, audit_entry(actor, c));
     b.push(sql, args);
     wtx.commit(b, next, application_of)?
         .pop()
@@ -278,16 +261,18 @@ fn application_of(r: &rusqlite::Row) -> rusqlite::Result<Application> {
     })
 }
 
-fn audit_action(c: &Change) -> String {
-    format!("application.{}", c.action)
-}
-
-fn audit_before(c: &Change) -> Value {
-    json!({"status": c.from_status, "version": c.expected_version})
-}
-
-fn audit_after(c: &Change) -> Value {
-    json!({"status": c.status, "stage": c.stage_code, "version": c.expected_version + 1, "comment": c.comment})
+/// The audit entry of a transition: the status and version before and after.
+fn audit_entry(actor: &Actor, c: &Change) -> audit::Entry {
+    audit::new_entry(
+        actor,
+        &format!("application.{}", c.action),
+        "application",
+        &c.id.to_string(),
+        Some(&json!({"status": c.from_status, "version": c.expected_version})),
+        Some(
+            &json!({"status": c.status, "stage": c.stage_code, "version": c.expected_version + 1, "comment": c.comment}),
+        ),
+    )
 }
 
 /// The statements of a transition, all but its audit entry, at time `t`: the UPDATE (the only one

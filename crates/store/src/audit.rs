@@ -115,7 +115,8 @@ pub async fn record(
     before: Option<&Value>,
     after: Option<&Value>,
 ) -> Result<i64> {
-    let (sql, args) = append(tx, actor, action, entity_type, entity_id, before, after).await?;
+    let entry = new_entry(actor, action, entity_type, entity_id, before, after);
+    let (sql, args) = append(tx, entry).await?;
     let sql = format!("{sql} RETURNING seq");
     let mut q = sqlx::query(&sql);
     for a in &args {
@@ -124,7 +125,7 @@ pub async fn record(
     Ok(q.fetch_one(&mut *tx.inner).await?.try_get::<i64, _>(0)?)
 }
 
-/// The statement that appends one entry to the log inside `tx` (placeholders `$1`..`$13`), for
+/// The statement that appends `entry` to the log inside `tx` (placeholders `$1`..`$13`), for
 /// [`record`] or for a [`crate::batch::Batch`] of the same transaction.
 ///
 /// SQLite: the writer lock serialises appenders; the entry takes its place after the head read
@@ -133,16 +134,7 @@ pub async fn record(
 /// `prev_hash`, and a deferred trigger seals it into the chain at commit, under the lock that
 /// serialises appenders (migrations/postgres/0008_audit_seal.sql): the lock is held only while
 /// the database commits, not across round trips to the application.
-pub(crate) async fn append(
-    tx: &mut Tx,
-    actor: &Actor,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-) -> Result<(String, Vec<Arg>)> {
-    let entry = new_entry(actor, action, entity_type, entity_id, before, after);
+pub(crate) async fn append(tx: &mut Tx, entry: Entry) -> Result<(String, Vec<Arg>)> {
     match tx.backend {
         Backend::Postgres => Ok(insert_statement(entry, false)),
         Backend::Sqlite => {
@@ -151,7 +143,7 @@ pub(crate) async fn append(
                 Some(h) => h,
                 None => read_head(&mut tx.inner).await?,
             };
-            let (sql, args, next) = chain_after(&head, entry);
+            let (sql, args, next) = append_after(&head, entry);
             tx.audit_next = Some(next);
             Ok((sql, args))
         }
@@ -169,25 +161,8 @@ pub(crate) async fn read_head(conn: &mut sqlx::AnyConnection) -> Result<AuditHea
     })
 }
 
-/// SQLite: the statement that appends an entry right after `head` (placeholders `$1`..`$13`),
-/// and the head it makes. The writer lock must be held from reading `head` to the commit.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn append_after(
-    head: &AuditHead,
-    actor: &Actor,
-    action: &str,
-    entity_type: &str,
-    entity_id: &str,
-    before: Option<&Value>,
-    after: Option<&Value>,
-) -> (String, Vec<Arg>, AuditHead) {
-    chain_after(
-        head,
-        new_entry(actor, action, entity_type, entity_id, before, after),
-    )
-}
-
-fn new_entry(
+/// A new entry of the log, not yet chained.
+pub(crate) fn new_entry(
     actor: &Actor,
     action: &str,
     entity_type: &str,
@@ -212,8 +187,10 @@ fn new_entry(
     }
 }
 
-/// SQLite: `entry` sealed as the successor of `head`, as a statement, with the new head.
-fn chain_after(head: &AuditHead, mut entry: Entry) -> (String, Vec<Arg>, AuditHead) {
+/// SQLite: the statement that appends `entry` right after `head`, sealed as its successor
+/// (placeholders `$1`..`$13`), and the head it makes. The writer lock must be held from
+/// reading `head` to the commit.
+pub(crate) fn append_after(head: &AuditHead, mut entry: Entry) -> (String, Vec<Arg>, AuditHead) {
     entry.seq = head.seq + 1;
     entry.prev_hash = head.hash.clone();
     entry.hash = entry.compute_hash();
