@@ -72,14 +72,16 @@ pub(crate) struct SqliteWrites {
     /// `SQLITE_BUSY` on lock upgrades. The lock keeps the audit log's head as the last
     /// transaction that committed here left it (see [`audit::AuditHead`]).
     lock: Arc<Mutex<Option<audit::AuditHead>>>,
-    /// The one connection write transactions use. SQLite empties a connection's page cache
-    /// whenever another connection has committed; the connection that makes (nearly) all the
-    /// commits keeps its cache warm (bench/applications.sh, 16 reviewers back to back:
-    /// 642 → 706 transitions/s, p50 18 → 11 ms, against any connection of the pool).
+    /// The one connection write transactions ([`Tx`]) use, apart from transitions. SQLite
+    /// empties a connection's page cache whenever another connection has committed; a
+    /// connection that makes most commits keeps its cache warm (bench/applications.sh, 16
+    /// reviewers back to back: 642 → 706 transitions/s, p50 18 → 11 ms, against any connection
+    /// of the pool, when transitions still went through it).
     pool: AnyPool,
     /// The thread that runs hot write transactions ([`Db::on_writer`]).
     thread: Writer,
-    /// The connection that runs transactions on that thread without sqlx ([`direct`]).
+    /// The connection that runs transitions on that thread without sqlx ([`direct`]); it makes
+    /// nearly all the commits.
     direct: direct::DirectConn,
 }
 
