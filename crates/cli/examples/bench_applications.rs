@@ -94,45 +94,23 @@ fn args() -> Args {
         in_process: false,
         server: None,
     };
-    let v: Vec<String> = std::env::args().skip(1).collect();
-    let mut i = 0;
-    while i < v.len() {
-        let val = v.get(i + 1).cloned().unwrap_or_default();
-        match v[i].as_str() {
-            "--reuse" => {
-                a.reuse = true;
-                i += 1;
-                continue;
-            }
-            "--transitions-only" => {
-                a.transitions_only = true;
-                i += 1;
-                continue;
-            }
-            "--load-only" => {
-                a.load_only = true;
-                i += 1;
-                continue;
-            }
-            "--back-to-back-only" => {
-                a.back_to_back_only = true;
-                i += 1;
-                continue;
-            }
-            "--in-process" => {
-                a.in_process = true;
-                i += 1;
-                continue;
-            }
-            "--database-url" => a.url = val,
-            "--label" => a.label = val,
-            "--server" => a.server = Some(val),
-            "--secs" => a.secs = val.parse().expect("--secs N"),
-            "--apps" => a.apps = val.parse().expect("--apps N"),
-            "--ledgers" => a.ledgers = val.parse().expect("--ledgers N"),
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        let mut val = || it.next().unwrap_or_else(|| panic!("{arg} needs a value"));
+        match arg.as_str() {
+            "--reuse" => a.reuse = true,
+            "--transitions-only" => a.transitions_only = true,
+            "--load-only" => a.load_only = true,
+            "--back-to-back-only" => a.back_to_back_only = true,
+            "--in-process" => a.in_process = true,
+            "--database-url" => a.url = val(),
+            "--label" => a.label = val(),
+            "--server" => a.server = Some(val()),
+            "--secs" => a.secs = val().parse().expect("--secs N"),
+            "--apps" => a.apps = val().parse().expect("--apps N"),
+            "--ledgers" => a.ledgers = val().parse().expect("--ledgers N"),
             other => panic!("unknown argument {other}"),
         }
-        i += 2;
     }
     assert!(!a.url.is_empty(), "--database-url is required");
     a

@@ -1,18 +1,12 @@
 //! Statements of one write transaction sent to the database together.
 //!
-//! SQLite has one writer at a time ([`crate::Db::begin`] holds the writer lock for the whole
-//! transaction), and every statement is a round trip from the async runtime to the thread that
-//! owns the connection. On a busy machine each round trip waits for that thread to be scheduled,
-//! so a transaction of ten statements held the lock several times longer than its work took,
-//! and the lock, not the cores, bounded the transitions per second (bench/applications.sh).
-//! A batch runs all its statements in one round trip on SQLite (one multi-statement query whose
-//! placeholders are numbered through). PostgreSQL cannot prepare several statements as one;
-//! there the statements become the data-modifying `WITH` queries of one statement, which also
-//! spares the database a round trip and a statement's overhead for each.
-//!
-//! So that both forms do the same, the statements of a batch must not depend on each other's
-//! effects (on PostgreSQL they all see the snapshot from before the statement), and only the
-//! first may return rows.
+//! Every statement sent on its own is a round trip from the application to the database; a
+//! transition of ten statements spent most of its time in them (bench/applications.sh). On
+//! PostgreSQL ([`Batch::run`]) the statements become the data-modifying `WITH` queries of one
+//! statement, which spares the database a round trip and a statement's overhead for each; so
+//! they must not depend on each other's effects (they all see the snapshot from before the
+//! statement), and only the first may return rows. On SQLite the writer thread runs them one
+//! after another itself, with no round trip between them ([`crate::direct::WriterTx::commit`]).
 
 use sqlx::any::AnyRow;
 
@@ -38,17 +32,19 @@ impl Batch {
         self.statements.extend(other.statements);
     }
 
-    /// Runs the statements inside `tx` and returns the rows the first one returns, decoded as
-    /// `T`. An error stops the batch; the caller's transaction is then rolled back when it is
-    /// dropped.
+    /// PostgreSQL: runs the statements as one inside `tx` and returns the rows the first one
+    /// returns, decoded as `T`. An error stops the batch; the caller's transaction is then rolled
+    /// back when it is dropped.
     pub(crate) async fn run<T>(self, tx: &mut Tx) -> Result<Vec<T>>
     where
         T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
     {
-        let (sql, args) = match tx.backend() {
-            Backend::Sqlite => self.joined(),
-            Backend::Postgres => self.with_queries(),
-        };
+        debug_assert_eq!(
+            tx.backend(),
+            Backend::Postgres,
+            "SQLite batches run in direct"
+        );
+        let (sql, args) = self.with_queries();
         let mut q = sqlx::query(&sql);
         for a in &args {
             q = a.bind(q);
@@ -62,21 +58,6 @@ impl Batch {
     /// The statements with their arguments, in order.
     pub(crate) fn into_statements(self) -> Vec<(String, Vec<Arg>)> {
         self.statements
-    }
-
-    /// One multi-statement query: each statement's placeholders renumbered after those of the
-    /// statements before it.
-    fn joined(self) -> (String, Vec<Arg>) {
-        let mut sql = String::new();
-        let mut all = Vec::new();
-        for (s, args) in self.statements {
-            if !sql.is_empty() {
-                sql.push_str(";\n");
-            }
-            renumber_into(&mut sql, &s, all.len());
-            all.extend(args);
-        }
-        (sql, all)
     }
 
     /// One PostgreSQL statement: `WITH b1 AS (…), b2 AS (…), … SELECT * FROM b1`, placeholders
@@ -132,10 +113,10 @@ mod tests {
         );
         b.push("DELETE FROM v", vec![]);
         b.push("SELECT $10, $1", (0..10).map(Arg::Int).collect());
-        let (sql, args) = b.joined();
+        let (sql, args) = b.with_queries();
         assert_eq!(
             sql,
-            "UPDATE t SET a = $1 WHERE id = $2;\nINSERT INTO u VALUES ($3, $4, $3);\nDELETE FROM v;\nSELECT $14, $5"
+            "WITH b1 AS (UPDATE t SET a = $1 WHERE id = $2),\nb2 AS (INSERT INTO u VALUES ($3, $4, $3)),\nb3 AS (DELETE FROM v),\nb4 AS (SELECT $14, $5)\nSELECT * FROM b1"
         );
         assert_eq!(args.len(), 14);
     }
