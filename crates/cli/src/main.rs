@@ -291,7 +291,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let out = web::demand::import(&state, &Actor::system("cli"), &name, &bytes, only_valid)
+            let out = web::demand::import(&state, &Actor::system("cli"), &name, bytes, only_valid)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
@@ -314,7 +314,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let started = std::time::Instant::now();
-            let out = web::supply::import(&db, &Actor::system("cli"), &bytes, None, only_valid)
+            let out = web::supply::import(&db, &Actor::system("cli"), bytes, None, only_valid)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
@@ -338,18 +338,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out = web::majors::import_catalog(
-                &db,
-                &Actor::system("cli"),
-                &bytes,
-                only_valid,
-                replace,
-            )
-            .await
-            .map_err(|e| match e {
-                web::AppError::Conflict(m) => anyhow::anyhow!("{m}；如需更新请加 --replace"),
-                other => anyhow::anyhow!(other.to_string()),
-            })?;
+            let out =
+                web::majors::import_catalog(&db, &Actor::system("cli"), bytes, only_valid, replace)
+                    .await
+                    .map_err(|e| match e {
+                        web::AppError::Conflict(m) => {
+                            anyhow::anyhow!("{m}；如需更新请加 --replace")
+                        }
+                        other => anyhow::anyhow!(other.to_string()),
+                    })?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -367,14 +364,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Occupations { file, only_valid }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out = web::occupations::import_occupations(
-                &db,
-                &Actor::system("cli"),
-                &bytes,
-                only_valid,
-            )
-            .await
-            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out =
+                web::occupations::import_occupations(&db, &Actor::system("cli"), bytes, only_valid)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -391,7 +384,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let out =
-                web::occupations::import_crosswalk(&db, &Actor::system("cli"), &bytes, only_valid)
+                web::occupations::import_crosswalk(&db, &Actor::system("cli"), bytes, only_valid)
                     .await
                     .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
@@ -514,7 +507,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The largest file an import command reads (the import's own limits then apply to its
+/// content, as on the server).
+const MAX_IMPORT_FILE: u64 = 1024 * 1024 * 1024;
+
 fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("无法读取 {}", path.display()))?
+        .len();
+    if len > MAX_IMPORT_FILE {
+        anyhow::bail!(
+            "{} 有 {} MB，超过导入文件 {} MB 的上限",
+            path.display(),
+            len / (1024 * 1024),
+            MAX_IMPORT_FILE / (1024 * 1024)
+        );
+    }
     std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))
 }
 

@@ -1,18 +1,21 @@
 //! Shared import/export mechanism: one typed row schema per import gives the
 //! XLSX template, the row-by-row validation report with cell references, and
 //! the export. The crate is pure: bytes in, rows and reports out; the caller
-//! owns uploads, size limits and the all-or-nothing commit.
+//! owns uploads and the all-or-nothing commit; reading is bounded by [`Limits`].
 //!
 //! All messages meant for people are in Simplified Chinese.
 
+mod limits;
 mod read;
+mod unzip;
 mod validate;
 mod write;
 
 #[cfg(test)]
 mod tests;
 
-pub use read::{detect, read};
+pub use limits::{Exceeded, Limits};
+pub use read::{detect, read, read_with};
 pub use validate::validate;
 pub use write::{INSTRUCTIONS_SHEET, REPORT_SHEET, export, report_xlsx, template};
 
@@ -79,6 +82,14 @@ pub enum TabularError {
     Csv(String),
     #[error("无法生成 XLSX 文件：{0}")]
     XlsxWrite(String),
+    #[error("文件超出导入上限：{0}")]
+    TooLarge(Exceeded),
+}
+
+impl From<Exceeded> for TabularError {
+    fn from(e: Exceeded) -> Self {
+        TabularError::TooLarge(e)
+    }
 }
 
 impl TabularError {
@@ -93,6 +104,7 @@ impl TabularError {
             TabularError::Xlsx(_) => "xlsx",
             TabularError::Csv(_) => "csv",
             TabularError::XlsxWrite(_) => "xlsx_write",
+            TabularError::TooLarge(_) => "too_large",
         }
     }
 }

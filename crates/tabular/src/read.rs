@@ -4,6 +4,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 
+use crate::limits::{Exceeded, Limits};
 use crate::{Column, Format, Row, Schema, Table, TabularError, column_letter};
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -59,7 +60,7 @@ pub fn detect(bytes: &[u8]) -> Result<Format, TabularError> {
     }
 }
 
-/// Reads a CSV or XLSX file into rows mapped onto `schema`.
+/// Reads a CSV or XLSX file into rows mapped onto `schema`, within the standard [`Limits`].
 ///
 /// Headers match a column's key, Chinese header or an alias (trimmed,
 /// ASCII case-insensitive, a leading/trailing `*` ignored). The header row is
@@ -67,29 +68,67 @@ pub fn detect(bytes: &[u8]) -> Result<Format, TabularError> {
 /// title rows above it are tolerated. Cell values are trimmed; blank rows are
 /// skipped; rows keep their line numbers in the file.
 pub fn read(schema: &Schema, bytes: &[u8]) -> Result<Table, TabularError> {
+    read_with(schema, bytes, &Limits::STANDARD)
+}
+
+/// [`read`] within the given limits: a file over any of them is refused with
+/// [`TabularError::TooLarge`] before the work or the memory the limit bounds is spent.
+pub fn read_with(schema: &Schema, bytes: &[u8], limits: &Limits) -> Result<Table, TabularError> {
     let grid = match detect(bytes)? {
-        Format::Csv => csv_grid(bytes)?,
-        Format::Xlsx => xlsx_grid(schema, bytes)?,
+        Format::Csv => csv_grid(bytes, limits)?,
+        Format::Xlsx => xlsx_grid(schema, bytes, limits)?,
     };
     build_table(schema, grid)
 }
 
-/// Raw non-blank rows of a file: (line number, first column index, cells).
+/// The non-blank rows of a file, sparse: (line number, [(absolute column index, text)]) with
+/// only non-empty cells, in column order.
 struct Grid {
-    rows: Vec<(usize, Vec<String>)>,
-    /// Absolute index of the grid's first column (XLSX ranges may start at B).
-    first_col: usize,
+    rows: Vec<(usize, Vec<(usize, String)>)>,
 }
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn is_blank(cells: &[String]) -> bool {
-    cells.iter().all(|c| c.is_empty())
+/// Counts the non-empty cells of a file against the limits as they are read.
+struct Budget<'a> {
+    limits: &'a Limits,
+    cells: usize,
+    text: usize,
 }
 
-fn csv_grid(bytes: &[u8]) -> Result<Grid, TabularError> {
+impl<'a> Budget<'a> {
+    fn new(limits: &'a Limits) -> Self {
+        Budget {
+            limits,
+            cells: 0,
+            text: 0,
+        }
+    }
+
+    /// Admits one non-empty cell at 0-based `row` and `col` holding `len` bytes of text.
+    fn admit(&mut self, row: usize, col: usize, len: usize) -> Result<(), TabularError> {
+        let l = self.limits;
+        if row >= l.max_rows {
+            return Err(Exceeded::Rows(l.max_rows).into());
+        }
+        if col >= l.max_columns {
+            return Err(Exceeded::Columns(l.max_columns).into());
+        }
+        self.cells += 1;
+        if self.cells > l.max_cells {
+            return Err(Exceeded::Cells(l.max_cells).into());
+        }
+        self.text += len;
+        if self.text > l.max_text_bytes {
+            return Err(Exceeded::TextBytes(l.max_text_bytes).into());
+        }
+        Ok(())
+    }
+}
+
+fn csv_grid(bytes: &[u8], limits: &Limits) -> Result<Grid, TabularError> {
     let body = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
     let text = std::str::from_utf8(body).map_err(|_| TabularError::BadEncoding)?;
     // Tab-separated text saved with a .csv name is common; sniff the first line.
@@ -99,37 +138,70 @@ fn csv_grid(bytes: &[u8]) -> Result<Grid, TabularError> {
     } else {
         b','
     };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
+    // csv-core reads one record into buffers we own: the field-ends buffer has room for
+    // `max_columns` fields and is never grown, so a line of a million commas is refused
+    // instead of allocating a million field bounds.
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    let mut budget = Budget::new(limits);
+    let mut out = vec![0u8; 4096];
+    let mut ends = vec![0usize; limits.max_columns];
     let mut rows = Vec::new();
+    let input = text.as_bytes();
+    let mut pos = 0;
     // Row numbers as a spreadsheet shows them: one per record, skipped blank
     // lines included, a quoted field spanning several lines still one row.
-    // The reader reports a record's position as the byte right after the
-    // previous record's first terminator byte, before the blank lines it
-    // skips; the blank lines are the run of line breaks from there.
+    // A record starts right after the previous record's first terminator byte;
+    // the blank lines before it are the run of line breaks from there.
     let mut prev_row = 0;
-    for record in reader.records() {
-        let record = record.map_err(|e| TabularError::Csv(e.to_string()))?;
-        let mut pos = record.position().map_or(0, |p| p.byte() as usize);
-        if pos > 0
-            && text.as_bytes().get(pos - 1) == Some(&b'\r')
-            && text.as_bytes().get(pos) == Some(&b'\n')
-        {
-            pos += 1; // second half of the previous record's CRLF
+    loop {
+        let mut start = pos;
+        if start > 0 && input.get(start - 1) == Some(&b'\r') && input.get(start) == Some(&b'\n') {
+            start += 1; // second half of the previous record's CRLF
         }
-        let rest = text.get(pos..).unwrap_or("");
+        let rest = text.get(start..).unwrap_or("");
         let skipped = &rest[..rest.len() - rest.trim_start_matches(['\r', '\n']).len()];
+        let (mut out_len, mut ends_len) = (0, 0);
+        let done = loop {
+            let (result, read, written, fields) =
+                reader.read_record(&input[pos..], &mut out[out_len..], &mut ends[ends_len..]);
+            pos += read;
+            out_len += written;
+            ends_len += fields;
+            match result {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    let len = out.len();
+                    out.resize(len * 2, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    return Err(Exceeded::Columns(limits.max_columns).into());
+                }
+                csv_core::ReadRecordResult::Record => break false,
+                csv_core::ReadRecordResult::End => break true,
+            }
+        };
+        if done {
+            break;
+        }
         let row = prev_row + 1 + line_breaks(skipped);
         prev_row = row;
-        let cells: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
-        if !is_blank(&cells) {
+        let mut cells = Vec::new();
+        let mut from = 0;
+        for (col, &end) in ends[..ends_len].iter().enumerate() {
+            let field = std::str::from_utf8(&out[from..end])
+                .map_err(|_| TabularError::BadEncoding)?
+                .trim();
+            from = end;
+            if !field.is_empty() {
+                budget.admit(row - 1, col, field.len())?;
+                cells.push((col, field.to_string()));
+            }
+        }
+        if !cells.is_empty() {
             rows.push((row, cells));
         }
     }
-    Ok(Grid { rows, first_col: 0 })
+    Ok(Grid { rows })
 }
 
 /// Line breaks in `s`: `\n`, `\r\n` and a lone `\r` each count once.
@@ -142,9 +214,13 @@ fn line_breaks(s: &str) -> usize {
         .count()
 }
 
-fn xlsx_grid(schema: &Schema, bytes: &[u8]) -> Result<Grid, TabularError> {
-    let mut workbook: Xlsx<_> =
-        Xlsx::new(Cursor::new(bytes)).map_err(|e| TabularError::Xlsx(e.to_string()))?;
+fn xlsx_error(e: impl std::fmt::Display) -> TabularError {
+    TabularError::Xlsx(e.to_string())
+}
+
+fn xlsx_grid(schema: &Schema, bytes: &[u8], limits: &Limits) -> Result<Grid, TabularError> {
+    crate::unzip::check(bytes, limits)?;
+    let mut workbook: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(xlsx_error)?;
     let names = workbook.sheet_names();
     let sheet = names
         .iter()
@@ -152,27 +228,32 @@ fn xlsx_grid(schema: &Schema, bytes: &[u8]) -> Result<Grid, TabularError> {
         .or_else(|| names.first())
         .cloned()
         .ok_or(TabularError::Empty)?;
-    let range = workbook
-        .worksheet_range(&sheet)
-        .map_err(|e| TabularError::Xlsx(e.to_string()))?;
-    let (first_row, first_col) = match range.start() {
-        Some((r, c)) => (r as usize, c as usize),
-        None => {
-            return Ok(Grid {
-                rows: Vec::new(),
-                first_col: 0,
-            });
+    // Cells one by one, never the declared range: a sheet with one cell at A1 and one at
+    // XFD1048576 has a range of 17 billion cells.
+    let mut reader = workbook
+        .worksheet_cells_reader(&sheet)
+        .map_err(xlsx_error)?;
+    let mut budget = Budget::new(limits);
+    let mut cells: Vec<(u32, u32, String)> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(xlsx_error)? {
+        let (row, col) = cell.get_position();
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if !text.is_empty() {
+            budget.admit(row as usize, col as usize, text.len())?;
+            cells.push((row, col, text));
         }
-    };
-    let rows = range
-        .rows()
-        .enumerate()
-        .filter_map(|(i, cells)| {
-            let cells: Vec<String> = cells.iter().map(cell_text).collect();
-            (!is_blank(&cells)).then_some((first_row + i + 1, cells))
-        })
-        .collect();
-    Ok(Grid { rows, first_col })
+    }
+    // Stream order is row order in files Excel writes, but nothing guarantees it.
+    cells.sort_by_key(|&(row, col, _)| (row, col));
+    let mut rows: Vec<(usize, Vec<(usize, String)>)> = Vec::new();
+    for (row, col, text) in cells {
+        let line = row as usize + 1;
+        match rows.last_mut() {
+            Some((l, cells)) if *l == line => cells.push((col as usize, text)),
+            _ => rows.push((line, vec![(col as usize, text)])),
+        }
+    }
+    Ok(Grid { rows })
 }
 
 /// Any XLSX cell as trimmed text: integers without “.0”, dates as YYYY-MM-DD.
@@ -258,15 +339,15 @@ fn build_table(schema: &Schema, grid: Grid) -> Result<Table, TabularError> {
         .rows
         .iter()
         .take(HEADER_SEARCH_ROWS)
-        .position(|(_, cells)| cells.iter().any(|c| schema_index(schema, c).is_some()))
+        .position(|(_, cells)| cells.iter().any(|(_, c)| schema_index(schema, c).is_some()))
         .unwrap_or(0);
     let (_, headers) = &grid.rows[header_at];
 
-    // mapping[file column] = schema column
-    let mut mapping: Vec<Option<usize>> = vec![None; headers.len()];
+    // (file column, schema column) for every recognised header, in file order.
+    let mut mapping: Vec<(usize, usize)> = Vec::new();
     let mut column_letters: Vec<Option<String>> = vec![None; schema.columns.len()];
     let mut ignored_headers = Vec::new();
-    for (j, header) in headers.iter().enumerate() {
+    for (col, header) in headers {
         match schema_index(schema, header) {
             Some(i) if column_letters[i].is_some() => {
                 return Err(TabularError::DuplicateColumn {
@@ -274,10 +355,9 @@ fn build_table(schema: &Schema, grid: Grid) -> Result<Table, TabularError> {
                 });
             }
             Some(i) => {
-                mapping[j] = Some(i);
-                column_letters[i] = Some(column_letter(grid.first_col + j));
+                mapping.push((*col, i));
+                column_letters[i] = Some(column_letter(*col));
             }
-            None if header.is_empty() => {}
             None => ignored_headers.push(header.clone()),
         }
     }
@@ -299,9 +379,9 @@ fn build_table(schema: &Schema, grid: Grid) -> Result<Table, TabularError> {
         .skip(header_at + 1)
         .map(|(line, file_cells)| {
             let mut cells = vec![String::new(); schema.columns.len()];
-            for (value, target) in file_cells.into_iter().zip(&mapping) {
-                if let Some(i) = target {
-                    cells[*i] = value;
+            for (col, value) in file_cells {
+                if let Some(&(_, i)) = mapping.iter().find(|(c, _)| *c == col) {
+                    cells[i] = value;
                 }
             }
             Row {

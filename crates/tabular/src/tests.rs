@@ -6,7 +6,11 @@ use rust_xlsxwriter::{ExcelDateTime, Format as CellFormat, Workbook};
 
 use crate::*;
 
-const CATALOG_PATH: &str = "/work/shared/data/major-catalog-2021.csv";
+/// The real 2021 catalog, beside the checkout (`../shared/data`); the tests fail without it.
+const CATALOG_PATH: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/data/major-catalog-2021.csv"
+);
 
 const CATALOG_COLUMNS: &[Column] = &[
     col("catalogCode", "目录代码", true, "MOE_VOCATIONAL_2021"),
@@ -366,6 +370,136 @@ fn corrupt_xlsx_is_an_xlsx_error() {
     let bytes = b"PK\x03\x04\x14\x00\x00\x00xl/workbook.xml\x00\x01\x02";
     let err = read(&PEOPLE, bytes).unwrap_err();
     assert_eq!(err.code(), "xlsx");
+}
+
+// ------------------------------------------------------------------- limits
+
+/// A hostile file of `tests/hostile` (written by its `make.py`).
+fn hostile(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/hostile/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+#[test]
+fn a_value_at_the_last_cell_is_refused_without_allocating_the_range() {
+    let err = read(&PEOPLE, &hostile("corner.xlsx")).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Rows(200_000)));
+    assert_eq!(
+        err.to_string(),
+        "文件超出导入上限：表格的数据超出第 200000 行（上限 200000 行）"
+    );
+    // Within a limit wide enough for the row, the column is still refused.
+    let wide_rows = Limits {
+        max_rows: 1_048_576,
+        ..Limits::STANDARD
+    };
+    let err = read_with(&PEOPLE, &hostile("corner.xlsx"), &wide_rows).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Columns(256)));
+    assert!(err.to_string().contains("IV 列"), "{err}");
+}
+
+#[test]
+fn an_absurd_shared_string_count_is_refused() {
+    let err = read(&PEOPLE, &hostile("sst.xlsx")).unwrap_err();
+    assert_eq!(
+        err,
+        TabularError::TooLarge(Exceeded::SharedStrings(1_000_000))
+    );
+    assert_eq!(err.code(), "too_large");
+}
+
+#[test]
+fn a_zip_bomb_is_refused_by_its_inflated_size() {
+    // About 1 MB that inflates to 1 GB of whitespace.
+    let bytes = hostile("bomb.xlsx");
+    assert!(bytes.len() < 1100 * 1024);
+    for (limits, mb) in [(Limits::STANDARD, 128), (Limits::BULK, 768)] {
+        let err = read_with(&PEOPLE, &bytes, &limits).unwrap_err();
+        assert_eq!(
+            err,
+            TabularError::TooLarge(Exceeded::UnzippedBytes(mb * 1024 * 1024))
+        );
+        assert_eq!(
+            err.to_string(),
+            format!("文件超出导入上限：XLSX 文件解压后超过 {mb} MB 的上限")
+        );
+    }
+}
+
+#[test]
+fn cells_and_text_are_counted_in_both_formats() {
+    let small = Limits {
+        max_cells: 5,
+        ..Limits::STANDARD
+    };
+    let csv = "姓名,编码\n张三,1\n李四,2\n";
+    let err = read_with(&PEOPLE, csv.as_bytes(), &small).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Cells(5)));
+    let mut book = Workbook::new();
+    let sheet = book.add_worksheet();
+    // Numbers are not shared strings: 4 strings, 6 cells.
+    for (r, (name, code)) in [("姓名", None), ("张三", Some(1.0)), ("李四", Some(2.0))]
+        .into_iter()
+        .enumerate()
+    {
+        sheet.write_string(r as u32, 0, name).unwrap();
+        match code {
+            Some(n) => sheet.write_number(r as u32, 1, n).unwrap(),
+            None => sheet.write_string(r as u32, 1, "编码").unwrap(),
+        };
+    }
+    let xlsx = book.save_to_buffer().unwrap();
+    let err = read_with(&PEOPLE, &xlsx, &small).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Cells(5)));
+    let tight_text = Limits {
+        max_text_bytes: 20,
+        ..Limits::STANDARD
+    };
+    // 姓名 编码 张三 1 李四 2: 6 + 6 + 6 + 1 + 6 + 1 = 26 bytes.
+    for bytes in [csv.as_bytes(), &xlsx[..]] {
+        let err = read_with(&PEOPLE, bytes, &tight_text).unwrap_err();
+        assert_eq!(err, TabularError::TooLarge(Exceeded::TextBytes(20)));
+    }
+    // Exactly at the limits, the file reads.
+    let exact = Limits {
+        max_cells: 6,
+        max_text_bytes: 26,
+        max_rows: 3,
+        max_columns: 2,
+        ..Limits::STANDARD
+    };
+    for bytes in [csv.as_bytes(), &xlsx[..]] {
+        assert_eq!(read_with(&PEOPLE, bytes, &exact).unwrap().rows.len(), 2);
+    }
+}
+
+#[test]
+fn a_csv_line_of_a_million_commas_is_refused_before_its_fields_are_stored() {
+    let mut csv = "姓名,编码\n".as_bytes().to_vec();
+    csv.extend(std::iter::repeat_n(b',', 1_000_000));
+    csv.extend_from_slice(b"x\n");
+    let err = read(&PEOPLE, &csv).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Columns(256)));
+    // Trailing empty fields within the limit are fine (Excel writes them).
+    let ok = "姓名,编码,,,,\n张三,1,,,,\n";
+    assert_eq!(read(&PEOPLE, ok.as_bytes()).unwrap().rows.len(), 1);
+    // A value past the last allowed row is refused.
+    let rows = Limits {
+        max_rows: 2,
+        ..Limits::STANDARD
+    };
+    let err = read_with(&PEOPLE, "姓名\n张三\n李四\n".as_bytes(), &rows).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Rows(2)));
+}
+
+#[test]
+fn too_many_zip_entries_are_refused() {
+    let few = Limits {
+        max_zip_entries: 3,
+        ..Limits::STANDARD
+    };
+    let err = read_with(&PEOPLE, &hostile("corner.xlsx"), &few).unwrap_err();
+    assert_eq!(err, TabularError::TooLarge(Exceeded::ZipEntries(3)));
 }
 
 // ------------------------------------------------------------------- validate

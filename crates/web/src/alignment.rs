@@ -104,7 +104,7 @@ async fn load(state: &AppState) -> AppResult<Computed> {
     let facts = store::supply::facts(db).await?;
     let demand = store::demand::aggregate(db).await?;
     let params = state.params.clone();
-    tokio::task::spawn_blocking(move || {
+    crate::heavy::run(move || {
         build(
             &params,
             majors,
@@ -115,8 +115,7 @@ async fn load(state: &AppState) -> AppResult<Computed> {
             started,
         )
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?
+    .await?
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {

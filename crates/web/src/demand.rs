@@ -13,7 +13,9 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+use crate::import::read_table;
 use analytics::matcher::{Candidate, Matcher, OccupationDoc};
+use axum::body::Bytes;
 use domain::orgs::IndustryCode;
 use serde::Serialize;
 use store::demand::{self, NewPosting, status};
@@ -286,9 +288,7 @@ impl MatcherCache {
                 description: description.unwrap_or_default(),
             })
             .collect();
-        let m = tokio::task::spawn_blocking(move || Arc::new(Matcher::new(&docs)))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let m = crate::heavy::run(move || Arc::new(Matcher::new(&docs))).await?;
         *guard = Some((stamp, m.clone()));
         Ok(m)
     }
@@ -311,6 +311,36 @@ pub fn ppm(c: &Candidate) -> i64 {
     (c.confidence.clamp(0.0, 1.0) * 1_000_000.0).round() as i64
 }
 
+/// Checks every row, and refuses a row repeating an earlier one in every cell (optional cells
+/// included, which `validate`'s key check skips when empty).
+fn validate(table: &tabular::Table) -> (Vec<(usize, Parsed)>, Report) {
+    let (valid, mut report) = tabular::validate(&DEMAND_SCHEMA, table, &[], check_row);
+    let mut first_seen: HashMap<&[String], usize> = HashMap::new();
+    let mut duplicates: HashSet<usize> = HashSet::new();
+    for row in &table.rows {
+        match first_seen.get(row.cells()) {
+            Some(first) => {
+                duplicates.insert(row.line());
+                report.problems.push(Problem::at(
+                    &DEMAND_SCHEMA,
+                    table,
+                    row.line(),
+                    "district",
+                    format!("与第{first}行重复"),
+                ));
+            }
+            None => {
+                first_seen.insert(row.cells(), row.line());
+            }
+        }
+    }
+    let valid = valid
+        .into_iter()
+        .filter(|(line, _)| !duplicates.contains(line))
+        .collect();
+    (valid, report)
+}
+
 /// What an import did, or would do.
 #[derive(Debug, Serialize)]
 pub struct DemandOutcome {
@@ -326,38 +356,17 @@ pub async fn import(
     state: &AppState,
     actor: &Actor,
     file_name: &str,
-    bytes: &[u8],
+    bytes: impl Into<Bytes>,
     only_valid: bool,
 ) -> AppResult<DemandOutcome> {
     let db = &state.db;
-    let table = tabular::read(&DEMAND_SCHEMA, bytes)
-        .map_err(|e| AppError::invalid("file", e.to_string()))?;
-    let (valid, mut report) = tabular::validate(&DEMAND_SCHEMA, &table, &[], check_row);
-    // A row repeating an earlier one in every cell is a duplicate (optional cells included,
-    // which `validate`'s key check skips when empty).
-    let mut first_seen: HashMap<&[String], usize> = HashMap::new();
-    let mut duplicates: HashSet<usize> = HashSet::new();
-    for row in &table.rows {
-        match first_seen.get(row.cells()) {
-            Some(first) => {
-                duplicates.insert(row.line());
-                report.problems.push(Problem::at(
-                    &DEMAND_SCHEMA,
-                    &table,
-                    row.line(),
-                    "district",
-                    format!("与第{first}行重复"),
-                ));
-            }
-            None => {
-                first_seen.insert(row.cells(), row.line());
-            }
-        }
-    }
-    let valid: Vec<(usize, Parsed)> = valid
-        .into_iter()
-        .filter(|(line, _)| !duplicates.contains(line))
-        .collect();
+    let table = read_table(&DEMAND_SCHEMA, bytes.into(), crate::import::DEMAND).await?;
+    // Up to a million rows: validated on the heavy-work pool, not on the async workers.
+    let (table, valid, mut report) = crate::heavy::run(move || {
+        let (valid, report) = validate(&table);
+        (table, valid, report)
+    })
+    .await?;
     let known = store::occupations::codes(db).await?;
     let enterprises: HashSet<String> = valid
         .iter()
@@ -462,12 +471,11 @@ async fn match_titles(state: &AppState, rows: &mut Vec<NewPosting>) -> AppResult
     let (min_ppm, _) = threshold(state)?;
     let matcher = state.matcher.get(&state.db).await?;
     let mut owned = std::mem::take(rows);
-    *rows = tokio::task::spawn_blocking(move || {
+    *rows = crate::heavy::run(move || {
         match_rows(&matcher, &confirmed, min_ppm, &mut owned);
         owned
     })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    .await?;
     Ok(())
 }
 

@@ -25,6 +25,8 @@ pub enum AppError {
     TooMany(String),
     #[error("请求格式错误：{0}")]
     BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
     #[error("服务器内部错误，请稍后重试")]
     Internal(String),
 }
@@ -48,6 +50,7 @@ impl AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -62,6 +65,7 @@ impl AppError {
             AppError::Csrf => "csrf".into(),
             AppError::TooMany(_) => "too_many_requests".into(),
             AppError::BadRequest(_) => "bad_request".into(),
+            AppError::PayloadTooLarge(_) => "payload_too_large".into(),
             AppError::Internal(_) => "internal".into(),
         }
     }

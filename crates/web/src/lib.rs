@@ -9,6 +9,8 @@ pub mod auth;
 pub mod charts;
 pub mod demand;
 pub mod error;
+pub mod heavy;
+pub mod import;
 pub mod majors;
 pub mod occupations;
 pub mod ops;
@@ -22,7 +24,6 @@ use std::time::Duration;
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue};
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -68,6 +69,9 @@ impl AppState {
     }
 }
 
+/// The largest request body of any route that does not set its own limit.
+pub const MAX_BODY: usize = 2 * 1024 * 1024;
+
 /// The whole application.
 pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
@@ -78,7 +82,9 @@ pub fn app(state: AppState) -> Router {
         .merge(ops::router())
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
-        .layer(RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        // Request bodies: 2 MB unless a route says otherwise (uploads do, with their own
+        // `DefaultBodyLimit`; the innermost limit is the one that holds).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .layer(SetResponseHeaderLayer::if_not_present(
             HeaderName::from_static("x-content-type-options"),
             HeaderValue::from_static("nosniff"),

@@ -3,13 +3,15 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::import::read_table;
+use axum::body::Bytes;
 use domain::MajorCode;
 use serde::Serialize;
 use store::majors::{self, Catalog, NewMajor};
 use store::{Actor, Db};
 use tabular::{Column, Report, Row, Schema};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The catalog file: the columns of the Ministry's published dataset, with Chinese headers
 /// for the platform's own template.
@@ -262,12 +264,11 @@ pub struct ImportOutcome {
 pub async fn import_catalog(
     db: &Db,
     actor: &Actor,
-    bytes: &[u8],
+    bytes: impl Into<Bytes>,
     only_valid: bool,
     replace: bool,
 ) -> AppResult<ImportOutcome> {
-    let table = tabular::read(&CATALOG_SCHEMA, bytes)
-        .map_err(|e| AppError::invalid("file", e.to_string()))?;
+    let table = read_table(&CATALOG_SCHEMA, bytes.into(), crate::import::CATALOG).await?;
     let (valid, mut report) = tabular::validate(
         &CATALOG_SCHEMA,
         &table,

@@ -10,11 +10,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use crate::import::read_table;
+use axum::body::Bytes;
 use domain::MajorCode;
 use serde::Serialize;
 use store::occupations::{self as occ, MajorOccupation, NewOccupation};
 use store::{Actor, Db};
-use tabular::{Column, Problem, Report, Row, Schema, Table};
+use tabular::{Column, Problem, Report, Row, Schema};
 
 use crate::error::{AppError, AppResult};
 use crate::majors::{LEVELS, level_label};
@@ -310,10 +312,6 @@ fn check_pair(row: &Row) -> Result<Pair, Vec<(&'static str, String)>> {
     ))
 }
 
-fn read(schema: &Schema, bytes: &[u8]) -> AppResult<Table> {
-    tabular::read(schema, bytes).map_err(|e| AppError::invalid("file", e.to_string()))
-}
-
 /// What an occupations import did, or would do.
 #[derive(Debug, Serialize)]
 pub struct OccupationOutcome {
@@ -328,10 +326,10 @@ pub struct OccupationOutcome {
 pub async fn import_occupations(
     db: &Db,
     actor: &Actor,
-    bytes: &[u8],
+    bytes: impl Into<Bytes>,
     only_valid: bool,
 ) -> AppResult<OccupationOutcome> {
-    let table = read(&OCCUPATION_SCHEMA, bytes)?;
+    let table = read_table(&OCCUPATION_SCHEMA, bytes.into(), crate::import::OCCUPATIONS).await?;
     let (valid, mut report) =
         tabular::validate(&OCCUPATION_SCHEMA, &table, &["code"], check_occupation);
     let rows: Vec<NewOccupation> = valid.into_iter().map(|(_, o)| o).collect();
@@ -373,10 +371,10 @@ pub struct CrosswalkOutcome {
 pub async fn import_crosswalk(
     db: &Db,
     actor: &Actor,
-    bytes: &[u8],
+    bytes: impl Into<Bytes>,
     only_valid: bool,
 ) -> AppResult<CrosswalkOutcome> {
-    let table = read(&CROSSWALK_SCHEMA, bytes)?;
+    let table = read_table(&CROSSWALK_SCHEMA, bytes.into(), crate::import::OCCUPATIONS).await?;
     let (valid, mut report) = tabular::validate(
         &CROSSWALK_SCHEMA,
         &table,

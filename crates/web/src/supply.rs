@@ -8,6 +8,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use crate::import::read_table;
+use axum::body::Bytes;
 use domain::orgs::Role;
 use domain::{CreditCode, MajorCode};
 use serde::Serialize;
@@ -17,7 +19,7 @@ use store::{Actor, Db};
 use tabular::{Column, Problem, Report, Row, Schema};
 
 use crate::auth::access::{Permission, allows};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 
 /// The supply file: one row per school, major and year.
 pub const SUPPLY_SCHEMA: Schema = Schema {
@@ -242,12 +244,11 @@ pub struct SupplyOutcome {
 pub async fn import(
     db: &Db,
     actor: &Actor,
-    bytes: &[u8],
+    bytes: impl Into<Bytes>,
     only_school: Option<i64>,
     only_valid: bool,
 ) -> AppResult<SupplyOutcome> {
-    let table = tabular::read(&SUPPLY_SCHEMA, bytes)
-        .map_err(|e| AppError::invalid("file", e.to_string()))?;
+    let table = read_table(&SUPPLY_SCHEMA, bytes.into(), crate::import::SUPPLY).await?;
     let (valid, mut report) = tabular::validate(
         &SUPPLY_SCHEMA,
         &table,

@@ -27,7 +27,7 @@ pub(crate) async fn seed(app: &TestApp) -> (i64, i64) {
     let out = web::majors::import_catalog(
         &app.db,
         &actor,
-        &std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
+        std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
         false,
         false,
     )

@@ -598,12 +598,21 @@ async fn attachments_are_checked_by_content_and_size() {
         .unwrap();
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("附件类型不支持"));
+    // One byte over the limit is refused; exactly at it is stored.
+    let max = web::applications::MAX_ATTACHMENT;
     let mut big = b"%PDF-1.7\n".to_vec();
-    big.resize(11 * 1024 * 1024, b'0');
+    big.resize(max + 1, b'0');
     let r = upload("大文件.pdf", big).await.unwrap();
-    assert!(r.status() == 413 || r.status() == 422, "{}", r.status());
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("附件超过10MB上限"));
     let n = w.app.count("SELECT COUNT(*) FROM attachments").await;
     assert_eq!(n, 1, "only the valid file was stored");
+    let mut at_limit = b"%PDF-1.7\n".to_vec();
+    at_limit.resize(max, b'0');
+    let r = upload("恰好上限.pdf", at_limit).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let n = w.app.count("SELECT COUNT(*) FROM attachments").await;
+    assert_eq!(n, 2, "a file of exactly the limit is stored");
     let html = c
         .get(w.app.url(&format!("/applications/{id}")))
         .send()

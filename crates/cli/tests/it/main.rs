@@ -3,6 +3,7 @@
 
 mod demand;
 mod helpers;
+mod imports;
 mod majors;
 mod occupations;
 mod supply;

@@ -27,7 +27,7 @@ async fn the_real_catalog_imports_and_answers_the_api() {
         let out = web::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
-            &catalog_bytes(),
+            catalog_bytes(),
             false,
             false,
         )
@@ -65,7 +65,7 @@ async fn the_real_catalog_imports_and_answers_the_api() {
         let e = web::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
-            &catalog_bytes(),
+            catalog_bytes(),
             false,
             false,
         )
@@ -75,7 +75,7 @@ async fn the_real_catalog_imports_and_answers_the_api() {
         let out = web::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
-            &catalog_bytes(),
+            catalog_bytes(),
             false,
             true,
         )
@@ -186,7 +186,7 @@ async fn xlsx_export_reimports_and_the_template_reads_back() {
     web::majors::import_catalog(
         &app.db,
         &store::Actor::system("t"),
-        &catalog_bytes(),
+        catalog_bytes(),
         false,
         false,
     )
@@ -202,7 +202,7 @@ async fn xlsx_export_reimports_and_the_template_reads_back() {
     let table = tabular::read(&web::majors::CATALOG_SCHEMA, &bytes).unwrap();
     assert_eq!(table.rows.len(), 19 + 90 + 247);
     // The exported file is itself a valid catalog file.
-    let out = web::majors::import_catalog(&app.db, &store::Actor::system("t"), &bytes, false, true)
+    let out = web::majors::import_catalog(&app.db, &store::Actor::system("t"), bytes, false, true)
         .await
         .unwrap();
     assert_eq!(out.imported, 356);

@@ -86,7 +86,7 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
         let out = web::occupations::import_crosswalk(
             &app.db,
             &actor,
-            &crosswalk_xlsx(&[
+            crosswalk_xlsx(&[
                 ["VOCATIONAL_ASSOCIATE", "510201", "4-04-05-01", "主要面向"],
                 ["高职专科", "510201", "2-02-10-03", ""],
                 ["中职", "710201", "4-04-05-02", ""],
@@ -159,7 +159,7 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
             .await
             .unwrap()
             .to_vec();
-        let out = web::occupations::import_occupations(&app.db, &actor, &bytes, false)
+        let out = web::occupations::import_occupations(&app.db, &actor, bytes, false)
             .await
             .unwrap();
         assert!(out.report.is_clean(), "{:?}", out.report);
@@ -173,7 +173,7 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
         let bytes = r.bytes().await.unwrap().to_vec();
         let table = tabular::read(&web::occupations::CROSSWALK_SCHEMA, &bytes).unwrap();
         assert_eq!(table.rows.len(), 2);
-        let out = web::occupations::import_crosswalk(&app.db, &actor, &bytes, false)
+        let out = web::occupations::import_crosswalk(&app.db, &actor, bytes, false)
             .await
             .unwrap();
         assert_eq!(

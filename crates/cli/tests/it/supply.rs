@@ -62,7 +62,7 @@ async fn schools_report_supply_with_row_by_row_validation() {
         let out = web::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
-            &std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
+            std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
             false,
             false,
         )
@@ -296,9 +296,15 @@ async fn supply_import_command_validates_and_reports() {
         "/../../../shared/data/major-catalog-2021.csv"
     ))
     .unwrap();
-    web::majors::import_catalog(&db, &store::Actor::system("t"), &catalog, false, false)
-        .await
-        .unwrap();
+    web::majors::import_catalog(
+        &db,
+        &store::Actor::system("t"),
+        catalog.clone(),
+        false,
+        false,
+    )
+    .await
+    .unwrap();
     let school = crate::helpers::credit("52500103MJ0000777");
     let mut tx = db.begin().await.unwrap();
     store::orgs::insert(

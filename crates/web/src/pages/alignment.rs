@@ -1486,8 +1486,18 @@ async fn scenario(
         match c.thresholds.with_overrides(overrides.iter().copied()) {
             Err(e) => page.error = Some(e.to_string()),
             Ok(alt) => {
-                let diff = analytics::majors::compare(&c.ds, &c.measures, &c.thresholds, &alt)
-                    .map_err(|e| AppError::Internal(e.to_string()))?;
+                // Reclassifying every major and offering is heavy: off the async workers.
+                let shared = c.clone();
+                let diff = crate::heavy::run(move || {
+                    analytics::majors::compare(
+                        &shared.ds,
+                        &shared.measures,
+                        &shared.thresholds,
+                        &alt,
+                    )
+                })
+                .await?
+                .map_err(|e| AppError::Internal(e.to_string()))?;
                 page.ran = true;
                 page.majors = diff
                     .majors

@@ -20,8 +20,6 @@ use crate::demand::{DEMAND_SCHEMA, export_row, ppm, threshold};
 use crate::error::{AppError, PageResult};
 use crate::xlsx;
 
-/// Posting files can be large (a year of a city's postings).
-const MAX_FILE: usize = 64 * 1024 * 1024;
 const EXPORT_CAP: i64 = 200_000;
 
 pub fn router() -> Router<AppState> {
@@ -31,7 +29,9 @@ pub fn router() -> Router<AppState> {
         .route("/demand/export.xlsx", get(export))
         .route(
             "/demand/import",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::import::DEMAND.max_body(),
+            )),
         )
         .route("/demand/queue", get(queue))
         .route("/demand/confirm", post(confirm))
@@ -236,10 +236,10 @@ async fn import(
 ) -> PageResult {
     guard(&c)?;
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
-    let up = super::imports::read_upload(&mut mp).await?;
+    let up = super::imports::read_upload(&mut mp, crate::import::DEMAND).await?;
     let only_valid = up.flag("only_valid");
     let name = up.file_name.clone().unwrap_or_default();
-    let out = crate::demand::import(&state, &c.actor(), &name, &up.bytes, only_valid).await?;
+    let out = crate::demand::import(&state, &c.actor(), &name, up.bytes, only_valid).await?;
     let success = format!(
         "已导入 {} 行：{}。",
         out.imported,

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use axum::extract::Multipart;
 
 use crate::error::AppError;
+use crate::import::ImportKind;
 
 /// How many problems a result page lists (the rest are summarised by count).
 pub const SHOWN_PROBLEMS: usize = 500;
@@ -24,24 +25,23 @@ impl Upload {
     }
 }
 
-/// Reads the `file` field and any other fields as flags; refuses an empty upload.
-pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, AppError> {
+/// Reads the `file` field and any other fields as flags; refuses an empty upload, and a file
+/// over the kind's size (413) as soon as it is, without reading the rest.
+pub async fn read_upload(mp: &mut Multipart, kind: ImportKind) -> Result<Upload, AppError> {
     let mut bytes = Vec::new();
     let mut flags = HashSet::new();
     let mut file_name = None;
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
-    {
+    while let Some(mut field) = mp.next_field().await.map_err(upload_error)? {
         match field.name() {
             Some("file") => {
                 file_name = field.file_name().map(str::to_string);
-                bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::invalid("file", "文件过大或上传中断"))?
-                    .to_vec()
+                bytes.clear();
+                while let Some(chunk) = field.chunk().await.map_err(upload_error)? {
+                    if bytes.len() + chunk.len() > kind.max_file {
+                        return Err(crate::import::too_large(kind.max_file));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
             }
             Some(other) => {
                 flags.insert(other.to_string());
@@ -57,6 +57,15 @@ pub async fn read_upload(mp: &mut Multipart) -> Result<Upload, AppError> {
         flags,
         file_name,
     })
+}
+
+/// A multipart error: a body over the route's limit is 413, anything else a broken upload.
+pub fn upload_error(e: axum::extract::multipart::MultipartError) -> AppError {
+    if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::PayloadTooLarge("上传的内容超过上限".into())
+    } else {
+        AppError::invalid("file", format!("上传失败：{}", e.body_text()))
+    }
 }
 
 /// A report's problems as table rows: (row, column, cell, message).

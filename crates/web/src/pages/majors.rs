@@ -16,9 +16,6 @@ use crate::error::{AppError, PageResult};
 use crate::majors::{CATALOG_SCHEMA, LEVELS, level_label};
 use crate::xlsx;
 
-/// Catalog files are small (the 2021 catalog is 260 KB); refuse anything far larger.
-const MAX_FILE: usize = 20 * 1024 * 1024;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/majors", get(list))
@@ -26,7 +23,9 @@ pub fn router() -> Router<AppState> {
         .route("/majors/template.xlsx", get(template))
         .route(
             "/majors/import",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::import::CATALOG.max_body(),
+            )),
         )
 }
 
@@ -253,22 +252,20 @@ async fn import(
 ) -> PageResult {
     c.require(Permission::ManageMajors)?;
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
-    let up = super::imports::read_upload(&mut mp).await?;
+    let up = super::imports::read_upload(&mut mp, crate::import::CATALOG).await?;
     let (only_valid, replace) = (up.flag("only_valid"), up.flag("replace"));
     let bytes = up.bytes;
-    let out =
-        match crate::majors::import_catalog(&state.db, &c.actor(), &bytes, only_valid, replace)
-            .await
-        {
-            Ok(o) => o,
-            Err(AppError::Conflict(msg)) => {
-                return Err(AppError::Conflict(format!(
-                    "{msg}；如需更新请勾选“替换同代码的已有目录”"
-                ))
-                .into());
-            }
-            Err(e) => return Err(e.into()),
-        };
+    let out = match crate::majors::import_catalog(&state.db, &c.actor(), bytes, only_valid, replace)
+        .await
+    {
+        Ok(o) => o,
+        Err(AppError::Conflict(msg)) => {
+            return Err(
+                AppError::Conflict(format!("{msg}；如需更新请勾选“替换同代码的已有目录”")).into(),
+            );
+        }
+        Err(e) => return Err(e.into()),
+    };
     let success = format!(
         "已导入 {} 条{}。",
         out.imported,

@@ -21,9 +21,6 @@ use crate::occupations::{
 };
 use crate::xlsx;
 
-/// The full 职业分类大典 is about 2,000 rows; refuse anything far larger.
-const MAX_FILE: usize = 20 * 1024 * 1024;
-
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/occupations", get(list))
@@ -31,7 +28,9 @@ pub fn router() -> Router<AppState> {
         .route("/occupations/template.xlsx", get(template))
         .route(
             "/occupations/import",
-            post(import_occupations).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+            post(import_occupations).layer(axum::extract::DefaultBodyLimit::max(
+                crate::import::OCCUPATIONS.max_body(),
+            )),
         )
         .route("/occupations/crosswalk.xlsx", get(export_crosswalk))
         .route(
@@ -40,7 +39,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(
             "/occupations/crosswalk/import",
-            post(import_crosswalk).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+            post(import_crosswalk).layer(axum::extract::DefaultBodyLimit::max(
+                crate::import::OCCUPATIONS.max_body(),
+            )),
         )
         .route("/majors/{level}/{code}/occupations", get(editor))
         .route("/majors/{level}/{code}/occupations/add", post(add))
@@ -182,7 +183,7 @@ struct CsrfQuery {
 
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
-    let up = super::imports::read_upload(mp).await?;
+    let up = super::imports::read_upload(mp, crate::import::OCCUPATIONS).await?;
     let only_valid = up.flag("only_valid");
     Ok((up.bytes, only_valid))
 }
@@ -219,7 +220,7 @@ async fn import_occupations(
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
     let (bytes, only_valid) = upload(&mut mp).await?;
     let out =
-        crate::occupations::import_occupations(&state.db, &c.actor(), &bytes, only_valid).await?;
+        crate::occupations::import_occupations(&state.db, &c.actor(), bytes, only_valid).await?;
     result_page(
         &c,
         "职业",
@@ -242,7 +243,7 @@ async fn import_crosswalk(
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
     let (bytes, only_valid) = upload(&mut mp).await?;
     let out =
-        crate::occupations::import_crosswalk(&state.db, &c.actor(), &bytes, only_valid).await?;
+        crate::occupations::import_crosswalk(&state.db, &c.actor(), bytes, only_valid).await?;
     result_page(
         &c,
         "职业面向",

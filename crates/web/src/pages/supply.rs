@@ -16,9 +16,6 @@ use crate::error::{AppError, PageResult};
 use crate::supply::{MAX_YEAR, MIN_YEAR, SUPPLY_SCHEMA, export_row, scope, yuan};
 use crate::xlsx;
 
-/// A school reports a few hundred rows a year; refuse anything far larger.
-const MAX_FILE: usize = 10 * 1024 * 1024;
-
 /// At most this many rows in one export.
 const EXPORT_CAP: i64 = 100_000;
 
@@ -29,7 +26,9 @@ pub fn router() -> Router<AppState> {
         .route("/supply/export.xlsx", get(export))
         .route(
             "/supply/import",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(MAX_FILE)),
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                crate::import::SUPPLY.max_body(),
+            )),
         )
 }
 
@@ -176,7 +175,7 @@ struct CsrfQuery {
 
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
-    let up = super::imports::read_upload(mp).await?;
+    let up = super::imports::read_upload(mp, crate::import::SUPPLY).await?;
     let only_valid = up.flag("only_valid");
     Ok((up.bytes, only_valid))
 }
@@ -190,7 +189,7 @@ async fn import(
     let own = scope(&c.principal).ok_or(AppError::Forbidden)?;
     c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
     let (bytes, only_valid) = upload(&mut mp).await?;
-    let out = crate::supply::import(&state.db, &c.actor(), &bytes, own, only_valid).await?;
+    let out = crate::supply::import(&state.db, &c.actor(), bytes, own, only_valid).await?;
     let success = format!(
         "已导入 {} 行（年份：{}；涉及 {} 所学校）。",
         out.imported,
