@@ -21,7 +21,8 @@ pub struct Limits {
     /// Highest column (1-based count) that may hold a value; also the most fields a CSV record
     /// may have.
     pub max_columns: usize,
-    /// Non-empty cells in the file (and strings in an XLSX shared-string table).
+    /// Non-empty cells in the file; in an XLSX file also its cell elements, empty or not, and
+    /// the strings of its shared-string table.
     pub max_cells: usize,
     /// Total length in bytes of the non-empty cells' text.
     pub max_text_bytes: usize,
@@ -29,14 +30,15 @@ pub struct Limits {
 
 impl Limits {
     /// For tables of reference data and a school's or a unit's own figures (catalog,
-    /// occupations, crosswalk, supply): up to 200,000 rows.
+    /// occupations, crosswalk, supply): up to 100,000 rows and 500,000 cells (a file at these
+    /// limits is read with ~60 MB).
     pub const STANDARD: Limits = Limits {
         max_unzipped_bytes: 128 * 1024 * 1024,
         max_zip_entries: 1_000,
-        max_rows: 200_000,
+        max_rows: 100_000,
         max_columns: 256,
-        max_cells: 1_000_000,
-        max_text_bytes: 64 * 1024 * 1024,
+        max_cells: 500_000,
+        max_text_bytes: 32 * 1024 * 1024,
     };
 
     /// For bulk facts (job postings, enterprise demand): up to Excel's own 1,048,576 rows.
@@ -107,7 +109,7 @@ impl fmt::Display for Exceeded {
                 crate::column_letter(n - 1),
                 n
             ),
-            Exceeded::Cells(n) => write!(f, "非空单元格超过 {n} 个的上限"),
+            Exceeded::Cells(n) => write!(f, "单元格超过 {n} 个的上限"),
             Exceeded::SharedStrings(n) => write!(f, "XLSX 文件的共享字符串超过 {n} 个的上限"),
             Exceeded::TextBytes(n) => {
                 write!(f, "单元格文字总量超过 {} 的上限", megabytes(*n as u64))

@@ -138,20 +138,70 @@ fn csv_grid(bytes: &[u8], limits: &Limits) -> Result<Grid, TabularError> {
     } else {
         b','
     };
-    // csv-core reads one record into buffers we own: the field-ends buffer has room for
-    // `max_columns` fields and is never grown, so a line of a million commas is refused
-    // instead of allocating a million field bounds.
-    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
+    // First the file is counted against the limits, keeping nothing; only then are its cells
+    // kept. A file over a limit costs one pass over its bytes and no memory.
     let mut budget = Budget::new(limits);
+    csv_records(text, delimiter, limits, |row, record| {
+        for field in record.fields() {
+            let (col, value) = field?;
+            budget.admit(row - 1, col, value.len())?;
+        }
+        Ok(())
+    })?;
+    let mut rows = Vec::new();
+    csv_records(text, delimiter, limits, |row, record| {
+        let cells = record
+            .fields()
+            .map(|f| f.map(|(col, value)| (col, value.to_string())))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !cells.is_empty() {
+            rows.push((row, cells));
+        }
+        Ok(())
+    })?;
+    Ok(Grid { rows })
+}
+
+/// One CSV record as csv-core left it: the fields' bytes end to end, and where each ends.
+struct Record<'a> {
+    out: &'a [u8],
+    ends: &'a [usize],
+}
+
+impl Record<'_> {
+    /// The non-empty fields, trimmed, with their 0-based column.
+    fn fields(&self) -> impl Iterator<Item = Result<(usize, &str), TabularError>> {
+        self.ends
+            .iter()
+            .enumerate()
+            .map(|(col, &end)| {
+                let from = if col == 0 { 0 } else { self.ends[col - 1] };
+                std::str::from_utf8(&self.out[from..end])
+                    .map(|f| (col, f.trim()))
+                    .map_err(|_| TabularError::BadEncoding)
+            })
+            .filter(|f| !matches!(f, Ok((_, ""))))
+    }
+}
+
+/// Calls `each` with every record of `text` and its row number as a spreadsheet shows it: one
+/// per record, skipped blank lines included, a quoted field spanning several lines still one
+/// row. csv-core reads a record into buffers we own; the field-ends buffer has room for
+/// `max_columns` fields and is never grown, so a line of a million commas is refused instead of
+/// allocating a million field bounds.
+fn csv_records(
+    text: &str,
+    delimiter: u8,
+    limits: &Limits,
+    mut each: impl FnMut(usize, Record<'_>) -> Result<(), TabularError>,
+) -> Result<(), TabularError> {
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delimiter).build();
     let mut out = vec![0u8; 4096];
     let mut ends = vec![0usize; limits.max_columns];
-    let mut rows = Vec::new();
     let input = text.as_bytes();
     let mut pos = 0;
-    // Row numbers as a spreadsheet shows them: one per record, skipped blank
-    // lines included, a quoted field spanning several lines still one row.
-    // A record starts right after the previous record's first terminator byte;
-    // the blank lines before it are the run of line breaks from there.
+    // A record starts right after the previous record's first terminator byte; the blank
+    // lines before it are the run of line breaks from there.
     let mut prev_row = 0;
     loop {
         let mut start = pos;
@@ -161,7 +211,7 @@ fn csv_grid(bytes: &[u8], limits: &Limits) -> Result<Grid, TabularError> {
         let rest = text.get(start..).unwrap_or("");
         let skipped = &rest[..rest.len() - rest.trim_start_matches(['\r', '\n']).len()];
         let (mut out_len, mut ends_len) = (0, 0);
-        let done = loop {
+        loop {
             let (result, read, written, fields) =
                 reader.read_record(&input[pos..], &mut out[out_len..], &mut ends[ends_len..]);
             pos += read;
@@ -176,32 +226,20 @@ fn csv_grid(bytes: &[u8], limits: &Limits) -> Result<Grid, TabularError> {
                 csv_core::ReadRecordResult::OutputEndsFull => {
                     return Err(Exceeded::Columns(limits.max_columns).into());
                 }
-                csv_core::ReadRecordResult::Record => break false,
-                csv_core::ReadRecordResult::End => break true,
+                csv_core::ReadRecordResult::Record => break,
+                csv_core::ReadRecordResult::End => return Ok(()),
             }
-        };
-        if done {
-            break;
         }
         let row = prev_row + 1 + line_breaks(skipped);
         prev_row = row;
-        let mut cells = Vec::new();
-        let mut from = 0;
-        for (col, &end) in ends[..ends_len].iter().enumerate() {
-            let field = std::str::from_utf8(&out[from..end])
-                .map_err(|_| TabularError::BadEncoding)?
-                .trim();
-            from = end;
-            if !field.is_empty() {
-                budget.admit(row - 1, col, field.len())?;
-                cells.push((col, field.to_string()));
-            }
-        }
-        if !cells.is_empty() {
-            rows.push((row, cells));
-        }
+        each(
+            row,
+            Record {
+                out: &out[..out_len],
+                ends: &ends[..ends_len],
+            },
+        )?;
     }
-    Ok(Grid { rows })
 }
 
 /// Line breaks in `s`: `\n`, `\r\n` and a lone `\r` each count once.

@@ -383,10 +383,10 @@ fn hostile(name: &str) -> Vec<u8> {
 #[test]
 fn a_value_at_the_last_cell_is_refused_without_allocating_the_range() {
     let err = read(&PEOPLE, &hostile("corner.xlsx")).unwrap_err();
-    assert_eq!(err, TabularError::TooLarge(Exceeded::Rows(200_000)));
+    assert_eq!(err, TabularError::TooLarge(Exceeded::Rows(100_000)));
     assert_eq!(
         err.to_string(),
-        "文件超出导入上限：表格的数据超出第 200000 行（上限 200000 行）"
+        "文件超出导入上限：表格的数据超出第 100000 行（上限 100000 行）"
     );
     // Within a limit wide enough for the row, the column is still refused.
     let wide_rows = Limits {
@@ -403,7 +403,7 @@ fn an_absurd_shared_string_count_is_refused() {
     let err = read(&PEOPLE, &hostile("sst.xlsx")).unwrap_err();
     assert_eq!(
         err,
-        TabularError::TooLarge(Exceeded::SharedStrings(1_000_000))
+        TabularError::TooLarge(Exceeded::SharedStrings(500_000))
     );
     assert_eq!(err.code(), "too_large");
 }

@@ -1,7 +1,8 @@
 //! The XLSX archive checked before the spreadsheet reader opens it: every entry inflated once
 //! into nothing, counted against [`Limits::max_unzipped_bytes`] as it streams (sizes declared
-//! in the archive are not trusted), and the shared-string table's size checked, since the
-//! reader reserves room for as many strings as the table declares and keeps every one.
+//! in the archive are not trusted); the shared-string table's size checked, since the reader
+//! reserves room for as many strings as the table declares and keeps every one; and the cell
+//! elements counted, so a file with too many cells is refused before any is kept.
 
 use std::io::{Cursor, Read};
 
@@ -9,6 +10,9 @@ use quick_xml::events::Event;
 
 use crate::TabularError;
 use crate::limits::{Exceeded, Limits};
+
+/// The longest element name (with its prefix) the counters look at.
+const NAME_BYTES: usize = 64;
 
 /// Inflated bytes looked at for the `<sst>` start tag of a shared-string table.
 const SST_HEAD_BYTES: usize = 64 * 1024;
@@ -21,6 +25,8 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), TabularError> {
     }
     let over = || Exceeded::UnzippedBytes(limits.max_unzipped_bytes).into();
     let mut total: u64 = 0;
+    // Cell elements (`<c …>`) in any part: only worksheets have them.
+    let mut cells = TagCounter::new(b"c");
     let mut buf = vec![0u8; 64 * 1024];
     for i in 0..zip.len() {
         let mut entry = zip
@@ -32,12 +38,13 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), TabularError> {
         if entry.size() > limits.max_unzipped_bytes - total {
             return Err(over());
         }
+        cells.restart();
         let shared_strings = entry
             .name()
             .map_err(|e| TabularError::Xlsx(e.to_string()))?
             .to_ascii_lowercase()
             .ends_with("sharedstrings.xml");
-        let mut strings = StringCounter::default();
+        let mut strings = TagCounter::new(b"si");
         let mut head: Vec<u8> = Vec::new();
         loop {
             let n = entry
@@ -49,6 +56,9 @@ pub(crate) fn check(bytes: &[u8], limits: &Limits) -> Result<(), TabularError> {
             total += n as u64;
             if total > limits.max_unzipped_bytes {
                 return Err(over());
+            }
+            if cells.feed(&buf[..n]) > limits.max_cells {
+                return Err(Exceeded::Cells(limits.max_cells).into());
             }
             if shared_strings {
                 if head.len() < SST_HEAD_BYTES {
@@ -99,15 +109,29 @@ fn check_declared_strings(head: &[u8], limits: &Limits) -> Result<(), TabularErr
     }
 }
 
-/// Counts `<si` (a shared string item, with or without a namespace prefix) across chunks.
-#[derive(Default)]
-struct StringCounter {
+/// Counts the start tags of one element (by local name, with or without a namespace prefix)
+/// across chunks of a stream.
+struct TagCounter {
+    local: &'static [u8],
     count: usize,
     /// The end of the previous chunk, so a tag split between chunks is still seen.
     carry: Vec<u8>,
 }
 
-impl StringCounter {
+impl TagCounter {
+    fn new(local: &'static [u8]) -> Self {
+        TagCounter {
+            local,
+            count: 0,
+            carry: Vec::new(),
+        }
+    }
+
+    /// A new entry begins: nothing carries over from the previous one (the count does).
+    fn restart(&mut self) {
+        self.carry.clear();
+    }
+
     fn feed(&mut self, chunk: &[u8]) -> usize {
         let mut window = std::mem::take(&mut self.carry);
         window.extend_from_slice(chunk);
@@ -117,26 +141,29 @@ impl StringCounter {
             if tag.len() < 3 {
                 break;
             }
-            // `<si>`, `<si ` or `<x:si>` …: the local name is "si".
+            // `<si>`, `<si ` or `<x:si>` …: the local name is the one counted.
+            // Names are short: never look further than NAME_BYTES (a run of `<<<<` would
+            // otherwise be read to its end from every one of its characters).
             let name_end = tag
                 .iter()
+                .take(NAME_BYTES)
                 .position(|b| matches!(b, b'>' | b' ' | b'/' | b'\t' | b'\r' | b'\n'));
             match name_end {
                 Some(end) => {
                     let name = &tag[..end];
                     let local = name.rsplit(|&b| b == b':').next().unwrap_or(name);
-                    if local == b"si" {
+                    if local == self.local {
                         self.count += 1;
                     }
                     i += at + 1;
                 }
-                None if tag.len() < 64 => break,
+                None if tag.len() < NAME_BYTES => break,
                 None => i += at + 1,
             }
         }
         self.carry = window[i..].to_vec();
-        if self.carry.len() > 64 {
-            let keep = self.carry.len() - 64;
+        if self.carry.len() > NAME_BYTES {
+            let keep = self.carry.len() - NAME_BYTES;
             self.carry.drain(..keep);
         }
         self.count
