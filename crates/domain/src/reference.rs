@@ -512,10 +512,8 @@ mod tests {
             env!("CARGO_MANIFEST_DIR"),
             "/../../../shared/data/chongqing-divisions.csv"
         );
-        let Ok(csv) = std::fs::read_to_string(path) else {
-            eprintln!("skipping: {path} not found");
-            return;
-        };
+        let csv = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{path} (the shared reference data): {e}"));
         let rows: Vec<(String, String)> = csv
             .lines()
             .skip(1)
@@ -632,17 +630,15 @@ mod tests {
         assert!(measure(4).unwrap().is_responsible("jw"));
     }
 
-    /// Every measure's unit list, as names, appears verbatim in the seed (when present).
+    /// Every measure's unit list, as names, appears verbatim in the seed.
     #[test]
     fn measure_units_match_seed() {
         let path = concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../../shared/seed/000_546bb02346796a8a.txt"
         );
-        let Ok(seed) = std::fs::read_to_string(path) else {
-            eprintln!("skipping: {path} not found");
-            return;
-        };
+        let seed = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{path} (the shared reference data): {e}"));
         // Join the hard-wrapped lines so that each （责任单位：…） is contiguous.
         let text: String = seed.chars().filter(|c| !c.is_whitespace()).collect();
         let lists: Vec<Vec<&str>> = text
