@@ -78,7 +78,10 @@ pub fn app(state: AppState) -> Router {
     let (api_router, _openapi) = api::router();
     Router::new()
         .merge(pages::router())
-        .nest(api::PREFIX, api_router)
+        .nest(
+            api::PREFIX,
+            api_router.layer(axum::middleware::from_fn(error::json_errors)),
+        )
         .merge(ops::router())
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

@@ -401,3 +401,75 @@ async fn openapi_document_is_generated_from_the_handlers() {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["code"], "not_found");
 }
+
+/// The framework's own rejections answer `{code, message}` JSON in Chinese like every other
+/// API error, and change nothing.
+#[tokio::test]
+async fn every_api_error_is_json_including_the_frameworks_rejections() {
+    for b in backends() {
+        let app = TestApp::spawn(b).await;
+        let op = app.user("op_json", "operator", "operator").await;
+        let token = app.token(op).await;
+        let c = client();
+        let orgs_before = app.count("SELECT COUNT(*) FROM orgs").await;
+        let url = app.url("/api/v1/orgs");
+        let big = format!("{{\"name\": \"{}\"}}", "x".repeat(web::MAX_BODY));
+        let cases: Vec<(reqwest::RequestBuilder, u16, &str, &str)> = vec![
+            (
+                c.post(&url).bearer_auth(&token).body("{}"),
+                415,
+                "unsupported_media_type",
+                "请求内容须为 JSON",
+            ),
+            (
+                c.post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body("{not json"),
+                400,
+                "bad_request",
+                "请求格式错误",
+            ),
+            (
+                c.post(&url).bearer_auth(&token).json(&json!({"kind": 7})),
+                422,
+                "invalid.body",
+                "请求体不是有效的机构 JSON",
+            ),
+            (
+                c.post(&url)
+                    .bearer_auth(&token)
+                    .header("content-type", "application/json")
+                    .body(big),
+                413,
+                "payload_too_large",
+                "请求内容超过上限",
+            ),
+            (
+                c.get(app.url("/api/v1/no-such-thing")).bearer_auth(&token),
+                404,
+                "not_found",
+                "接口不存在",
+            ),
+            (
+                c.delete(app.url("/api/v1/measures")).bearer_auth(&token),
+                405,
+                "method_not_allowed",
+                "接口不支持此请求方法",
+            ),
+        ];
+        for (req, status, code, message) in cases {
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status().as_u16(), status, "{code}");
+            assert_eq!(
+                r.headers()["content-type"].to_str().unwrap(),
+                "application/json",
+                "{code}"
+            );
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["code"], code, "{v}");
+            assert!(v["message"].as_str().unwrap().starts_with(message), "{v}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM orgs").await, orgs_before);
+    }
+}

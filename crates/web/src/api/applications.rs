@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::applications as svc;
 use crate::auth::ApiCaller;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, json_body};
 
 #[derive(Serialize, ToSchema)]
 pub struct SummaryPage {
@@ -82,8 +82,7 @@ pub async fn create(
     ApiCaller(c): ApiCaller,
     body: Result<Json<NewApplicationInput>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult<(StatusCode, Json<Application>)> {
-    let Json(input) =
-        body.map_err(|e| AppError::invalid("body", format!("请求体无效：{}", e.body_text())))?;
+    let input = json_body(body, "请求体无效")?;
     let kind = svc::kind_of(&input.kind)
         .map_err(|_| AppError::invalid("kind", format!("未知的申报类型“{}”", input.kind)))?;
     let data = svc::parse_json_data(&kind.code, &input.data)?;
@@ -162,8 +161,7 @@ pub async fn act(
     Path(id): Path<String>,
     body: Result<Json<ActionInput>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult<Json<Application>> {
-    let Json(a) =
-        body.map_err(|e| AppError::invalid("body", format!("请求体无效：{}", e.body_text())))?;
+    let a = json_body(body, "请求体无效")?;
     let id = parse_id(&id)?;
     // The application is loaded (and its visibility checked) once, in `act`; new data needs
     // its kind first.

@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::auth::access::Permission;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppResult, ErrorBody, json_body};
 use crate::occupations::{find_major, set_major_occupations};
 
 #[derive(Deserialize, IntoParams)]
@@ -104,15 +104,7 @@ pub async fn replace(
 ) -> AppResult<Json<MajorOccupations>> {
     caller.require(Permission::ManageMajors)?;
     let major = find_major(&state.db, &level, &code).await?;
-    let Json(input) = body.map_err(|e| {
-        AppError::invalid(
-            "body",
-            format!(
-                "请求体应为 {{\"occupations\": [\"4-04-05-01\", …]}}：{}",
-                e.body_text()
-            ),
-        )
-    })?;
+    let input = json_body(body, "请求体应为 {\"occupations\": [\"4-04-05-01\", …]}")?;
     let occupations =
         set_major_occupations(&state.db, &caller.actor(), &major, &input.occupations).await?;
     Ok(Json(MajorOccupations {

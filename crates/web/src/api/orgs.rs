@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::auth::access::{Permission, org_scope};
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::error::{AppError, AppResult, ErrorBody, json_body};
 
 /// Filters of the organisation list. All optional; empty values are ignored.
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -264,12 +264,7 @@ pub async fn create(
     body: Result<Json<NewOrgInput>, axum::extract::rejection::JsonRejection>,
 ) -> AppResult<(StatusCode, Json<Org>)> {
     caller.require(Permission::CreateOrg)?;
-    let Json(input) = body.map_err(|e| {
-        AppError::invalid(
-            "body",
-            format!("请求体不是有效的机构 JSON：{}", e.body_text()),
-        )
-    })?;
+    let input = json_body(body, "请求体不是有效的机构 JSON")?;
     let new = input.validate().map_err(|mut errs| errs.remove(0))?;
     let org = create_org(&state, &caller, &new).await?;
     Ok((StatusCode::CREATED, Json(org)))
