@@ -1,7 +1,6 @@
 //! Measure 5 pages: the major catalog — browse, filter, export, template, import.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -19,8 +18,8 @@ use crate::xlsx;
 /// Catalog files are small (the 2021 catalog is 260 KB); refuse anything far larger.
 const MAX_FILE: usize = 20 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/majors", get(list))
         .route("/majors/export.xlsx", get(export))
         .route("/majors/template.xlsx", get(template))

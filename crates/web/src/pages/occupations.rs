@@ -2,7 +2,6 @@
 //! template, import) and the per-major crosswalk editor.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -24,8 +23,8 @@ use crate::xlsx;
 /// The full 职业分类大典 is about 2,000 rows; refuse anything far larger.
 const MAX_FILE: usize = 20 * 1024 * 1024;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/occupations", get(list))
         .route("/occupations/export.xlsx", get(export))
         .route("/occupations/template.xlsx", get(template))
