@@ -7,6 +7,7 @@ mod majors;
 mod occupations;
 mod supply;
 
+mod access_matrix;
 mod alignment;
 mod api;
 mod applications;
