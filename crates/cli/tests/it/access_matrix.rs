@@ -34,7 +34,9 @@ const ROLES: [&str; 8] = [
 
 /// (method, route as registered, target, expected status per role in [`ROLES`] order).
 /// Targets: `-` (no object), `own`, `other` (see the module comment). Page POSTs carry the
-/// session's CSRF token and no fields; API writes an empty JSON object. Statuses: 200 shown,
+/// session's CSRF token (uploads as a multipart form without a file) and only the fields a
+/// route needs to reach its access checks ([`form_fields`]); API writes the same way
+/// ([`api_body`]). Statuses: 200 shown,
 /// 303 a redirect (for `anonymous`, always to the login page; checked), 401 no credentials,
 /// 403 not allowed, 404 absent or out of scope, 400/415/422 refused input.
 type Row = (&'static str, &'static str, &'static str, [u16; 8]);
@@ -71,13 +73,13 @@ const MATRIX: &[Row] = &[
     // Applications: enterprise A's draft (own) and enterprise B's (other); drafts are their applicant's alone.
     ("GET", "/applications",                                "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/applications/new",                            "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
-    ("POST","/applications/new",                            "-",     [404, 404, 404, 404, 404, 404, 404, 303]),
+    ("POST","/applications/new",                            "-",     [422, 422, 422, 422, 422, 422, 422, 303]),
     ("GET", "/applications/{id}",                           "own",   [404, 404, 404, 404, 404, 200, 404, 303]),
     ("GET", "/applications/{id}",                           "other", [404, 404, 404, 404, 404, 404, 404, 303]),
     ("POST","/applications/{id}/act",                       "own",   [404, 404, 404, 404, 404, 422, 404, 303]),
     ("POST","/applications/{id}/act",                       "other", [404, 404, 404, 404, 404, 404, 404, 303]),
-    ("POST","/applications/{id}/attachments",               "own",   [400, 400, 400, 400, 400, 400, 400, 303]),
-    ("POST","/applications/{id}/attachments",               "other", [400, 400, 400, 400, 400, 400, 400, 303]),
+    ("POST","/applications/{id}/attachments",               "own",   [404, 404, 404, 404, 404, 422, 404, 303]),
+    ("POST","/applications/{id}/attachments",               "other", [404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET", "/applications/{id}/attachments/{aid}",         "own",   [404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET", "/applications/{id}/attachments/{aid}",         "other", [404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET", "/applications/{id}/edit",                      "own",   [404, 404, 404, 404, 404, 200, 404, 303]),
@@ -93,14 +95,14 @@ const MATRIX: &[Row] = &[
     ("GET", "/tax/ledger.xlsx",                             "-",     [403, 403, 403, 403, 403, 200, 403, 303]),
     // Measure 5: majors, occupations, supply, demand.
     ("GET", "/demand",                                      "-",     [200, 403, 200, 403, 403, 403, 403, 303]),
-    ("POST","/demand/confirm",                              "-",     [422, 422, 422, 422, 422, 422, 422, 303]),
+    ("POST","/demand/confirm",                              "-",     [303, 403, 303, 403, 403, 403, 403, 303]),
     ("GET", "/demand/export.xlsx",                          "-",     [200, 403, 200, 403, 403, 403, 403, 303]),
-    ("POST","/demand/import",                               "-",     [400, 400, 400, 400, 400, 400, 400, 303]),
+    ("POST","/demand/import",                               "-",     [422, 403, 422, 403, 403, 403, 403, 303]),
     ("GET", "/demand/queue",                                "-",     [200, 403, 200, 403, 403, 403, 403, 303]),
     ("GET", "/demand/template.xlsx",                        "-",     [200, 403, 200, 403, 403, 403, 403, 303]),
     ("GET", "/majors",                                      "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/majors/export.xlsx",                          "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
-    ("POST","/majors/import",                               "-",     [400, 400, 400, 400, 400, 400, 400, 303]),
+    ("POST","/majors/import",                               "-",     [422, 403, 422, 403, 403, 403, 403, 303]),
     ("GET", "/majors/template.xlsx",                        "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/majors/{level}/{code}/occupations",           "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST","/majors/{level}/{code}/occupations/add",       "-",     [422, 403, 422, 403, 403, 403, 403, 303]),
@@ -108,13 +110,13 @@ const MATRIX: &[Row] = &[
     ("GET", "/occupations",                                 "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/occupations/crosswalk-template.xlsx",         "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/occupations/crosswalk.xlsx",                  "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
-    ("POST","/occupations/crosswalk/import",                "-",     [400, 400, 400, 400, 400, 400, 400, 303]),
+    ("POST","/occupations/crosswalk/import",                "-",     [422, 403, 422, 403, 403, 403, 403, 303]),
     ("GET", "/occupations/export.xlsx",                     "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
-    ("POST","/occupations/import",                          "-",     [400, 400, 400, 400, 400, 400, 400, 303]),
+    ("POST","/occupations/import",                          "-",     [422, 403, 422, 403, 403, 403, 403, 303]),
     ("GET", "/occupations/template.xlsx",                   "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/supply",                                      "-",     [200, 403, 200, 403, 200, 403, 403, 303]),
     ("GET", "/supply/export.xlsx",                          "-",     [200, 403, 200, 403, 200, 403, 403, 303]),
-    ("POST","/supply/import",                               "-",     [400, 400, 400, 400, 400, 400, 400, 303]),
+    ("POST","/supply/import",                               "-",     [422, 403, 422, 403, 422, 403, 403, 303]),
     ("GET", "/supply/template.xlsx",                        "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     // Measure 5: alignment — district A and school A (own), district B and school B (other).
     ("GET", "/alignment",                                   "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
@@ -135,14 +137,14 @@ const MATRIX: &[Row] = &[
     // The JSON API (bearer tokens; anonymous sends none).
     ("GET", "/api/v1/alignment/majors",                     "-",     [200, 200, 200, 200, 200, 200, 200, 401]),
     ("GET", "/api/v1/applications",                         "-",     [200, 200, 200, 200, 200, 200, 200, 401]),
-    ("POST","/api/v1/applications",                         "-",     [422, 422, 422, 422, 422, 422, 422, 401]),
+    ("POST","/api/v1/applications",                         "-",     [403, 403, 403, 403, 403, 201, 403, 401]),
     ("GET", "/api/v1/applications/{id}",                    "own",   [404, 404, 404, 404, 404, 200, 404, 401]),
     ("GET", "/api/v1/applications/{id}",                    "other", [404, 404, 404, 404, 404, 404, 404, 401]),
-    ("POST","/api/v1/applications/{id}/actions",            "own",   [422, 422, 422, 422, 422, 422, 422, 401]),
-    ("POST","/api/v1/applications/{id}/actions",            "other", [422, 422, 422, 422, 422, 422, 422, 401]),
+    ("POST","/api/v1/applications/{id}/actions",            "own",   [404, 404, 404, 404, 404, 409, 404, 401]),
+    ("POST","/api/v1/applications/{id}/actions",            "other", [404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET", "/api/v1/certified",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/demand",                               "-",     [200, 403, 200, 403, 403, 403, 403, 401]),
-    ("POST","/api/v1/demand/confirm",                       "-",     [422, 422, 422, 422, 422, 422, 422, 401]),
+    ("POST","/api/v1/demand/confirm",                       "-",     [200, 403, 200, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/demand/pending",                       "-",     [200, 403, 200, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/majors",                               "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/majors/{level}/{code}/occupations",    "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
@@ -352,12 +354,20 @@ impl World {
             "POST" | "PUT" | "PATCH" | "DELETE" => {
                 let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
                 if api {
-                    c.request(m, &url).json(&json!({}))
+                    c.request(m, &url).json(&api_body(route))
                 } else {
                     let token = self.csrf.get(who).cloned().unwrap_or_default();
                     let sep = if url.contains('?') { '&' } else { '?' };
                     url.push_str(&format!("{sep}csrf={token}"));
-                    c.request(m, &url).form(&[("csrf", token)])
+                    if route.ends_with("/import") || route.ends_with("/attachments") {
+                        // File uploads: a multipart form without the file.
+                        let form = reqwest::multipart::Form::new().text("csrf", token);
+                        c.request(m, &url).multipart(form)
+                    } else {
+                        let mut fields = vec![("csrf", token)];
+                        fields.extend(form_fields(route).iter().map(|(k, v)| (*k, v.to_string())));
+                        c.request(m, &url).form(&fields)
+                    }
                 }
             }
             m => panic!("no request for method {m}"),
@@ -375,6 +385,29 @@ impl World {
             );
         }
         s
+    }
+}
+
+/// The JSON body of an API write: enough to get past the body's parsing to the access checks
+/// where the route needs fields; an empty object elsewhere.
+fn api_body(route: &str) -> Value {
+    match route {
+        "/api/v1/applications" => {
+            json!({"kind": "tax_credit_claim", "data": {"year": 2025, "investment_fen": 1}})
+        }
+        "/api/v1/applications/{id}/actions" => json!({"action": "approve", "version": 1}),
+        "/api/v1/demand/confirm" => json!({"title": "矩阵测试岗位", "occupation_code": null}),
+        _ => json!({}),
+    }
+}
+
+/// Form fields (besides the CSRF token) of a page POST, where the route needs some to reach
+/// its access checks.
+fn form_fields(route: &str) -> &'static [(&'static str, &'static str)] {
+    match route {
+        "/applications/new" => &[("kind", "tax_credit_claim")],
+        "/demand/confirm" => &[("title", "矩阵测试岗位"), ("none", "1")],
+        _ => &[],
     }
 }
 
