@@ -13,6 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::audit::{self, Actor};
 use crate::batch::Batch;
 use crate::direct::WriterTx;
+use crate::orgs::Scope;
 use crate::{Backend, Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -424,8 +425,30 @@ pub struct Filter {
     pub year: Option<i64>,
 }
 
-/// Applications, newest first.
-fn filtered(f: &Filter) -> QueryBuilder {
+/// Whose applications a caller sees: those of the organisations within its scope that have
+/// been submitted (a draft is its applicant's own until then), and its own organisation's
+/// drafts. Required by every list of applications; made from a signed-in user by
+/// `web::auth::access::viewer`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Viewer {
+    pub scope: Scope,
+    /// The caller's organisation, whose drafts it sees.
+    pub org_id: i64,
+}
+
+impl Viewer {
+    /// Adds the viewer's conditions, after every other condition.
+    fn restrict(&self, q: &mut QueryBuilder) {
+        self.scope.restrict(q, "a.applicant_org_id", "a.district");
+        let own = q.arg(crate::Arg::Int(self.org_id));
+        q.and(format!(
+            "(a.status <> 'draft' OR a.applicant_org_id = {own})"
+        ));
+    }
+}
+
+/// Applications matching `f` within what `viewer` sees, newest first.
+fn filtered(viewer: &Viewer, f: &Filter) -> QueryBuilder {
     let mut q = QueryBuilder::new();
     if let Some(o) = f.applicant_org_id {
         q.and_cmp_int("a.applicant_org_id", "=", o);
@@ -442,19 +465,20 @@ fn filtered(f: &Filter) -> QueryBuilder {
     if let Some(y) = f.year {
         q.and_cmp_int("a.year", "=", y);
     }
+    viewer.restrict(&mut q);
     q
 }
 
-/// Whole applications (data and decision included) matching `f`, at most `cap`, newest first —
-/// for totals computed from their contents.
-pub async fn list_full(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Application>> {
-    let q = filtered(f);
+/// Whole applications (data and decision included) matching `f` that `viewer` sees, at most
+/// `cap`, newest first — for totals computed from their contents.
+pub async fn list_full(db: &Db, viewer: &Viewer, f: &Filter, cap: i64) -> Result<Vec<Application>> {
+    let q = filtered(viewer, f);
     let sql = format!("{WHOLE}{} ORDER BY a.id DESC LIMIT {cap}", q.where_sql());
     q.fetch_all::<Application>(db, &sql).await
 }
 
-pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
-    let q = filtered(f);
+pub async fn list(db: &Db, viewer: &Viewer, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
+    let q = filtered(viewer, f);
     let total = q.count(db, "applications a").await?;
     let sql = format!(
         "SELECT {SUMMARY_COLS} FROM applications a JOIN orgs o ON o.id = a.applicant_org_id{} \

@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
+use crate::orgs::Scope;
 use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
 
 /// How a row's occupation was decided.
@@ -243,7 +244,7 @@ pub struct Filter {
     pub occupation_code: Option<String>,
 }
 
-fn filtered(f: &Filter) -> QueryBuilder {
+fn filtered(scope: &Scope, f: &Filter) -> QueryBuilder {
     let mut q = QueryBuilder::new();
     if let Some(y) = f.year {
         q.and_cmp_int("p.year", "=", y);
@@ -257,6 +258,7 @@ fn filtered(f: &Filter) -> QueryBuilder {
     if let Some(c) = &f.occupation_code {
         q.and_eq_str("p.occupation_code", c);
     }
+    scope.restrict(&mut q, "p.org_id", "p.district");
     q
 }
 
@@ -265,9 +267,9 @@ const SELECT: &str = "SELECT p.id, p.source, p.org_id, p.district, p.industry_co
      p.posted_on, p.year, p.salary_min_fen, p.salary_max_fen FROM job_postings p \
      LEFT JOIN occupations o ON o.code = p.occupation_code";
 
-/// Rows newest first.
-pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Posting>> {
-    let q = filtered(f);
+/// Rows within `scope` (by the posting's district and organisation), newest first.
+pub async fn list(db: &Db, scope: &Scope, f: &Filter, paging: Paging) -> Result<Page<Posting>> {
+    let q = filtered(scope, f);
     let total = q.count(db, "job_postings p").await?;
     let sql = format!(
         "{SELECT}{} ORDER BY p.id DESC LIMIT {} OFFSET {}",
@@ -284,9 +286,9 @@ pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Posting>> 
     })
 }
 
-/// Every row matching `f` (oldest first), at most `cap`, for export.
-pub async fn export(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Posting>> {
-    let q = filtered(f);
+/// Every row matching `f` within `scope` (oldest first), at most `cap`, for export.
+pub async fn export(db: &Db, scope: &Scope, f: &Filter, cap: i64) -> Result<Vec<Posting>> {
+    let q = filtered(scope, f);
     let sql = format!("{SELECT}{} ORDER BY p.id LIMIT {cap}", q.where_sql());
     q.fetch_all::<Posting>(db, &sql).await
 }

@@ -52,12 +52,37 @@ pub struct NewOrg {
     pub unit_code: Option<String>,
 }
 
-/// Which organisations a caller may see.
+/// Which organisations a caller may see: everything, one district's, or one organisation's.
+///
+/// Every list, export, report and chart query of the store takes the caller's scope as a
+/// required argument (there is no unscoped variant to call by mistake) and applies it after
+/// every other condition, so a user's filter can only narrow it, never widen it. The one place
+/// that makes a scope from a signed-in user is `web::auth::access::org_scope`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     All,
     District(String),
     Org(i64),
+}
+
+impl Scope {
+    /// Adds the scope's condition to `q`, given the columns that hold the organisation and
+    /// the district of the rows being selected.
+    pub(crate) fn restrict(&self, q: &mut QueryBuilder, org_col: &str, district_col: &str) {
+        match self {
+            Scope::All => {}
+            Scope::District(d) => q.and_eq_str(district_col, d),
+            Scope::Org(id) => q.and_cmp_int(org_col, "=", *id),
+        }
+    }
+
+    /// The district a district-wide scope is limited to.
+    pub fn district(&self) -> Option<&str> {
+        match self {
+            Scope::District(d) => Some(d),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -100,11 +125,7 @@ pub fn grams(name: &str) -> Vec<String> {
 }
 
 fn apply_scope(q: &mut QueryBuilder, scope: &Scope) {
-    match scope {
-        Scope::All => {}
-        Scope::District(d) => q.and_eq_str("orgs.district", d),
-        Scope::Org(id) => q.and_cmp_int("orgs.id", "=", *id),
-    }
+    scope.restrict(q, "orgs.id", "orgs.district");
 }
 
 /// Whether a search text is a whole credit code (searched exactly) rather than a name part.
@@ -129,11 +150,14 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
     let mut from = "orgs".to_string();
     let mut order = "orgs.id";
     let mut index_count = None;
-    // The district that the filter or the scope imposes.
-    let district = f.district.clone().or(match scope {
-        Scope::District(d) => Some(d.clone()),
-        _ => None,
-    });
+    // The district that the scope or the filter imposes. The scope's wins: a filter naming
+    // another district than the caller's selects nothing (it used to drive the bigram index
+    // with the filter's district and so answered with another district's organisations).
+    let (district, contradiction) = match (scope.district(), f.district.as_deref()) {
+        (Some(s), Some(fd)) => (Some(s.to_string()), fd != s),
+        (Some(s), None) => (Some(s.to_string()), false),
+        (None, fd) => (fd.map(str::to_string), false),
+    };
     let text = f.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
     let lower: Option<String> = text.filter(|t| !looks_like_code(t)).map(|t| {
         t.chars()
@@ -167,14 +191,8 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
                 "g.org_id IN (SELECT org_id FROM org_grams WHERE gram = {p}{d})"
             ));
         }
-        if let Scope::Org(id) = scope {
-            q.and_cmp_int("orgs.id", "=", *id);
-        }
-    } else {
-        apply_scope(&mut q, scope);
-        if let Some(d) = &f.district {
-            q.and_eq_str("orgs.district", d);
-        }
+    } else if let Some(d) = &f.district {
+        q.and_eq_str("orgs.district", d);
     }
     if let Some(k) = f.kind {
         q.and_eq_str("orgs.kind", k.as_str());
@@ -185,6 +203,7 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
             if by_grams
                 && l.chars().count() == 2
                 && f.kind.is_none()
+                && !contradiction
                 && !matches!(scope, Scope::Org(_)) =>
         {
             // A two-character query: the bigram match is the substring match, and without
@@ -204,6 +223,12 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
             q.and(format!("LOWER(orgs.name) LIKE {like} ESCAPE '\\'"));
         }
         _ => {}
+    }
+    // The caller's scope, after every other condition (the index-only count above is taken
+    // for the scope's own district, so it agrees).
+    apply_scope(&mut q, scope);
+    if contradiction {
+        q.and("1 = 0".to_string());
     }
     Plan {
         q,

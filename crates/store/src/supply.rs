@@ -7,6 +7,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
+use crate::orgs::Scope;
 use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
 
 /// One stored row, with the school's and the major's names.
@@ -144,7 +145,7 @@ const SELECT: &str = "SELECT s.school_org_id, o.code AS school_code, o.name AS s
      LEFT JOIN (SELECT code, MIN(name) AS name FROM majors WHERE item_level = 'MAJOR' \
      AND catalog_id = (SELECT MAX(id) FROM major_catalogs) GROUP BY code) m ON m.code = s.major_code";
 
-fn filtered(f: &Filter) -> QueryBuilder {
+fn filtered(scope: &Scope, f: &Filter) -> QueryBuilder {
     let mut q = QueryBuilder::new();
     if let Some(id) = f.school_org_id {
         q.and_cmp_int("s.school_org_id", "=", id);
@@ -152,13 +153,16 @@ fn filtered(f: &Filter) -> QueryBuilder {
     if let Some(y) = f.year {
         q.and_cmp_int("s.year", "=", y);
     }
+    scope.restrict(&mut q, "s.school_org_id", "o.district");
     q
 }
 
-/// Rows by year (latest first), school and major.
-pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Supply>> {
-    let q = filtered(f);
-    let total = q.count(db, "major_supply s").await?;
+/// Rows by year (latest first), school and major, of the schools within `scope`.
+pub async fn list(db: &Db, scope: &Scope, f: &Filter, paging: Paging) -> Result<Page<Supply>> {
+    let q = filtered(scope, f);
+    let total = q
+        .count(db, "major_supply s JOIN orgs o ON o.id = s.school_org_id")
+        .await?;
     let sql = format!(
         "{SELECT}{} ORDER BY s.year DESC, o.name, s.major_code LIMIT {} OFFSET {}",
         q.where_sql(),
@@ -174,9 +178,9 @@ pub async fn list(db: &Db, f: &Filter, paging: Paging) -> Result<Page<Supply>> {
     })
 }
 
-/// Every row matching `f`, for export, at most `cap`.
-pub async fn export(db: &Db, f: &Filter, cap: i64) -> Result<Vec<Supply>> {
-    let q = filtered(f);
+/// Every row matching `f` of the schools within `scope`, for export, at most `cap`.
+pub async fn export(db: &Db, scope: &Scope, f: &Filter, cap: i64) -> Result<Vec<Supply>> {
+    let q = filtered(scope, f);
     let sql = format!(
         "{SELECT}{} ORDER BY s.year DESC, o.name, s.major_code LIMIT {cap}",
         q.where_sql()

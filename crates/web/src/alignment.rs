@@ -16,7 +16,10 @@ use analytics::majors::{
     YearThresholds, classify, compute,
 };
 
+use store::accounts::Principal;
+
 use crate::AppState;
+use crate::auth::access;
 use crate::error::{AppError, AppResult};
 
 /// The occupation id standing for “no occupation” (pending or unmatched postings).
@@ -60,6 +63,32 @@ impl Computed {
     pub fn major_id(&self, code: &str) -> Option<u32> {
         self.majors.get(code).copied()
     }
+
+    /// The school's index, if it has figures and lies within the caller's scope; 404
+    /// otherwise, as for any object outside a caller's scope. Every route that shows one
+    /// school's figures goes through here.
+    pub fn school_in_scope(&self, p: &Principal, id: i64) -> AppResult<u32> {
+        self.schools
+            .get(&id)
+            .copied()
+            .filter(|&s| self.school_visible(p, s))
+            .ok_or(AppError::NotFound("学校"))
+    }
+
+    /// Whether the school at index `s` lies within the caller's scope (for lists that leave
+    /// out what the caller may not see).
+    pub fn school_visible(&self, p: &Principal, s: u32) -> bool {
+        let info = &self.ds.schools[s as usize];
+        access::sees_school(p, info.id, &info.district)
+    }
+}
+
+/// The district, if it exists and its figures lie within the caller's scope; 404 otherwise.
+/// Every route that shows one district's figures goes through here.
+pub fn district_in_scope(p: &Principal, code: &str) -> AppResult<&'static domain::reference::Area> {
+    domain::reference::area(code)
+        .filter(|a| access::sees_district(p, a.code))
+        .ok_or(AppError::NotFound("区县"))
 }
 
 /// The computed measures, recomputed when the data change.

@@ -14,11 +14,20 @@ use serde_json::json;
 
 use crate::AppState;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+fn routes() -> crate::pages::Routes {
+    crate::pages::Routes::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+}
+
+pub fn router() -> Router<AppState> {
+    routes().into_router()
+}
+
+/// Every registered operations route as (method, path).
+pub fn route_table() -> Vec<(String, String)> {
+    routes().into_parts().1
 }
 
 /// The process-wide recorder; installed once, shared by every app in the process.

@@ -8,6 +8,7 @@ mod majors;
 mod occupations;
 mod supply;
 
+mod access_matrix;
 mod alignment;
 mod api;
 mod applications;

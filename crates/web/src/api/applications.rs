@@ -57,9 +57,14 @@ pub async fn list(
         ..Default::default()
     };
     Ok(Json(
-        apps::list(&state.db, &f, Paging::new(q.page, q.per_page))
-            .await?
-            .into(),
+        apps::list(
+            &state.db,
+            &crate::auth::access::viewer(&c.principal),
+            &f,
+            Paging::new(q.page, q.per_page),
+        )
+        .await?
+        .into(),
     ))
 }
 

@@ -67,7 +67,13 @@ pub async fn list(
         status: st,
         occupation_code: clean(&p.occupation),
     };
-    let page = demand::list(&state.db, &f, super::query_paging(&p.page, &p.per_page)?).await?;
+    let page = demand::list(
+        &state.db,
+        &crate::auth::access::org_scope(&c.principal),
+        &f,
+        super::query_paging(&p.page, &p.per_page)?,
+    )
+    .await?;
     Ok(Json(PostingPage {
         items: page.items,
         total: page.total,
@@ -176,7 +182,13 @@ pub async fn supply_list(
         school_org_id: own.or(super::query_int(&p.school, "school")?),
         year: super::query_int(&p.year, "year")?,
     };
-    let page = supply::list(&state.db, &f, super::query_paging(&p.page, &p.per_page)?).await?;
+    let page = supply::list(
+        &state.db,
+        &crate::auth::access::org_scope(&c.principal),
+        &f,
+        super::query_paging(&p.page, &p.per_page)?,
+    )
+    .await?;
     Ok(Json(SupplyPage {
         items: page.items,
         total: page.total,

@@ -66,6 +66,27 @@ pub fn query_paging(
 
 /// The API router (to nest under [`PREFIX`]) and its OpenAPI document.
 pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    let (routes, doc) = build();
+    (
+        routes
+            .into_router()
+            .fallback(|| async { crate::error::AppError::NotFound("接口") }),
+        doc,
+    )
+}
+
+/// Every registered API route as (method, full path under [`PREFIX`]): the access matrix
+/// test checks that each has an entry.
+pub fn route_table() -> Vec<(String, String)> {
+    build()
+        .0
+        .table()
+        .iter()
+        .map(|(m, p)| (m.clone(), format!("{PREFIX}{p}")))
+        .collect()
+}
+
+fn build() -> (crate::pages::Routes, utoipa::openapi::OpenApi) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(measures::list))
         .routes(routes!(orgs::list, orgs::create))
@@ -92,10 +113,34 @@ pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .map(|(k, v)| (format!("{PREFIX}{k}"), v))
         .collect();
     let json = doc.clone();
-    let router = router
-        .route("/openapi.json", get(move || async move { Json(json) }))
-        .fallback(|| async { crate::error::AppError::NotFound("接口") });
-    (router, doc)
+    let routes =
+        recorded(router, &doc).route("/openapi.json", get(move || async move { Json(json) }));
+    (routes, doc)
+}
+
+/// The router built from the OpenAPI routes, with its table read from the document those
+/// routes generated (full paths under [`PREFIX`]); routes added to it later go through
+/// [`crate::pages::Routes`] and are recorded too.
+fn recorded(
+    router: axum::Router<AppState>,
+    doc: &utoipa::openapi::OpenApi,
+) -> crate::pages::Routes {
+    let mut table = Vec::new();
+    for (path, item) in &doc.paths.paths {
+        let local = path.strip_prefix(PREFIX).unwrap_or(path);
+        for (method, op) in [
+            ("GET", &item.get),
+            ("POST", &item.post),
+            ("PUT", &item.put),
+            ("PATCH", &item.patch),
+            ("DELETE", &item.delete),
+        ] {
+            if op.is_some() {
+                table.push((method.to_string(), local.to_string()));
+            }
+        }
+    }
+    crate::pages::Routes::from_router(router, table)
 }
 
 /// The OpenAPI document, for tests and tooling.

@@ -3,6 +3,7 @@
 
 use domain::orgs::Role;
 use store::accounts::Principal;
+use store::applications::Viewer;
 use store::orgs::Scope;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +74,37 @@ pub fn org_scope(p: &Principal) -> Scope {
     }
 }
 
+/// Whose applications the principal sees: submitted ones within its organisation scope, and
+/// its own organisation's drafts.
+pub fn viewer(p: &Principal) -> Viewer {
+    Viewer {
+        scope: org_scope(p),
+        org_id: p.org_id,
+    }
+}
+
+/// Whether a district's figures lie within the principal's scope: everyone's for operators
+/// and departments, a district's own for its users, and the district of their own
+/// organisation for schools, enterprises and banks.
+pub fn sees_district(p: &Principal, code: &str) -> bool {
+    match org_scope(p) {
+        Scope::All => true,
+        Scope::District(d) => d == code,
+        Scope::Org(_) => p.district.as_deref() == Some(code),
+    }
+}
+
+/// Whether a school's own figures (its offerings, report and export) lie within the
+/// principal's scope: every school for operators and departments, the schools of its district
+/// for a district, and a school its own.
+pub fn sees_school(p: &Principal, school_id: i64, school_district: &str) -> bool {
+    match org_scope(p) {
+        Scope::All => true,
+        Scope::District(d) => d == school_district,
+        Scope::Org(id) => id == school_id,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +134,29 @@ mod tests {
         );
         assert_eq!(org_scope(&p("enterprise", Some("500103"))), Scope::Org(7));
         assert_eq!(org_scope(&p("bogus", None)), Scope::Org(7));
+    }
+
+    #[test]
+    fn districts_and_schools_follow_scope() {
+        let dist = p("district", Some("500103"));
+        assert!(sees_district(&dist, "500103"));
+        assert!(!sees_district(&dist, "500112"));
+        assert!(sees_school(&dist, 9, "500103"));
+        assert!(!sees_school(&dist, 9, "500112"));
+        let school = p("school", Some("500103"));
+        assert!(sees_school(&school, 7, "500103"));
+        assert!(!sees_school(&school, 9, "500103"));
+        assert!(sees_district(&school, "500103"));
+        assert!(!sees_district(&school, "500112"));
+        let dept = p("department", None);
+        assert!(sees_district(&dept, "500112") && sees_school(&dept, 9, "500112"));
+        assert_eq!(
+            viewer(&dist),
+            Viewer {
+                scope: Scope::District("500103".into()),
+                org_id: 7
+            }
+        );
     }
 
     #[test]

@@ -1,10 +1,10 @@
 //! Users and API tokens (operators only).
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::orgs::Role;
 use serde::Deserialize;
 use store::accounts::{self, User};
@@ -19,8 +19,8 @@ use crate::auth::access::Permission;
 use crate::auth::{Caller, PageCaller, issue_token};
 use crate::error::{AppError, PageResult};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/admin/users", get(page).post(create_user))
         .route("/admin/users/{id}/{action}", post(toggle_user))
         .route("/admin/tokens", post(create_token))

@@ -2,31 +2,34 @@
 //! clusters and each major; every class with its explanation; a printable school report; XLSX
 //! exports; and the scenario mode (change thresholds, see what changes, nothing saved).
 //!
-//! Who sees what: aggregates (city, district, cluster, major) every signed-in user; a school's
-//! offerings the school itself and departments, districts and operators.
+//! Who sees what (`web::alignment::{district_in_scope, Computed::school_in_scope}`, by the
+//! caller's scope from `web::auth::access`): city-wide aggregates (city, cluster, major)
+//! every signed-in user; a district's figures operators, departments, the district itself and
+//! the organisations registered in it; a school's figures (offerings, report, export, its
+//! lines in a major's or a scenario's lists) operators, departments, its district and the
+//! school itself. Out of scope is 404.
 
 use std::sync::Arc;
 
 use analytics::majors::{Class, Measures, Ratio, ThresholdKey, Verdict, explain_major};
 use askama::Template;
-use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
-use domain::orgs::Role;
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::rules::{StepView, trace_view};
 use super::{Layout, SelectOption, render};
 use crate::AppState;
-use crate::alignment::Computed;
+use crate::alignment::{Computed, district_in_scope};
+use crate::auth::access::sees_district;
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Group, grouped_bars, line_chart};
 use crate::error::{AppError, PageResult};
 use crate::xlsx;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/alignment", get(city))
         .route("/alignment/export.xlsx", get(export))
         .route("/alignment/majors/{code}", get(major))
@@ -674,7 +677,7 @@ async fn export(
     let rows = if district.is_empty() {
         city_rows(&c, year, &f)
     } else {
-        domain::reference::area(district).ok_or(AppError::NotFound("区县"))?;
+        district_in_scope(&caller.principal, district)?;
         district_rows(&c, district, year, Filters::get(&f.sort))
     };
     let header = [
@@ -758,18 +761,6 @@ struct MajorPage {
     offerings: Vec<OfferingLine>,
 }
 
-fn may_see_schools(c: &Caller) -> bool {
-    matches!(
-        Role::parse(&c.principal.role),
-        Some(Role::Operator | Role::Department | Role::District)
-    )
-}
-
-fn may_see_school(c: &Caller, org_id: i64) -> bool {
-    may_see_schools(c)
-        || (Role::parse(&c.principal.role) == Some(Role::School) && c.principal.org_id == org_id)
-}
-
 fn area_name(code: &str) -> String {
     domain::reference::area(code)
         .map(|a| a.name.to_string())
@@ -835,12 +826,13 @@ async fn major(
         None,
         |v| format!("{v:.0}"),
     );
-    let see = may_see_schools(&caller);
     let mut offerings: Vec<OfferingLine> =
         c.ds.offerings
             .iter()
             .zip(&c.classification.offerings)
-            .filter(|(o, _)| o.major == m && o.year == year)
+            .filter(|(o, _)| {
+                o.major == m && o.year == year && c.school_visible(&caller.principal, o.school)
+            })
             .map(|(o, v)| {
                 let s = &c.ds.schools[o.school as usize];
                 let sup = analytics::majors::Supply::of(o);
@@ -853,8 +845,10 @@ async fn major(
                     matching: opt(sup.matching_rate(), |r| r.percent(1)),
                     class_label,
                     class_key,
-                    href: (see || may_see_school(&caller, s.id))
-                        .then(|| format!("/alignment/schools/{}/{}/{}", s.id, info.code, year)),
+                    href: Some(format!(
+                        "/alignment/schools/{}/{}/{}",
+                        s.id, info.code, year
+                    )),
                 }
             })
             .collect();
@@ -918,7 +912,9 @@ async fn districts(
     let ms = &c.measures;
     let mut rows: Vec<(analytics::majors::Cell, AreaLine)> = district_totals(&c, year)
         .into_iter()
-        .filter(|(_, cell)| cell.is_present())
+        .filter(|(d, cell)| {
+            cell.is_present() && sees_district(&caller.principal, &ms.districts()[*d])
+        })
         .map(|(d, cell)| {
             let code = ms.districts()[d].clone();
             let line = AreaLine {
@@ -984,7 +980,7 @@ async fn district(
     Path(code): Path<String>,
     Query(f): Query<Filters>,
 ) -> PageResult {
-    let area = domain::reference::area(&code).ok_or(AppError::NotFound("区县"))?;
+    let area = district_in_scope(&caller.principal, &code)?;
     let (c, year) = computed_year(&state, f.year()).await?;
     let class = Filters::get(&f.class);
     let wanted = Class::parse(class);
@@ -998,12 +994,12 @@ async fn district(
         ("sort", Filters::get(&f.sort).to_string()),
     ];
     let paged = paginate(rows, &f.page, &base);
-    let see = may_see_schools(&caller);
     let mut schools: Vec<(String, String)> =
         c.ds.schools
             .iter()
-            .filter(|s| s.district == code && (see || may_see_school(&caller, s.id)))
-            .map(|s| {
+            .enumerate()
+            .filter(|(i, s)| s.district == code && c.school_visible(&caller.principal, *i as u32))
+            .map(|(_, s)| {
                 (
                     s.name.clone(),
                     format!("/alignment/schools/{}?year={year}", s.id),
@@ -1269,13 +1265,7 @@ struct ReportPage {
 }
 
 fn school_of(c: &Computed, caller: &Caller, id: i64) -> Result<u32, AppError> {
-    if !may_see_school(caller, id) {
-        return Err(AppError::NotFound("学校"));
-    }
-    c.schools
-        .get(&id)
-        .copied()
-        .ok_or(AppError::NotFound("学校"))
+    c.school_in_scope(&caller.principal, id)
 }
 
 fn counts_of(rows: &[OfferingRow]) -> Vec<(&'static str, &'static str, usize)> {
@@ -1513,14 +1503,13 @@ async fn scenario(
                         )
                     })
                     .collect();
-                let see = may_see_schools(&caller);
                 let changes: Vec<_> = diff
                     .offerings
                     .iter()
                     .filter(|d| c.ds.offerings[d.offering].year == year)
                     .filter(|d| {
                         let o = &c.ds.offerings[d.offering];
-                        see || may_see_school(&caller, c.ds.schools[o.school as usize].id)
+                        c.school_visible(&caller.principal, o.school)
                     })
                     .collect();
                 page.offerings_total = changes.len();

@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use domain::workflow::{self, Action, State as WfState};
 use serde_json::Value;
 use store::Paging;
@@ -22,8 +22,8 @@ use crate::applications::{self as svc, FieldType};
 use crate::auth::{Caller, MaybeCaller, PageCaller};
 use crate::error::{AppError, PageError, PageResult};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/applications", get(list))
         .route("/applications/new", get(new_form).post(create))
         .route("/applications/{id}", get(detail))
@@ -121,6 +121,7 @@ async fn list(
     };
     let page = apps::list(
         &state.db,
+        &crate::auth::access::viewer(&c.principal),
         &filter,
         Paging::new(parse_page(&q.page), Some(20)),
     )

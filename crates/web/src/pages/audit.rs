@@ -1,7 +1,6 @@
 //! The audit log (operators only).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use serde::Deserialize;
@@ -14,8 +13,8 @@ use crate::auth::PageCaller;
 use crate::auth::access::Permission;
 use crate::error::PageResult;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/audit", get(list))
+pub fn router() -> super::Routes {
+    super::Routes::new().route("/audit", get(list))
 }
 
 #[derive(Deserialize, Default)]

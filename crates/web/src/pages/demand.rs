@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::Form;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -22,8 +21,8 @@ use crate::xlsx;
 
 const EXPORT_CAP: i64 = 200_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/demand", get(list))
         .route("/demand/template.xlsx", get(template))
         .route("/demand/export.xlsx", get(export))
@@ -125,7 +124,13 @@ async fn list(
 ) -> PageResult {
     guard(&c)?;
     let f = filter(&lq);
-    let page = demand::list(&state.db, &f, Paging::new(parse_page(&lq.page), Some(50))).await?;
+    let page = demand::list(
+        &state.db,
+        &crate::auth::access::org_scope(&c.principal),
+        &f,
+        Paging::new(parse_page(&lq.page), Some(50)),
+    )
+    .await?;
     let counts = demand::status_counts(&state.db).await?;
     let pending_titles = demand::pending(&state.db, Paging::new(Some(1), Some(1)))
         .await?
@@ -213,11 +218,16 @@ async fn export(
     Query(lq): Query<ListQuery>,
 ) -> PageResult {
     guard(&c)?;
-    let rows: Vec<Vec<String>> = demand::export(&state.db, &filter(&lq), EXPORT_CAP)
-        .await?
-        .iter()
-        .map(export_row)
-        .collect();
+    let rows: Vec<Vec<String>> = demand::export(
+        &state.db,
+        &crate::auth::access::org_scope(&c.principal),
+        &filter(&lq),
+        EXPORT_CAP,
+    )
+    .await?
+    .iter()
+    .map(export_row)
+    .collect();
     let bytes =
         tabular::export(&DEMAND_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(xlsx::download("岗位需求.xlsx", bytes))

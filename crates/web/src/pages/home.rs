@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
 use domain::orgs::OrgKind;
@@ -17,8 +16,8 @@ use crate::auth::access::org_scope;
 use crate::charts::{Bar, stacked_bars};
 use crate::error::PageResult;
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/", get(home))
+pub fn router() -> super::Routes {
+    super::Routes::new().route("/", get(home))
 }
 
 struct KindCount {

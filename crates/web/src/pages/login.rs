@@ -1,12 +1,12 @@
 //! Login and logout.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use serde::Deserialize;
 use store::Actor;
 use store::accounts;
@@ -18,8 +18,8 @@ use crate::auth::{
 };
 use crate::error::{AppError, PageResult};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/login", get(login_form).post(login))
         .route("/logout", post(logout))
 }

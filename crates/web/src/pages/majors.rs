@@ -1,7 +1,6 @@
 //! Measure 5 pages: the major catalog — browse, filter, export, template, import.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -16,8 +15,8 @@ use crate::error::{AppError, PageResult};
 use crate::majors::{CATALOG_SCHEMA, LEVELS, level_label};
 use crate::xlsx;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/majors", get(list))
         .route("/majors/export.xlsx", get(export))
         .route("/majors/template.xlsx", get(template))

@@ -1,18 +1,16 @@
 //! The 13 measures (public pages).
 
 use askama::Template;
-use axum::Router;
 use axum::extract::Path;
 use axum::routing::get;
 use domain::reference::{MEASURES, Measure, unit};
 
 use super::{Layout, render};
-use crate::AppState;
 use crate::auth::MaybeCaller;
 use crate::error::{AppError, PageError, PageResult};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/measures", get(list))
         .route("/measures/{number}", get(detail))
 }

@@ -51,8 +51,10 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::PageResult;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+/// Every page route, built through [`Routes`] so the table of registered routes is the
+/// router's own.
+pub fn routes() -> Routes {
+    Routes::new()
         .route("/static/app.css", get(css))
         .merge(login::router())
         .merge(home::router())
@@ -68,6 +70,119 @@ pub fn router() -> Router<AppState> {
         .merge(supply::router())
         .merge(demand::router())
         .merge(alignment::router())
+}
+
+pub fn router() -> Router<AppState> {
+    routes().into_router()
+}
+
+/// Every registered page route as (method, path template): the access matrix test checks that
+/// each has an entry.
+pub fn route_table() -> Vec<(String, String)> {
+    routes().table
+}
+
+/// A router that records what it registers: each route's path template and the methods its
+/// `MethodRouter` answers. axum has no route introspection, so the page, operations and API
+/// routers are built through this, and their tables cannot miss a route.
+pub struct Routes {
+    router: Router<AppState>,
+    table: Vec<(String, String)>,
+}
+
+impl Default for Routes {
+    fn default() -> Self {
+        Routes::new()
+    }
+}
+
+impl Routes {
+    pub fn new() -> Routes {
+        Routes::from_router(Router::new(), Vec::new())
+    }
+
+    /// Wraps a router whose routes are already known (the API's, from its OpenAPI document).
+    pub fn from_router(router: Router<AppState>, table: Vec<(String, String)>) -> Routes {
+        Routes { router, table }
+    }
+
+    pub fn route(mut self, path: &str, mr: axum::routing::MethodRouter<AppState>) -> Routes {
+        for m in methods_of(&mr) {
+            self.table.push((m, path.to_string()));
+        }
+        self.router = self.router.route(path, mr);
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Routes {
+        self.router = self.router.merge(other.router);
+        self.table.extend(other.table);
+        self
+    }
+
+    pub fn into_router(self) -> Router<AppState> {
+        self.router
+    }
+
+    pub fn table(&self) -> &[(String, String)] {
+        &self.table
+    }
+
+    pub fn into_parts(self) -> (Router<AppState>, Vec<(String, String)>) {
+        (self.router, self.table)
+    }
+}
+
+/// The methods a `MethodRouter` answers (HEAD, which axum adds to every GET, left out). axum
+/// exposes them only in the `Allow` header it prepares, which its `Debug` output shows; the
+/// unit test below fails if an axum upgrade changes that.
+fn methods_of<S>(mr: &axum::routing::MethodRouter<S>) -> Vec<String> {
+    let dbg = format!("{mr:?}");
+    let start = "allow_header: Bytes(b\"";
+    let i = dbg
+        .find(start)
+        .map(|i| i + start.len())
+        .expect("axum's MethodRouter shows its Allow header");
+    let end = dbg[i..].find('"').expect("the Allow header's end") + i;
+    dbg[i..end]
+        .split(',')
+        .filter(|m| !m.is_empty() && *m != "HEAD")
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(test)]
+mod route_tests {
+    use super::*;
+    use axum::routing::{post, put};
+
+    async fn h() -> &'static str {
+        ""
+    }
+
+    #[test]
+    fn methods_are_read_from_the_method_router() {
+        let mr: axum::routing::MethodRouter<AppState> = get(h).post(h);
+        assert_eq!(methods_of(&mr), ["GET", "POST"]);
+        let mr: axum::routing::MethodRouter<AppState> = put(h);
+        assert_eq!(methods_of(&mr), ["PUT"]);
+        let mr: axum::routing::MethodRouter<AppState> =
+            post(h).layer(axum::extract::DefaultBodyLimit::max(10));
+        assert_eq!(methods_of(&mr), ["POST"]);
+    }
+
+    #[test]
+    fn the_page_table_lists_every_route() {
+        let t = route_table();
+        for (m, p) in [
+            ("GET", "/"),
+            ("GET", "/orgs/{id}"),
+            ("POST", "/orgs/new"),
+            ("GET", "/alignment/schools/{id}/report"),
+        ] {
+            assert!(t.contains(&(m.to_string(), p.to_string())), "{m} {p}");
+        }
+    }
 }
 
 async fn css() -> impl IntoResponse {

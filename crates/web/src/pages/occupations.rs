@@ -2,7 +2,6 @@
 //! template, import) and the per-major crosswalk editor.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
@@ -21,8 +20,8 @@ use crate::occupations::{
 };
 use crate::xlsx;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/occupations", get(list))
         .route("/occupations/export.xlsx", get(export))
         .route("/occupations/template.xlsx", get(template))

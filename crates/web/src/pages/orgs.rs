@@ -1,10 +1,10 @@
 //! Organisation pages: list with filters, paging and XLSX export; detail; registration form.
 
 use askama::Template;
+use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
-use axum::{Form, Router};
 use domain::orgs::{EnterpriseSize, OrgKind, Ownership, Role, SchoolLevel};
 use domain::reference::area;
 use serde::Deserialize;
@@ -22,8 +22,8 @@ use crate::auth::access::{Permission, allows, org_scope};
 use crate::error::{AppError, PageError, PageResult};
 use crate::xlsx;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/orgs", get(list))
         .route("/orgs/export.xlsx", get(export))
         .route("/orgs/new", get(new_form).post(create))

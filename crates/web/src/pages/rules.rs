@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use policy::money::yuan;
@@ -15,8 +14,8 @@ use crate::AppState;
 use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::PageResult;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/rules", get(index))
         .route("/rules/tax_credit", get(tax))
         .route("/rules/land_supply", get(land))

@@ -2,7 +2,6 @@
 //! 市教委 and operators, the template, the export and the import result.
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Multipart, Query, State};
 use axum::routing::{get, post};
 use serde::Deserialize;
@@ -19,8 +18,8 @@ use crate::xlsx;
 /// At most this many rows in one export.
 const EXPORT_CAP: i64 = 100_000;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/supply", get(list))
         .route("/supply/template.xlsx", get(template))
         .route("/supply/export.xlsx", get(export))
@@ -83,7 +82,13 @@ async fn list(
     Query(lq): Query<ListQuery>,
 ) -> PageResult {
     let (f, own) = filter(&c, &lq)?;
-    let page = supply::list(&state.db, &f, Paging::new(parse_page(&lq.page), Some(50))).await?;
+    let page = supply::list(
+        &state.db,
+        &crate::auth::access::org_scope(&c.principal),
+        &f,
+        Paging::new(parse_page(&lq.page), Some(50)),
+    )
+    .await?;
     let mut school_options: Vec<SelectOption> = if own.is_none() {
         supply::schools(&state.db)
             .await?
@@ -158,11 +163,16 @@ async fn export(
     Query(lq): Query<ListQuery>,
 ) -> PageResult {
     let (f, _) = filter(&c, &lq)?;
-    let rows: Vec<Vec<String>> = supply::export(&state.db, &f, EXPORT_CAP)
-        .await?
-        .iter()
-        .map(export_row)
-        .collect();
+    let rows: Vec<Vec<String>> = supply::export(
+        &state.db,
+        &crate::auth::access::org_scope(&c.principal),
+        &f,
+        EXPORT_CAP,
+    )
+    .await?
+    .iter()
+    .map(export_row)
+    .collect();
     let bytes =
         tabular::export(&SUPPLY_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(xlsx::download("专业供给.xlsx", bytes))

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 
 use askama::Template;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use policy::money::yuan;
@@ -16,13 +15,13 @@ use super::rules::{StepView, trace_view};
 use super::{Layout, SelectOption, district_options, render};
 use crate::AppState;
 use crate::applications as svc;
-use crate::auth::access::Permission;
+use crate::auth::access::{Permission, viewer};
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, AppResult, PageResult};
 use crate::xlsx;
 
-pub fn router() -> Router<AppState> {
-    Router::new()
+pub fn router() -> super::Routes {
+    super::Routes::new()
         .route("/tax/ledger", get(ledger))
         .route("/tax/ledger.xlsx", get(ledger_xlsx))
         .route("/tax/claims", get(claims))
@@ -146,9 +145,18 @@ async fn claims(
         district: district.clone(),
         ..Default::default()
     };
-    let list = apps::list(&state.db, &filter, Paging::new(Some(1), Some(CLAIMS_CAP))).await?;
+    // Enterprises' drafts are theirs until submitted: the viewer leaves them out.
+    let viewer = viewer(&c.principal);
+    let list = apps::list(
+        &state.db,
+        &viewer,
+        &filter,
+        Paging::new(Some(1), Some(CLAIMS_CAP)),
+    )
+    .await?;
     let verified = apps::list_full(
         &state.db,
+        &viewer,
         &Filter {
             status: Some("approved".into()),
             ..filter.clone()
