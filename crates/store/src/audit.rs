@@ -297,8 +297,9 @@ pub const KEY_BYTES: usize = 32;
 /// The longest key id a key file may use.
 const KEY_ID_MAX: usize = 64;
 
-/// Entries keyed by one statement (three parameters each: well below both backends' limits).
-const SEAL_CHUNK: i64 = 500;
+/// Entries keyed by one statement (three parameters each: well below both backends' limits;
+/// more than a second's worth of transitions, so one transaction a round).
+const SEAL_CHUNK: i64 = 2000;
 
 /// Entries read per round trip by [`verify`].
 const VERIFY_CHUNK: i64 = 5000;

@@ -283,7 +283,7 @@ async fn deleting_the_newest_entries_is_found_with_an_anchor() {
         assert_eq!(anchor.key_id, "k1");
         // The anchor survives being written out and read back.
         let read = audit::Anchor::parse_lines(&format!("{}\n\n", anchor.to_line())).unwrap();
-        assert_eq!(read, [anchor.clone()]);
+        assert_eq!(read, std::slice::from_ref(&anchor), "read back");
 
         // Delete the newest three entries: their MACs give it away …
         exec(&app.db, "DELETE FROM audit_log WHERE seq > $1", total - 3).await;
@@ -574,7 +574,8 @@ async fn anchor_and_verify_commands() {
         assert_eq!(anchor.seq, total);
         assert_eq!(
             audit::Anchor::parse_lines(&std::fs::read_to_string(&anchors).unwrap()).unwrap(),
-            [anchor.clone()]
+            vec![anchor.clone()],
+            "appended to the file"
         );
         add_orgs(&app, 4, 2).await;
         let o = chanjiao(
