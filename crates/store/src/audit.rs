@@ -3,6 +3,12 @@
 //! Every change of state calls [`record`] inside the same transaction as the change. Entry `n`
 //! stores the hash of entry `n-1`; its own hash covers all of its fields, so altering, inserting
 //! or deleting an entry breaks the chain at that point and [`verify`] names it.
+//!
+//! That chain is unkeyed: whoever can write the database can also recompute it. A [`Sealer`]
+//! therefore keys each committed entry, in `seq` order, with a key kept outside the database
+//! ([`KeyRing`]): `mac(n) = HMAC-SHA256(key, mac(n-1), hash(n), seq(n))` in `audit_macs`. An
+//! [`Anchor`] (the keyed head, signed) kept outside the database shows truncation below it and
+//! rewriting before it. [`verify_with`] checks all three; see `docs/threat-model.md`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
