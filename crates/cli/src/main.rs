@@ -448,9 +448,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 print_accounts(&accounts);
             }
             let ring = audit_keys(&cli.audit_key_file, &url, true)?.context("审计密钥不可用")?;
+            let key_path = std::fs::canonicalize(ring.path()).unwrap_or(ring.path().into());
             println!(
                 "审计密钥：{}（当前密钥 {}）",
-                ring.path().display(),
+                key_path.display(),
                 ring.current_id()
             );
             match &args.anchor_dir {
