@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use store::{Actor, Backend, Db};
+use store::{Actor, Backend, Db, audit};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -25,6 +25,11 @@ struct Cli {
     /// Directory of policy parameter files (*.toml) overriding the shipped ones.
     #[arg(long, global = true, env = "CHANJIAO_POLICY_DIR")]
     policy_dir: Option<std::path::PathBuf>,
+    /// Audit key file (TOML: `current = "ID"` and `[keys] ID = "HEX"`), kept outside the
+    /// database. Default: FILE.audit-key beside a SQLite database (created by `serve` and
+    /// `audit anchor` if missing), ./chanjiao-postgres.audit-key for PostgreSQL.
+    #[arg(long, global = true, env = "CHANJIAO_AUDIT_KEY_FILE")]
+    audit_key_file: Option<std::path::PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -73,6 +78,10 @@ struct ServeArgs {
     /// Job postings in the demo's measure 5 data (with --demo).
     #[arg(long, default_value_t = 500_000)]
     postings: usize,
+    /// Directory the server writes an audit anchor to at start and then daily (keep it off the
+    /// database's machine, or copy the files away).
+    #[arg(long, env = "CHANJIAO_ANCHOR_DIR")]
+    anchor_dir: Option<std::path::PathBuf>,
 }
 
 #[derive(Args)]
@@ -190,8 +199,21 @@ enum RulesCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Walk the hash chain; report the first altered or missing entry (exit 1 if any).
-    Verify,
+    /// Walk the hash chain and check the MACs with the audit key; report the first altered,
+    /// missing or wrongly keyed entry (exit 1 if any). Without a key the MACs are not checked.
+    Verify {
+        /// Anchors (a file of JSON lines written by `audit anchor`, or a directory of them):
+        /// detects truncation below them and rewriting before them.
+        #[arg(long)]
+        anchor: Option<std::path::PathBuf>,
+    },
+    /// Key the pending entries, then print the head of the log (seq, hash, MAC, key id, time)
+    /// as one signed JSON line, to keep outside the database.
+    Anchor {
+        /// Also append the line to FILE.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 fn init_logging() {
@@ -418,6 +440,22 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 let accounts = demo::reset_demo_accounts(&db).await?;
                 print_accounts(&accounts);
             }
+            let ring = audit_keys(&cli.audit_key_file, &url, true)?.context("审计密钥不可用")?;
+            let key_path = std::fs::canonicalize(ring.path()).unwrap_or(ring.path().into());
+            println!(
+                "审计密钥：{}（当前密钥 {}）",
+                key_path.display(),
+                ring.current_id()
+            );
+            match &args.anchor_dir {
+                Some(dir) => {
+                    std::fs::create_dir_all(dir)
+                        .with_context(|| format!("无法创建锚点目录 {}", dir.display()))?;
+                    println!("审计锚点：启动时及每天写入 {}", dir.display());
+                }
+                None => println!("未配置 --anchor-dir：服务器不写审计锚点"),
+            }
+            spawn_audit_tasks(db.clone(), ring, args.anchor_dir.clone());
             let listener = tokio::net::TcpListener::bind(&args.bind)
                 .await
                 .with_context(|| format!("无法监听 {}", args.bind))?;
@@ -478,19 +516,64 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("已为 {username} 签发令牌（仅显示一次）：");
             println!("{secret}");
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { anchor }) => {
+            let anchors = match &anchor {
+                Some(path) => read_anchors(path)?,
+                None => Vec::new(),
+            };
             let db = open(&url).await?;
-            let v = store::audit::verify(&db).await?;
-            match v.problem {
-                None => println!("审计日志完整：共 {} 条，哈希链校验通过", v.entries),
-                Some(p) => {
-                    println!(
-                        "审计日志校验失败：{}（此前 {} 条完好）",
-                        p.message, v.entries
-                    );
-                    return Ok(ExitCode::from(1));
-                }
+            let ring = audit_keys(&cli.audit_key_file, &url, false)?;
+            let v = audit::verify_with(&db, ring.as_ref(), &anchors).await?;
+            if let Some(p) = v.problem {
+                println!(
+                    "审计日志校验失败：{}（此前 {} 条完好）",
+                    p.message, v.entries
+                );
+                return Ok(ExitCode::from(1));
             }
+            println!("审计日志完整：共 {} 条，哈希链校验通过", v.entries);
+            match &ring {
+                Some(r) => println!(
+                    "MAC 校验通过：{} 条（密钥 {}，{}）；最新 {} 条尚未加签",
+                    v.keyed,
+                    if v.key_ids.is_empty() {
+                        "—".to_string()
+                    } else {
+                        v.key_ids.join("、")
+                    },
+                    r.path().display(),
+                    v.unkeyed
+                ),
+                None => println!(
+                    "未找到审计密钥（--audit-key-file 或 CHANJIAO_AUDIT_KEY_FILE，默认 {}）：MAC 未校验（已加签 {} 条，未加签 {} 条）",
+                    audit::default_key_path(&url).display(),
+                    v.keyed,
+                    v.unkeyed
+                ),
+            }
+            if let Some(last) = anchors.iter().map(|a| a.seq).max() {
+                println!(
+                    "锚点 {} 个与日志相符（最新锚点：第{last}条）{}",
+                    v.anchors,
+                    if ring.is_some() {
+                        "，签名校验通过"
+                    } else {
+                        "；无密钥，签名未校验"
+                    }
+                );
+            }
+        }
+        Command::Audit(AuditCommand::Anchor { out }) => {
+            let db = open(&url).await?;
+            let ring = audit_keys(&cli.audit_key_file, &url, true)?.context("审计密钥不可用")?;
+            let mut sealer = audit::Sealer::new(ring);
+            let a = audit::anchor(&db, &mut sealer).await?;
+            let line = a.to_line();
+            if let Some(path) = &out {
+                append_line(path, &line)?;
+                eprintln!("已写入锚点（第{}条）到 {}", a.seq, path.display());
+            }
+            println!("{line}");
         }
         Command::Backup { file } => {
             if file.exists() {
@@ -505,6 +588,127 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How often the server keys new audit entries.
+const AUDIT_SEAL_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// How often the server writes an audit anchor to `--anchor-dir` (and once at start).
+const AUDIT_ANCHOR_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// The audit key ring: the configured file (which must exist), else the default file
+/// ([`audit::default_key_path`]), created when `create` and missing. `None` only without
+/// `create` when no file exists.
+fn audit_keys(
+    configured: &Option<std::path::PathBuf>,
+    url: &str,
+    create: bool,
+) -> Result<Option<audit::KeyRing>> {
+    if let Some(path) = configured {
+        return Ok(Some(audit::KeyRing::load(path)?));
+    }
+    let path = audit::default_key_path(url);
+    if create {
+        let (ring, created) = audit::KeyRing::load_or_generate(&path)?;
+        if created {
+            tracing::warn!(
+                path = %path.display(),
+                "未配置审计密钥（--audit-key-file），已生成 {}（仅所有者可读）；请备份到数据库以外的地方",
+                path.display()
+            );
+        }
+        return Ok(Some(ring));
+    }
+    Ok(path
+        .exists()
+        .then(|| audit::KeyRing::load(&path))
+        .transpose()?)
+}
+
+/// Keys new audit entries every [`AUDIT_SEAL_EVERY`], and writes an anchor into `anchor_dir`
+/// at start and every [`AUDIT_ANCHOR_EVERY`]. Ends when the database is closed.
+fn spawn_audit_tasks(db: Db, ring: audit::KeyRing, anchor_dir: Option<std::path::PathBuf>) {
+    tokio::spawn(async move {
+        let mut sealer = audit::Sealer::new(ring);
+        let mut tick = tokio::time::interval(AUDIT_SEAL_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut next_anchor = tokio::time::Instant::now();
+        loop {
+            tick.tick().await;
+            if db.pool().is_closed() {
+                break;
+            }
+            match &anchor_dir {
+                Some(dir) if tokio::time::Instant::now() >= next_anchor => {
+                    next_anchor += AUDIT_ANCHOR_EVERY;
+                    match write_anchor(&db, &mut sealer, dir).await {
+                        Ok(path) => tracing::info!(path = %path.display(), "audit anchor written"),
+                        Err(e) => tracing::error!("写审计锚点失败：{e:#}"),
+                    }
+                }
+                _ => {
+                    if let Err(e) = sealer.seal(&db).await {
+                        tracing::warn!("审计记录加签失败：{e}");
+                    }
+                }
+            }
+        }
+    });
+}
+
+/// Keys pending entries and writes the anchor to a new file in `dir`.
+async fn write_anchor(
+    db: &Db,
+    sealer: &mut audit::Sealer,
+    dir: &std::path::Path,
+) -> Result<std::path::PathBuf> {
+    let a = audit::anchor(db, sealer).await?;
+    let stamp = chrono::DateTime::from_timestamp(a.at, 0)
+        .map(|t| t.format("%Y%m%dT%H%M%SZ").to_string())
+        .unwrap_or_else(|| a.at.to_string());
+    let path = dir.join(format!("audit-anchor-{stamp}-{}.json", a.seq));
+    append_line(&path, &a.to_line())?;
+    Ok(path)
+}
+
+fn append_line(path: &std::path::Path, line: &str) -> Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("无法写入 {}", path.display()))?;
+    writeln!(f, "{line}").with_context(|| format!("无法写入 {}", path.display()))?;
+    f.sync_all()?;
+    Ok(())
+}
+
+/// The anchors in `path`: a file of JSON lines, or every file of a directory.
+fn read_anchors(path: &std::path::Path) -> Result<Vec<audit::Anchor>> {
+    let files = if path.is_dir() {
+        let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(path)
+            .with_context(|| format!("无法读取 {}", path.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        files
+    } else {
+        vec![path.to_path_buf()]
+    };
+    let mut anchors = Vec::new();
+    for f in files {
+        let text =
+            std::fs::read_to_string(&f).with_context(|| format!("无法读取 {}", f.display()))?;
+        anchors.extend(
+            audit::Anchor::parse_lines(&text)
+                .map_err(|e| anyhow::anyhow!("锚点文件 {}：{e}", f.display()))?,
+        );
+    }
+    if anchors.is_empty() {
+        bail!("{} 中没有审计锚点", path.display());
+    }
+    Ok(anchors)
 }
 
 /// The largest file an import command reads (the import's own limits then apply to its

@@ -53,6 +53,9 @@ pub enum StoreError {
     Writer(String),
     #[error("数据库错误：{0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The audit log cannot be keyed or anchored (see `audit`).
+    #[error("{0}")]
+    Audit(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
