@@ -18,8 +18,18 @@ async fn health_ready_and_metrics() {
             .send()
             .await
             .unwrap();
+        // Not on the public listener...
+        let r = client().get(app.url("/metrics")).send().await.unwrap();
+        assert_eq!(r.status(), 404);
+        // ...but on the metrics listener (`serve --metrics-bind`).
+        let ml = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let maddr = ml.local_addr().unwrap();
+        tokio::spawn(web::ops::serve_metrics(
+            web::AppState::new(app.db.clone()),
+            ml,
+        ));
         let m = client()
-            .get(app.url("/metrics"))
+            .get(format!("http://{maddr}/metrics"))
             .send()
             .await
             .unwrap()
