@@ -746,3 +746,108 @@ async fn passwords_are_argon2id_and_users_must_match_their_org_kind() {
         assert!(err.to_string().contains("已存在"));
     }
 }
+
+#[tokio::test]
+async fn the_client_address_comes_from_x_forwarded_for_only_behind_a_trusted_proxy() {
+    for b in backends() {
+        for trust_proxy in [false, true] {
+            let sec = web::Security {
+                trust_proxy,
+                ..slow_delays()
+            };
+            let app = TestApp::spawn_with(b, sec).await;
+            app.user("op1", "operator", "operator").await;
+            let uid = app.user("dis1", "district", "500103").await;
+            // A forged header: several entries, the last one is what our proxy would add.
+            let c = client();
+            let html = c
+                .get(app.url("/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let csrf = crate::helpers::hidden(&html, "csrf").unwrap();
+            let r = c
+                .post(app.url("/login"))
+                .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+                .form(&[
+                    ("username", "dis1"),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                    ("next", "/"),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 303);
+            let op = app.login("op1").await;
+            let html = op
+                .get(app.url(&format!("/admin/users/{uid}/sessions")))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            if trust_proxy {
+                assert!(html.contains("203.0.113.7"), "{html}");
+                assert!(!html.contains("198.51.100.1"));
+            } else {
+                assert!(!html.contains("203.0.113.7") && html.contains("127.0.0.1"));
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_upload_with_its_csrf_token_only_in_the_url_is_refused() {
+    for b in backends() {
+        let app = TestApp::spawn(b).await;
+        app.user("op1", "operator", "operator").await;
+        let c = app.login("op1").await;
+        let html = c
+            .get(app.url("/occupations"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(!html.contains("csrf="), "no CSRF token in any URL");
+        let csrf = crate::helpers::hidden(&html, "csrf").unwrap();
+        let file = || reqwest::multipart::Part::bytes(b"a,b\n1,2\n".to_vec()).file_name("a.csv");
+        // In the URL only: refused.
+        let form = reqwest::multipart::Form::new().part("file", file());
+        let r = c
+            .post(app.url(&format!("/occupations/import?csrf={csrf}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // In the body but after the file: refused (the file would have been read first).
+        let form = reqwest::multipart::Form::new()
+            .part("file", file())
+            .text("csrf", csrf.clone());
+        let r = c
+            .post(app.url("/occupations/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 403);
+        // First in the body: accepted (the file itself is then judged: 422, not 403).
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part("file", file());
+        let r = c
+            .post(app.url("/occupations/import"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 422);
+    }
+}
