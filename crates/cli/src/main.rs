@@ -36,7 +36,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the web server (pages, API, /healthz, /readyz, /metrics).
+    /// Run the web server (pages, API, /healthz, /readyz; /metrics with --metrics-bind).
     Serve(ServeArgs),
     /// Apply the embedded database migrations.
     Migrate,
@@ -82,6 +82,14 @@ struct ServeArgs {
     /// database's machine, or copy the files away).
     #[arg(long, env = "CHANJIAO_ANCHOR_DIR")]
     anchor_dir: Option<std::path::PathBuf>,
+    /// Serve Prometheus metrics (/metrics) on this address only (e.g. 127.0.0.1:9090); the
+    /// public listener answers 404 for /metrics.
+    #[arg(long, env = "CHANJIAO_METRICS_BIND")]
+    metrics_bind: Option<String>,
+    /// A reverse proxy of ours is in front: take the client address from the last
+    /// X-Forwarded-For entry (login throttling, session list). Never without such a proxy.
+    #[arg(long, env = "CHANJIAO_TRUST_PROXY")]
+    trust_proxy: bool,
 }
 
 #[derive(Args)]
@@ -112,6 +120,15 @@ enum UserCommand {
         /// Read the password from standard input.
         #[arg(long)]
         password_stdin: bool,
+    },
+    /// Clear a username's recorded login failures (and an address's, with --address), so
+    /// sign-in is not delayed any more.
+    Unlock {
+        #[arg(long)]
+        username: String,
+        /// Also clear this client address's failures.
+        #[arg(long)]
+        address: Option<String>,
     },
 }
 
@@ -460,13 +477,29 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .await
                 .with_context(|| format!("无法监听 {}", args.bind))?;
             let addr = listener.local_addr()?;
+            let params = load_params(&cli.policy_dir)?;
+            let mut state = web::AppState::with_params(db.clone(), params);
+            state.security.trust_proxy = args.trust_proxy;
+            if let Some(mb) = &args.metrics_bind {
+                let ml = tokio::net::TcpListener::bind(mb)
+                    .await
+                    .with_context(|| format!("无法监听 {mb}"))?;
+                let maddr = ml.local_addr()?;
+                println!("监控指标：http://{maddr}/metrics");
+                tracing::info!(%maddr, "metrics listening");
+                let mstate = state.clone();
+                tokio::spawn(async move {
+                    if let Err(e) = web::ops::serve_metrics(mstate, ml).await {
+                        tracing::error!(error = %e, "metrics listener stopped");
+                    }
+                });
+            }
             println!(
                 "平台已启动：http://{addr}/ （数据库：{}，按 Ctrl-C 停止）",
                 backend_name(db.backend())
             );
             tracing::info!(%addr, "listening");
-            let params = load_params(&cli.policy_dir)?;
-            web::serve(web::AppState::with_params(db, params), listener).await?;
+            web::serve(state, listener).await?;
         }
         Command::Demo(args) => {
             let db = open(&url).await?;
@@ -504,6 +537,17 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             if generated {
                 println!("初始密码（仅显示一次）：{password}");
             }
+        }
+        Command::User(UserCommand::Unlock { username, address }) => {
+            let db = open(&url).await?;
+            let cleared = store::accounts::clear_login_failures(
+                &db,
+                &Actor::system("cli"),
+                &username,
+                address.as_deref(),
+            )
+            .await?;
+            println!("已清除 {username} 的登录失败记录 {cleared} 条，可立即重新登录");
         }
         Command::Token(TokenCommand::Create { username, name }) => {
             let db = open(&url).await?;

@@ -33,8 +33,6 @@ pub struct User {
     pub org_name: String,
     pub role: String,
     pub active: i64,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     pub created_at: i64,
     pub last_login_at: Option<i64>,
 }
@@ -54,8 +52,6 @@ pub struct LoginRecord {
     pub user_id: i64,
     pub password_hash: Option<String>,
     pub active: i64,
-    pub failed_logins: i64,
-    pub locked_until: Option<i64>,
     pub org_id: i64,
 }
 
@@ -94,16 +90,14 @@ pub async fn insert_user(tx: &mut Tx, actor: &Actor, u: &NewUser) -> Result<i64>
     Ok(id)
 }
 
-/// Replaces a user's password hash; clears any lock.
+/// Replaces a user's password hash.
 pub async fn set_password(tx: &mut Tx, actor: &Actor, user_id: i64, hash: &str) -> Result<()> {
-    let n = sqlx::query(
-        "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2",
-    )
-    .bind(hash)
-    .bind(user_id)
-    .execute(&mut *tx.inner)
-    .await?
-    .rows_affected();
+    let n = sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(hash)
+        .bind(user_id)
+        .execute(&mut *tx.inner)
+        .await?
+        .rows_affected();
     if n == 0 {
         return Err(StoreError::NotFound("用户".into()));
     }
@@ -130,12 +124,24 @@ pub async fn set_active(tx: &mut Tx, actor: &Actor, user_id: i64, active: bool) 
     if n == 0 {
         return Err(StoreError::NotFound("用户".into()));
     }
-    // A disabled user loses every session at once.
+    // A disabled user loses every session and every API token at once: the tokens are revoked
+    // (not merely refused while the account is off), so re-enabling the user revives none.
+    let mut after = json!({"active": active});
     if !active {
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        let sessions = sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx.inner)
-            .await?;
+            .await?
+            .rows_affected();
+        let tokens = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now())
+        .bind(user_id)
+        .execute(&mut *tx.inner)
+        .await?
+        .rows_affected();
+        after = json!({"active": active, "sessions_ended": sessions, "tokens_revoked": tokens});
     }
     audit::record(
         tx,
@@ -148,7 +154,7 @@ pub async fn set_active(tx: &mut Tx, actor: &Actor, user_id: i64, active: bool) 
         "user",
         &user_id.to_string(),
         Some(&json!({"active": !active})),
-        Some(&json!({"active": active})),
+        Some(&after),
     )
     .await?;
     Ok(())
@@ -156,80 +162,165 @@ pub async fn set_active(tx: &mut Tx, actor: &Actor, user_id: i64, active: bool) 
 
 pub async fn login_record(db: &Db, username: &str) -> Result<Option<LoginRecord>> {
     Ok(sqlx::query_as(
-        "SELECT id AS user_id, password_hash, active, failed_logins, locked_until, org_id \
-         FROM users WHERE username = $1",
+        "SELECT id AS user_id, password_hash, active, org_id FROM users WHERE username = $1",
     )
     .bind(username)
     .fetch_optional(db.pool())
     .await?)
 }
 
-/// Counts a failed login; locks the account for `lock_secs` once `max_failures` is reached.
-/// Returns whether the account is now locked.
+/// The throttling subject of a username as typed (whether or not such a user exists).
+pub fn user_subject(username: &str) -> String {
+    format!("u:{}", username.chars().take(64).collect::<String>())
+}
+
+/// The throttling subject of a client address.
+pub fn address_subject(address: &str) -> String {
+    format!("a:{address}")
+}
+
+/// Recent failures of one subject: how many since the window's start, and the latest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub count: i64,
+    pub last_at: Option<i64>,
+}
+
+/// The failures of `subject` at or after `since`.
+pub async fn recent_failures(db: &Db, subject: &str, since: i64) -> Result<Failures> {
+    let (count, last_at): (i64, Option<i64>) = sqlx::query_as(
+        "SELECT COUNT(*), MAX(at) FROM login_failures WHERE subject = $1 AND at >= $2",
+    )
+    .bind(subject)
+    .bind(since)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(Failures { count, last_at })
+}
+
+/// Whether `user_id` has signed in successfully from `address` before.
+pub async fn known_address(db: &Db, user_id: i64, address: &str) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM login_addresses WHERE user_id = $1 AND address = $2",
+    )
+    .bind(user_id)
+    .bind(address)
+    .fetch_one(db.pool())
+    .await?;
+    Ok(n > 0)
+}
+
+/// Records a failed login under the username as typed and under the client address, and
+/// prunes failures older than `prune_before` (they no longer count). Audited with the user's
+/// id when the user exists, with the name as typed otherwise.
 pub async fn record_login_failure(
     db: &Db,
     actor: &Actor,
-    user_id: i64,
-    max_failures: i64,
-    lock_secs: i64,
-) -> Result<bool> {
-    let mut tx = db.begin().await?;
-    let failed: i64 = sqlx::query_scalar(
-        "UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1 RETURNING failed_logins",
-    )
-    .bind(user_id)
-    .fetch_one(&mut *tx.inner)
-    .await?;
-    let locked = failed >= max_failures;
-    if locked {
-        let until = now() + lock_secs;
-        sqlx::query("UPDATE users SET locked_until = $1, failed_logins = 0 WHERE id = $2")
-            .bind(until)
-            .bind(user_id)
-            .execute(&mut *tx.inner)
-            .await?;
-        audit::record(
-            &mut tx,
-            actor,
-            "auth.lock",
-            "user",
-            &user_id.to_string(),
-            None,
-            Some(&json!({"locked_until": until, "failures": failed})),
-        )
-        .await?;
-    } else {
-        audit::record(
-            &mut tx,
-            actor,
-            "auth.login_failed",
-            "user",
-            &user_id.to_string(),
-            None,
-            Some(&json!({"failures": failed})),
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    Ok(locked)
-}
-
-/// Starts a session after a successful login.
-pub async fn create_session(
-    db: &Db,
-    actor: &Actor,
-    user_id: i64,
-    id_hash: &str,
-    csrf_token: &str,
-    ttl_secs: i64,
+    user_id: Option<i64>,
+    username: &str,
+    address: &str,
+    prune_before: i64,
 ) -> Result<()> {
     let t = now();
     let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = $1 WHERE id = $2",
+    sqlx::query("DELETE FROM login_failures WHERE at < $1")
+        .bind(prune_before)
+        .execute(&mut *tx.inner)
+        .await?;
+    for subject in [user_subject(username), address_subject(address)] {
+        sqlx::query("INSERT INTO login_failures (subject, at) VALUES ($1, $2)")
+            .bind(subject)
+            .bind(t)
+            .execute(&mut *tx.inner)
+            .await?;
+    }
+    let entity_id = user_id.map(|i| i.to_string()).unwrap_or_default();
+    audit::record(
+        &mut tx,
+        actor,
+        "auth.login_failed",
+        "user",
+        &entity_id,
+        None,
+        Some(&json!({"username": username, "address": address})),
     )
-    .bind(t)
+    .await?;
+    tx.commit().await
+}
+
+/// Clears the recorded failures of a username (and of an address, if given); returns how many
+/// were cleared. `chanjiao user unlock`.
+pub async fn clear_login_failures(
+    db: &Db,
+    actor: &Actor,
+    username: &str,
+    address: Option<&str>,
+) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    let mut cleared = 0;
+    let subjects = std::iter::once(user_subject(username)).chain(address.map(address_subject));
+    for subject in subjects {
+        cleared += sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+            .bind(subject)
+            .execute(&mut *tx.inner)
+            .await?
+            .rows_affected();
+    }
+    let uid: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(&mut *tx.inner)
+        .await?;
+    audit::record(
+        &mut tx,
+        actor,
+        "auth.unlock",
+        "user",
+        &uid.map(|i| i.to_string()).unwrap_or_default(),
+        None,
+        Some(&json!({"username": username, "address": address, "failures_cleared": cleared})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cleared)
+}
+
+/// A session to start after a successful login.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub user_id: i64,
+    /// The username as typed at the login (its failures are cleared).
+    pub username: &'a str,
+    pub id_hash: &'a str,
+    pub csrf_token: &'a str,
+    /// The absolute timeout: the session ends this long after it started, used or not.
+    pub absolute_secs: i64,
+    /// Where the session comes from, as an operator sees it.
+    pub client_addr: &'a str,
+    pub user_agent: &'a str,
+}
+
+/// Starts a session after a successful login: clears the username's failures and notes the
+/// address as one the user signs in from.
+pub async fn create_session(db: &Db, actor: &Actor, s: &NewSession<'_>) -> Result<()> {
+    let user_id = s.user_id;
+    let t = now();
+    let mut tx = db.begin().await?;
+    sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2")
+        .bind(t)
+        .bind(user_id)
+        .execute(&mut *tx.inner)
+        .await?;
+    sqlx::query("DELETE FROM login_failures WHERE subject = $1")
+        .bind(user_subject(s.username))
+        .execute(&mut *tx.inner)
+        .await?;
+    sqlx::query(
+        "INSERT INTO login_addresses (user_id, address, last_success_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, address) DO UPDATE SET last_success_at = excluded.last_success_at",
+    )
     .bind(user_id)
+    .bind(s.client_addr)
+    .bind(t)
     .execute(&mut *tx.inner)
     .await?;
     sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
@@ -237,13 +328,16 @@ pub async fn create_session(
         .execute(&mut *tx.inner)
         .await?;
     sqlx::query(
-        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at, last_seen_at, \
+         client_addr, user_agent) VALUES ($1, $2, $3, $4, $5, $4, $6, $7)",
     )
-    .bind(id_hash)
+    .bind(s.id_hash)
     .bind(user_id)
-    .bind(csrf_token)
+    .bind(s.csrf_token)
     .bind(t)
-    .bind(t + ttl_secs)
+    .bind(t + s.absolute_secs)
+    .bind(s.client_addr)
+    .bind(s.user_agent)
     .execute(&mut *tx.inner)
     .await?;
     audit::record(
@@ -253,30 +347,119 @@ pub async fn create_session(
         "user",
         &user_id.to_string(),
         None,
-        None,
+        Some(&json!({"address": s.client_addr})),
     )
     .await?;
     tx.commit().await
 }
 
-/// The principal and CSRF token of a live session.
-pub async fn session(db: &Db, id_hash: &str) -> Result<Option<(Principal, String)>> {
+/// The principal and CSRF token of a live session: not past its absolute end
+/// (`expires_at`) and used within the last `idle_secs`. Its last use is noted when the noted
+/// one is `touch_after_secs` old or older (usage metadata, not an audited change).
+pub async fn session(
+    db: &Db,
+    id_hash: &str,
+    idle_secs: i64,
+    touch_after_secs: i64,
+) -> Result<Option<(Principal, String)>> {
     #[derive(sqlx::FromRow)]
     struct Row {
         #[sqlx(flatten)]
         p: Principal,
         csrf_token: String,
+        last_seen_at: i64,
     }
+    let t = now();
     let sql = format!(
-        "SELECT {PRINCIPAL_COLS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-         JOIN orgs o ON o.id = u.org_id WHERE s.id_hash = $1 AND s.expires_at > $2 AND u.active = 1"
+        "SELECT {PRINCIPAL_COLS}, s.csrf_token, s.last_seen_at FROM sessions s \
+         JOIN users u ON u.id = s.user_id JOIN orgs o ON o.id = u.org_id \
+         WHERE s.id_hash = $1 AND s.expires_at > $2 AND s.last_seen_at > $3 AND u.active = 1"
     );
     let r: Option<Row> = sqlx::query_as(&sql)
         .bind(id_hash)
-        .bind(now())
+        .bind(t)
+        .bind(t - idle_secs)
         .fetch_optional(db.pool())
         .await?;
-    Ok(r.map(|r| (r.p, r.csrf_token)))
+    let Some(r) = r else { return Ok(None) };
+    if t - r.last_seen_at >= touch_after_secs {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id_hash = $2")
+            .bind(t)
+            .bind(id_hash)
+            .execute(db.pool())
+            .await?;
+    }
+    Ok(Some((r.p, r.csrf_token)))
+}
+
+/// A live session as an operator sees it. `id_hash` is the SHA-256 of the cookie value: it
+/// names the session but cannot be used as a cookie.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+pub struct SessionInfo {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub client_addr: String,
+    pub user_agent: String,
+}
+
+/// A user's live sessions (see [`session`] for what is live), newest first.
+pub async fn list_sessions(db: &Db, user_id: i64, idle_secs: i64) -> Result<Vec<SessionInfo>> {
+    let t = now();
+    Ok(sqlx::query_as(
+        "SELECT id_hash, created_at, last_seen_at, expires_at, client_addr, user_agent \
+         FROM sessions WHERE user_id = $1 AND expires_at > $2 AND last_seen_at > $3 \
+         ORDER BY created_at DESC, id_hash",
+    )
+    .bind(user_id)
+    .bind(t)
+    .bind(t - idle_secs)
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// Ends one of a user's sessions (`Some(id_hash)`) or all of them (`None`), audited; returns
+/// how many ended. Ending a session that does not exist (or not the user's) is `NotFound`.
+pub async fn end_user_sessions(
+    db: &Db,
+    actor: &Actor,
+    user_id: i64,
+    id_hash: Option<&str>,
+) -> Result<u64> {
+    let mut tx = db.begin().await?;
+    let n = match id_hash {
+        Some(h) => sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+            .bind(user_id)
+            .bind(h)
+            .execute(&mut *tx.inner)
+            .await?
+            .rows_affected(),
+        None => sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx.inner)
+            .await?
+            .rows_affected(),
+    };
+    if id_hash.is_some() && n == 0 {
+        return Err(StoreError::NotFound("会话".into()));
+    }
+    audit::record(
+        &mut tx,
+        actor,
+        if id_hash.is_some() {
+            "session.end"
+        } else {
+            "session.end_all"
+        },
+        "user",
+        &user_id.to_string(),
+        None,
+        Some(&json!({"sessions_ended": n})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
 }
 
 pub async fn end_session(db: &Db, actor: &Actor, id_hash: &str) -> Result<()> {
@@ -321,7 +504,7 @@ pub async fn list_users(db: &Db, org_id: Option<i64>, paging: Paging) -> Result<
     let total = q.count(db, "users u").await?;
     let sql = format!(
         "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, u.active, \
-         u.failed_logins, u.locked_until, u.created_at, u.last_login_at \
+         u.created_at, u.last_login_at \
          FROM users u JOIN orgs o ON o.id = u.org_id{} ORDER BY u.id LIMIT {} OFFSET {}",
         q.where_sql(),
         paging.per_page,

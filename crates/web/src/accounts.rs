@@ -60,7 +60,7 @@ pub async fn add_user(db: &Db, actor: &Actor, input: &UserInput<'_>) -> AppResul
     }
     let password_hash = match input.password {
         Some(pw) => {
-            check_password_strength(pw)?;
+            check_password_strength(pw, username)?;
             let pw = pw.to_string();
             Some(
                 tokio::task::spawn_blocking(move || hash_password(&pw))

@@ -110,6 +110,7 @@ pub fn app(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), uri = %req.uri(), request_id = %rid)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(auth::security_headers))
         .with_state(state)
 }
 

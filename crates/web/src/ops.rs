@@ -1,4 +1,6 @@
-//! Operations: liveness, readiness, Prometheus metrics.
+//! Operations: liveness, readiness, Prometheus metrics. `/metrics` is not on the public
+//! listener (it answers 404 there): `chanjiao serve --metrics-bind ADDR` serves it on a
+//! listener of its own ([`metrics_app`]), for the monitoring network only.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -18,7 +20,21 @@ fn routes() -> crate::pages::Routes {
     crate::pages::Routes::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+}
+
+/// The metrics listener's app: `/metrics` only.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new()
         .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// Serves [`metrics_app`] on `listener` until the process ends.
+pub async fn serve_metrics(
+    state: AppState,
+    listener: tokio::net::TcpListener,
+) -> std::io::Result<()> {
+    axum::serve(listener, metrics_app(state)).await
 }
 
 pub fn router() -> Router<AppState> {

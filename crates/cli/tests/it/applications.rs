@@ -578,16 +578,15 @@ async fn attachments_are_checked_by_content_and_size() {
         .unwrap();
     let csrf = hidden(&html, "csrf").unwrap();
     let upload = |name: &'static str, bytes: Vec<u8>| {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name),
-        );
-        c.post(
-            w.app
-                .url(&format!("/applications/{id}/attachments?csrf={csrf}")),
-        )
-        .multipart(form)
-        .send()
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            );
+        c.post(w.app.url(&format!("/applications/{id}/attachments")))
+            .multipart(form)
+            .send()
     };
     let r = upload("协议.pdf", b"%PDF-1.7\n%test\n".to_vec())
         .await
@@ -778,18 +777,17 @@ async fn every_application_route_is_404_for_the_wrong_organisation() {
         .await
         .unwrap();
     let csrf = hidden(&html, "csrf").unwrap();
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("a.pdf"),
-    );
-    c.post(
-        w.app
-            .url(&format!("/applications/{id}/attachments?csrf={csrf}")),
-    )
-    .multipart(form)
-    .send()
-    .await
-    .unwrap();
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 x".to_vec()).file_name("a.pdf"),
+        );
+    c.post(w.app.url(&format!("/applications/{id}/attachments")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     let other = w.app.login("u_ent2").await;
     let html = other
         .get(w.app.url("/applications"))
@@ -831,15 +829,14 @@ async fn every_application_route_is_404_for_the_wrong_organisation() {
             .unwrap();
         assert_eq!(r.status(), 404, "{path}");
     }
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(b"%PDF-1.4 y".to_vec()).file_name("b.pdf"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", ocsrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.4 y".to_vec()).file_name("b.pdf"),
+        );
     let r = other
-        .post(
-            w.app
-                .url(&format!("/applications/{id}/attachments?csrf={ocsrf}")),
-        )
+        .post(w.app.url(&format!("/applications/{id}/attachments")))
         .multipart(form)
         .send()
         .await

@@ -523,7 +523,12 @@ async fn on_fresh_database(b: store::Backend) -> (String, TestApp) {
     let db = store::Db::connect(&url).await.unwrap();
     db.migrate().await.unwrap();
     let addr = "127.0.0.1:0".parse().unwrap();
-    (url, TestApp { addr, db })
+    let app = TestApp {
+        addr,
+        db,
+        db_url: url.clone(),
+    };
+    (url, app)
 }
 
 fn chanjiao(url: &str, key_file: Option<&std::path::Path>, args: &[&str]) -> std::process::Output {

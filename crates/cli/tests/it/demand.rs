@@ -58,15 +58,17 @@ async fn upload(
     bytes: Vec<u8>,
     only_valid: bool,
 ) -> (u16, String) {
-    let mut form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("需求.csv"),
-    );
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("需求.csv"),
+        );
     if only_valid {
         form = form.text("only_valid", "1");
     }
     let r = c
-        .post(app.url(&format!("/demand/import?csrf={csrf}")))
+        .post(app.url("/demand/import"))
         .multipart(form)
         .send()
         .await
@@ -93,13 +95,7 @@ async fn postings_are_validated_matched_and_confirmed() {
         let c = app.login("rsj_staff").await;
         let (s, html) = get(&c, app.url("/demand")).await;
         assert_eq!(s, 200, "{html}");
-        let csrf = hidden(&html, "csrf")
-            .or_else(|| {
-                html.split("csrf=")
-                    .nth(1)
-                    .map(|t| t.split('"').next().unwrap().to_string())
-            })
-            .unwrap();
+        let csrf = hidden(&html, "csrf").unwrap();
 
         // Bad rows: each listed with row and column; nothing written.
         let before = app.count("SELECT COUNT(*) FROM job_postings").await;

@@ -60,20 +60,32 @@ pub async fn fresh_database(backend: Backend) -> String {
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Db,
+    /// The database's URL (for running `chanjiao` against it).
+    pub db_url: String,
 }
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        TestApp::spawn_with(backend, web::Security::default()).await
+    }
+
+    /// An app with its own security settings (e.g. timeouts in seconds).
+    pub async fn spawn_with(backend: Backend, security: web::Security) -> TestApp {
         let url = fresh_database(backend).await;
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
-        let state = web::AppState::new(db.clone());
+        let mut state = web::AppState::new(db.clone());
+        state.security = security;
         tokio::spawn(async move {
             axum_serve(state, listener).await;
         });
-        TestApp { addr, db }
+        TestApp {
+            addr,
+            db,
+            db_url: url,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -179,7 +191,13 @@ impl TestApp {
 }
 
 async fn axum_serve(state: web::AppState, listener: tokio::net::TcpListener) {
-    axum::serve(listener, web::app(state)).await.unwrap();
+    // As `chanjiao serve` does: handlers see the peer address (login throttling).
+    axum::serve(
+        listener,
+        web::app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .unwrap();
 }
 
 pub fn client() -> Client {

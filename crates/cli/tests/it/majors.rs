@@ -111,16 +111,16 @@ async fn a_broken_file_is_reported_row_by_row_and_nothing_is_written() {
     assert!(html.contains("尚未导入专业目录"));
     let csrf = hidden(&html, "csrf").unwrap();
     let upload = |bytes: Vec<u8>, only_valid: bool| {
-        let mut form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name("目录.csv"),
-        );
+        let mut form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name("目录.csv"),
+            );
         if only_valid {
             form = form.text("only_valid", "1");
         }
-        c.post(app.url(&format!("/majors/import?csrf={csrf}")))
-            .multipart(form)
-            .send()
+        c.post(app.url("/majors/import")).multipart(form).send()
     };
     let r = upload(broken.clone().into_bytes(), false).await.unwrap();
     assert_eq!(r.status(), 422);
@@ -164,15 +164,14 @@ async fn a_broken_file_is_reported_row_by_row_and_nothing_is_written() {
         .await
         .unwrap();
     assert!(!html.contains("导入专业目录"));
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(catalog_bytes()).file_name("a.csv"),
-    );
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", hidden(&html, "csrf").unwrap())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(catalog_bytes()).file_name("a.csv"),
+        );
     let r = other
-        .post(app.url(&format!(
-            "/majors/import?csrf={}",
-            hidden(&html, "csrf").unwrap()
-        )))
+        .post(app.url("/majors/import"))
         .multipart(form)
         .send()
         .await

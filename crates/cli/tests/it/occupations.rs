@@ -322,16 +322,16 @@ async fn bad_files_are_reported_by_row_and_column_and_nothing_is_written() {
         assert!(html.contains("导入职业面向"));
         let csrf = hidden(&html, "csrf").unwrap();
         let upload = |path: &str, bytes: Vec<u8>, only_valid: bool| {
-            let mut form = reqwest::multipart::Form::new().part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name("f.csv"),
-            );
+            let mut form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes).file_name("f.csv"),
+                );
             if only_valid {
                 form = form.text("only_valid", "1");
             }
-            c.post(app.url(&format!("{path}?csrf={csrf}")))
-                .multipart(form)
-                .send()
+            c.post(app.url(path)).multipart(form).send()
         };
 
         // Row 3: a malformed code; row 4: a level that contradicts the code; row 5: major group 9.
@@ -410,12 +410,12 @@ async fn bad_files_are_reported_by_row_and_column_and_nothing_is_written() {
             .await
             .unwrap();
         assert_eq!(r.status(), 422);
-        let form = reqwest::multipart::Form::new().part(
+        let form = reqwest::multipart::Form::new().text("csrf", "forged").part(
             "file",
             reqwest::multipart::Part::bytes(OCCUPATIONS.as_bytes().to_vec()).file_name("a.csv"),
         );
         let r = c
-            .post(app.url("/occupations/import?csrf=forged"))
+            .post(app.url("/occupations/import"))
             .multipart(form)
             .send()
             .await

@@ -34,15 +34,18 @@ async fn upload(
     bytes: Vec<u8>,
     only_valid: bool,
 ) -> (u16, String) {
-    let mut form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name("供给.csv"),
-    );
+    // The CSRF token travels in the body, first.
+    let mut form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("供给.csv"),
+        );
     if only_valid {
         form = form.text("only_valid", "1");
     }
     let r = c
-        .post(app.url(&format!("/supply/import?csrf={csrf}")))
+        .post(app.url("/supply/import"))
         .multipart(form)
         .send()
         .await
@@ -90,7 +93,8 @@ async fn schools_report_supply_with_row_by_row_validation() {
         assert!(html.contains("只能填报本校数据"), "a school's own form");
         assert!(html.contains("href=\"/supply\""), "nav link");
         let csrf = hidden(&html, "csrf").unwrap();
-        assert!(html.contains(&format!("/supply/import?csrf={csrf}")));
+        assert!(html.contains("action=\"/supply/import\""));
+        assert!(!html.contains("csrf="), "no CSRF token in a URL");
 
         // A clean file: all rows stored, salary in fen, lower-case K accepted.
         let (s, h) = upload(

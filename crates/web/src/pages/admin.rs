@@ -23,6 +23,9 @@ pub fn router() -> super::Routes {
     super::Routes::new()
         .route("/admin/users", get(page).post(create_user))
         .route("/admin/users/{id}/{action}", post(toggle_user))
+        .route("/admin/users/{id}/sessions", get(sessions_page))
+        .route("/admin/users/{id}/sessions/end", post(end_all_sessions))
+        .route("/admin/users/{id}/sessions/{sid}/end", post(end_session))
         .route("/admin/tokens", post(create_token))
         .route("/admin/tokens/{id}/revoke", post(revoke_token))
 }
@@ -49,7 +52,7 @@ struct UserRow {
     display_name: String,
     org_name: String,
     role: &'static str,
-    status: String,
+    status: &'static str,
     active: bool,
     last_login: String,
 }
@@ -97,7 +100,6 @@ struct Extra {
 
 async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminPage, AppError> {
     let users = accounts::list_users(&state.db, None, Paging::new(extra.page, Some(50))).await?;
-    let now = store::now();
     let user_rows = users
         .items
         .iter()
@@ -107,13 +109,7 @@ async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminP
             display_name: u.display_name.clone(),
             org_name: u.org_name.clone(),
             role: Role::parse(&u.role).map(Role::label).unwrap_or("未知"),
-            status: if u.active == 0 {
-                "停用".into()
-            } else if u.locked_until.is_some_and(|t| t > now) {
-                format!("锁定至{}", fmt_time(u.locked_until.unwrap_or(0)))
-            } else {
-                "启用".into()
-            },
+            status: if u.active == 0 { "停用" } else { "启用" },
             active: u.active == 1,
             last_login: fmt_opt_time(u.last_login_at),
         })
@@ -316,4 +312,120 @@ async fn revoke_token(
     let id: i64 = id.parse().map_err(|_| AppError::NotFound("令牌"))?;
     accounts::revoke_token(&state.db, &caller.actor(), id).await?;
     Ok(Redirect::to("/admin/users?notice=revoked").into_response())
+}
+
+struct SessionRow {
+    id_hash: String,
+    created: String,
+    last_used: String,
+    expires: String,
+    client_addr: String,
+    user_agent: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_sessions.html")]
+struct SessionsPage {
+    layout: Layout,
+    notice: Option<String>,
+    user_id: i64,
+    username: String,
+    display_name: String,
+    rows: Vec<SessionRow>,
+    idle_minutes: i64,
+    absolute_hours: i64,
+}
+
+#[derive(Deserialize, Default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+/// The user named by a path id, or 404.
+async fn path_user(state: &AppState, id: &str) -> Result<accounts::Principal, AppError> {
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound("用户"))?;
+    accounts::principal(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound("用户"))
+}
+
+/// A user's live sessions, each with a button to end it, and one to end them all.
+async fn sessions_page(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    Query(q): Query<NoticeQuery>,
+) -> PageResult {
+    caller.require(Permission::ManageAccounts)?;
+    let user = path_user(&state, &id).await?;
+    let sec = state.security;
+    let rows = accounts::list_sessions(&state.db, user.user_id, sec.session_idle_secs)
+        .await?
+        .into_iter()
+        .map(|s| SessionRow {
+            id_hash: s.id_hash,
+            created: fmt_time(s.created_at),
+            last_used: fmt_time(s.last_seen_at),
+            expires: fmt_time(s.expires_at.min(s.last_seen_at + sec.session_idle_secs)),
+            client_addr: if s.client_addr.is_empty() {
+                "—".into()
+            } else {
+                s.client_addr
+            },
+            user_agent: if s.user_agent.is_empty() {
+                "—".into()
+            } else {
+                s.user_agent
+            },
+        })
+        .collect();
+    let notice = q.notice.as_deref().and_then(|n| match n {
+        "ended" => Some("会话已结束".to_string()),
+        "ended_all" => Some("该用户的全部会话已结束".to_string()),
+        _ => None,
+    });
+    render(&SessionsPage {
+        layout: Layout::new("登录会话", "users", Some(&caller)),
+        notice,
+        user_id: user.user_id,
+        username: user.username,
+        display_name: user.display_name,
+        rows,
+        idle_minutes: sec.session_idle_secs / 60,
+        absolute_hours: sec.session_absolute_secs / 3600,
+    })
+}
+
+async fn end_all_sessions(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    caller.require(Permission::ManageAccounts)?;
+    caller.check_csrf(&form.csrf)?;
+    let user = path_user(&state, &id).await?;
+    accounts::end_user_sessions(&state.db, &caller.actor(), user.user_id, None).await?;
+    Ok(Redirect::to(&format!(
+        "/admin/users/{}/sessions?notice=ended_all",
+        user.user_id
+    ))
+    .into_response())
+}
+
+async fn end_session(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Path((id, sid)): Path<(String, String)>,
+    Form(form): Form<CsrfForm>,
+) -> PageResult {
+    caller.require(Permission::ManageAccounts)?;
+    caller.check_csrf(&form.csrf)?;
+    let user = path_user(&state, &id).await?;
+    accounts::end_user_sessions(&state.db, &caller.actor(), user.user_id, Some(&sid)).await?;
+    Ok(Redirect::to(&format!(
+        "/admin/users/{}/sessions?notice=ended",
+        user.user_id
+    ))
+    .into_response())
 }

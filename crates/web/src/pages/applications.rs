@@ -801,19 +801,13 @@ async fn act(
     }
 }
 
-#[derive(serde::Deserialize)]
-struct CsrfQuery {
-    csrf: Option<String>,
-}
-
 async fn upload(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
     Path(id): Path<String>,
-    Query(q): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> PageResult {
-    c.check_csrf(q.csrf.as_deref().unwrap_or(""))?;
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let id = parse_id(&id)?;
     let (app, _) = svc::load(&state, &c, id).await?;
     let mut errors = Vec::new();

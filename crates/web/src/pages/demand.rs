@@ -233,19 +233,13 @@ async fn export(
     Ok(xlsx::download("岗位需求.xlsx", bytes))
 }
 
-#[derive(Deserialize)]
-struct CsrfQuery {
-    csrf: Option<String>,
-}
-
 async fn import(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(cq): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> PageResult {
     guard(&c)?;
-    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let up = super::imports::read_upload(&mut mp, crate::import::DEMAND).await?;
     let only_valid = up.flag("only_valid");
     let name = up.file_name.clone().unwrap_or_default();

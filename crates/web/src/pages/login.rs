@@ -32,8 +32,6 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
-    max_failures: i64,
-    lock_minutes: i64,
 }
 
 #[derive(Deserialize, Default)]
@@ -41,21 +39,13 @@ struct NextQuery {
     next: Option<String>,
 }
 
-fn login_page(
-    state: &AppState,
-    csrf: String,
-    next: &str,
-    username: &str,
-    error: Option<String>,
-) -> LoginPage {
+fn login_page(csrf: String, next: &str, username: &str, error: Option<String>) -> LoginPage {
     LoginPage {
         layout: Layout::new("登录", "login", None),
         csrf,
         next: safe_next(next).to_string(),
         username: username.to_string(),
         error,
-        max_failures: state.security.max_login_failures,
-        lock_minutes: state.security.lock_secs / 60,
     }
 }
 
@@ -67,7 +57,6 @@ fn login_csrf_cookie(token: &str, secure: bool) -> String {
 }
 
 async fn login_form(
-    State(state): State<AppState>,
     MaybeCaller(caller): MaybeCaller,
     Query(q): Query<NextQuery>,
     parts: Parts,
@@ -76,13 +65,7 @@ async fn login_form(
         return Ok(Redirect::to("/").into_response());
     }
     let token = random_hex(16);
-    let page = login_page(
-        &state,
-        token.clone(),
-        q.next.as_deref().unwrap_or("/"),
-        "",
-        None,
-    );
+    let page = login_page(token.clone(), q.next.as_deref().unwrap_or("/"), "", None);
     let mut resp = render(&page)?;
     resp.headers_mut().append(
         SET_COOKIE,
@@ -107,14 +90,13 @@ struct LoginForm {
 
 /// A login attempt that failed: the form again, with the reason, and a fresh CSRF token.
 fn retry(
-    state: &AppState,
     parts: &Parts,
     form: &LoginForm,
     status: axum::http::StatusCode,
     msg: String,
 ) -> PageResult {
     let token = random_hex(16);
-    let page = login_page(state, token.clone(), &form.next, &form.username, Some(msg));
+    let page = login_page(token.clone(), &form.next, &form.username, Some(msg));
     let mut resp = render(&page)?;
     *resp.status_mut() = status;
     resp.headers_mut().append(
@@ -135,7 +117,6 @@ async fn login(
     let cookie = cookie_value(&parts, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), form.csrf.as_bytes()) {
         return retry(
-            &state,
             &parts,
             &form,
             StatusCode::FORBIDDEN,
@@ -146,88 +127,93 @@ async fn login(
     let wrong = "用户名或密码错误".to_string();
     if username.is_empty() || form.password.is_empty() {
         return retry(
-            &state,
             &parts,
             &form,
             StatusCode::UNPROCESSABLE_ENTITY,
             "请输入用户名和密码".into(),
         );
     }
-    let mut actor = Actor::system(username);
+    // What the audit log keeps of a typed name: no user's name is longer, and a stranger's
+    // must not grow the log without bound.
+    let typed: String = username.chars().take(MAX_LOGGED_USERNAME_CHARS).collect();
+    let mut actor = Actor::system(&typed);
     actor.request_id = auth::request_id(&parts);
+    let sec = state.security;
+    let addr = auth::client_addr(&parts, &sec);
     let record = accounts::login_record(&state.db, username).await?;
-    let Some(rec) = record else {
-        // Spend the same time as a real check, so timing does not reveal which names exist.
-        let pw = form.password.clone();
-        let _ = tokio::task::spawn_blocking(move || auth::verify_password(&pw, DUMMY_HASH)).await;
-        return retry(&state, &parts, &form, StatusCode::UNAUTHORIZED, wrong);
-    };
-    actor.user_id = Some(rec.user_id);
-    actor.org_id = Some(rec.org_id);
-    let now = store::now();
-    if let Some(until) = rec.locked_until.filter(|u| *u > now) {
-        let msg = format!(
-            "账户因多次密码错误已锁定，请于{}后再试",
-            super::fmt_time(until)
-        );
-        return retry(&state, &parts, &form, StatusCode::TOO_MANY_REQUESTS, msg);
+    if let Some(rec) = &record {
+        actor.user_id = Some(rec.user_id);
+        actor.org_id = Some(rec.org_id);
     }
+    // Progressive delays, decided before the password is checked and identical whether or not
+    // the user exists (see `throttled`).
+    // (An unknown user is looked up as id 0, which no user has: the same query either way.)
+    let uid = record.as_ref().map_or(0, |r| r.user_id);
+    let known_addr = accounts::known_address(&state.db, uid, &addr).await?;
+    if throttled(&state, username, &addr, known_addr).await? {
+        return retry(
+            &parts,
+            &form,
+            StatusCode::TOO_MANY_REQUESTS,
+            THROTTLED.into(),
+        );
+    }
+    // An unknown user is checked against a dummy hash, so timing does not reveal which names
+    // exist either.
+    let hash = record
+        .as_ref()
+        .and_then(|r| r.password_hash.clone())
+        .unwrap_or_else(|| DUMMY_HASH.to_string());
+    let pw = form.password.clone();
+    let verified = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    let rec = match record {
+        Some(rec) if verified => rec,
+        other => {
+            accounts::record_login_failure(
+                &state.db,
+                &actor,
+                other.map(|r| r.user_id),
+                &typed,
+                &addr,
+                store::now() - sec.login_failure_window_secs,
+            )
+            .await?;
+            return retry(&parts, &form, StatusCode::UNAUTHORIZED, wrong);
+        }
+    };
+    // Said only to whoever knows the password.
     if rec.active == 0 {
         return retry(
-            &state,
             &parts,
             &form,
             StatusCode::FORBIDDEN,
             "账户已停用，请联系平台管理员".into(),
         );
     }
-    let hash = rec.password_hash.clone().unwrap_or_default();
-    let pw = form.password.clone();
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        let sec = state.security;
-        let locked = accounts::record_login_failure(
-            &state.db,
-            &actor,
-            rec.user_id,
-            sec.max_login_failures,
-            sec.lock_secs,
-        )
-        .await?;
-        let msg = if locked {
-            format!(
-                "连续{}次密码错误，账户已锁定{}分钟",
-                sec.max_login_failures,
-                sec.lock_secs / 60
-            )
-        } else {
-            wrong
-        };
-        let status = if locked {
-            StatusCode::TOO_MANY_REQUESTS
-        } else {
-            StatusCode::UNAUTHORIZED
-        };
-        return retry(&state, &parts, &form, status, msg);
-    }
     let sid = random_hex(32);
     let csrf = random_hex(16);
+    let ua = auth::user_agent(&parts);
     accounts::create_session(
         &state.db,
         &actor,
-        rec.user_id,
-        &auth::sha256_hex(&sid),
-        &csrf,
-        state.security.session_ttl_secs,
+        &accounts::NewSession {
+            user_id: rec.user_id,
+            username,
+            id_hash: &auth::sha256_hex(&sid),
+            csrf_token: &csrf,
+            absolute_secs: sec.session_absolute_secs,
+            client_addr: &addr,
+            user_agent: &ua,
+        },
     )
     .await?;
     let secure = auth::is_https(&parts);
     let mut resp = Redirect::to(safe_next(&form.next)).into_response();
     resp.headers_mut().append(
         SET_COOKIE,
-        auth::session_cookie(&sid, state.security.session_ttl_secs, secure)
+        auth::session_cookie(&sid, sec.session_absolute_secs, secure)
             .parse()
             .expect("ascii cookie"),
     );
@@ -239,6 +225,41 @@ async fn login(
             .expect("ascii cookie"),
     );
     Ok(resp)
+}
+
+/// Usernames are at most 64 characters (`accounts::check_username`).
+const MAX_LOGGED_USERNAME_CHARS: usize = 64;
+
+/// The one answer to a throttled attempt, whoever the user and whether they exist.
+const THROTTLED: &str = "登录尝试过于频繁，请稍后再试";
+
+/// Whether an attempt must wait. Failures are counted per client address and per username as
+/// typed (existing or not), over the last `login_failure_window_secs`; after
+/// `login_free_failures` of either, the next attempt must come `login_delay(k)` after the last
+/// failure. The username's count does not apply to an address the user has signed in from
+/// before: failures from elsewhere slow an attacker down but cannot keep the user out (the
+/// attacker's own address is slowed by its count).
+async fn throttled(
+    state: &AppState,
+    username: &str,
+    addr: &str,
+    known_addr: bool,
+) -> Result<bool, AppError> {
+    let sec = state.security;
+    let now = store::now();
+    let since = now - sec.login_failure_window_secs;
+    let mut subjects = vec![accounts::address_subject(addr)];
+    if !known_addr {
+        subjects.push(accounts::user_subject(username));
+    }
+    for subject in subjects {
+        let f = accounts::recent_failures(&state.db, &subject, since).await?;
+        let delay = sec.login_delay(f.count);
+        if delay > 0 && f.last_at.is_some_and(|last| now < last + delay) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// An argon2id hash of a random string, verified against when the user does not exist.
@@ -268,4 +289,20 @@ async fn logout(
             .expect("ascii cookie"),
     );
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::DUMMY_HASH;
+    use argon2::password_hash::PasswordHash;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_argon2id_hash_with_the_default_cost() {
+        // Otherwise an unknown user's check would fail fast, and timing would tell.
+        let h = PasswordHash::new(DUMMY_HASH).expect("parses");
+        assert_eq!(h.algorithm.as_str(), "argon2id");
+        let real = crate::auth::hash_password("anything at all").unwrap();
+        let real = PasswordHash::new(&real).unwrap();
+        assert_eq!(h.params, real.params, "same cost as real hashes");
+    }
 }

@@ -238,19 +238,13 @@ async fn template() -> PageResult {
     Ok(xlsx::download("专业目录导入模板.xlsx", bytes))
 }
 
-#[derive(Deserialize)]
-struct CsrfQuery {
-    csrf: Option<String>,
-}
-
 async fn import(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(cq): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> PageResult {
     c.require(Permission::ManageMajors)?;
-    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let up = super::imports::read_upload(&mut mp, crate::import::CATALOG).await?;
     let (only_valid, replace) = (up.flag("only_valid"), up.flag("replace"));
     let bytes = up.bytes;

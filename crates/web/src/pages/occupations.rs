@@ -175,11 +175,6 @@ async fn crosswalk_template() -> PageResult {
     Ok(xlsx::download("专业职业面向导入模板.xlsx", bytes))
 }
 
-#[derive(Deserialize)]
-struct CsrfQuery {
-    csrf: Option<String>,
-}
-
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
     let up = super::imports::read_upload(mp, crate::import::OCCUPATIONS).await?;
@@ -212,11 +207,10 @@ fn result_page(
 async fn import_occupations(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(cq): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> PageResult {
     c.require(Permission::ManageMajors)?;
-    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let (bytes, only_valid) = upload(&mut mp).await?;
     let out =
         crate::occupations::import_occupations(&state.db, &c.actor(), bytes, only_valid).await?;
@@ -235,11 +229,10 @@ async fn import_occupations(
 async fn import_crosswalk(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(cq): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> PageResult {
     c.require(Permission::ManageMajors)?;
-    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let (bytes, only_valid) = upload(&mut mp).await?;
     let out =
         crate::occupations::import_crosswalk(&state.db, &c.actor(), bytes, only_valid).await?;

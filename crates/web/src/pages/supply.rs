@@ -178,11 +178,6 @@ async fn export(
     Ok(xlsx::download("专业供给.xlsx", bytes))
 }
 
-#[derive(Deserialize)]
-struct CsrfQuery {
-    csrf: Option<String>,
-}
-
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
     let up = super::imports::read_upload(mp, crate::import::SUPPLY).await?;
@@ -193,11 +188,10 @@ async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
 async fn import(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
-    Query(cq): Query<CsrfQuery>,
     mut mp: Multipart,
 ) -> PageResult {
     let own = scope(&c.principal).ok_or(AppError::Forbidden)?;
-    c.check_csrf(cq.csrf.as_deref().unwrap_or(""))?;
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let (bytes, only_valid) = upload(&mut mp).await?;
     let out = crate::supply::import(&state.db, &c.actor(), bytes, own, only_valid).await?;
     let success = format!(
