@@ -69,6 +69,9 @@ const MATRIX: &[Row] = &[
     ("GET", "/admin/users",                                 "-",     [200, 403, 403, 403, 403, 403, 403, 303]),
     ("POST","/admin/users",                                 "-",     [422, 403, 403, 403, 403, 403, 403, 303]),
     ("POST","/admin/users/{id}/{action}",                   "-",     [303, 403, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/admin/users/{id}/sessions",                   "-",     [200, 403, 403, 403, 403, 403, 403, 303]),
+    ("POST","/admin/users/{id}/sessions/end",               "-",     [303, 403, 403, 403, 403, 403, 403, 303]),
+    ("POST","/admin/users/{id}/sessions/{sid}/end",         "-",     [404, 403, 403, 403, 403, 403, 403, 303]),
     ("GET", "/audit",                                       "-",     [200, 403, 403, 403, 403, 403, 403, 303]),
     // Applications: enterprise A's draft (own) and enterprise B's (other); drafts are their applicant's alone.
     ("GET", "/applications",                                "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
@@ -162,7 +165,6 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/supply",                               "-",     [200, 403, 200, 403, 200, 403, 403, 401]),
     // Operations.
     ("GET", "/healthz",                                     "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
-    ("GET", "/metrics",                                     "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/readyz",                                      "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
@@ -322,6 +324,7 @@ impl World {
         } else if route.starts_with("/admin/users/") {
             subst(&mut p, "{id}", i.victim_user.to_string());
             subst(&mut p, "{action}", "disable".into());
+            subst(&mut p, "{sid}", "1".into());
         } else if route.starts_with("/admin/tokens/") {
             subst(&mut p, "{id}", i.victim_token.to_string());
         } else if route.starts_with("/measures/") {

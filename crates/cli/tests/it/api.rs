@@ -170,7 +170,7 @@ async fn operator_creates_orgs_and_bad_input_changes_nothing() {
             .send()
             .await
             .unwrap();
-        assert_eq!(r.status(), 422);
+        assert_eq!(r.status(), 400);
 
         assert_eq!(
             app.audit_count().await,

@@ -36,7 +36,14 @@ pub async fn read_upload(mp: &mut Multipart, kind: ImportKind) -> Result<Upload,
             Some("file") => {
                 file_name = field.file_name().map(str::to_string);
                 bytes.clear();
-                while let Some(chunk) = field.chunk().await.map_err(upload_error)? {
+                // Past the file's size, the body's limit may stop the stream first: the same
+                // refusal either way.
+                let too_large = |e: axum::extract::multipart::MultipartError| match upload_error(e)
+                {
+                    AppError::PayloadTooLarge(_) => crate::import::too_large(kind.max_file),
+                    other => other,
+                };
+                while let Some(chunk) = field.chunk().await.map_err(too_large)? {
                     if bytes.len() + chunk.len() > kind.max_file {
                         return Err(crate::import::too_large(kind.max_file));
                     }
