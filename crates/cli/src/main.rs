@@ -472,13 +472,18 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 None => println!("未配置 --anchor-dir：服务器不写审计锚点"),
             }
-            spawn_audit_tasks(db.clone(), ring, args.anchor_dir.clone());
             let listener = tokio::net::TcpListener::bind(&args.bind)
                 .await
                 .with_context(|| format!("无法监听 {}", args.bind))?;
             let addr = listener.local_addr()?;
             let params = load_params(&cli.policy_dir)?;
             let mut state = web::AppState::with_params(db.clone(), params);
+            spawn_audit_tasks(
+                db.clone(),
+                ring,
+                args.anchor_dir.clone(),
+                state.background.clone(),
+            );
             state.security.trust_proxy = args.trust_proxy;
             if let Some(mb) = &args.metrics_bind {
                 let ml = tokio::net::TcpListener::bind(mb)
@@ -670,9 +675,17 @@ fn audit_keys(
 }
 
 /// Keys new audit entries every [`AUDIT_SEAL_EVERY`], and writes an anchor into `anchor_dir`
-/// at start and every [`AUDIT_ANCHOR_EVERY`]. Ends when the database is closed.
-fn spawn_audit_tasks(db: Db, ring: audit::KeyRing, anchor_dir: Option<std::path::PathBuf>) {
+/// when it starts the work and every [`AUDIT_ANCHOR_EVERY`] — on the one node holding the
+/// background-work lease (`store::lease`), which `background` reflects. Ends when the database
+/// is closed.
+fn spawn_audit_tasks(
+    db: Db,
+    ring: audit::KeyRing,
+    anchor_dir: Option<std::path::PathBuf>,
+    background: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
     tokio::spawn(async move {
+        let mut lease = store::lease::Lease::new(db.clone());
         let mut sealer = audit::Sealer::new(ring);
         let mut tick = tokio::time::interval(AUDIT_SEAL_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -681,6 +694,18 @@ fn spawn_audit_tasks(db: Db, ring: audit::KeyRing, anchor_dir: Option<std::path:
             tick.tick().await;
             if db.pool().is_closed() {
                 break;
+            }
+            let held = lease.hold().await.unwrap_or_else(|e| {
+                tracing::warn!("后台任务租约检查失败：{e}");
+                false
+            });
+            let was = background.swap(held, std::sync::atomic::Ordering::Relaxed);
+            if !held {
+                continue;
+            }
+            if !was {
+                // Taken over (or started): an anchor now, then every interval.
+                next_anchor = tokio::time::Instant::now();
             }
             match &anchor_dir {
                 Some(dir) if tokio::time::Instant::now() >= next_anchor => {

@@ -13,6 +13,7 @@ mod batch;
 pub mod demand;
 pub mod demo;
 mod direct;
+pub mod lease;
 pub mod majors;
 pub mod occupations;
 pub mod orgs;

@@ -46,6 +46,9 @@ pub struct AppState {
     pub matcher: demand::MatcherCache,
     /// Measure 5 alignment measures, recomputed when the data change.
     pub alignment: alignment::AlignmentCache,
+    /// Whether this process runs the background work now (it holds `store::lease::Lease`);
+    /// shown by `/readyz`.
+    pub background: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl AppState {
@@ -65,6 +68,7 @@ impl AppState {
             calendar: std::sync::Arc::new(domain::calendar::Calendar::shipped()),
             matcher: demand::MatcherCache::default(),
             alignment: alignment::AlignmentCache::default(),
+            background: Default::default(),
         }
     }
 }

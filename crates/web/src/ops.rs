@@ -69,7 +69,12 @@ async fn healthz() -> impl IntoResponse {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     match state.db.ping().await {
-        Ok(()) => Json(json!({"status": "ready", "database": state.db.backend()})).into_response(),
+        Ok(()) => Json(json!({
+            "status": "ready",
+            "database": state.db.backend(),
+            "background": state.background.load(std::sync::atomic::Ordering::Relaxed),
+        }))
+        .into_response(),
         Err(e) => (
             StatusCode::SERVICE_UNAVAILABLE,
             Json(json!({"status": "unavailable", "error": e.to_string()})),

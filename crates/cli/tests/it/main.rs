@@ -5,6 +5,7 @@ mod demand;
 mod helpers;
 mod imports;
 mod majors;
+mod nodes;
 mod occupations;
 mod supply;
 
