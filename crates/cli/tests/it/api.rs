@@ -473,3 +473,38 @@ async fn every_api_error_is_json_including_the_frameworks_rejections() {
         assert_eq!(app.count("SELECT COUNT(*) FROM orgs").await, orgs_before);
     }
 }
+
+/// The whole OpenAPI document, as served, against its reviewed snapshot: any change to what the
+/// API says it does shows in review. `CHANJIAO_UPDATE_SNAPSHOT=1` rewrites the snapshot.
+#[tokio::test]
+async fn the_openapi_document_matches_its_snapshot() {
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let v: Value = client()
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // A detail's decision is null until the kind's rule has run, and says so.
+    let detail = &v["components"]["schemas"]["Detail"]["properties"]["decision"];
+    assert!(
+        detail.to_string().contains("null"),
+        "decision must be nullable: {detail}"
+    );
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/it/openapi.snapshot.json"
+    );
+    let served = serde_json::to_string_pretty(&v).unwrap() + "\n";
+    if std::env::var("CHANJIAO_UPDATE_SNAPSHOT").is_ok_and(|s| s == "1") {
+        std::fs::write(path, &served).unwrap();
+    }
+    let kept = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    assert!(
+        kept == served,
+        "the OpenAPI document changed; review it and rerun with CHANJIAO_UPDATE_SNAPSHOT=1 \
+         (diff {path} against the served document)"
+    );
+}

@@ -101,8 +101,8 @@ pub async fn create(
 pub struct Detail {
     pub application: Application,
     pub events: Vec<Event>,
-    /// The latest rule decision with its trace.
-    #[schema(value_type = Object)]
+    /// The latest rule decision with its trace; null before the kind's rule has run.
+    #[schema(value_type = Option<Object>, nullable = true)]
     pub decision: Option<Value>,
     /// Reviewer keys awaited now.
     pub pending: Vec<String>,
