@@ -35,6 +35,8 @@ PG = os.environ.get("PGBASE", "postgres://postgres@127.0.0.1:5432")
 UNITS = ["fgw", "jw", "jxw", "mzj", "czj", "rsj", "ghzy", "wjw", "gzw", "jrj", "sw", "rh", "nfra"]
 DISTRICTS = ["500103", "500106", "500112"]
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+# The demo finds the real catalog (and so makes occupations) beside the checkout.
+CATALOG = os.path.join(os.path.dirname(ROOT), "shared/data/major-catalog-2021.csv")
 
 
 class Backend:
@@ -58,7 +60,8 @@ class Backend:
         return [tuple(l.split("\t")) for l in out.splitlines() if l]
 
     def run(self, *args, stdin=None, check=True):
-        env = {**os.environ, "CHANJIAO_DATABASE_URL": self.url, "CHANJIAO_LOG": "error"}
+        env = {**os.environ, "CHANJIAO_DATABASE_URL": self.url, "CHANJIAO_LOG": "error",
+               "CHANJIAO_DEMO_CATALOG": CATALOG}
         return subprocess.run([BIN, *args], env=env, cwd=self.tmp, input=stdin, check=check,
                               capture_output=True, text=True)
 

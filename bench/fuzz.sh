@@ -5,7 +5,8 @@
 #   bench/fuzz.sh [SECS] [TARGET ...]
 #
 # cargo-fuzz needs a nightly compiler's flags; the machine's stable toolchain accepts them with
-# RUSTC_BOOTSTRAP=1. Seeds: the real catalog, generated workbooks, the hostile files, the policy
+# RUSTC_BOOTSTRAP=1. No sanitizer (-s none): the code fuzzed is safe Rust; what is sought is
+# panics, aborts, hangs and memory blow-ups (-rss_limit_mb, -timeout). Seeds: the real catalog, generated workbooks, the hostile files, the policy
 # golden cases, the shipped workflow kinds and parameter files, and fuzz/regressions. A crash
 # is left in fuzz/artifacts/<target>/: fix it, then copy the input to fuzz/regressions/<target>/,
 # where `cargo test` (crates/fuzzing/tests/regressions.rs) replays it for good.
@@ -49,7 +50,7 @@ seed toml crates/domain/workflows/*.toml crates/policy/params/*.toml fuzz/regres
 cd fuzz
 for t in "${TARGETS[@]}"; do
   echo "## $t: $SECS s"
-  cargo fuzz run "$t" "corpus/$t" -- -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 \
+  cargo fuzz run -s none "$t" "corpus/$t" -- -max_total_time="$SECS" -rss_limit_mb=2048 -timeout=10 \
     -print_final_stats=1 2>&1 | grep -E "^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)" || true
   ls "artifacts/$t" 2>/dev/null | sed "s/^/crash: $t: /" || true
 done

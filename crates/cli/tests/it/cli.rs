@@ -1,27 +1,13 @@
 //! The `chanjiao` command line, run as a real process.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
 use store::Backend;
 
 use crate::helpers::{backends, client, fresh_database};
 
 fn chanjiao(url: &str, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chanjiao"))
-        .args(args)
-        .env("CHANJIAO_DATABASE_URL", url)
-        .env("CHANJIAO_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
+    crate::helpers::chanjiao_in(None, url, args, stdin)
 }
 
 fn stdout(o: &Output) -> String {

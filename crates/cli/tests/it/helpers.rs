@@ -237,3 +237,32 @@ pub fn xlsx_rows(bytes: &[u8], sheet: Option<&str>) -> Vec<Vec<String>> {
         .map(|r| r.iter().map(|c| c.to_string()).collect())
         .collect()
 }
+
+/// Runs the `chanjiao` binary on the database at `url` (in `dir` when given), with `stdin`.
+pub fn chanjiao_in(
+    dir: Option<&std::path::Path>,
+    url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chanjiao"));
+    if let Some(d) = dir {
+        cmd.current_dir(d);
+    }
+    let mut child = cmd
+        .args(args)
+        .env("CHANJIAO_DATABASE_URL", url)
+        .env("CHANJIAO_LOG", "error")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(s) = stdin {
+        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    child.wait_with_output().unwrap()
+}

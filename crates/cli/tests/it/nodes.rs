@@ -10,25 +10,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, client, credit, fresh_database, hidden};
+use crate::helpers::{PASSWORD, chanjiao_in, client, credit, fresh_database, hidden};
 
+/// Runs `chanjiao` in `dir`, which must succeed.
 fn chanjiao(dir: &Path, url: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chanjiao"))
-        .args(args)
-        .current_dir(dir)
-        .env("CHANJIAO_DATABASE_URL", url)
-        .env("CHANJIAO_LOG", "error")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(s) = stdin {
-        child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
+    let out = chanjiao_in(Some(dir), url, args, stdin);
     assert!(
         out.status.success(),
         "chanjiao {args:?}: {}",
