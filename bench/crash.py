@@ -154,7 +154,7 @@ def reviewer(base, token, stop_at, acked):
             if time.monotonic() >= stop_at:
                 break
             try:
-                r = s.post(f"{base}/api/v1/applications/{it['id']}/act", timeout=5,
+                r = s.post(f"{base}/api/v1/applications/{it['id']}/actions", timeout=5,
                            json={"action": "approve", "version": it["version"], "text": "同意"})
             except Exception:
                 return done

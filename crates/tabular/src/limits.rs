@@ -41,13 +41,14 @@ impl Limits {
         max_text_bytes: 32 * 1024 * 1024,
     };
 
-    /// For bulk facts (job postings, enterprise demand): up to Excel's own 1,048,576 rows.
+    /// For bulk facts (job postings, enterprise demand): up to Excel's own 1,048,576 rows of
+    /// a dozen cells.
     pub const BULK: Limits = Limits {
         max_unzipped_bytes: 768 * 1024 * 1024,
         max_zip_entries: 1_000,
         max_rows: 1_048_576,
         max_columns: 256,
-        max_cells: 8_000_000,
+        max_cells: 12_600_000,
         max_text_bytes: 256 * 1024 * 1024,
     };
 }
