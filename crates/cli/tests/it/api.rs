@@ -452,6 +452,20 @@ async fn every_api_error_is_json_including_the_frameworks_rejections() {
                 "接口不存在",
             ),
             (
+                c.get(app.url("/api/v1/orgs?per_page=0"))
+                    .bearer_auth(&token),
+                422,
+                "invalid.per_page",
+                "per_page 应为 1 至 1000000 的整数",
+            ),
+            (
+                c.get(app.url("/api/v1/queue?page=1000001"))
+                    .bearer_auth(&token),
+                422,
+                "invalid.page",
+                "page 应为 1 至 1000000 的整数",
+            ),
+            (
                 c.delete(app.url("/api/v1/measures")).bearer_auth(&token),
                 405,
                 "method_not_allowed",

@@ -5,7 +5,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use store::Paging;
 use store::applications::{self as apps, Application, Event, Summary};
 use utoipa::{IntoParams, ToSchema};
 
@@ -38,7 +37,11 @@ impl From<store::Page<Summary>> for SummaryPage {
 pub struct ListQuery {
     pub kind: Option<String>,
     pub status: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<i64>,
 }
 
@@ -61,7 +64,7 @@ pub async fn list(
             &state.db,
             &crate::auth::access::viewer(&c.principal),
             &f,
-            Paging::new(q.page, q.per_page),
+            super::paging(q.page, q.per_page)?,
         )
         .await?
         .into(),
@@ -195,7 +198,11 @@ pub async fn act(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<i64>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<i64>,
     /// Part of an enterprise's name (certified list).
     pub q: Option<String>,
@@ -213,7 +220,7 @@ pub async fn queue(
         apps::queue(
             &state.db,
             &svc::reviewer_keys(&c),
-            Paging::new(q.page, q.per_page),
+            super::paging(q.page, q.per_page)?,
         )
         .await?
         .into(),
@@ -232,7 +239,7 @@ pub async fn certified(
             &state.db,
             "enterprise_certification",
             q.q.as_deref(),
-            Paging::new(q.page, q.per_page),
+            super::paging(q.page, q.per_page)?,
         )
         .await?
         .into(),

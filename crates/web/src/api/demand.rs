@@ -24,7 +24,11 @@ pub struct DemandParams {
     pub status: Option<String>,
     /// Occupation code, e.g. 6-22-01-01
     pub occupation: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<String>,
 }
 
@@ -85,7 +89,11 @@ pub async fn list(
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<String>,
 }
 
@@ -156,7 +164,11 @@ pub struct SupplyParams {
     /// A school's org id (ignored for a school's own account)
     pub school: Option<String>,
     pub year: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<String>,
 }
 

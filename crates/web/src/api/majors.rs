@@ -21,7 +21,11 @@ pub struct MajorParams {
     pub q: Option<String>,
     /// Catalog code; the current catalog when absent
     pub catalog: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<String>,
 }
 

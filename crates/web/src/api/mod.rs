@@ -39,6 +39,64 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
+/// The errors any operation may answer besides its own, documented on every operation they
+/// apply to: the framework's rejections (400 malformed query or body, 413 a body over the limit,
+/// 415 a body that is not JSON), 401 and 403 where a caller is needed, 404 where the path names
+/// an object, 422 refused input, 500. Each is `ErrorBody` JSON (see `error::json_errors`).
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let has_id = path.contains('{');
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = op.request_body.is_some();
+                let common = [
+                    ("400", "请求格式错误", true),
+                    ("401", "未登录", secured),
+                    ("403", "无权操作", secured),
+                    ("404", "不存在或无权查看", has_id),
+                    ("413", "请求内容超过上限", body),
+                    ("415", "请求内容须为 JSON", body),
+                    ("422", "请求内容不符合接口要求", true),
+                    ("500", "服务器内部错误", true),
+                ];
+                for (status, description, applies) in common {
+                    if applies && !op.responses.responses.contains_key(status) {
+                        op.responses
+                            .responses
+                            .insert(status.to_string(), error(description));
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub const PREFIX: &str = "/api/v1";
 
 /// An optional whole-number query parameter: absent or blank is `None`; anything else must
@@ -53,15 +111,30 @@ pub fn query_int(v: &Option<String>, field: &str) -> crate::error::AppResult<Opt
     }
 }
 
-/// The `page` and `per_page` query parameters.
+/// The largest `page` or `per_page` the API accepts (as its OpenAPI document says);
+/// `per_page` above `store::Paging::MAX_PER_PAGE` reads as that.
+pub const MAX_PAGE_PARAM: i64 = 1_000_000;
+
+/// Paging from the `page` and `per_page` query values: each absent, or from 1 to
+/// [`MAX_PAGE_PARAM`]; anything else is refused naming the parameter.
+pub fn paging(page: Option<i64>, per_page: Option<i64>) -> crate::error::AppResult<store::Paging> {
+    for (value, field) in [(page, "page"), (per_page, "per_page")] {
+        if value.is_some_and(|v| !(1..=MAX_PAGE_PARAM).contains(&v)) {
+            return Err(crate::error::AppError::invalid(
+                field,
+                format!("{field} 应为 1 至 {MAX_PAGE_PARAM} 的整数"),
+            ));
+        }
+    }
+    Ok(store::Paging::new(page, per_page))
+}
+
+/// The `page` and `per_page` query parameters, as text.
 pub fn query_paging(
     page: &Option<String>,
     per_page: &Option<String>,
 ) -> crate::error::AppResult<store::Paging> {
-    Ok(store::Paging::new(
-        query_int(page, "page")?,
-        query_int(per_page, "per_page")?,
-    ))
+    paging(query_int(page, "page")?, query_int(per_page, "per_page")?)
 }
 
 /// The API router (to nest under [`PREFIX`]) and its OpenAPI document.
@@ -107,6 +180,8 @@ fn build() -> (crate::pages::Routes, utoipa::openapi::OpenApi) {
         .routes(routes!(demand::supply_list))
         .routes(routes!(alignment::majors))
         .split_for_parts();
+    // The operations are known only now: their common errors are documented here.
+    utoipa::Modify::modify(&CommonErrors, &mut doc);
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)
         .into_iter()

@@ -18,7 +18,11 @@ use crate::occupations::{find_major, set_major_occupations};
 pub struct OccupationParams {
     /// Part of the name, or the start of the code (e.g. `4-04`)
     pub q: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<String>,
 }
 

@@ -25,7 +25,11 @@ pub struct OrgQuery {
     pub district: Option<String>,
     /// Part of the name, or a full credit code
     pub q: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub per_page: Option<String>,
 }
 
@@ -56,10 +60,7 @@ impl OrgQuery {
     }
 
     pub fn paging(&self) -> AppResult<Paging> {
-        Ok(Paging::new(
-            super::query_int(&self.page, "page")?,
-            super::query_int(&self.per_page, "per_page")?,
-        ))
+        super::query_paging(&self.page, &self.per_page)
     }
 }
 
