@@ -136,7 +136,10 @@ async fn user_token_audit_and_backup_commands() {
             assert_eq!(o.status.code(), Some(2), "refuses to overwrite");
             let _ = std::fs::remove_file(&dest);
         } else {
-            let o = chanjiao(&url, &["backup", "/tmp/never.db"], None);
+            // PostgreSQL has no file backup: refused before anything is written.
+            let dest = std::env::temp_dir().join(format!("cj-never-{}.db", std::process::id()));
+            let o = chanjiao(&url, &["backup", dest.to_str().unwrap()], None);
+            assert!(!dest.exists(), "nothing written");
             assert_eq!(o.status.code(), Some(2));
             assert!(String::from_utf8_lossy(&o.stderr).contains("pg_dump"));
         }
