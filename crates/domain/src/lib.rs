@@ -9,6 +9,7 @@ pub mod calendar;
 pub mod ids;
 pub mod orgs;
 pub mod reference;
+pub mod text;
 pub mod workflow;
 
 pub use ids::{CreditCode, DivisionCode, IdCardNumber, IdError, MajorCode};

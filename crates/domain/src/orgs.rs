@@ -206,9 +206,9 @@ pub fn industry_section(letter: char) -> Option<&'static IndustrySection> {
 pub struct IndustryCode(String);
 
 impl IndustryCode {
-    /// Trims whitespace and upper-cases the section letter.
+    /// Trims the blanks around it ([`crate::text::trim`]) and upper-cases the section letter.
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        let s = s.trim();
+        let s = crate::text::trim(s);
         let b = s.as_bytes();
         let Some((&first, digits)) = b.split_first() else {
             return Err(IdError::IndustryCodeFormat);

@@ -8,6 +8,11 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+/// The largest amount of money the platform accepts in any one field: 10 万亿元 in fen. An
+/// engineering bound, not a policy one: sums of thousands of such amounts fit in `i64`, and
+/// every sum is still checked (an overflow is an error, never a wrap).
+pub const MAX_FEN: i64 = 1_000_000_000_000_000;
+
 /// An exact decimal rate, e.g. 0.30 or 0.03, with up to six decimal places.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

@@ -22,6 +22,8 @@ pub mod status {
     pub const CONFIRMED: &str = "confirmed";
     /// A person found no occupation for the title; counted as unmapped demand.
     pub const UNMATCHED: &str = "unmatched";
+    /// Every status, in the order of the pipeline.
+    pub const ALL: [&str; 5] = [GIVEN, AUTO, PENDING, CONFIRMED, UNMATCHED];
 
     pub fn label(s: &str) -> &'static str {
         match s {

@@ -17,6 +17,18 @@ use crate::error::{AppError, AppResult};
 /// policy (e.g. the tax credit from 2019) is the rule's dated parameter, explained in its trace.
 pub const YEARS: std::ops::RangeInclusive<i64> = 1990..=2100;
 
+/// Free-text form fields: at most this many characters.
+pub const TEXT_MAX: usize = 2000;
+
+/// Comments, reasons and objections in reviews: required ones, after trimming.
+pub const COMMENT: domain::text::Bounds = domain::text::Bounds::new(1, TEXT_MAX);
+
+/// Expert scores run from 0 to this.
+pub const MAX_SCORE: u32 = 100;
+
+/// Money form fields: at most this many fen.
+pub const MONEY_MAX_FEN: i64 = policy::money::MAX_FEN;
+
 /// Attachments: at most this many bytes each.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 
@@ -254,11 +266,20 @@ pub fn parse_form(
                     )
                 }),
             FieldType::Money => crate::pages::parse_yuan(raw)
-                .map(|f| json!(f))
+                .and_then(|fen| {
+                    if fen > MONEY_MAX_FEN {
+                        Err(format!(
+                            "超过上限 {} 元",
+                            crate::supply::yuan(MONEY_MAX_FEN)
+                        ))
+                    } else {
+                        Ok(json!(fen))
+                    }
+                })
                 .map_err(|e| format!("{}：{e}", f.label)),
             FieldType::Text => {
-                if raw.chars().count() > 2000 {
-                    Err(format!("{}不能超过2000字", f.label))
+                if raw.chars().count() > TEXT_MAX {
+                    Err(format!("{}不能超过{TEXT_MAX}字", f.label))
                 } else {
                     Ok(json!(raw))
                 }
@@ -562,12 +583,18 @@ pub async fn act(
     action: Action,
     new_data: Option<Map<String, Value>>,
 ) -> AppResult<Application> {
+    if new_data.is_some() && !matches!(action, Action::Submit | Action::Resubmit) {
+        return Err(AppError::invalid(
+            "data",
+            "只有提交或重新提交时可以修改申报内容",
+        ));
+    }
     let (app, kind) = load(state, c, id).await?;
     let current: State =
         serde_json::from_str(&app.state_json).map_err(|e| AppError::Internal(e.to_string()))?;
     // A repeated submission (double click, retried request) answers with what it did.
     if matches!(action, Action::Submit)
-        && app.version == version + 1
+        && version.checked_add(1) == Some(app.version)
         && current.status != Status::Draft
     {
         return Ok(app);
@@ -811,7 +838,11 @@ pub fn parse_json_data(
         let bad =
             |m: &str| AppError::invalid(&format!("data.{}", f.name), format!("{}{m}", f.label));
         let val = match f.ty {
-            FieldType::Bool => json!(v.as_bool().unwrap_or(false)),
+            FieldType::Bool => match v {
+                Value::Null => json!(false),
+                Value::Bool(b) => json!(b),
+                _ => return Err(bad("应为 true 或 false")),
+            },
             FieldType::Count => match v {
                 Value::Null => json!(0),
                 _ => json!(
@@ -824,8 +855,10 @@ pub fn parse_json_data(
                 Value::Null => json!(0),
                 _ => json!(
                     v.as_i64()
-                        .filter(|n| *n >= 0)
-                        .ok_or_else(|| bad("应为非负整数（单位：分）"))?
+                        .filter(|n| (0..=MONEY_MAX_FEN).contains(n))
+                        .ok_or_else(|| bad(&format!(
+                            "应为 0 至 {MONEY_MAX_FEN} 的整数（单位：分）"
+                        )))?
                 ),
             },
             FieldType::Year => json!(v.as_i64().filter(|y| YEARS.contains(y)).ok_or_else(
@@ -836,9 +869,13 @@ pub fn parse_json_data(
                 ))
             )?),
             FieldType::Text => {
-                let s = v.as_str().unwrap_or("");
-                if s.chars().count() > 2000 {
-                    return Err(bad("不能超过2000字"));
+                let s = match &v {
+                    Value::Null => "",
+                    Value::String(s) => s.as_str(),
+                    _ => return Err(bad("应为文字")),
+                };
+                if s.chars().count() > TEXT_MAX {
+                    return Err(bad(&format!("不能超过{TEXT_MAX}字")));
                 }
                 json!(s)
             }

@@ -96,12 +96,18 @@ pub const DEMAND_SCHEMA: Schema = Schema {
 };
 
 /// Titles as matched and remembered: trimmed, inner whitespace collapsed, at most 100 chars.
+/// Posting titles a person confirms: 1 to [`TITLE_MAX`] characters after trimming.
+pub const TITLE: domain::text::Bounds = domain::text::Bounds::new(1, TITLE_MAX);
+
+/// Titles are kept (and matched) to this many characters.
+pub const TITLE_MAX: usize = 100;
+
 pub fn normalise_title(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .chars()
-        .take(100)
+        .take(TITLE_MAX)
         .collect()
 }
 
@@ -526,11 +532,11 @@ pub async fn confirm(
     title: &str,
     occupation: Option<&str>,
 ) -> AppResult<u64> {
+    let title = TITLE
+        .check(title)
+        .map_err(|e| AppError::invalid("title", format!("岗位名称{}", e.message())))?;
     let title = normalise_title(title);
-    if title.is_empty() {
-        return Err(AppError::invalid("title", "岗位名称不能为空"));
-    }
-    let code = match occupation.map(str::trim).filter(|s| !s.is_empty()) {
+    let code = match occupation.map(domain::text::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => {
             let c = OccupationCode::parse(raw).map_err(|e| AppError::invalid("occupation", e))?;
@@ -543,6 +549,10 @@ pub async fn confirm(
             Some(c.as_str().to_string())
         }
     };
+    if title.is_empty() {
+        // Only blanks that the title matcher also drops: no posting carries this title.
+        return Ok(0);
+    }
     let mut tx = db.begin().await?;
     let n = demand::confirm(&mut tx, actor, &title, code.as_deref()).await?;
     tx.commit().await?;

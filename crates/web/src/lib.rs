@@ -84,9 +84,13 @@ pub fn app(state: AppState) -> Router {
         .merge(pages::router())
         .nest(
             api::PREFIX,
-            api_router.layer(axum::middleware::from_fn(error::json_errors)),
+            api_router
+                .layer(axum::middleware::from_fn(api::normalise::requests))
+                .layer(axum::middleware::from_fn(error::json_errors)),
         )
         .merge(ops::router())
+        // A bug that panics answers 500 and is logged; the connection and the server live on.
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(on_panic))
         .layer(axum::middleware::from_fn(ops::track_metrics))
         .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         // Request bodies: 2 MB unless a route says otherwise (uploads do, with their own
@@ -116,6 +120,16 @@ pub fn app(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
         .layer(axum::middleware::from_fn(auth::security_headers))
         .with_state(state)
+}
+
+fn on_panic(payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    let detail = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = detail, "请求处理中出现程序错误");
+    axum::response::IntoResponse::into_response(error::AppError::Internal(detail.to_string()))
 }
 
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.

@@ -37,6 +37,16 @@ pub fn occupation_level_label(code: &str) -> &'static str {
         .unwrap_or("—")
 }
 
+/// The hyphens a code may be written with.
+pub const HYPHENS: [char; 5] = ['-', '－', '—', '–', '‐'];
+
+/// A regular expression (JSON Schema dialect) of what [`OccupationCode::parse`] accepts.
+pub fn code_pattern() -> String {
+    let b = domain::text::blank_class();
+    let h: String = HYPHENS.iter().collect();
+    format!("^{b}*[1-8](?:[{h}][0-9]{{2}}){{0,3}}{b}*$")
+}
+
 /// A parsed 职业分类大典 (2022) code: `4`, `4-04`, `4-04-05` or `4-04-05-01`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OccupationCode {
@@ -48,11 +58,10 @@ impl OccupationCode {
     /// Parses a code; the first segment is a major group 1–8, the others two digits each.
     /// Full-width hyphens are accepted.
     pub fn parse(s: &str) -> Result<Self, String> {
-        let norm: String = s
-            .trim()
+        let norm: String = domain::text::trim(s)
             .chars()
             .map(|c| match c {
-                '－' | '—' | '–' | '‐' => '-',
+                c if HYPHENS.contains(&c) => '-',
                 c => c,
             })
             .collect();

@@ -466,6 +466,29 @@ async fn every_api_error_is_json_including_the_frameworks_rejections() {
                 "page 应为 1 至 1000000 的整数",
             ),
             (
+                c.get(app.url("/api/v1/orgs?kind=&page=1"))
+                    .bearer_auth(&token),
+                422,
+                "invalid.kind",
+                "参数 kind 不能为空",
+            ),
+            (
+                c.post(app.url("/api/v1/demand/confirm"))
+                    .bearer_auth(&token)
+                    .json(&json!({"title": "门店储备干部", "occupation_code": "8-99-99-99"})),
+                404,
+                "not_found",
+                "职业",
+            ),
+            (
+                c.post(app.url("/api/v1/demand/confirm"))
+                    .bearer_auth(&token)
+                    .json(&json!({"title": "岗".repeat(101)})),
+                422,
+                "invalid.title",
+                "岗位名称不能超过100个字",
+            ),
+            (
                 c.delete(app.url("/api/v1/measures")).bearer_auth(&token),
                 405,
                 "method_not_allowed",

@@ -863,3 +863,79 @@ async fn every_application_route_is_404_for_the_wrong_organisation() {
         "nothing happened"
     );
 }
+
+/// An action takes the fields its variant in the API document names, and nothing else: data
+/// only with a submission (a reviewer cannot rewrite an application), data of the
+/// application's own kind (another kind's is a conflict with it), a score only when scoring;
+/// `1.0` is the integer 1, as JSON Schema reads it.
+#[tokio::test]
+async fn actions_take_exactly_their_fields() {
+    for b in backends() {
+        let w = World::new(b).await;
+        let id = w
+            .create(
+                "ent",
+                "enterprise_cultivation",
+                json!({"cooperation_summary": "校企合作", "partner_schools": 1}),
+            )
+            .await;
+        let post = |who: &'static str, body: Value| {
+            let w = &w;
+            async move {
+                w.call(
+                    who,
+                    "POST",
+                    &format!("/applications/{id}/actions"),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let (s, v) = post(
+            "ent",
+            json!({"action": "submit", "version": 1, "score": 80}),
+        )
+        .await;
+        assert_eq!((s, v["code"].as_str()), (422, Some("invalid.score")), "{v}");
+        let (s, v) = post(
+            "ent",
+            json!({"action": "submit", "version": 1, "data": {"year": 2024, "summary": "年报"}}),
+        )
+        .await;
+        assert_eq!(s, 409, "another kind's data: {v}");
+        assert!(v["message"].as_str().unwrap().contains("不符"), "{v}");
+        let (s, v) = post(
+            "ent",
+            json!({"action": "submit", "version": 1.0, "data": {"cooperation_summary": "改后的简述", "partner_schools": 3.0}}),
+        )
+        .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "in_review");
+        let version = w.version("dis", id).await;
+        let (s, v) = post(
+            "dis",
+            json!({"action": "approve", "version": version, "data": {"partner_schools": 99}}),
+        )
+        .await;
+        assert_eq!((s, v["code"].as_str()), (422, Some("invalid.data")), "{v}");
+        let (s, v) = w
+            .call("ent", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(v["application"]["version"].as_i64(), Some(version));
+        let data: Value =
+            serde_json::from_str(v["application"]["data_json"].as_str().unwrap()).unwrap();
+        assert_eq!(
+            data["partner_schools"], 3,
+            "the submission's data, not the reviewer's"
+        );
+        assert_eq!(data["cooperation_summary"], "改后的简述");
+        let long = "意".repeat(web::applications::TEXT_MAX + 1);
+        let (s, v) = post(
+            "dis",
+            json!({"action": "return", "version": version, "text": long}),
+        )
+        .await;
+        assert_eq!((s, v["code"].as_str()), (422, Some("invalid.text")), "{v}");
+    }
+}

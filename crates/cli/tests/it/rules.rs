@@ -90,7 +90,6 @@ async fn evaluate_over_the_api_with_explanations_and_clear_errors() {
         ("tax_credit", json!({"years": [{"year": 2024, "certified": true, "investment_fen": 0, "tax_base_fen": 0, "bogus": 1}]}).to_string(), "bogus"),
         ("tax_credit", json!({"years": [{"year": 2025, "certified": true, "investment_fen": 0, "tax_base_fen": 0}, {"year": 2024, "certified": true, "investment_fen": 0, "tax_base_fen": 0}]}).to_string(), "year"),
         ("tax_credit", "{not json".to_string(), "body"),
-        ("no_such_rule", "{}".to_string(), "rule"),
     ] {
         let r = c.post(app.url(&format!("/api/v1/rules/{rule}/evaluate"))).bearer_auth(&t).body(body.clone()).send().await.unwrap();
         assert_eq!(r.status(), 422, "{rule} {body}");
@@ -98,6 +97,17 @@ async fn evaluate_over_the_api_with_explanations_and_clear_errors() {
         assert!(e["code"].as_str().unwrap().starts_with("invalid."), "{e}");
         assert!(e["message"].as_str().unwrap().contains(field) || e["code"].as_str().unwrap().contains(field), "{field}: {e}");
     }
+    // A rule the platform does not have is an object that does not exist.
+    let r = c
+        .post(app.url("/api/v1/rules/no_such_rule/evaluate"))
+        .bearer_auth(&t)
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let e: Value = r.json().await.unwrap();
+    assert_eq!(e["code"], "not_found", "{e}");
 }
 
 #[tokio::test]

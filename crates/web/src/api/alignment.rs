@@ -16,10 +16,13 @@ use crate::error::{AppError, AppResult, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub struct AlignmentParams {
     /// Year (default: the latest with data)
+    #[param(schema_with = super::vocab::year)]
     pub year: Option<String>,
-    /// develop, accelerate, merge_eliminate, upgrade or keep
+    /// The major's class
+    #[param(schema_with = super::vocab::major_class)]
     pub class: Option<String>,
-    /// VOCATIONAL_SECONDARY, VOCATIONAL_ASSOCIATE or VOCATIONAL_BACHELOR
+    /// Education level
+    #[param(schema_with = super::vocab::major_level)]
     pub level: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
@@ -76,14 +79,23 @@ pub async fn majors(
         Some(s) => Some(Class::parse(s).ok_or_else(|| {
             AppError::invalid(
                 "class",
-                "class 应为 develop、accelerate、merge_eliminate、upgrade 或 keep",
+                format!("class 应为 {} 之一", Class::ALL.map(|c| c.key()).join("、")),
             )
         })?),
     };
     let paging = super::query_paging(&p.page, &p.per_page)?;
     let c = state.alignment.get(&state).await?;
-    let year = c.year_or_latest(super::query_int(&p.year, "year")?.map(|y| y as i32));
+    let year = c.year_or_latest(super::query_year(&p.year)?.map(|y| y as i32));
     let level = p.level.as_deref().map(str::trim).unwrap_or("");
+    if !level.is_empty() && !crate::majors::LEVELS.iter().any(|(l, _)| *l == level) {
+        return Err(AppError::invalid(
+            "level",
+            format!(
+                "level 应为 {} 之一",
+                crate::majors::LEVELS.map(|(l, _)| l).join("、")
+            ),
+        ));
+    }
     let ms = &c.measures;
     let mut items: Vec<MajorAlignment> = match year {
         None => Vec::new(),

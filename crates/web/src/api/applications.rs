@@ -3,11 +3,13 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use domain::workflow::ActionKind;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use store::applications::{self as apps, Application, Event, Summary};
 use utoipa::{IntoParams, ToSchema};
 
+use super::vocab;
 use crate::AppState;
 use crate::applications as svc;
 use crate::auth::ApiCaller;
@@ -71,15 +73,56 @@ pub async fn list(
     ))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// A new draft: the kind, and the form's fields (money in fen). Its schema is one variant per
+/// kind, each with that kind's fields (see [`data_schema`]).
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewApplicationInput {
-    /// enterprise_cultivation, enterprise_certification, national_recommendation, tax_credit_claim
     pub kind: String,
-    /// The form's fields; money in fen.
     #[serde(default)]
-    #[schema(value_type = Object)]
     pub data: Map<String, Value>,
+}
+
+impl utoipa::PartialSchema for NewApplicationInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use super::vocab::{object, prop, tag};
+        vocab::variants(
+            "申报事项及其表单字段（每种申报事项一种形式）",
+            domain::workflow::kinds().iter().map(|k| {
+                let data = data_schema(&k.code);
+                let required = !data.required.is_empty();
+                object([
+                    prop("kind", tag(&k.code), true),
+                    prop("data", data, required),
+                ])
+            }),
+        )
+    }
+}
+
+impl ToSchema for NewApplicationInput {}
+
+/// The form fields of an application kind as JSON: each field with its type and bounds, the
+/// years required; no other field (the server refuses unknown ones). Money is integer fen.
+pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
+    use super::vocab::{any_text, boolean, integer, object, prop};
+    use svc::FieldType;
+    object(svc::fields(kind).iter().map(|f| {
+        let (schema, required) = match f.ty {
+            FieldType::Bool => (boolean(true), false),
+            FieldType::Count => (integer(0, u32::MAX.into(), true), false),
+            FieldType::Money => (integer(0, svc::MONEY_MAX_FEN, true), false),
+            FieldType::Year => (integer(*svc::YEARS.start(), *svc::YEARS.end(), false), true),
+            FieldType::Text => {
+                let mut t = any_text();
+                t.max_length = Some(svc::TEXT_MAX);
+                (t, false)
+            }
+        };
+        let mut schema = schema;
+        schema.title = Some(f.label.to_string());
+        prop(f.name, schema, required)
+    }))
 }
 
 /// Creates a draft for the caller's organisation.
@@ -140,24 +183,149 @@ pub async fn get_one(
     }))
 }
 
-#[derive(Deserialize, ToSchema)]
+/// An action on an application: its name, the version the caller read (a stale one gets
+/// 409), and the fields that action takes ([`action_fields`]); the others must be absent or
+/// null. Its schema is one variant per action.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionInput {
-    /// submit, withdraw, resubmit, approve, reject, return, score, object, resolve_objection,
-    /// conclude_publicity, revoke
     pub action: String,
-    /// The version the caller read; a stale version gets 409.
     pub version: i64,
-    /// Comment, reason or objection text (required for reject, return, revoke, object,
-    /// resolve_objection).
     pub text: Option<String>,
     pub score: Option<u32>,
     pub objection: Option<u32>,
     pub upheld: Option<bool>,
-    /// New data with a resubmission (money in fen).
-    #[schema(value_type = Object)]
     pub data: Option<Map<String, Value>>,
 }
+
+/// Whether an action takes a field.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    No,
+    Optional,
+    Required,
+}
+
+/// The fields each action takes: `text` (comment, reason or objection; every action accepts
+/// one within the length bounds, those that do not use it ignore it), `score`, `objection`
+/// (the objection's number) and `upheld`, `data` (the form's fields, with a submission).
+pub struct ActionFields {
+    pub text: Use,
+    pub score: Use,
+    pub objection: Use,
+    pub upheld: Use,
+    pub data: Use,
+}
+
+pub fn action_fields(a: ActionKind) -> ActionFields {
+    use Use::*;
+    let only_text = |text| ActionFields {
+        text,
+        score: No,
+        objection: No,
+        upheld: No,
+        data: No,
+    };
+    match a {
+        ActionKind::Submit | ActionKind::Resubmit => ActionFields {
+            data: Optional,
+            ..only_text(Optional)
+        },
+        ActionKind::Withdraw | ActionKind::ConcludePublicity | ActionKind::Approve => {
+            only_text(Optional)
+        }
+        ActionKind::Reject | ActionKind::Return | ActionKind::Revoke | ActionKind::Object => {
+            only_text(Required)
+        }
+        ActionKind::Score => ActionFields {
+            score: Required,
+            ..only_text(Optional)
+        },
+        ActionKind::ResolveObjection => ActionFields {
+            objection: Required,
+            upheld: Optional,
+            ..only_text(Required)
+        },
+    }
+}
+
+impl ActionInput {
+    /// Refuses a field the action does not take (given and not null).
+    fn check_fields(&self, a: ActionKind) -> AppResult<()> {
+        let f = action_fields(a);
+        let given = [
+            ("text", f.text, self.text.is_some()),
+            ("score", f.score, self.score.is_some()),
+            ("objection", f.objection, self.objection.is_some()),
+            ("upheld", f.upheld, self.upheld.is_some()),
+            ("data", f.data, self.data.is_some()),
+        ];
+        match given.iter().find(|(_, u, g)| *u == Use::No && *g) {
+            Some((name, _, _)) => Err(AppError::invalid(
+                name,
+                format!("操作“{}”不使用字段 {name}", a.label()),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
+impl utoipa::PartialSchema for ActionInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use super::vocab::{boolean, integer, nothing, object, prop, tag, text};
+        let comment = |u: Use| match u {
+            Use::Required => text(svc::COMMENT).build(),
+            _ => text(domain::text::Bounds::new(0, svc::TEXT_MAX))
+                .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+                    utoipa::openapi::schema::Type::String,
+                    utoipa::openapi::schema::Type::Null,
+                ]))
+                .build(),
+        };
+        vocab::variants(
+            "操作及其所需字段（每种操作一种形式）；申报当前状态不允许的操作答 409",
+            ActionKind::ALL.into_iter().map(|a| {
+                let f = action_fields(a);
+                let field = |u: Use, schema: utoipa::openapi::schema::Object| match u {
+                    Use::No => nothing().into(),
+                    _ => utoipa::openapi::RefOr::T(utoipa::openapi::schema::Schema::Object(schema)),
+                };
+                let data = match f.data {
+                    Use::No => nothing().into(),
+                    _ => vocab::any_of(
+                        domain::workflow::kinds()
+                            .iter()
+                            .map(|k| data_schema(&k.code))
+                            .chain([nothing()]),
+                    ),
+                };
+                object([
+                    prop("action", tag(a.as_str()), true),
+                    prop("version", integer(i64::MIN, i64::MAX, false), true),
+                    prop(
+                        "text",
+                        field(f.text, comment(f.text)),
+                        f.text == Use::Required,
+                    ),
+                    prop(
+                        "score",
+                        field(f.score, integer(0, svc::MAX_SCORE.into(), false)),
+                        f.score == Use::Required,
+                    ),
+                    prop(
+                        "objection",
+                        field(f.objection, integer(0, u32::MAX.into(), false)),
+                        f.objection == Use::Required,
+                    ),
+                    prop("upheld", field(f.upheld, boolean(true)), false),
+                    prop("data", data, false),
+                ])
+            }),
+        )
+    }
+}
+
+impl ToSchema for ActionInput {}
 
 /// Acts on an application. 409 when the version is stale or the workflow refuses.
 #[utoipa::path(post, path = "/applications/{id}/actions", tag = "applications", params(("id" = i64, Path)), request_body = ActionInput,
@@ -171,12 +339,20 @@ pub async fn act(
 ) -> AppResult<Json<Application>> {
     let a = json_body(body, "请求体无效")?;
     let id = parse_id(&id)?;
+    let kind = ActionKind::ALL
+        .into_iter()
+        .find(|k| k.as_str() == a.action)
+        .ok_or_else(|| AppError::invalid("action", format!("未知的操作“{}”", a.action)))?;
+    a.check_fields(kind)?;
     // The application is loaded (and its visibility checked) once, in `act`; new data needs
     // its kind first.
     let data = match &a.data {
         Some(d) => {
             let (_, kind) = svc::load(&state, &c, id).await?;
-            Some(svc::parse_json_data(&kind.code, d)?)
+            // Data of the wrong kind conflicts with the application named (409).
+            Some(svc::parse_json_data(&kind.code, d).map_err(|e| {
+                AppError::Conflict(format!("申报内容与该申报事项（{}）不符：{e}", kind.title))
+            })?)
         }
         None => None,
     };

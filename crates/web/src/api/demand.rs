@@ -17,10 +17,12 @@ use crate::error::{AppError, AppResult, ErrorBody};
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DemandParams {
+    #[param(schema_with = super::vocab::year)]
     pub year: Option<String>,
     /// District code, e.g. 500112
     pub district: Option<String>,
-    /// given, auto, pending, confirmed or unmatched
+    /// How the posting's occupation was found
+    #[param(schema_with = super::vocab::demand_status)]
     pub status: Option<String>,
     /// Occupation code, e.g. 6-22-01-01
     pub occupation: Option<String>,
@@ -58,15 +60,15 @@ pub async fn list(
     };
     let st = clean(&p.status);
     if let Some(s) = &st
-        && status::label(s) == "未知"
+        && !status::ALL.contains(&s.as_str())
     {
         return Err(AppError::invalid(
             "status",
-            "status 应为 given、auto、pending、confirmed 或 unmatched",
+            format!("status 应为 {} 之一", status::ALL.join("、")),
         ));
     }
     let f = demand::Filter {
-        year: super::query_int(&p.year, "year")?,
+        year: super::query_year(&p.year)?,
         district: clean(&p.district),
         status: st,
         occupation_code: clean(&p.occupation),
@@ -125,9 +127,14 @@ pub async fn pending(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConfirmBody {
+    /// The posting title as the files wrote it.
+    #[schema(schema_with = super::vocab::posting_title)]
     pub title: String,
-    /// The occupation the title stands for; null when no occupation fits.
+    /// The occupation the title stands for (404 when the platform does not have it); null
+    /// or blank when no occupation fits.
+    #[schema(schema_with = super::vocab::occupation_code)]
     pub occupation_code: Option<String>,
 }
 
@@ -141,13 +148,27 @@ pub struct ConfirmResult {
 /// take the same answer.
 #[utoipa::path(post, path = "/demand/confirm", tag = "majors", request_body = ConfirmBody,
     security(("bearer" = [])),
-    responses((status = 200, body = ConfirmResult), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ConfirmResult), (status = 403, body = ErrorBody), (status = 404, description = "没有这个职业", body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn confirm(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     Json(b): Json<ConfirmBody>,
 ) -> AppResult<Json<ConfirmResult>> {
     c.require(Permission::ManageDemand)?;
+    // The API names the occupation as an object: one the platform does not have is 404 (the
+    // page re-shows its form with the message instead).
+    if let Some(code) = b
+        .occupation_code
+        .as_deref()
+        .map(domain::text::trim)
+        .filter(|s| !s.is_empty())
+        .and_then(|s| crate::occupations::OccupationCode::parse(s).ok())
+        && store::occupations::get(&state.db, code.as_str())
+            .await?
+            .is_none()
+    {
+        return Err(AppError::NotFound("职业"));
+    }
     let rows = crate::demand::confirm(
         &state.db,
         &c.actor(),
@@ -162,7 +183,9 @@ pub async fn confirm(
 #[into_params(parameter_in = Query)]
 pub struct SupplyParams {
     /// A school's org id (ignored for a school's own account)
+    #[param(value_type = Option<i64>)]
     pub school: Option<String>,
+    #[param(schema_with = super::vocab::year)]
     pub year: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
@@ -190,9 +213,10 @@ pub async fn supply_list(
     Query(p): Query<SupplyParams>,
 ) -> AppResult<Json<SupplyPage>> {
     let own = crate::supply::scope(&c.principal).ok_or(AppError::Forbidden)?;
+    let requested = super::query_int(&p.school, "school")?;
     let f = supply::Filter {
-        school_org_id: own.or(super::query_int(&p.school, "school")?),
-        year: super::query_int(&p.year, "year")?,
+        school_org_id: own.or(requested),
+        year: super::query_year(&p.year)?,
     };
     let page = supply::list(
         &state.db,

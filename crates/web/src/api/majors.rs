@@ -13,7 +13,8 @@ use crate::pages::majors_query;
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MajorParams {
-    /// VOCATIONAL_SECONDARY, VOCATIONAL_ASSOCIATE or VOCATIONAL_BACHELOR
+    /// Education level
+    #[param(schema_with = super::vocab::major_level)]
     pub level: Option<String>,
     /// 专业大类代码, e.g. 61
     pub category: Option<String>,

@@ -6,9 +6,11 @@ pub mod applications;
 pub mod demand;
 pub mod majors;
 pub mod measures;
+pub mod normalise;
 pub mod occupations;
 pub mod orgs;
 pub mod rules;
+pub mod vocab;
 
 use axum::Json;
 use axum::routing::get;
@@ -111,6 +113,19 @@ pub fn query_int(v: &Option<String>, field: &str) -> crate::error::AppResult<Opt
     }
 }
 
+/// An optional year query parameter: absent or blank is `None`; else a whole number within
+/// the years forms accept (`applications::YEARS`).
+pub fn query_year(v: &Option<String>) -> crate::error::AppResult<Option<i64>> {
+    let years = crate::applications::YEARS;
+    match query_int(v, "year")? {
+        Some(y) if !years.contains(&y) => Err(crate::error::AppError::invalid(
+            "year",
+            format!("year 应为 {} 至 {} 的整数", years.start(), years.end()),
+        )),
+        y => Ok(y),
+    }
+}
+
 /// The largest `page` or `per_page` the API accepts (as its OpenAPI document says);
 /// `per_page` above `store::Paging::MAX_PER_PAGE` reads as that.
 pub const MAX_PAGE_PARAM: i64 = 1_000_000;
@@ -182,6 +197,7 @@ fn build() -> (crate::pages::Routes, utoipa::openapi::OpenApi) {
         .split_for_parts();
     // The operations are known only now: their common errors are documented here.
     utoipa::Modify::modify(&CommonErrors, &mut doc);
+    normalise::document(&mut doc);
     // The router is nested under /api/v1; the document names the full paths.
     doc.paths.paths = std::mem::take(&mut doc.paths.paths)
         .into_iter()

@@ -19,9 +19,11 @@ use crate::error::{AppError, AppResult, ErrorBody, json_body};
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct OrgQuery {
-    /// operator, department, district, school, enterprise, bank
+    /// Organisation kind
+    #[param(schema_with = super::vocab::org_kind)]
     pub kind: Option<String>,
     /// Division code, e.g. 500103
+    #[param(schema_with = super::vocab::district)]
     pub district: Option<String>,
     /// Part of the name, or a full credit code
     pub q: Option<String>,
@@ -64,31 +66,57 @@ impl OrgQuery {
     }
 }
 
+/// Organisation names: 2 to 100 characters after trimming.
+pub const NAME: domain::text::Bounds = domain::text::Bounds::new(2, 100);
+
 /// A new organisation. Departments, districts and the operator are built in; this registers
-/// schools, enterprises and banks.
-#[derive(Debug, Default, Clone, Deserialize, ToSchema)]
+/// schools (with their level), enterprises (with industry, size and ownership) and banks. Its
+/// schema is one variant per kind; the fields a kind does not use are ignored.
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewOrgInput {
-    /// school, enterprise or bank
     pub kind: String,
     pub name: String,
-    /// 统一社会信用代码 (18 characters)
     pub code: String,
-    /// Division code of the registered area
     pub district: String,
-    /// For schools: secondary, higher_vocational, vocational_bachelor, technician, university
     #[serde(default)]
     pub school_level: Option<String>,
-    /// For enterprises: GB/T 4754-2017 code, e.g. C3911
     #[serde(default)]
     pub industry: Option<String>,
-    /// For enterprises: large, medium, small, micro
     #[serde(default)]
     pub size: Option<String>,
-    /// For enterprises: state, private, foreign, mixed, collective
     #[serde(default)]
     pub ownership: Option<String>,
 }
+
+impl utoipa::PartialSchema for NewOrgInput {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use super::vocab::*;
+        let kinds = [OrgKind::School, OrgKind::Enterprise, OrgKind::Bank];
+        variants(
+            "新登记的机构（院校、企业或金融机构，各一种形式）",
+            kinds.map(|k| {
+                let school = k == OrgKind::School;
+                let enterprise = k == OrgKind::Enterprise;
+                let used = |yes: bool, schema: utoipa::openapi::schema::Object| {
+                    if yes { non_null(schema) } else { any_text() }
+                };
+                object([
+                    prop("kind", tag(k.as_str()), true),
+                    prop("name", org_name(), true),
+                    prop("code", credit_code(), true),
+                    prop("district", district(), true),
+                    prop("school_level", used(school, school_level()), school),
+                    prop("industry", used(enterprise, industry_code()), enterprise),
+                    prop("size", used(enterprise, enterprise_size()), enterprise),
+                    prop("ownership", used(enterprise, ownership()), enterprise),
+                ])
+            }),
+        )
+    }
+}
+
+impl ToSchema for NewOrgInput {}
 
 impl NewOrgInput {
     /// Checks every field; returns all problems, each naming its field, in Chinese.
@@ -104,15 +132,16 @@ impl NewOrgInput {
                 None
             }
         };
-        let name = self.name.trim().to_string();
-        let n = name.chars().count();
-        if n == 0 {
-            errs.push(AppError::invalid("name", "机构名称不能为空"));
-        } else if n < 2 {
-            errs.push(AppError::invalid("name", "机构名称至少2个字"));
-        } else if n > 100 {
-            errs.push(AppError::invalid("name", "机构名称不能超过100个字"));
-        }
+        let name = match NAME.check(&self.name) {
+            Ok(n) => n.to_string(),
+            Err(e) => {
+                errs.push(AppError::invalid(
+                    "name",
+                    format!("机构名称{}", e.message()),
+                ));
+                String::new()
+            }
+        };
         let code = match CreditCode::parse(&self.code) {
             Ok(c) => Some(c.as_str().to_string()),
             Err(e) => {

@@ -28,22 +28,36 @@ impl From<EvalError> for AppError {
 /// `pilot_city`) on the JSON input; answers `{"outcome": …, "trace": […]}` — the decision and
 /// every step of its explanation with the parameters and sources used.
 #[utoipa::path(post, path = "/rules/{rule}/evaluate", tag = "rules",
-    params(("rule" = String, Path, description = "规则名称")),
+    params(RulePath),
     request_body(content = Object, description = "规则输入（JSON）"),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "决定及其解释", body = Object),
         (status = 401, description = "未登录", body = ErrorBody),
-        (status = 422, description = "未知规则或输入无效（message 指明字段）", body = ErrorBody)))]
+        (status = 404, description = "没有这条规则", body = ErrorBody),
+        (status = 422, description = "输入无效（message 指明字段）", body = ErrorBody)))]
 pub async fn evaluate(
     State(state): State<AppState>,
     ApiCaller(_caller): ApiCaller,
     Path(rule): Path<String>,
     body: Bytes,
 ) -> AppResult<Json<Value>> {
+    if !policy::RULES.iter().any(|(name, _, _)| *name == rule) {
+        return Err(AppError::NotFound("规则"));
+    }
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::invalid("body", "请求体不是 UTF-8 文本"))?;
     Ok(Json(policy::evaluate(&rule, text, &state.params, true)?))
+}
+
+/// The rule named in the path.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+#[allow(dead_code)] // documents the path; the handler reads it as text
+struct RulePath {
+    /// The rule's name
+    #[param(schema_with = super::vocab::rule_name)]
+    rule: String,
 }
 
 #[derive(Serialize, ToSchema)]

@@ -725,10 +725,11 @@ pub fn parse_action(
     objection: Option<&str>,
     upheld: Option<&str>,
 ) -> Result<Action, AppError> {
-    let text = text
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string);
+    let text = match text.map(|t| domain::text::Bounds::new(0, svc::TEXT_MAX).check(t)) {
+        Some(Err(e)) => return Err(AppError::invalid("text", format!("意见{}", e.message()))),
+        Some(Ok(t)) if !t.is_empty() => Some(t.to_string()),
+        _ => None,
+    };
     let need = |what: &str| {
         text.clone()
             .ok_or_else(|| AppError::invalid("text", format!("请填写{what}")))
@@ -754,8 +755,10 @@ pub fn parse_action(
         "score" => Action::Score {
             score: score
                 .and_then(|s| s.trim().parse().ok())
-                .filter(|s| *s <= 100)
-                .ok_or_else(|| AppError::invalid("score", "评分应为0—100的整数"))?,
+                .filter(|s| *s <= svc::MAX_SCORE)
+                .ok_or_else(|| {
+                    AppError::invalid("score", format!("评分应为0—{}的整数", svc::MAX_SCORE))
+                })?,
             comment: text,
         },
         "resolve_objection" => Action::ResolveObjection {

@@ -54,9 +54,7 @@ pub async fn pick_catalog(
         Some(c) => Some(
             majors::catalog_by_code(&state.db, &c)
                 .await?
-                .ok_or_else(|| {
-                    AppError::invalid("catalog", format!("没有代码为“{c}”的专业目录"))
-                })?,
+                .ok_or(AppError::NotFound("专业目录"))?,
         ),
         None => majors::current_catalog(&state.db).await?,
     })
