@@ -4,10 +4,13 @@
 pub mod money;
 pub mod params;
 pub mod rules;
+pub(crate) mod schema;
 pub mod trace;
 
 #[cfg(test)]
 mod cases;
+
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -77,13 +80,20 @@ fn run<R: Rule>(
             .strip_prefix("missing field `")
             .and_then(|r| r.split('`').next())
             .map(str::to_string);
+        let message = match &missing {
+            Some(m) => match R::field_hint(m) {
+                Some(hint) => format!("缺少字段 {m}（{hint}）"),
+                None => format!("缺少字段 {m}"),
+            },
+            None => translate_serde(&msg),
+        };
         let field = match (path.as_str(), missing) {
             (".", Some(m)) => m,
             (".", None) => "(输入)".to_string(),
             (p, Some(m)) => format!("{p}.{m}"),
             (p, None) => p.to_string(),
         };
-        EvalError::Rule(RuleError::input(field, translate_serde(&msg)))
+        EvalError::Rule(RuleError::input(field, message))
     })?;
     let mut trace = if explain {
         Trace::enabled()
@@ -104,9 +114,6 @@ fn translate_serde(msg: &str) -> String {
     if let Some(rest) = msg.strip_prefix("unknown field ") {
         let name = rest.split(',').next().unwrap_or(rest);
         return format!("不认识的字段 {name}");
-    }
-    if let Some(rest) = msg.strip_prefix("missing field ") {
-        return format!("缺少字段 {rest}");
     }
     if msg.starts_with("invalid type") {
         return format!("类型错误（{msg}）");
@@ -137,6 +144,46 @@ pub fn evaluate(
         PilotCity::NAME => run::<PilotCity>(json, params, explain),
         other => Err(EvalError::UnknownRule(other.to_string())),
     }
+}
+
+/// The JSON Schema (draft 2020-12) of rule `name`'s input, for the shipped parameters; `None`
+/// for an unknown rule. See [`input_schema_with`].
+pub fn input_schema(name: &str) -> Option<serde_json::Value> {
+    static SHIPPED: OnceLock<Option<ParamSet>> = OnceLock::new();
+    let params = SHIPPED.get_or_init(|| ParamSet::embedded().ok()).as_ref()?;
+    input_schema_with(name, params)
+}
+
+/// The JSON Schema (draft 2020-12) of rule `name`'s input under `params` (the dates the
+/// parameters are in force and the lists they define are part of it); `None` for an unknown
+/// rule.
+///
+/// Self-contained: every subschema is inlined (no `$ref`, no `$defs`) and there is no
+/// `$schema` key, so it can be embedded in an OpenAPI 3.1 document as it is. A body the schema
+/// accepts is accepted by [`evaluate`] with the same parameters, except where a constraint
+/// relates several values in a way JSON Schema cannot state (each rule's `Input` documents
+/// them); a body it refuses is refused.
+pub fn input_schema_with(name: &str, params: &ParamSet) -> Option<serde_json::Value> {
+    Some(match name {
+        TaxCredit::NAME => schema_of::<TaxCredit>(params),
+        Certification::NAME => schema_of::<Certification>(params),
+        LandSupply::NAME => schema_of::<LandSupply>(params),
+        Apprenticeship::NAME => schema_of::<Apprenticeship>(params),
+        PilotCity::NAME => schema_of::<PilotCity>(params),
+        _ => return None,
+    })
+}
+
+fn schema_of<R: Rule>(params: &ParamSet) -> serde_json::Value {
+    let mut schema = schema::derive::<R::Input>();
+    if let Some(m) = schema.as_object_mut() {
+        m.insert(
+            "title".into(),
+            format!("{}（{}）输入", R::TITLE, R::NAME).into(),
+        );
+    }
+    R::refine_schema(&mut schema, params);
+    schema
 }
 
 /// A serialisable view of every parameter with its history (for pages and the API).

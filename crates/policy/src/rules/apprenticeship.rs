@@ -15,22 +15,30 @@
 //! - An enterprise with no posts (`total_posts = 0`) has nothing required and is compliant; its
 //!   ratio is shown as "0".
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::certification::parse_date;
 use super::{Rule, RuleError};
 use crate::money::{Rate, div_round_half_up};
 use crate::params::{ParamError, ParamSet};
+use crate::schema::{Window, constrain_date};
 use crate::trace::{Step, Trace};
 
 pub struct Apprenticeship;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// The input. One constraint JSON Schema cannot state: `apprentice_posts ≤ total_posts`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// "YYYY-MM-DD"; the date the posts are counted at.
+    #[schemars(extend("format" = "date"), pattern(crate::schema::DATE_SHAPE))]
     pub date: String,
+    /// All posts of the enterprise.
+    #[schemars(range(min = 0))]
     pub total_posts: i64,
+    /// Apprenticeship posts among them (at most `total_posts`).
+    #[schemars(range(min = 0))]
     pub apprentice_posts: i64,
 }
 
@@ -49,6 +57,8 @@ pub struct Outcome {
 }
 
 const UNVERIFIED_NOTE: &str = "（默认值，待运营方确认）";
+/// The rule's one parameter.
+const KEY_RATIO: &str = "apprenticeship.required_ratio";
 
 impl Rule for Apprenticeship {
     const NAME: &'static str = "apprenticeship";
@@ -56,6 +66,11 @@ impl Rule for Apprenticeship {
     const MEASURE: u8 = 7;
     type Input = Input;
     type Outcome = Outcome;
+
+    fn refine_schema(schema: &mut serde_json::Value, params: &ParamSet) {
+        let window = Window::of(params, |k| k == KEY_RATIO);
+        constrain_date(schema, "/properties/date", &window);
+    }
 
     fn evaluate(input: &Input, params: &ParamSet, trace: &mut Trace) -> Result<Outcome, RuleError> {
         let date = parse_date("date", &input.date)?;
@@ -80,18 +95,13 @@ impl Rule for Apprenticeship {
             ));
         }
 
-        let (rate, used) =
-            params
-                .rate("apprenticeship.required_ratio", date)
-                .map_err(|e| match e {
-                    ParamError::NoValue { key, date } => RuleError::input(
-                        "date",
-                        format!(
-                            "日期 {date} 早于学徒岗位比例要求的适用期间（参数 {key} 无有效值）"
-                        ),
-                    ),
-                    other => RuleError::Param(other),
-                })?;
+        let (rate, used) = params.rate(KEY_RATIO, date).map_err(|e| match e {
+            ParamError::NoValue { key, date } => RuleError::input(
+                "date",
+                format!("日期 {date} 早于学徒岗位比例要求的适用期间（参数 {key} 无有效值）"),
+            ),
+            other => RuleError::Param(other),
+        })?;
         if rate < Rate::ZERO || rate > Rate::ONE {
             return Err(RuleError::Param(ParamError::Invalid {
                 file: "apprenticeship".into(),

@@ -18,34 +18,41 @@
 //! `application_date`.
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Rule, RuleError};
 use crate::money::{Rate, yuan};
 use crate::params::{ParamError, ParamSet, Used};
+use crate::schema::{Window, constrain_date};
 use crate::trace::{Step, Trace};
 
 pub struct Certification;
 
-/// What the enterprise declares.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// What the enterprise declares. Every count and amount is a non-negative integer.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
     /// "YYYY-MM-DD"; picks the standard (parameter period) that applies.
+    #[schemars(extend("format" = "date"), pattern(crate::schema::DATE_SHAPE))]
     pub application_date: String,
     pub registered_in_chongqing: bool,
     /// Full years since registration.
+    #[schemars(range(min = 0))]
     pub years_in_operation: i64,
     pub credit_record_clean: bool,
     /// Staff-education funds of the last year, fen.
+    #[schemars(range(min = 0))]
     pub staff_training_funds_fen: i64,
     /// Total payroll of the last year, fen.
+    #[schemars(range(min = 0))]
     pub payroll_fen: i64,
     pub has_cooperation_unit: bool,
     /// Runs or co-runs a school, or runs an enterprise university.
     #[serde(default)]
     pub runs_school: bool,
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub co_built_majors: i64,
     #[serde(default)]
     pub industry_college: bool,
@@ -54,20 +61,26 @@ pub struct Input {
     #[serde(default)]
     pub apprenticeship_pilot: bool,
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub order_class_students: i64,
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub cooperation_years: i64,
     /// Investment in school–enterprise cooperation, fen (scoring only).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub investment_fen: i64,
     /// Students hosted for internships / practical training (scoring only).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub students_hosted: i64,
     /// Apprentices in training (scoring only).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub apprentices: i64,
     /// Teachers hosted for enterprise practice or trained (scoring only).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub teachers_trained: i64,
 }
 
@@ -231,6 +244,11 @@ impl Rule for Certification {
     const MEASURE: u8 = 3;
     type Input = Input;
     type Outcome = Outcome;
+
+    fn refine_schema(schema: &mut serde_json::Value, params: &ParamSet) {
+        let window = Window::of_file(params, "certification");
+        constrain_date(schema, "/properties/application_date", &window);
+    }
 
     fn evaluate(input: &Input, params: &ParamSet, trace: &mut Trace) -> Result<Outcome, RuleError> {
         let date = parse_date("application_date", &input.application_date)?;

@@ -29,10 +29,12 @@
 //! long-term lease `land.lease_max_years`; allocation has no term.
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{Rule, RuleError};
 use crate::params::{ParamError, ParamSet, Used};
+use crate::schema::{Window, constrain_date};
 use crate::trace::{Step, Trace};
 
 pub struct LandSupply;
@@ -43,7 +45,7 @@ pub const DEFAULT_DATE: &str = "2023-11-01";
 
 const UNVERIFIED_NOTE: &str = "（默认值，待运营方确认）";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Investor {
     /// 企业投资
@@ -61,7 +63,7 @@ impl Investor {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SchoolType {
     SecondaryVocational,
@@ -97,7 +99,7 @@ impl SchoolType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LandUse {
     Education,
@@ -160,22 +162,19 @@ impl Method {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// "YYYY-MM-DD"; optional, default [`DEFAULT_DATE`].
+    /// "YYYY-MM-DD"; optional (absent or null: the seed's date, 2023-11-01).
     #[serde(default)]
+    #[schemars(extend("format" = "date"), pattern(crate::schema::DATE_SHAPE))]
     pub date: Option<String>,
-    #[serde(default)]
-    pub investor: Option<Investor>,
-    #[serde(default)]
-    pub school_type: Option<SchoolType>,
-    #[serde(default)]
-    pub non_profit: Option<bool>,
-    #[serde(default)]
-    pub land_use: Option<LandUse>,
-    #[serde(default)]
-    pub in_allocation_catalog: Option<bool>,
+    pub investor: Investor,
+    pub school_type: SchoolType,
+    pub non_profit: bool,
+    pub land_use: LandUse,
+    /// The project fits the 划拨用地目录.
+    pub in_allocation_catalog: bool,
 }
 
 /// One method, allowed or refused, with its reason.
@@ -207,10 +206,6 @@ pub struct Outcome {
     pub summary: String,
     /// Keys of the parameters used whose values await the operator's confirmation.
     pub unverified_params: Vec<String>,
-}
-
-fn required<T: Copy>(v: Option<T>, field: &str) -> Result<T, RuleError> {
-    v.ok_or_else(|| RuleError::input(field, format!("缺少字段 {field}")))
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, RuleError> {
@@ -271,13 +266,36 @@ impl Rule for LandSupply {
     type Input = Input;
     type Outcome = Outcome;
 
+    fn refine_schema(schema: &mut serde_json::Value, params: &ParamSet) {
+        let window = Window::of_file(params, "land");
+        constrain_date(schema, "/properties/date", &window);
+        // Without a date the rule uses DEFAULT_DATE: if the parameters are not in force then,
+        // the date is required (and may not be null).
+        let default_ok =
+            NaiveDate::parse_from_str(DEFAULT_DATE, "%Y-%m-%d").is_ok_and(|d| window.contains(d));
+        if !default_ok {
+            if let Some(date) = crate::schema::at(schema, "/properties/date") {
+                date.insert("type".into(), "string".into());
+                date.remove("default");
+            }
+            if let Some(required) = schema
+                .get_mut("required")
+                .and_then(serde_json::Value::as_array_mut)
+            {
+                required.push("date".into());
+            }
+        }
+    }
+
     fn evaluate(input: &Input, params: &ParamSet, trace: &mut Trace) -> Result<Outcome, RuleError> {
-        // Required fields, on their own paths.
-        let investor = required(input.investor, "investor")?;
-        let school_type = required(input.school_type, "school_type")?;
-        let non_profit = required(input.non_profit, "non_profit")?;
-        let land_use = required(input.land_use, "land_use")?;
-        let in_catalog = required(input.in_allocation_catalog, "in_allocation_catalog")?;
+        let Input {
+            investor,
+            school_type,
+            non_profit,
+            land_use,
+            in_allocation_catalog: in_catalog,
+            ..
+        } = *input;
         let date_defaulted = input.date.is_none();
         let date = parse_date(input.date.as_deref().unwrap_or(DEFAULT_DATE))?;
 
@@ -802,20 +820,16 @@ mod tests {
         );
     }
 
-    fn investor() -> impl Strategy<Value = Option<Investor>> {
+    fn investor() -> impl Strategy<Value = Investor> {
         prop_oneof![
-            1 => Just(None),
-            4 => Just(Some(Investor::Enterprise)),
-            4 => Just(Some(Investor::GovernmentEnterprise)),
+            Just(Investor::Enterprise),
+            Just(Investor::GovernmentEnterprise),
         ]
     }
-    fn school() -> impl Strategy<Value = Option<SchoolType>> {
-        prop_oneof![
-            1 => Just(None),
-            8 => proptest::sample::select(SchoolType::ALL.to_vec()).prop_map(Some),
-        ]
+    fn school() -> impl Strategy<Value = SchoolType> {
+        proptest::sample::select(SchoolType::ALL.to_vec())
     }
-    fn land_use() -> impl Strategy<Value = Option<LandUse>> {
+    fn land_use() -> impl Strategy<Value = LandUse> {
         let uses = vec![
             LandUse::Education,
             LandUse::Commercial,
@@ -823,7 +837,7 @@ mod tests {
             LandUse::Residential,
             LandUse::Mixed,
         ];
-        prop_oneof![1 => Just(None), 8 => proptest::sample::select(uses).prop_map(Some)]
+        proptest::sample::select(uses)
     }
     fn date() -> impl Strategy<Value = Option<String>> {
         prop_oneof![
@@ -841,9 +855,9 @@ mod tests {
             date in date(),
             investor in investor(),
             school_type in school(),
-            non_profit in proptest::option::weighted(0.9, any::<bool>()),
+            non_profit in any::<bool>(),
             land_use in land_use(),
-            in_allocation_catalog in proptest::option::weighted(0.9, any::<bool>()),
+            in_allocation_catalog in any::<bool>(),
             explain in any::<bool>(),
         ) {
             let input = Input { date, investor, school_type, non_profit, land_use, in_allocation_catalog };
@@ -854,11 +868,11 @@ mod tests {
                 let from_methods: Vec<Method> = out.methods.iter().filter(|d| d.allowed).map(|d| d.code).collect();
                 prop_assert_eq!(&from_methods, &out.allowed_methods);
                 if out.allowed_methods.contains(&Method::Allocation) {
-                    prop_assert_eq!(input.non_profit, Some(true));
-                    prop_assert_eq!(input.in_allocation_catalog, Some(true));
-                    prop_assert_eq!(input.land_use, Some(LandUse::Education));
+                    prop_assert!(input.non_profit);
+                    prop_assert!(input.in_allocation_catalog);
+                    prop_assert_eq!(input.land_use, LandUse::Education);
                 }
-                if input.land_use != Some(LandUse::Education) {
+                if input.land_use != LandUse::Education {
                     prop_assert!(out.allowed_methods.is_empty());
                 }
                 for d in &out.methods {

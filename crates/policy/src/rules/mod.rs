@@ -1,6 +1,7 @@
 //! The rules. Each implements [`Rule`]: a typed input (unknown fields refused), a typed
 //! outcome, and the steps of its explanation.
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -12,6 +13,12 @@ pub mod certification;
 pub mod land;
 pub mod pilot_city;
 pub mod tax_credit;
+
+/// Longest accepted free text (names and the like), in characters (Unicode scalar values, as
+/// JSON Schema's `maxLength` counts them). An engineering cap, not a policy number.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Most items accepted in an input list, unless a rule needs more. An engineering cap.
+pub const MAX_LIST_ITEMS: usize = 1000;
 
 /// Why a rule could not decide.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -39,7 +46,9 @@ pub trait Rule {
     const TITLE: &'static str;
     /// The measure it implements.
     const MEASURE: u8;
-    type Input: DeserializeOwned;
+    /// The input; its JSON Schema (derived, then [`Rule::refine_schema`]) accepts exactly the
+    /// inputs the rule accepts, as far as JSON Schema can say it.
+    type Input: DeserializeOwned + JsonSchema;
     type Outcome: Serialize;
 
     fn evaluate(
@@ -47,4 +56,14 @@ pub trait Rule {
         params: &ParamSet,
         trace: &mut Trace,
     ) -> Result<Self::Outcome, RuleError>;
+
+    /// Completes the derived input schema with what depends on the parameters (the dates on
+    /// which they are in force, parameter-defined lists); the default changes nothing.
+    fn refine_schema(_schema: &mut serde_json::Value, _params: &ParamSet) {}
+
+    /// What a required field holds, in Chinese, for the message when it is missing (e.g.
+    /// `date` → `评分日期，YYYY-MM-DD`); `field` is the field's own name, without its path.
+    fn field_hint(_field: &str) -> Option<&'static str> {
+        None
+    }
 }

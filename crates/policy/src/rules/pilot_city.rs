@@ -24,16 +24,21 @@
 //! `pilot_city.min_candidates` (default 2: one candidate cannot be normalised meaningfully); a
 //! district code that is not 6 digits (any 6-digit code is accepted — this crate does not know
 //! the division list); a repeated district; an unknown, missing or negative indicator; a share
-//! (`…_ppm`) above 1 000 000.
+//! (`…_ppm`) above 1 000 000; more than [`MAX_LIST_ITEMS`] candidates; a name longer than
+//! [`MAX_TEXT_CHARS`] characters. The input schema ([`crate::input_schema`]) states all of these
+//! but the repeated district.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
-use super::{Rule, RuleError};
+use super::{MAX_LIST_ITEMS, MAX_TEXT_CHARS, Rule, RuleError};
 use crate::money::{Rate, div_round_half_up};
 use crate::params::{ParamError, ParamSet, Used};
+use crate::schema::{Window, at, constrain_date};
 use crate::trace::{Step, Trace};
 
 pub struct PilotCity;
@@ -44,28 +49,35 @@ const PPM: i128 = 1_000_000;
 /// Milli-points per point × points of a full score (100): `weight × normalised × 100 × 1000`.
 const MILLI_POINTS_FULL: i128 = 100_000;
 
-#[derive(Debug, Deserialize)]
+/// The input. One constraint JSON Schema cannot state: each district appears once.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Input {
-    /// "YYYY-MM-DD", required.
-    #[serde(default)]
-    pub date: Option<String>,
-    #[serde(default)]
-    pub candidates: Option<Vec<Candidate>>,
+    /// "YYYY-MM-DD"; the parameters (the indicator system) in force on that day apply.
+    #[schemars(extend("format" = "date"), pattern(crate::schema::DATE_SHAPE))]
+    pub date: String,
+    /// At least `pilot_city.min_candidates` districts.
+    #[schemars(length(max = MAX_LIST_ITEMS))]
+    pub candidates: Vec<Candidate>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Candidate {
     /// GB/T 2260 code, 6 digits.
+    #[schemars(pattern(DISTRICT_PATTERN))]
+    pub district: String,
+    /// The district's name, for the explanation.
     #[serde(default)]
-    pub district: Option<String>,
-    #[serde(default)]
+    #[schemars(length(max = MAX_TEXT_CHARS))]
     pub name: Option<String>,
-    /// Indicator code → non-negative integer value.
-    #[serde(default)]
-    pub indicators: Option<BTreeMap<String, i64>>,
+    /// Indicator code → non-negative integer value; every indicator of the system, no other.
+    #[schemars(inner(range(min = 0)))]
+    pub indicators: BTreeMap<String, i64>,
 }
+
+/// A district code: 6 ASCII digits.
+const DISTRICT_PATTERN: &str = "^[0-9]{6}$";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -295,9 +307,7 @@ fn validate(candidates: &[Candidate], system: &[Indicator]) -> Result<Vec<Valid>
     let mut out = Vec::with_capacity(candidates.len());
     for (i, c) in candidates.iter().enumerate() {
         let path = format!("candidates[{i}]");
-        let district = c.district.as_deref().ok_or_else(|| {
-            RuleError::input(format!("{path}.district"), "缺少字段 district（区县代码）")
-        })?;
+        let district = c.district.as_str();
         if district.len() != 6 || !district.bytes().all(|b| b.is_ascii_digit()) {
             return Err(RuleError::input(
                 format!("{path}.district"),
@@ -311,12 +321,16 @@ fn validate(candidates: &[Candidate], system: &[Indicator]) -> Result<Vec<Valid>
             ));
         }
         first_seen.insert(district, i);
-        let map = c.indicators.as_ref().ok_or_else(|| {
-            RuleError::input(
-                format!("{path}.indicators"),
-                "缺少字段 indicators（各项指标值）",
-            )
-        })?;
+        if let Some(name) = &c.name {
+            let n = name.chars().count();
+            if n > MAX_TEXT_CHARS {
+                return Err(RuleError::input(
+                    format!("{path}.name"),
+                    format!("区县名称过长（{n} 个字符，最多 {MAX_TEXT_CHARS} 个）"),
+                ));
+            }
+        }
+        let map = &c.indicators;
         for key in map.keys() {
             if !system.iter().any(|s| &s.code == key) {
                 let known: Vec<&str> = system.iter().map(|s| s.code.as_str()).collect();
@@ -355,6 +369,134 @@ fn validate(candidates: &[Candidate], system: &[Indicator]) -> Result<Vec<Valid>
     Ok(out)
 }
 
+/// What the parameters in force on a day say about the input: the fewest candidates and the
+/// indicators (code, name); `None` where the parameters are unusable (the evaluation then fails
+/// on the parameters whatever the input).
+#[derive(Debug, Clone, PartialEq)]
+struct Profile {
+    min_candidates: Option<i64>,
+    indicators: Option<Vec<(String, String)>>,
+}
+
+impl Profile {
+    fn on(params: &ParamSet, date: NaiveDate) -> Profile {
+        Profile {
+            min_candidates: params
+                .integer("pilot_city.min_candidates", date)
+                .ok()
+                .map(|(n, _)| n),
+            indicators: indicator_system(params, date)
+                .ok()
+                .map(|(system, _)| system.into_iter().map(|i| (i.code, i.name)).collect()),
+        }
+    }
+
+    /// Narrows the schema of `candidates` to this profile.
+    fn apply(&self, candidates: &mut Value) {
+        let Some(c) = candidates.as_object_mut() else {
+            return;
+        };
+        if let Some(n) = self.min_candidates {
+            c.insert("minItems".into(), json!(n.max(0)));
+        }
+        let (Some(system), Some(indicators)) = (
+            &self.indicators,
+            candidates.pointer_mut("/items/properties/indicators"),
+        ) else {
+            return;
+        };
+        let properties: serde_json::Map<String, Value> = system
+            .iter()
+            .map(|(code, name)| {
+                let max = if code.ends_with("_ppm") {
+                    PPM as i64
+                } else {
+                    i64::MAX
+                };
+                let schema = json!({
+                    "description": name,
+                    "type": "integer",
+                    "format": "int64",
+                    "minimum": 0,
+                    "maximum": max,
+                });
+                (code.clone(), schema)
+            })
+            .collect();
+        let codes: Vec<&String> = system.iter().map(|(code, _)| code).collect();
+        if let Some(m) = indicators.as_object_mut() {
+            m.insert("properties".into(), Value::Object(properties));
+            m.insert("required".into(), json!(codes));
+            m.insert("additionalProperties".into(), json!(false));
+        }
+    }
+}
+
+/// The schema's parts that depend on the parameters: the dates they are in force, the number
+/// of candidates and the indicators. Where these change over time, one `anyOf` branch per
+/// period ties the candidates' schema to the dates of that period.
+fn refine_schema(schema: &mut Value, params: &ParamSet) {
+    let window = Window::of_file(params, "pilot_city");
+    constrain_date(schema, "/properties/date", &window);
+    // The days the parameters may change, within the window.
+    let mut starts: BTreeSet<NaiveDate> = window.from.into_iter().collect();
+    for p in params.iter().filter(|p| p.key.starts_with("pilot_city.")) {
+        for v in &p.values {
+            starts.insert(v.from);
+            if let Some(next) = v.to.and_then(|t| t.succ_opt()) {
+                starts.insert(next);
+            }
+        }
+    }
+    let starts: Vec<NaiveDate> = starts.into_iter().filter(|d| window.contains(*d)).collect();
+    // Consecutive days with the same profile make one period.
+    let mut periods: Vec<(NaiveDate, Profile)> = Vec::new();
+    for d in starts {
+        let profile = Profile::on(params, d);
+        if periods.last().is_none_or(|(_, p)| *p != profile) {
+            periods.push((d, profile));
+        }
+    }
+    let Some(base) = at(schema, "/properties/candidates").map(|c| Value::Object(c.clone())) else {
+        return;
+    };
+    match periods.as_slice() {
+        [] => {}
+        [(_, only)] => {
+            if let Some(c) = schema.pointer_mut("/properties/candidates") {
+                only.apply(c);
+            }
+        }
+        many => {
+            let branches: Vec<Value> = many
+                .iter()
+                .enumerate()
+                .map(|(i, (from, profile))| {
+                    let to = match many.get(i + 1) {
+                        Some((next, _)) => next.pred_opt(),
+                        None => window.to,
+                    };
+                    let period = Window {
+                        from: Some(*from),
+                        to,
+                    };
+                    let mut candidates = base.clone();
+                    profile.apply(&mut candidates);
+                    json!({
+                        "properties": {
+                            "date": {"pattern": period.pattern()},
+                            "candidates": candidates,
+                        }
+                    })
+                })
+                .collect();
+            if let Some(m) = schema.as_object_mut() {
+                m.insert("anyOf".into(), Value::Array(branches));
+            }
+        }
+    }
+}
+
 impl Rule for PilotCity {
     const NAME: &'static str = "pilot_city";
     const TITLE: &'static str = "产教融合试点城市评分";
@@ -362,16 +504,32 @@ impl Rule for PilotCity {
     type Input = Input;
     type Outcome = Outcome;
 
+    fn field_hint(field: &str) -> Option<&'static str> {
+        match field {
+            "date" => Some("评分日期，YYYY-MM-DD"),
+            "candidates" => Some("候选区县列表"),
+            "district" => Some("区县代码"),
+            "indicators" => Some("各项指标值"),
+            _ => None,
+        }
+    }
+
+    fn refine_schema(schema: &mut Value, params: &ParamSet) {
+        refine_schema(schema, params);
+    }
+
     fn evaluate(input: &Input, params: &ParamSet, trace: &mut Trace) -> Result<Outcome, RuleError> {
-        let date_text = input
-            .date
-            .as_deref()
-            .ok_or_else(|| RuleError::input("date", "缺少字段 date（评分日期，YYYY-MM-DD）"))?;
-        let date = parse_date(date_text)?;
-        let candidates = input
-            .candidates
-            .as_deref()
-            .ok_or_else(|| RuleError::input("candidates", "缺少字段 candidates（候选区县列表）"))?;
+        let date = parse_date(&input.date)?;
+        let candidates = input.candidates.as_slice();
+        if candidates.len() > MAX_LIST_ITEMS {
+            return Err(RuleError::input(
+                "candidates",
+                format!(
+                    "候选区县有 {} 个，超过上限 {MAX_LIST_ITEMS} 个",
+                    candidates.len()
+                ),
+            ));
+        }
 
         let (min_candidates, min_used) =
             lookup(params.integer("pilot_city.min_candidates", date), date)?;
@@ -640,22 +798,19 @@ mod tests {
 
     fn input(rows: &[(String, [i64; 7])]) -> Input {
         Input {
-            date: Some("2024-06-01".into()),
-            candidates: Some(
-                rows.iter()
-                    .map(|(d, vals)| Candidate {
-                        district: Some(d.clone()),
-                        name: None,
-                        indicators: Some(
-                            CODES
-                                .iter()
-                                .zip(vals)
-                                .map(|(c, v)| (c.to_string(), *v))
-                                .collect(),
-                        ),
-                    })
-                    .collect(),
-            ),
+            date: "2024-06-01".into(),
+            candidates: rows
+                .iter()
+                .map(|(d, vals)| Candidate {
+                    district: d.clone(),
+                    name: None,
+                    indicators: CODES
+                        .iter()
+                        .zip(vals)
+                        .map(|(c, v)| (c.to_string(), *v))
+                        .collect(),
+                })
+                .collect(),
         }
     }
 
@@ -751,8 +906,8 @@ mod tests {
             ),
         ) {
             let input = Input {
-                date: Some(date),
-                candidates: Some(cands.into_iter().map(|(d, m)| Candidate { district: Some(d), name: None, indicators: Some(m) }).collect()),
+                date,
+                candidates: cands.into_iter().map(|(d, m)| Candidate { district: d, name: None, indicators: m }).collect(),
             };
             let _ = PilotCity::evaluate(&input, &params(), &mut Trace::enabled());
         }

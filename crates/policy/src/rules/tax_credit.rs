@@ -63,7 +63,9 @@
 //! `years` non-empty, each `year` within 1990..=2100 and strictly increasing (no repeats);
 //! every money field (and `carry_in_fen`) within 0..=10^16 fen (100万亿元 — a technical bound
 //! that keeps all sums inside `i64`); `group_certified` / per-year `control` only on a
-//! subsidiary ledger. Parameter rates outside 0..=1 are refused.
+//! subsidiary ledger; the group's name at most [`MAX_TEXT_CHARS`] characters. Parameter rates
+//! outside 0..=1 are refused. The input schema ([`crate::input_schema`]) states all of these
+//! but the order of the years, and narrows the years to those whose surcharge rates are known.
 //!
 //! # Bulk use
 //!
@@ -73,11 +75,14 @@
 //! caller's reused output vector.
 
 use chrono::NaiveDate;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
-use super::{Rule, RuleError};
+use super::{MAX_TEXT_CHARS, Rule, RuleError};
 use crate::money::{Rate, yuan};
 use crate::params::{ParamError, ParamSet, Used};
+use crate::schema::{Window, at};
 use crate::trace::{Step, Trace};
 
 pub struct TaxCredit;
@@ -96,7 +101,7 @@ pub const MAX_FEN: i64 = 10_000_000_000_000_000;
 const UNVERIFIED: &str = "（默认值，待运营方确认）";
 
 /// A subsidiary's relation to its certified group.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Control {
     /// 全资子公司.
@@ -118,33 +123,41 @@ impl Control {
 }
 
 /// Marks the ledger as a group member's own ledger (it claims on the group's certification).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subsidiary {
     /// The certified group's name, for the explanation.
     #[serde(default)]
+    #[schemars(length(max = MAX_TEXT_CHARS))]
     pub group: Option<String>,
     /// Control in every year that does not state its own `control`.
     pub control: Control,
 }
 
 /// One ledger year.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct YearInput {
+    /// The ledger year (the schema narrows it to the years the surcharge rates are known).
+    #[schemars(range(min = MIN_YEAR, max = MAX_YEAR))]
     pub year: i32,
     /// The enterprise itself is certified (建设培育) in this year.
     pub certified: bool,
     /// New qualifying investment in running vocational education this year.
+    #[schemars(range(min = 0, max = MAX_FEN))]
     pub investment_fen: i64,
     /// VAT + consumption tax actually paid this year (the surcharges' base).
+    #[schemars(range(min = 0, max = MAX_FEN))]
     pub tax_base_fen: i64,
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_FEN))]
     pub edu_reduction_fen: i64,
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_FEN))]
     pub local_reduction_fen: i64,
     /// Investment withdrawn or equity transferred this year (credit clawed back).
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_FEN))]
     pub withdrawn_investment_fen: i64,
     /// Subsidiary ledgers only: the group is certified this year (default false).
     #[serde(default)]
@@ -154,13 +167,26 @@ pub struct YearInput {
     pub control: Option<Control>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+/// The input. One constraint JSON Schema cannot state: the years strictly increase.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("anyOf" = [
+    {"required": ["subsidiary"], "properties": {"subsidiary": {"type": "object"}}},
+    {"properties": {"years": {"items": {"properties": {
+        "group_certified": {"type": "null"},
+        "control": {"type": "null"}
+    }}}}}
+]))]
 pub struct Input {
+    /// The ledger years, in strictly increasing order.
+    #[schemars(length(min = 1))]
     pub years: Vec<YearInput>,
     /// Opening balance carried in from before the first year.
     #[serde(default)]
+    #[schemars(range(min = 0, max = MAX_FEN))]
     pub carry_in_fen: i64,
+    /// Present (not null) on a subsidiary's ledger, which alone may state `group_certified`
+    /// and `control` in its years.
     #[serde(default)]
     pub subsidiary: Option<Subsidiary>,
 }
@@ -277,6 +303,20 @@ impl Rule for TaxCredit {
 
     fn evaluate(input: &Input, params: &ParamSet, trace: &mut Trace) -> Result<Outcome, RuleError> {
         ledger(input, params, trace)
+    }
+
+    /// The years are those whose December 31 has both surcharge rates (the others fail on the
+    /// parameters); as they strictly increase, there are at most that many.
+    fn refine_schema(schema: &mut serde_json::Value, params: &ParamSet) {
+        let window = Window::of(params, |k| k == KEY_EDU_RATE || k == KEY_LOCAL_RATE);
+        let (first, last) = window.year_ends(MIN_YEAR, MAX_YEAR);
+        if let Some(year) = at(schema, "/properties/years/items/properties/year") {
+            year.insert("minimum".into(), json!(first));
+            year.insert("maximum".into(), json!(last));
+        }
+        if let Some(years) = at(schema, "/properties/years") {
+            years.insert("maxItems".into(), json!((last - first + 1).max(0)));
+        }
     }
 }
 
@@ -553,6 +593,15 @@ pub fn validate(input: &Input) -> Result<(), RuleError> {
         return Err(RuleError::input("years", "至少需要一个年度"));
     }
     money("carry_in_fen", "期初结转可抵免额", input.carry_in_fen)?;
+    if let Some(group) = input.subsidiary.as_ref().and_then(|s| s.group.as_deref()) {
+        let n = group.chars().count();
+        if n > MAX_TEXT_CHARS {
+            return Err(RuleError::input(
+                "subsidiary.group",
+                format!("集团名称过长（{n} 个字符，最多 {MAX_TEXT_CHARS} 个）"),
+            ));
+        }
+    }
     let mut previous: Option<i32> = None;
     for (i, y) in input.years.iter().enumerate() {
         let field = |name: &str| format!("years[{i}].{name}");
