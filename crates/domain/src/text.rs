@@ -5,6 +5,10 @@
 /// Chinese input method types, the no-break space).
 pub const BLANK: [char; 6] = [' ', '\t', '\n', '\r', '\u{3000}', '\u{a0}'];
 
+/// A regular-expression class of any character but NUL, which no stored text may hold (the
+/// API refuses it everywhere; PostgreSQL cannot store it).
+pub const NOT_NUL: &str = "[^\\u0000]";
+
 /// `s` without the [`BLANK`]s around it.
 pub fn trim(s: &str) -> &str {
     s.trim_matches(&BLANK[..])
@@ -41,6 +45,8 @@ pub enum LengthError {
     TooLong {
         max: usize,
     },
+    /// Holds a NUL character.
+    Nul,
 }
 
 impl LengthError {
@@ -50,6 +56,7 @@ impl LengthError {
             LengthError::TooShort { min: 1 } => "不能为空".to_string(),
             LengthError::TooShort { min } => format!("至少{min}个字"),
             LengthError::TooLong { max } => format!("不能超过{max}个字"),
+            LengthError::Nul => "不能含有 NUL 字符".to_string(),
         }
     }
 }
@@ -59,8 +66,11 @@ impl Bounds {
         Bounds { min, max }
     }
 
-    /// The trimmed text, if its length is within the bounds.
+    /// The trimmed text, if its length is within the bounds (and it holds no NUL).
     pub fn check(self, s: &str) -> Result<&str, LengthError> {
+        if s.contains('\0') {
+            return Err(LengthError::Nul);
+        }
         let t = trim(s);
         let n = t.chars().count();
         if n < self.min {
@@ -76,12 +86,13 @@ impl Bounds {
     /// [`Bounds::check`] accepts.
     pub fn pattern(self) -> String {
         let b = blank_class();
-        let nb = format!("[^{}", &b[1..]);
+        let nb = format!("[^\\u0000{}", &b[1..]);
+        let any = NOT_NUL;
         let core = match (self.min, self.max) {
             (_, 0) => String::new(),
             (0 | 1, 1) => nb.clone(),
-            (0 | 1, max) => format!("{nb}(?:[\\s\\S]{{0,{}}}{nb})?", max - 2),
-            (min, max) => format!("{nb}[\\s\\S]{{{},{}}}{nb}", min - 2, max - 2),
+            (0 | 1, max) => format!("{nb}(?:{any}{{0,{}}}{nb})?", max - 2),
+            (min, max) => format!("{nb}{any}{{{},{}}}{nb}", min - 2, max - 2),
         };
         match self.min {
             0 => format!("^{b}*(?:{core})?{b}*$"),
@@ -143,6 +154,8 @@ mod tests {
                 "\u{3000}ab\u{3000}",
                 "a\u{85}",
                 "\u{85}",
+                "a\0b",
+                "\0",
             ] {
                 agree(bounds, s);
             }
@@ -151,7 +164,7 @@ mod tests {
 
     proptest! {
         #[test]
-        fn pattern_agrees_with_check(s in "[ a\\n\\t\u{3000}\u{a0}\u{85}渝]{0,8}", min in 0usize..4, extra in 0usize..4) {
+        fn pattern_agrees_with_check(s in "[ a\\n\\t\u{3000}\u{a0}\u{85}\u{0}渝]{0,8}", min in 0usize..4, extra in 0usize..4) {
             agree(Bounds::new(min, min.max(1) + extra), &s);
         }
     }

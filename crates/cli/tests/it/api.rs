@@ -466,6 +466,28 @@ async fn every_api_error_is_json_including_the_frameworks_rejections() {
                 "page 应为 1 至 1000000 的整数",
             ),
             (
+                c.get(app.url("/api/v1/orgs?q=%E6%B8%9D%00")).bearer_auth(&token),
+                422,
+                "invalid.query",
+                "查询参数不能含有 NUL 字符",
+            ),
+            (
+                c.post(&url)
+                    .bearer_auth(&token)
+                    .json(&json!({"kind": "bank", "name": "银行\u{0}", "code": "x", "district": "500103"})),
+                422,
+                "invalid.body",
+                "文字中不能含有 NUL 字符",
+            ),
+            (
+                c.post(app.url("/api/v1/applications/1/actions"))
+                    .bearer_auth(&token)
+                    .json(&json!({"action": "submit", "version": 9007199254740992_i64})),
+                422,
+                "invalid.body",
+                "整数 9007199254740992 超出范围",
+            ),
+            (
                 c.get(app.url("/api/v1/orgs?kind=&page=1"))
                     .bearer_auth(&token),
                 422,

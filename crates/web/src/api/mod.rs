@@ -107,9 +107,11 @@ pub fn query_int(v: &Option<String>, field: &str) -> crate::error::AppResult<Opt
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => s
-            .parse()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| n.abs() <= normalise::MAX_SAFE_INTEGER)
             .map(Some)
-            .map_err(|_| crate::error::AppError::invalid(field, format!("{field} 应为整数"))),
+            .ok_or_else(|| crate::error::AppError::invalid(field, format!("{field} 应为整数"))),
     }
 }
 
@@ -152,8 +154,8 @@ pub fn query_paging(
     paging(query_int(page, "page")?, query_int(per_page, "per_page")?)
 }
 
-/// The API router (to nest under [`PREFIX`]) and its OpenAPI document.
-pub fn router() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+/// The API router (to nest under [`PREFIX`]) and its OpenAPI document as served.
+pub fn router() -> (axum::Router<AppState>, serde_json::Value) {
     let (routes, doc) = build();
     (
         routes
@@ -174,7 +176,7 @@ pub fn route_table() -> Vec<(String, String)> {
         .collect()
 }
 
-fn build() -> (crate::pages::Routes, utoipa::openapi::OpenApi) {
+fn build() -> (crate::pages::Routes, serde_json::Value) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(measures::list))
         .routes(routes!(orgs::list, orgs::create))
@@ -203,10 +205,14 @@ fn build() -> (crate::pages::Routes, utoipa::openapi::OpenApi) {
         .into_iter()
         .map(|(k, v)| (format!("{PREFIX}{k}"), v))
         .collect();
-    let json = doc.clone();
-    let routes =
-        recorded(router, &doc).route("/openapi.json", get(move || async move { Json(json) }));
-    (routes, doc)
+    let routes = recorded(router, &doc);
+    let mut served = serde_json::to_value(&doc).unwrap_or_default();
+    // Each rule's input has its own schema (`policy::input_schema`): one operation per rule.
+    rules::document(&mut served);
+    normalise::request_constraints(&mut served);
+    let json = served.clone();
+    let routes = routes.route("/openapi.json", get(move || async move { Json(json) }));
+    (routes, served)
 }
 
 /// The router built from the OpenAPI routes, with its table read from the document those
@@ -235,6 +241,6 @@ fn recorded(
 }
 
 /// The OpenAPI document, for tests and tooling.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+pub fn openapi() -> serde_json::Value {
     router().1
 }

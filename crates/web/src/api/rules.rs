@@ -50,6 +50,45 @@ pub async fn evaluate(
     Ok(Json(policy::evaluate(&rule, text, &state.params, true)?))
 }
 
+/// Replaces the generic `/rules/{rule}/evaluate` operation of the served document by one
+/// operation per rule, each with that rule's input schema as its request body (the route
+/// itself stays one: a name the platform does not have is 404).
+pub fn document(doc: &mut Value) {
+    let generic = format!("{}/rules/{{rule}}/evaluate", super::PREFIX);
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let Some(template) = paths.remove(&generic) else {
+        return;
+    };
+    for (name, title, measure) in policy::RULES {
+        let Some(schema) = policy::input_schema(name) else {
+            continue;
+        };
+        let mut item = template.clone();
+        if let Some(op) = item.get_mut("post").and_then(Value::as_object_mut) {
+            op.remove("parameters");
+            op.insert("operationId".into(), format!("evaluate_{name}").into());
+            op.insert(
+                "summary".into(),
+                format!("{title}（措施{measure}）：计算并给出解释").into(),
+            );
+            op.insert(
+                "requestBody".into(),
+                serde_json::json!({
+                    "description": format!("{title}的输入"),
+                    "required": true,
+                    "content": {"application/json": {"schema": schema}}
+                }),
+            );
+            if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+                responses.remove("404");
+            }
+        }
+        paths.insert(format!("{}/rules/{name}/evaluate", super::PREFIX), item);
+    }
+}
+
 /// The rule named in the path.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Path)]

@@ -184,9 +184,13 @@ async fn claims(
                 app.year.unwrap_or(0),
             ))
             .or_default();
+        // Money sums are checked: an overflow is an error, never a wrap.
+        let overflow = || AppError::Internal("投资抵免汇总金额超出范围".into());
         e.0 += 1;
-        e.1 += data["investment_fen"].as_i64().unwrap_or(0);
-        e.2 += credit;
+        e.1 =
+            e.1.checked_add(data["investment_fen"].as_i64().unwrap_or(0))
+                .ok_or_else(overflow)?;
+        e.2 = e.2.checked_add(credit).ok_or_else(overflow)?;
     }
     let area_name = |d: &str| {
         domain::reference::area(d)
