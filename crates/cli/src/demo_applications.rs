@@ -43,10 +43,10 @@ const OVERDUE: [(&str, &str); 3] = [
 const PUBLICITY_ENDED: &str = "2020-01-01";
 
 /// Backdated histories of enterprises with multi-year tax ledgers (Beijing time):
-/// cultivation 2021-09-01 10:00 to 2021-11-30 12:00, certification 2022-03-15 10:00 to
-/// 2022-06-30 12:00.
+/// cultivation 2021-09-01 10:00 to 2021-11-30 12:00, certification 2023-03-15 10:00 to
+/// 2023-06-30 12:00 — valid (three years) through every claimed year, 2023 to 2025.
 const BACKDATED_CULTIVATION: (i64, i64) = (1_630_461_600, 1_638_244_800);
-const BACKDATED_CERTIFICATION: (i64, i64) = (1_647_309_600, 1_656_561_600);
+const BACKDATED_CERTIFICATION: (i64, i64) = (1_678_845_600, 1_688_097_600);
 
 /// The joint-review units of certification, in order.
 const JOINT: [&str; 5] = ["jxw", "czj", "rsj", "gzw", "sw"];

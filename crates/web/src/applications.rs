@@ -408,6 +408,7 @@ pub async fn create_draft(
         .await?
         .ok_or(AppError::NotFound("机构"))?;
     let year = data.get("year").and_then(Value::as_i64);
+    check_can_open(state, org.id, kind, year).await?;
     let title = match year {
         Some(y) => format!("{}（{}年度）", kind.title, y),
         None => kind.title.clone(),
@@ -430,6 +431,89 @@ pub async fn create_draft(
     .await?;
     tx.commit().await?;
     Ok(app)
+}
+
+/// Whether the organisation may open an application of `kind` (for `year`, where the kind has
+/// one), checked for every kind at creation: the kind it requires is approved; no open
+/// application of the kind (for that year) exists — a correction is that application,
+/// returned and resubmitted; a year already approved is not claimed twice; and a kind that
+/// grants a status (one another kind requires) is not applied for again while it, or the
+/// status that supersedes it, is held. Refusals are 409 and name what exists.
+pub async fn check_can_open(
+    state: &AppState,
+    org_id: i64,
+    kind: &Kind,
+    year: Option<i64>,
+) -> AppResult<()> {
+    use workflow::Status;
+    let status_of = |a: &Application| Status::parse(&a.status);
+    let open = |s: Option<Status>| {
+        matches!(
+            s,
+            Some(Status::Draft | Status::InReview | Status::Returned | Status::Publicity)
+        )
+    };
+    let mine = apps::of_org(&state.db, org_id, &kind.code, None).await?;
+    let same_year = |a: &Application| year.is_none() || a.year == year;
+    if let Some(a) = mine.iter().find(|a| same_year(a) && open(status_of(a))) {
+        return Err(AppError::Conflict(format!(
+            "已有一份“{}”（编号 {}，{}），请在原申报上修改或撤回后再新建",
+            a.title,
+            a.id,
+            status_of(a).map_or("处理中", |s| s.label())
+        )));
+    }
+    if let Some(y) = year
+        && let Some(a) = mine
+            .iter()
+            .find(|a| a.year == Some(y) && status_of(a) == Some(Status::Approved))
+    {
+        return Err(AppError::Conflict(format!(
+            "{y}年度的“{}”已审核通过（编号 {}），同一年度不能重复申报",
+            kind.title, a.id
+        )));
+    }
+    let grants_status = workflow::kinds()
+        .iter()
+        .filter(|k| k.requires.as_deref() == Some(kind.code.as_str()))
+        .collect::<Vec<_>>();
+    if !grants_status.is_empty() {
+        if let Some(a) = mine.iter().find(|a| status_of(a) == Some(Status::Approved)) {
+            return Err(AppError::Conflict(format!(
+                "已取得“{}”（编号 {}），无需重复申报",
+                kind.title, a.id
+            )));
+        }
+        for next in grants_status {
+            // A status that requires this one supersedes it (a certified enterprise is past
+            // the cultivation database).
+            if next.requires.is_some()
+                && workflow::kinds()
+                    .iter()
+                    .any(|k| k.requires.as_deref() == Some(next.code.as_str()))
+                && !apps::of_org(&state.db, org_id, &next.code, Some("approved"))
+                    .await?
+                    .is_empty()
+            {
+                return Err(AppError::Conflict(format!(
+                    "已取得“{}”，无需再申报“{}”",
+                    next.title, kind.title
+                )));
+            }
+        }
+    }
+    if let Some(req) = &kind.requires
+        && apps::of_org(&state.db, org_id, req, Some("approved"))
+            .await?
+            .is_empty()
+    {
+        let title = workflow::kind(req).map_or(req.as_str(), |k| k.title.as_str());
+        return Err(AppError::Conflict(format!(
+            "须先取得“{title}”的批准，才能申报“{}”",
+            kind.title
+        )));
+    }
+    Ok(())
 }
 
 /// Runs the kind's policy rule on the application's data, as of `today`.
@@ -464,39 +548,87 @@ pub async fn evaluate_rule(
     Ok(Some(d))
 }
 
-/// The years the enterprise held its certification: from the year it was granted, until the
-/// year it was revoked (exclusive — revocation ends the right to new credit from its date).
-pub async fn certified_years(state: &AppState, org_id: i64) -> AppResult<Vec<(i32, Option<i32>)>> {
-    let year_of = |t: i64| chrono::DateTime::from_timestamp(t + 8 * 3600, 0).map(|d| d.year());
+/// The last day a certification (or a re-evaluation) granted on `granted` is valid:
+/// `certification.validity_years` later (the value in force at the grant date), less a day.
+pub fn certification_valid_until(state: &AppState, granted: NaiveDate) -> Option<NaiveDate> {
+    let (years, _) = state
+        .params
+        .integer("certification.validity_years", granted)
+        .ok()?;
+    granted
+        .checked_add_months(chrono::Months::new(
+            u32::try_from(years).ok()?.checked_mul(12)?,
+        ))
+        .and_then(|e| e.pred_opt())
+}
+
+/// A period the enterprise was certified: from the day a certification or a re-evaluation
+/// was granted to the last day it held (its validity's end, or the day before a revocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertifiedPeriod {
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+    /// Ended by revocation rather than by its validity.
+    pub revoked: bool,
+}
+
+impl CertifiedPeriod {
+    /// Whether the period counts for tax year `y`: it began in or before `y` and did not end
+    /// before `y` was out — the year a certification lapses or is revoked earns no new credit,
+    /// as the year of revocation never did.
+    pub fn covers_year(&self, y: i64) -> bool {
+        i64::from(self.from.year()) <= y && y < i64::from(self.until.year())
+            || (i64::from(self.until.year()) == y
+                && !self.revoked
+                && self.until.month() == 12
+                && self.until.day() == 31)
+    }
+
+    pub fn covers(&self, day: NaiveDate) -> bool {
+        self.from <= day && day <= self.until
+    }
+}
+
+/// Every period the enterprise was certified: its approved (or later revoked) certifications
+/// and re-evaluations, each bounded by its validity.
+pub async fn certified_periods(state: &AppState, org_id: i64) -> AppResult<Vec<CertifiedPeriod>> {
+    let day_of =
+        |t: i64| chrono::DateTime::from_timestamp(t, 0).map(domain::calendar::shanghai_date);
     let mut out = Vec::new();
-    for status in ["approved", "revoked"] {
-        for a in apps::of_org(&state.db, org_id, "enterprise_certification", Some(status)).await? {
-            let events = apps::events(&state.db, a.id).await?;
-            let granted = events
-                .iter()
-                .find(|e| e.to_status == "approved")
-                .map(|e| e.at)
-                .or(a.decided_at);
-            let revoked = events
-                .iter()
-                .find(|e| e.to_status == "revoked")
-                .map(|e| e.at);
-            if let Some(g) = granted.and_then(year_of) {
-                out.push((g, revoked.and_then(year_of)));
+    for kind in ["enterprise_certification", "reevaluation"] {
+        for status in ["approved", "revoked"] {
+            for a in apps::of_org(&state.db, org_id, kind, Some(status)).await? {
+                let events = apps::events(&state.db, a.id).await?;
+                let granted = events
+                    .iter()
+                    .find(|e| e.to_status == "approved")
+                    .map(|e| e.at)
+                    .or(a.decided_at)
+                    .and_then(day_of);
+                let revoked = events
+                    .iter()
+                    .find(|e| e.to_status == "revoked")
+                    .map(|e| e.at)
+                    .and_then(day_of)
+                    .and_then(|d| d.pred_opt());
+                let Some(from) = granted else { continue };
+                let Some(valid) = certification_valid_until(state, from) else {
+                    continue;
+                };
+                let (until, revoked) = match revoked {
+                    Some(r) if r < valid => (r, true),
+                    _ => (valid, false),
+                };
+                out.push(CertifiedPeriod {
+                    from,
+                    until,
+                    revoked,
+                });
             }
         }
     }
+    out.sort_by_key(|p| p.from);
     Ok(out)
-}
-
-/// The year from which the enterprise was certified, if it is (approved certification).
-pub async fn certified_since(state: &AppState, org_id: i64) -> AppResult<Option<i32>> {
-    Ok(certified_years(state, org_id)
-        .await?
-        .iter()
-        .filter(|(_, end)| end.is_none())
-        .map(|(s, _)| *s)
-        .min())
 }
 
 /// The ledger input of an enterprise: its verified claims, plus `extra` (a claim being
@@ -506,12 +638,8 @@ pub async fn tax_ledger_input(
     org_id: i64,
     extra: Option<(i64, &Value)>,
 ) -> AppResult<Value> {
-    let periods = certified_years(state, org_id).await?;
-    let certified = |y: i64| {
-        periods
-            .iter()
-            .any(|(s, e)| y >= *s as i64 && e.is_none_or(|e| y < e as i64))
-    };
+    let periods = certified_periods(state, org_id).await?;
+    let certified = |y: i64| periods.iter().any(|p| p.covers_year(y));
     let mut rows: std::collections::BTreeMap<i64, Value> = std::collections::BTreeMap::new();
     for a in apps::of_org(&state.db, org_id, "tax_credit_claim", Some("approved")).await? {
         if Some(a.id) == extra.map(|e| e.0) {
@@ -805,6 +933,29 @@ pub fn can_act(c: &Caller, kind: &Kind, app: &Application) -> bool {
         return false;
     };
     workflow::may_act(kind, &state, &actor_of(c, app))
+}
+
+/// The actions the caller may take on the application now: exactly those [`act`] would
+/// accept (the pure workflow's `allowed_actions` under the same context), so a page never
+/// offers what the state refuses.
+pub fn allowed_actions(
+    state: &AppState,
+    c: &Caller,
+    kind: &Kind,
+    app: &Application,
+) -> Vec<workflow::ActionKind> {
+    let Ok(current) = serde_json::from_str::<State>(&app.state_json) else {
+        return Vec::new();
+    };
+    let today = domain::calendar::today_shanghai();
+    let add = |d: NaiveDate, n: u32| state.calendar.add_working_days(d, n);
+    let ctx = workflow::Context {
+        today,
+        applicant_district: app.district.as_deref(),
+        add_working_days: &add,
+    };
+    let kind_now = with_policy_deadlines(state, kind, today);
+    workflow::allowed_actions(&kind_now, &current, &actor_of(c, app), &ctx)
 }
 
 /// The stage's step kind, for choosing which buttons to show.

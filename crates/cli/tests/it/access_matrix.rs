@@ -261,6 +261,9 @@ async fn world(backend: store::Backend) -> World {
             "SELECT MAX(id) FROM api_tokens WHERE user_id = {victim_user}"
         ))
         .await;
+    // Tax claims need a certified enterprise (checked when a claim is created).
+    app.certified(&credit(ENT_A)).await;
+    app.certified(&credit(ENT_B)).await;
     let app_a = draft(&app, &tokens["enterprise"]).await;
     let app_b = draft(&app, &victim).await;
     let _ = bank;
@@ -396,7 +399,8 @@ impl World {
 fn api_body(route: &str) -> Value {
     match route {
         "/api/v1/applications" => {
-            json!({"kind": "tax_credit_claim", "data": {"year": 2025, "investment_fen": 1}})
+            // Another year than the fixture's draft (one claim per enterprise and year).
+            json!({"kind": "tax_credit_claim", "data": {"year": 2024, "investment_fen": 1}})
         }
         "/api/v1/applications/{id}/actions" => json!({"action": "approve", "version": 1}),
         "/api/v1/demand/confirm" => json!({"title": "矩阵测试岗位", "occupation_code": null}),

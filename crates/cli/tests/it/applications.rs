@@ -185,14 +185,36 @@ async fn cultivate(w: &World, who: &'static str) {
 async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
     for b in backends() {
         let w = World::new(b).await;
-        // Certification requires being in the cultivation database first.
-        let id = w
-            .create("ent", "enterprise_certification", cert_data())
+        // Certification requires being in the cultivation database first: checked when the
+        // application is created.
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                "/applications",
+                Some(json!({"kind": "enterprise_certification", "data": cert_data()})),
+            )
             .await;
-        let (s, v) = w.act("ent", id, "submit", None).await;
         assert_eq!(s, 409, "{v}");
         assert!(v["message"].as_str().unwrap().contains("须先取得"));
         cultivate(&w, "ent").await;
+        // In the database now: a second cultivation application is refused.
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                "/applications",
+                Some(json!({"kind": "enterprise_cultivation", "data": {}})),
+            )
+            .await;
+        assert_eq!(s, 409, "{v}");
+        assert!(
+            v["message"].as_str().unwrap().contains("无需重复申报"),
+            "{v}"
+        );
+        let id = w
+            .create("ent", "enterprise_certification", cert_data())
+            .await;
         let (s, _) = w
             .call("fgw", "GET", &format!("/applications/{id}"), None)
             .await;
@@ -450,8 +472,20 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
         w.ok("fgw", id, "approve").await;
 
         // A claim before certification is refused; after it, the ledger computes the year.
-        let (s, _) = w.call("ent2", "POST", "/applications", Some(json!({"kind": "tax_credit_claim", "data": {"year": 2026, "investment_fen": 1}}))).await;
-        assert_eq!(s, 201);
+        let (s, v) = w.call("ent2", "POST", "/applications", Some(json!({"kind": "tax_credit_claim", "data": {"year": 2026, "investment_fen": 1}}))).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("须先取得"), "{v}");
+        // A certified enterprise is past the cultivation database.
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                "/applications",
+                Some(json!({"kind": "enterprise_cultivation", "data": {}})),
+            )
+            .await;
+        assert_eq!(s, 409, "{v}");
+        assert!(v["message"].as_str().unwrap().contains("已取得"), "{v}");
         let year = domain::calendar::today_shanghai()
             .format("%Y")
             .to_string()
@@ -461,6 +495,23 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
             .create("ent", "tax_credit_claim", json!({"year": year, "investment_fen": 10_000_000, "tax_base_fen": 100_000_000, "evidence": "投资协议及付款凭证"}))
             .await;
         w.ok("ent", claim, "submit").await;
+        // One claim per enterprise and year: a second one is refused while the first is open.
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                "/applications",
+                Some(json!({"kind": "tax_credit_claim", "data": {"year": year, "investment_fen": 1}})),
+            )
+            .await;
+        assert_eq!(s, 409, "{v}");
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("编号 {claim}")),
+            "{v}"
+        );
         let (s, _) = w.act_at("fgw", claim, 2, "approve", None).await;
         assert_eq!(s, 404, "only the tax bureau verifies claims");
         let v = w.ok("sw", claim, "approve").await;
@@ -469,6 +520,7 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
             .call("ent", "GET", &format!("/applications/{claim}"), None)
             .await;
         let y = &d["decision"]["outcome"]["years"][0];
+        assert_eq!(y["eligible"], true);
         assert_eq!(y["new_credit_fen"], 3_000_000);
         assert_eq!(y["used_edu_fen"], 1_800_000);
         assert_eq!(y["used_local_fen"], 1_200_000);
@@ -540,6 +592,24 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
                 .status(),
             403
         );
+
+        // Validity bounds credit: the certification granted today holds for
+        // `certification.validity_years` (3); a claim for the year it lapses earns nothing.
+        let lapsed = year + 3;
+        let late = w
+            .create("ent", "tax_credit_claim", json!({"year": lapsed, "investment_fen": 10_000_000, "tax_base_fen": 100_000_000, "evidence": "投资协议"}))
+            .await;
+        w.ok("ent", late, "submit").await;
+        w.ok("sw", late, "approve").await;
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{late}"), None)
+            .await;
+        let years = d["decision"]["outcome"]["years"].as_array().unwrap();
+        let row = years.iter().find(|y| y["year"] == lapsed).unwrap();
+        assert_eq!(row["eligible"], false, "{row}");
+        assert_eq!(row["new_credit_fen"], 0, "{row}");
+        let before = years.iter().find(|y| y["year"] == year).unwrap();
+        assert_eq!(before["eligible"], true, "{before}");
 
         // Revocation takes the enterprise off the public list.
         let (s, v) = w.act("fgw", id, "revoke", Some("年度报告未按期提交")).await;
@@ -937,5 +1007,68 @@ async fn actions_take_exactly_their_fields() {
         )
         .await;
         assert_eq!((s, v["code"].as_str()), (422, Some("invalid.text")), "{v}");
+    }
+}
+
+/// A decided application offers only what its state allows: after approval a reviewer sees no
+/// 审核通过 / 退回修改 / 不予通过, in the API's `allowed_actions` and on the page alike.
+#[tokio::test]
+async fn decided_applications_offer_only_allowed_actions() {
+    for b in backends() {
+        let w = World::new(b).await;
+        let id = w
+            .create(
+                "ent",
+                "enterprise_cultivation",
+                json!({"cooperation_summary": "校企合作", "partner_schools": 1}),
+            )
+            .await;
+        let allowed = |v: &Value| -> Vec<String> {
+            v["allowed_actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap().to_string())
+                .collect()
+        };
+        let (_, v) = w
+            .call("ent", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(allowed(&v), ["submit"]);
+        w.ok("ent", id, "submit").await;
+        let (_, v) = w
+            .call("dis", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(allowed(&v), ["approve", "reject", "return"]);
+        w.ok("dis", id, "approve").await;
+        w.ok("fgw", id, "approve").await;
+        let (_, v) = w
+            .call("fgw", "GET", &format!("/applications/{id}"), None)
+            .await;
+        assert_eq!(v["application"]["status"], "approved");
+        let after = allowed(&v);
+        for gone in ["approve", "reject", "return", "score"] {
+            assert!(!after.contains(&gone.to_string()), "{after:?}");
+        }
+        let page = w
+            .app
+            .login("u_fgw")
+            .await
+            .get(w.app.url(&format!("/applications/{id}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for gone in ["value=\"approve\"", "value=\"return\"", "value=\"reject\""] {
+            assert!(!page.contains(gone), "{gone} offered after approval");
+        }
+        for a in &after {
+            assert!(
+                page.contains(&format!("value=\"{a}\"")),
+                "{a} allowed but not offered"
+            );
+        }
     }
 }

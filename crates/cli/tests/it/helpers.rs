@@ -182,6 +182,33 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Records `org_code` as a certified enterprise (an approved certification, written through
+    /// the store as a fixture), so that kinds requiring certification may be opened.
+    pub async fn certified(&self, org_code: &str) {
+        let org = store::orgs::get_by_code(&self.db, org_code)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut tx = self.db.begin().await.unwrap();
+        store::applications::create(
+            &mut tx,
+            &store::Actor::system("测试夹具"),
+            &store::applications::NewApplication {
+                kind: "enterprise_certification".into(),
+                applicant_org_id: org.id,
+                district: org.district.clone(),
+                title: "产教融合型企业认定申报".into(),
+                year: None,
+                status: "approved".into(),
+                state_json: "{}".into(),
+                data_json: "{}".into(),
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+
     pub async fn count(&self, sql: &str) -> i64 {
         sqlx::query_scalar::<_, i64>(sql)
             .fetch_one(self.db.pool())

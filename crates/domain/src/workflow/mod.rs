@@ -141,6 +141,11 @@ impl Status {
         Status::Revoked,
     ];
 
+    /// The status with this machine name.
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
     /// The snake_case machine name (same as the serde form).
     pub fn as_str(self) -> &'static str {
         match self {

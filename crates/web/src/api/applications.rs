@@ -152,6 +152,9 @@ pub struct Detail {
     pub decision: Option<Value>,
     /// Reviewer keys awaited now.
     pub pending: Vec<String>,
+    /// The actions the caller may take now (any other answers 409).
+    #[schema(schema_with = super::vocab::application_action_list)]
+    pub allowed_actions: Vec<String>,
 }
 
 fn parse_id(id: &str) -> AppResult<i64> {
@@ -171,6 +174,10 @@ pub async fn get_one(
     let wf: domain::workflow::State =
         serde_json::from_str(&app.state_json).map_err(|e| AppError::Internal(e.to_string()))?;
     let pending = svc::pending_keys(kind, &wf, app.district.as_deref());
+    let allowed_actions = svc::allowed_actions(&state, &c, kind, &app)
+        .into_iter()
+        .map(|a| a.as_str().to_string())
+        .collect();
     let decision = app
         .decision_json
         .as_deref()
@@ -180,6 +187,7 @@ pub async fn get_one(
         events,
         decision,
         pending,
+        allowed_actions,
     }))
 }
 

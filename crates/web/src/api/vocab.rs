@@ -52,6 +52,13 @@ pub fn application_action() -> Object {
     one_of(domain::workflow::ActionKind::ALL.map(|a| a.as_str())).build()
 }
 
+/// A list of actions (each one of [`application_action`]).
+pub fn application_action_list() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(application_action())
+        .build()
+}
+
 /// The policy rules (`policy::RULES`).
 pub fn rule_name() -> Object {
     one_of(policy::RULES.iter().map(|(name, _, _)| *name)).build()

@@ -606,6 +606,9 @@ async fn detail_page(
             Some(("撤销理由（必填）", true)),
         ));
     }
+    // Only what the state allows now (an approved application offers no review actions).
+    let allowed = svc::allowed_actions(state, c, kind, &app);
+    actions.retain(|a| allowed.iter().any(|k| k.as_str() == a.code));
     let data_v: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
     let data = svc::fields(&kind.code)
         .iter()
@@ -914,13 +917,7 @@ fn valid_until(state: &AppState, granted: &str) -> String {
     let Ok(d) = chrono::NaiveDate::parse_from_str(granted, "%Y-%m-%d") else {
         return String::new();
     };
-    let Ok((years, _)) = state.params.integer("certification.validity_years", d) else {
-        return String::new();
-    };
-    match d
-        .checked_add_months(chrono::Months::new((years.max(0) as u32) * 12))
-        .and_then(|e| e.pred_opt())
-    {
+    match svc::certification_valid_until(state, d) {
         Some(end) if end < domain::calendar::today_shanghai() => {
             format!("{}（已到期，待复核）", end.format("%Y-%m-%d"))
         }
