@@ -1015,6 +1015,28 @@ impl Demo {
             .bind(id)
             .execute(pool)
             .await?;
+        // The decision is the case's: its rule evaluated as of the (simulated) submission
+        // date, so the explanation cites the parameters in force then, not today's.
+        let app = store::applications::get(self.db(), id)
+            .await?
+            .ok_or_else(|| anyhow!("申报 {id} 不存在"))?;
+        let kind = web::applications::kind_of(&app.kind).map_err(|e| anyhow!("{e}"))?;
+        let data: Value = serde_json::from_str(&app.data_json)?;
+        let day = chrono::DateTime::from_timestamp(submitted, 0)
+            .map(domain::calendar::shanghai_date)
+            .context("提交时间无效")?;
+        if let Some(d) = web::applications::evaluate_rule(&self.state, kind, &app, &data, day)
+            .await
+            .map_err(|e| anyhow!("{e}"))?
+        {
+            sqlx::query(
+                "UPDATE application_decisions SET decision_json = $1 WHERE application_id = $2",
+            )
+            .bind(d.to_string())
+            .bind(id)
+            .execute(pool)
+            .await?;
+        }
         Ok(())
     }
 

@@ -754,8 +754,9 @@ pub async fn act(
             )));
         }
     }
-    // The publicity period of certification-type kinds is a dated policy parameter.
-    let kind_now = with_policy_deadlines(state, kind, today);
+    // The publicity period of certification-type kinds is a dated policy parameter: the
+    // value in force when the case was filed, not today's.
+    let kind_now = with_policy_deadlines(state, kind, application_date(&app, &action, today));
     let kind = &kind_now;
     let t = workflow::apply(kind, &current, &action, &actor, &ctx)
         .map_err(|e| AppError::Conflict(e.to_string()))?;
@@ -954,7 +955,11 @@ pub fn allowed_actions(
         applicant_district: app.district.as_deref(),
         add_working_days: &add,
     };
-    let kind_now = with_policy_deadlines(state, kind, today);
+    let filed = app
+        .submitted_at
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or(today, domain::calendar::shanghai_date);
+    let kind_now = with_policy_deadlines(state, kind, filed);
     workflow::allowed_actions(&kind_now, &current, &actor_of(c, app), &ctx)
 }
 
