@@ -56,6 +56,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/rules/land_supply",                           "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/rules/tax_credit",                            "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/static/app.css",                              "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/static/print.js",                             "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     // Organisations: the caller's own organisation, and another district's enterprise.
     ("GET", "/orgs",                                        "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/orgs/export.xlsx",                            "-",     [200, 200, 200, 200, 200, 200, 200, 303]),

@@ -602,6 +602,22 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
         "{text}"
     );
     shot(&c, &shots, "35-school-report.png").await;
+    // 打印 works under the site's CSP: the button is handled by /static/print.js (a stub
+    // stands in for the print dialog).
+    c.execute(
+        "window.__printed = 0; window.print = function () { window.__printed += 1; };",
+        vec![],
+    )
+    .await
+    .unwrap();
+    c.find(Locator::Css("button[data-print]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let printed = c.execute("return window.__printed;", vec![]).await.unwrap();
+    assert_eq!(printed, serde_json::json!(1), "打印 did nothing");
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }

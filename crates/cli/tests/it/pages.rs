@@ -357,3 +357,54 @@ async fn operator_manages_users_and_tokens_in_the_browserless_flow() {
         assert!(!h.contains(&token));
     }
 }
+
+/// Each measure's page leads to the pages where its work is done (3, 5 and 12 today), every
+/// link is a page route (links cannot rot), and a measure without pages says so.
+#[tokio::test]
+async fn measure_pages_lead_to_where_the_work_is_done() {
+    let routes = web::pages::route_table();
+    for w in web::pages::measures::WORK {
+        assert!(
+            routes.iter().any(|(m, p)| m == "GET" && p == w.href),
+            "{} is not a page",
+            w.href
+        );
+    }
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let c = client();
+    for n in [3u8, 5, 12] {
+        let html = c
+            .get(app.url(&format!("/measures/{n}")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let links: Vec<_> = web::pages::measures::WORK
+            .iter()
+            .filter(|w| w.measure == n)
+            .collect();
+        assert!(links.len() >= 3, "measure {n}");
+        for w in links {
+            assert!(
+                html.contains(&format!("<a href=\"{}\">{}</a>", w.href, w.label)),
+                "measure {n} lacks {}",
+                w.href
+            );
+        }
+        assert!(
+            html.contains("须先<a href=\"/login\">登录</a>"),
+            "anonymous: {n}"
+        );
+    }
+    let html = c
+        .get(app.url("/measures/1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("尚在建设中"));
+}

@@ -91,6 +91,16 @@ async fn schools_report_supply_with_row_by_row_validation() {
         let (s, html) = page(&app, &c, "/supply").await;
         assert_eq!(s, 200);
         assert!(html.contains("只能填报本校数据"), "a school's own form");
+        let own_id = store::orgs::get_by_code(&app.db, &a)
+            .await
+            .unwrap()
+            .unwrap()
+            .id;
+        let report = format!("href=\"/alignment/schools/{own_id}/report\"");
+        assert!(
+            html.contains(&report),
+            "the school's report from its supply page"
+        );
         assert!(html.contains("href=\"/supply\""), "nav link");
         let csrf = hidden(&html, "csrf").unwrap();
         assert!(html.contains("action=\"/supply/import\""));
@@ -232,6 +242,10 @@ async fn schools_report_supply_with_row_by_row_validation() {
         let (s, html) = page(&app, &op, "/supply").await;
         assert_eq!(s, 200);
         assert!(html.contains("重庆乙职业学校"), "school filter");
+        assert!(
+            !html.contains("本校专业分析报告"),
+            "no own report for the operator"
+        );
         let op_csrf = hidden(&html, "csrf").unwrap();
         let (s, h) = upload(
             &app,

@@ -31,7 +31,7 @@ pub fn majors_query(
 
 mod alignment;
 mod demand;
-mod measures;
+pub mod measures;
 mod occupations;
 mod orgs;
 mod rules;
@@ -56,6 +56,7 @@ use crate::error::PageResult;
 pub fn routes() -> Routes {
     Routes::new()
         .route("/static/app.css", get(css))
+        .route("/static/print.js", get(print_js))
         .merge(login::router())
         .merge(home::router())
         .merge(orgs::router())
@@ -192,6 +193,16 @@ async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         include_str!("../../static/app.css"),
+    )
+}
+
+async fn print_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/print.js"),
     )
 }
 

@@ -65,6 +65,8 @@ struct ListPage {
     layout: Layout,
     /// Whether the caller sees every school (and may report for any).
     all_schools: bool,
+    /// A school's own analysis report (measure 5), for a school's account.
+    report: Option<String>,
     school_options: Vec<SelectOption>,
     year: String,
     query: String,
@@ -124,6 +126,7 @@ async fn list(
     render(&ListPage {
         layout: Layout::new("专业供给", "supply", Some(&c)),
         all_schools: own.is_none(),
+        report: own.map(|id| format!("/alignment/schools/{id}/report")),
         school_options,
         year: f.year.map(|y| y.to_string()).unwrap_or_default(),
         query,
