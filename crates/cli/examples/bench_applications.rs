@@ -1327,6 +1327,7 @@ async fn breakdown(
         csrf: None,
         session_hash: None,
         request_id: None,
+        unread: None,
     };
     let page = store::applications::queue(
         db,

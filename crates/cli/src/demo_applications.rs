@@ -414,6 +414,7 @@ impl Demo {
             csrf: None,
             session_hash: None,
             request_id: None,
+            unread: None,
         };
         self.callers.insert(org.id, c.clone());
         Ok(c)

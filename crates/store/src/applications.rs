@@ -687,6 +687,37 @@ pub struct InboxItem {
     pub created_at: i64,
 }
 
+/// The inbox items of an organisation and its reviewer keys newer than what `user_id` has
+/// seen (see [`mark_inbox_seen`]).
+pub async fn inbox_unread(db: &Db, user_id: i64, org_id: i64, reviewers: &[String]) -> Result<i64> {
+    let mut q = QueryBuilder::new();
+    let org = q.arg(crate::Arg::Int(org_id));
+    let mut cond = format!("org_id = {org}");
+    if !reviewers.is_empty() {
+        let ps: Vec<String> = reviewers
+            .iter()
+            .map(|r| q.arg(crate::Arg::Str(r.clone())))
+            .collect();
+        cond = format!("({cond} OR reviewer IN ({}))", ps.join(", "));
+    }
+    q.and(cond);
+    let user = q.arg(crate::Arg::Int(user_id));
+    q.and(format!(
+        "id > (SELECT inbox_seen_id FROM users WHERE id = {user})"
+    ));
+    q.count(db, "inbox").await
+}
+
+/// Marks every inbox item up to `last_id` seen by `user_id` (never moves back).
+pub async fn mark_inbox_seen(db: &Db, user_id: i64, last_id: i64) -> Result<()> {
+    sqlx::query("UPDATE users SET inbox_seen_id = $1 WHERE id = $2 AND inbox_seen_id < $1")
+        .bind(last_id)
+        .bind(user_id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
 /// The inbox of an organisation and the reviewer keys its users answer for.
 pub async fn inbox(
     db: &Db,

@@ -791,11 +791,19 @@ pub async fn act(
         Recipient::Org(app.applicant_org_id),
         format!("{}：{}", app.title, t.summary),
     )];
+    // Reviewers read who applied and for what: “重庆某某有限公司的产教融合型企业认定申报待您处理”.
+    let applicant = orgs::get(&state.db, &Scope::All, app.applicant_org_id)
+        .await?
+        .map(|o| o.name)
+        .unwrap_or_default();
     for k in &pending {
         let stage_name = stage_def.map(|s| s.name.clone()).unwrap_or_default();
         notify.push((
             Recipient::Reviewer(k.clone()),
-            format!("{}待您处理（{}）", app.title, stage_name),
+            format!(
+                "{applicant}的“{}”待您处理（{}，编号 {}）",
+                app.title, stage_name, app.id
+            ),
         ));
     }
     let change = Change {

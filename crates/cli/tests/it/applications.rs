@@ -1072,3 +1072,57 @@ async fn decided_applications_offer_only_allowed_actions() {
         }
     }
 }
+
+/// A reviewer's message names the applicant and the kind, the navigation counts unread
+/// messages until the inbox is opened, and a returned application says why at its top.
+#[tokio::test]
+async fn inbox_names_applicants_counts_unread_and_returns_say_why() {
+    for b in backends() {
+        let w = World::new(b).await;
+        let id = w
+            .create(
+                "ent",
+                "enterprise_cultivation",
+                json!({"cooperation_summary": "校企合作", "partner_schools": 1}),
+            )
+            .await;
+        w.ok("ent", id, "submit").await;
+        let dis = w.app.login("u_dis").await;
+        let get = |c: &Client, path: &str| {
+            let url = w.app.url(path);
+            let c = c.clone();
+            async move { c.get(url).send().await.unwrap().text().await.unwrap() }
+        };
+        let home = get(&dis, "/").await;
+        assert!(home.contains("title=\"未读消息\">1</span>"), "unread badge");
+        let inbox = get(&dis, "/inbox").await;
+        assert!(
+            inbox.contains(&format!(
+                "渝中示例智造有限公司的“产教融合型企业培育库入库申请”待您处理（区县初审，编号 {id}）"
+            )),
+            "{inbox}"
+        );
+        assert!(
+            !inbox.contains("未读消息"),
+            "the inbox itself shows none unread"
+        );
+        assert!(
+            !get(&dis, "/").await.contains("未读消息"),
+            "seen after opening"
+        );
+
+        let (s, v) = w
+            .act("dis", id, "return", Some("请补充与合作院校签订的协议"))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        let ent = w.app.login("u_ent").await;
+        let page = get(&ent, &format!("/applications/{id}")).await;
+        let why = page.find("已退回修改").expect("the return is stated");
+        assert!(page[why..].contains("请补充与合作院校签订的协议"));
+        assert!(why < page.find("申报单位").unwrap(), "at the top");
+        assert!(
+            get(&ent, "/").await.contains("title=\"未读消息\""),
+            "the applicant is told"
+        );
+    }
+}

@@ -318,6 +318,8 @@ pub struct Caller {
     pub csrf: Option<String>,
     pub session_hash: Option<String>,
     pub request_id: Option<String>,
+    /// Unread inbox items, for a page's navigation (`None` outside pages).
+    pub unread: Option<i64>,
 }
 
 impl Caller {
@@ -399,6 +401,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppE
             csrf: None,
             session_hash: None,
             request_id: rid,
+            unread: None,
         }));
     }
     if let Some(sid) = cookie_value(parts, SESSION_COOKIE) {
@@ -417,6 +420,7 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppE
                 csrf: Some(csrf),
                 session_hash: Some(h),
                 request_id: rid,
+                unread: None,
             }));
         }
     }
@@ -443,11 +447,27 @@ impl FromRequestParts<AppState> for PageCaller {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         match resolve(parts, state).await {
-            Ok(Some(c)) => Ok(PageCaller(c)),
+            Ok(Some(c)) => Ok(PageCaller(with_unread(state, c).await?)),
             Ok(None) | Err(AppError::Unauthorized) => Err(PageError(AppError::Unauthorized)),
             Err(e) => Err(PageError(e)),
         }
     }
+}
+
+/// The caller with the count of its unread inbox items (for the navigation of a page).
+async fn with_unread(state: &AppState, mut c: Caller) -> Result<Caller, PageError> {
+    let keys = crate::applications::reviewer_keys(&c);
+    c.unread = Some(
+        store::applications::inbox_unread(
+            &state.db,
+            c.principal.user_id,
+            c.principal.org_id,
+            &keys,
+        )
+        .await
+        .map_err(AppError::from)?,
+    );
+    Ok(c)
 }
 
 /// A page visitor who may or may not be signed in.
@@ -457,7 +477,8 @@ impl FromRequestParts<AppState> for MaybeCaller {
     type Rejection = PageError;
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         match resolve(parts, state).await {
-            Ok(c) => Ok(MaybeCaller(c)),
+            Ok(Some(c)) => Ok(MaybeCaller(Some(with_unread(state, c).await?))),
+            Ok(None) => Ok(MaybeCaller(None)),
             Err(AppError::Unauthorized) => Ok(MaybeCaller(None)),
             Err(e) => Err(PageError(e)),
         }

@@ -193,8 +193,14 @@ async fn inbox(
         Paging::new(parse_page(&q.page), Some(50)),
     )
     .await?;
+    // Opening the inbox marks everything up to the newest item seen.
+    if let Some(newest) = page.items.iter().map(|m| m.id).max() {
+        apps::mark_inbox_seen(&state.db, c.principal.user_id, newest).await?;
+    }
+    let mut layout = Layout::new("消息", "inbox", Some(&c));
+    layout.unread = 0;
     render(&InboxPage {
-        layout: Layout::new("消息", "inbox", Some(&c)),
+        layout,
         total: page.total,
         items: page
             .items
@@ -449,6 +455,8 @@ struct DetailPage {
     trace: Vec<StepView>,
     files: Vec<FileView>,
     history: Vec<(String, String, String, String)>,
+    /// Who returned the application, when, and why (while it is returned).
+    returned: Option<(String, String, String)>,
 }
 
 fn outcome_text(kind: &workflow::Kind, decision: &Value) -> Option<String> {
@@ -647,8 +655,24 @@ async fn detail_page(
             created: fmt_time(a.created_at),
         })
         .collect();
-    let history = apps::events(&state.db, app.id)
-        .await?
+    let events = apps::events(&state.db, app.id).await?;
+    // A returned application says why at the top: the latest return's comment and who wrote it.
+    let returned = (wf.status == workflow::Status::Returned)
+        .then(|| {
+            events
+                .iter()
+                .rev()
+                .find(|e| e.to_status == workflow::Status::Returned.as_str())
+                .map(|e| {
+                    (
+                        e.actor.clone(),
+                        fmt_time(e.at),
+                        e.comment.clone().unwrap_or_default(),
+                    )
+                })
+        })
+        .flatten();
+    let history = events
         .into_iter()
         .map(|e| {
             (
@@ -695,6 +719,7 @@ async fn detail_page(
             .unwrap_or_default(),
         files,
         history,
+        returned,
         app,
     })
 }

@@ -233,6 +233,8 @@ pub struct Layout {
     pub can_supply: bool,
     /// Measure 5's units load demand and confirm title matches.
     pub can_demand: bool,
+    /// Unread inbox items (shown beside 消息).
+    pub unread: i64,
 }
 
 impl Layout {
@@ -248,6 +250,7 @@ impl Layout {
                 org_name: c.principal.org_name.clone(),
             }),
             csrf: caller.and_then(|c| c.csrf.clone()).unwrap_or_default(),
+            unread: caller.and_then(|c| c.unread).unwrap_or(0),
             is_operator: caller.is_some_and(|c| c.principal.role == Role::Operator.as_str()),
             is_enterprise: caller.is_some_and(|c| c.principal.role == Role::Enterprise.as_str()),
             can_supply: caller.is_some_and(|c| {
