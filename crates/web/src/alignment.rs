@@ -38,6 +38,11 @@ pub struct Computed {
     /// (school index, major id, year) → offering index.
     pub offerings: HashMap<(u32, u32, i32), usize>,
     pub skipped_supply: usize,
+    /// Schools reporting supply, per year of data (ascending years).
+    pub coverage: Vec<(i32, usize)>,
+    /// The year shown when none is asked for: the latest whose coverage meets
+    /// `majors.default_year_coverage` (see [`default_year`]).
+    pub default_year: Option<i32>,
     /// Unix seconds of the computation, and how long it took.
     pub computed_at: i64,
     pub took_ms: u128,
@@ -52,12 +57,24 @@ impl Computed {
         self.years().last().copied()
     }
 
-    /// The year asked for if it has data, else the latest.
+    /// The year asked for if it has data, else the default year (the latest with enough
+    /// schools' data, [`default_year`]).
     pub fn year_or_latest(&self, asked: Option<i32>) -> Option<i32> {
         match asked {
             Some(y) if self.years().contains(&y) => Some(y),
-            _ => self.latest_year(),
+            _ => self.default_year.or_else(|| self.latest_year()),
         }
+    }
+
+    /// Schools that reported supply for `year`, and the most in any year.
+    pub fn coverage_of(&self, year: i32) -> (usize, usize) {
+        let n = self
+            .coverage
+            .iter()
+            .find(|(y, _)| *y == year)
+            .map_or(0, |(_, n)| *n);
+        let max = self.coverage.iter().map(|(_, n)| *n).max().unwrap_or(0);
+        (n, max)
     }
 
     pub fn major_id(&self, code: &str) -> Option<u32> {
@@ -241,6 +258,8 @@ fn build(
     let measures = compute(&ds, IndustryMap::embedded()).map_err(internal)?;
     let thresholds = YearThresholds::resolve(params, measures.years()).map_err(internal)?;
     let classification = classify(&ds, &measures, &thresholds).map_err(internal)?;
+    let coverage = schools_per_year(&ds);
+    let default_year = default_year(&coverage, params).map_err(internal)?;
     let offering_index = ds
         .offerings
         .iter()
@@ -256,7 +275,40 @@ fn build(
         schools: school_ids,
         offerings: offering_index,
         skipped_supply: skipped,
+        coverage,
+        default_year,
         computed_at: store::now(),
         took_ms: started.elapsed().as_millis(),
     })
+}
+
+/// Schools with at least one offering, per year (ascending).
+fn schools_per_year(ds: &Dataset) -> Vec<(i32, usize)> {
+    let mut seen: std::collections::BTreeMap<i32, std::collections::HashSet<u32>> =
+        Default::default();
+    for o in &ds.offerings {
+        seen.entry(o.year).or_default().insert(o.school);
+    }
+    seen.into_iter().map(|(y, s)| (y, s.len())).collect()
+}
+
+/// The latest year whose schools reach `majors.default_year_coverage` (in force at the year's
+/// end) of the most schools in any year: one school reporting a new year early does not move
+/// everyone's default to a year with almost no data.
+fn default_year(
+    coverage: &[(i32, usize)],
+    params: &policy::params::ParamSet,
+) -> Result<Option<i32>, policy::params::ParamError> {
+    let max = coverage.iter().map(|(_, n)| *n).max().unwrap_or(0) as i64;
+    for &(year, n) in coverage.iter().rev() {
+        let Some(end) = chrono::NaiveDate::from_ymd_opt(year, 12, 31) else {
+            continue;
+        };
+        let (share, _) = params.rate("majors.default_year_coverage", end)?;
+        // n / max ≥ share, in exact integers (share in parts per million).
+        if (n as i64) * 1_000_000 >= share.ppm() * max {
+            return Ok(Some(year));
+        }
+    }
+    Ok(None)
 }

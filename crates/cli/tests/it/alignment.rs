@@ -338,3 +338,73 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         assert_eq!(v["items"][0]["class"], "develop");
     }
 }
+
+/// One school reporting a new year early does not move everyone's default: the page and the
+/// API show the latest year whose schools reach `majors.default_year_coverage` of the most in
+/// any year, say how many schools the year shown has, and let the user pick the new year.
+#[tokio::test]
+async fn the_default_year_is_the_latest_with_enough_schools() {
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (a, _b) = seed(&app).await;
+        let c = app
+            .org(
+                OrgKind::School,
+                &credit("52500112MJ0000003"),
+                "重庆丙职业学院",
+                "500112",
+            )
+            .await;
+        let row = |school, major: &str, year| NewSupply {
+            school_org_id: school,
+            major_code: major.into(),
+            year,
+            planned_enrolment: 50,
+            actual_enrolment: 50,
+            graduates: 40,
+            employed: 38,
+            employed_matching: 30,
+            avg_salary_fen: None,
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        let actor = store::Actor::system("test");
+        // Three schools in 2025; one alone in 2026 (1 of 3, under the 50% rule).
+        store::supply::import(
+            &mut tx,
+            &actor,
+            &[row(c, NURSING, 2025), row(a, ROBOTS, 2026)],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        app.user("jw_cov", "department", "jw").await;
+        let jw = app.login("jw_cov").await;
+        let (s, html) = get(&jw, app.url("/alignment")).await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("2025 年有 3 所院校填报供给数据（历年最多 3 所）"),
+            "{html}"
+        );
+        assert!(html.contains("不少于历年最多的 50"), "the rule is stated");
+        let (s, html) = get(&jw, app.url("/alignment?year=2026")).await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("2026 年有 1 所院校填报供给数据（历年最多 3 所）"),
+            "{html}"
+        );
+        assert!(html.contains("默认显示数据较完整的 2025 年"));
+        let t = app
+            .token(app.user("jw_cov_api", "department", "jw").await)
+            .await;
+        let v: serde_json::Value = crate::helpers::client()
+            .get(app.url("/api/v1/alignment/majors"))
+            .bearer_auth(&t)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(v["year"], 2025, "{v}");
+    }
+}

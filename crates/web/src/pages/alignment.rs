@@ -287,6 +287,12 @@ struct CityPage {
     layout: Layout,
     empty: bool,
     year: i32,
+    /// Schools with data in the year shown, and the most in any year.
+    coverage: (usize, usize),
+    /// The year shown by default (the latest with enough schools' data).
+    default_year: i32,
+    /// `majors.default_year_coverage` as a percentage.
+    coverage_rule: String,
     year_options: Vec<SelectOption>,
     level_options: Vec<SelectOption>,
     category_options: Vec<SelectOption>,
@@ -427,6 +433,9 @@ async fn city(
             layout,
             empty: true,
             year: 0,
+            coverage: (0, 0),
+            default_year: 0,
+            coverage_rule: String::new(),
             year_options: Vec::new(),
             level_options: Vec::new(),
             category_options: Vec::new(),
@@ -465,6 +474,16 @@ async fn city(
         layout,
         empty: false,
         year,
+        coverage: c.coverage_of(year),
+        default_year: c.default_year.unwrap_or(year),
+        coverage_rule: state
+            .params
+            .rate(
+                "majors.default_year_coverage",
+                domain::calendar::today_shanghai(),
+            )
+            .map(|(r, _)| r.percent())
+            .unwrap_or_default(),
         year_options: year_options(&c, year),
         level_options: with_all(
             crate::majors::LEVELS
