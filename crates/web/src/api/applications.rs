@@ -319,7 +319,9 @@ pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
 
 /// Creates a draft for the caller's organisation.
 #[utoipa::path(post, path = "/applications", tag = "applications", request_body = NewApplicationInput, security(("bearer" = [])),
-    responses((status = 201, body = Application), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Application), (status = 403, body = ErrorBody),
+        (status = 409, description = "已有同类未结申报、同一年度已通过、已取得该资格或缺少前置资格（消息说明）", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
