@@ -56,11 +56,12 @@ pub struct Summary {
     pub version: i64,
     pub submitted_at: Option<i64>,
     pub decided_at: Option<i64>,
+    pub created_at: i64,
     pub updated_at: i64,
 }
 
 const SUMMARY_COLS: &str = "a.id, a.kind, a.applicant_org_id, o.name AS applicant_name, a.district, a.title, \
-    a.year, a.status, a.stage_code, a.due_date, a.version, a.submitted_at, a.decided_at, a.updated_at";
+    a.year, a.status, a.stage_code, a.due_date, a.version, a.submitted_at, a.decided_at, a.created_at, a.updated_at";
 
 #[derive(Debug, Clone)]
 pub struct NewApplication {
@@ -416,39 +417,79 @@ pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>> {
     )
 }
 
+/// What a list of applications selects; every condition optional, all of them together.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub applicant_org_id: Option<i64>,
+    /// Kind code (`domain::workflow::Kind::code`).
     pub kind: Option<String>,
+    /// Status (`domain::workflow::Status::as_str`).
     pub status: Option<String>,
+    /// Code of the current stage (`domain::workflow::StageDef::code`; the same code in several
+    /// kinds selects it in each).
+    pub stage: Option<String>,
+    /// The applicant's division code, as the application recorded it when created.
     pub district: Option<String>,
+    /// The application's year: the year it is for where its kind has one (a tax-credit claim's
+    /// `year` column), else the year it was created (Beijing time).
     pub year: Option<i64>,
+    /// `Some(true)`: only applications in review whose stage deadline has passed (the
+    /// deadline before `today`, as `domain::workflow::is_overdue` judges); `Some(false)`: only
+    /// the others.
+    pub overdue: Option<bool>,
+    /// The day `overdue` is judged on; today in Shanghai when `None`.
+    pub today: Option<chrono::NaiveDate>,
+    /// Part of the applicant organisation's name or of the application's title
+    /// (case-insensitive; `%` and `_` match themselves).
+    pub q: Option<String>,
 }
 
 /// Whose applications a caller sees: those of the organisations within its scope that have
-/// been submitted (a draft is its applicant's own until then), and its own organisation's
-/// drafts. Required by every list of applications; made from a signed-in user by
-/// `web::auth::access::viewer`.
+/// been submitted (a draft is its applicant's own until then) and are of a kind it reviews,
+/// and its own organisation's (drafts included). Required by every list of applications;
+/// made from a signed-in user by `web::auth::access::viewer`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Viewer {
     pub scope: Scope,
     /// The caller's organisation, whose drafts it sees.
     pub org_id: i64,
+    /// The kinds of other organisations' applications it sees (those it reviews at some
+    /// stage); `None`: every kind.
+    pub kinds: Option<Vec<String>>,
 }
 
 impl Viewer {
     /// Adds the viewer's conditions, after every other condition.
     fn restrict(&self, q: &mut QueryBuilder) {
         self.scope.restrict(q, "a.applicant_org_id", "a.district");
+        let others = match &self.kinds {
+            None => "a.status <> 'draft'".to_string(),
+            Some(ks) if ks.is_empty() => "1 = 0".to_string(),
+            Some(ks) => {
+                let ps: Vec<String> = ks
+                    .iter()
+                    .map(|k| q.arg(crate::Arg::Str(k.clone())))
+                    .collect();
+                format!("a.status <> 'draft' AND a.kind IN ({})", ps.join(", "))
+            }
+        };
         let own = q.arg(crate::Arg::Int(self.org_id));
-        q.and(format!(
-            "(a.status <> 'draft' OR a.applicant_org_id = {own})"
-        ));
+        q.and(format!("(({others}) OR a.applicant_org_id = {own})"));
     }
+}
+
+/// Unix seconds at the start of 1 January of `year`, Beijing time.
+fn year_start(year: i64) -> i64 {
+    let y = i32::try_from(year.clamp(-9999, 9999)).unwrap_or(1970);
+    chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+        .unwrap_or(0)
 }
 
 /// Applications matching `f` within what `viewer` sees, newest first.
 fn filtered(viewer: &Viewer, f: &Filter) -> QueryBuilder {
+    use crate::Arg::{Int, Str};
     let mut q = QueryBuilder::new();
     if let Some(o) = f.applicant_org_id {
         q.and_cmp_int("a.applicant_org_id", "=", o);
@@ -459,27 +500,85 @@ fn filtered(viewer: &Viewer, f: &Filter) -> QueryBuilder {
     if let Some(s) = &f.status {
         q.and_eq_str("a.status", s);
     }
+    if let Some(s) = &f.stage {
+        q.and_eq_str("a.stage_code", s);
+    }
     if let Some(d) = &f.district {
         q.and_eq_str("a.district", d);
     }
     if let Some(y) = f.year {
-        q.and_cmp_int("a.year", "=", y);
+        let py = q.arg(Int(y));
+        let from = q.arg(Int(year_start(y)));
+        let to = q.arg(Int(year_start(y + 1)));
+        q.and(format!(
+            "(a.year = {py} OR (a.year IS NULL AND a.created_at >= {from} AND a.created_at < {to}))"
+        ));
+    }
+    if let Some(overdue) = f.overdue {
+        let today = f
+            .today
+            .unwrap_or_else(domain::calendar::today_shanghai)
+            .format("%Y-%m-%d")
+            .to_string();
+        let p = q.arg(Str(today));
+        q.and(if overdue {
+            format!("(a.status = 'in_review' AND a.due_date < {p})")
+        } else {
+            format!("(a.status <> 'in_review' OR a.due_date IS NULL OR a.due_date >= {p})")
+        });
+    }
+    if let Some(t) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let like = format!("%{}%", crate::orgs::escape_like(&t.to_lowercase()));
+        let name = q.arg(Str(like.clone()));
+        let title = q.arg(Str(like));
+        q.and(format!(
+            "(LOWER(o.name) LIKE {name} ESCAPE '\\' OR LOWER(a.title) LIKE {title} ESCAPE '\\')"
+        ));
     }
     viewer.restrict(&mut q);
     q
+}
+
+/// Whether `f` searches text, whose conditions read the applicant's name.
+fn searches(f: &Filter) -> bool {
+    f.q.as_deref().is_some_and(|t| !t.trim().is_empty())
+}
+
+/// The tables a count of `f`'s applications reads: the applicant only for a text search.
+fn from_for(f: &Filter) -> &'static str {
+    if searches(f) {
+        "applications a JOIN orgs o ON o.id = a.applicant_org_id"
+    } else {
+        "applications a"
+    }
 }
 
 /// Whole applications (data and decision included) matching `f` that `viewer` sees, at most
 /// `cap`, newest first — for totals computed from their contents.
 pub async fn list_full(db: &Db, viewer: &Viewer, f: &Filter, cap: i64) -> Result<Vec<Application>> {
     let q = filtered(viewer, f);
-    let sql = format!("{WHOLE}{} ORDER BY a.id DESC LIMIT {cap}", q.where_sql());
+    let join = if searches(f) {
+        " JOIN orgs o ON o.id = a.applicant_org_id"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "{WHOLE}{join}{} ORDER BY a.id DESC LIMIT {cap}",
+        q.where_sql()
+    );
     q.fetch_all::<Application>(db, &sql).await
 }
 
-pub async fn list(db: &Db, viewer: &Viewer, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
+/// The page `paging` of the applications matching `f` that `viewer` sees, newest first, given
+/// their number.
+async fn page_of(
+    db: &Db,
+    viewer: &Viewer,
+    f: &Filter,
+    paging: Paging,
+    total: i64,
+) -> Result<Page<Summary>> {
     let q = filtered(viewer, f);
-    let total = q.count(db, "applications a").await?;
     let sql = format!(
         "SELECT {SUMMARY_COLS} FROM applications a JOIN orgs o ON o.id = a.applicant_org_id{} \
          ORDER BY a.id DESC LIMIT {} OFFSET {}",
@@ -494,6 +593,56 @@ pub async fn list(db: &Db, viewer: &Viewer, f: &Filter, paging: Paging) -> Resul
         page: paging.page,
         per_page: paging.per_page,
     })
+}
+
+pub async fn list(db: &Db, viewer: &Viewer, f: &Filter, paging: Paging) -> Result<Page<Summary>> {
+    let total = filtered(viewer, f).count(db, from_for(f)).await?;
+    page_of(db, viewer, f, paging, total).await
+}
+
+/// How many applications matching `f` that `viewer` sees are in each status (one query):
+/// `(status, count)` for every status that has any, in the order of the status codes.
+pub async fn totals_by_status(db: &Db, viewer: &Viewer, f: &Filter) -> Result<Vec<(String, i64)>> {
+    let q = filtered(viewer, f);
+    let sql = format!(
+        "SELECT a.status, CAST(COUNT(*) AS BIGINT) FROM {}{} GROUP BY a.status ORDER BY a.status",
+        from_for(f),
+        q.where_sql()
+    );
+    q.fetch_all::<(String, i64)>(db, &sql).await
+}
+
+/// A page of the applications matching `f` that `viewer` sees, and how many of the
+/// applications matching `f` but its status are in each status ([`totals_by_status`]); the
+/// page's total is read from those, so the two queries agree.
+pub async fn list_with_totals(
+    db: &Db,
+    viewer: &Viewer,
+    f: &Filter,
+    paging: Paging,
+) -> Result<(Page<Summary>, Vec<(String, i64)>)> {
+    let any_status = Filter {
+        status: None,
+        ..f.clone()
+    };
+    let totals = totals_by_status(db, viewer, &any_status).await?;
+    let total = totals
+        .iter()
+        .filter(|(s, _)| f.status.as_ref().is_none_or(|want| want == s))
+        .map(|(_, n)| n)
+        .sum();
+    Ok((page_of(db, viewer, f, paging, total).await?, totals))
+}
+
+/// The applications matching `f` that `viewer` sees, at most `cap`, newest first (exports).
+pub async fn export(db: &Db, viewer: &Viewer, f: &Filter, cap: i64) -> Result<Vec<Summary>> {
+    let q = filtered(viewer, f);
+    let sql = format!(
+        "SELECT {SUMMARY_COLS} FROM applications a JOIN orgs o ON o.id = a.applicant_org_id{} \
+         ORDER BY a.id DESC LIMIT {cap}",
+        q.where_sql()
+    );
+    q.fetch_all::<Summary>(db, &sql).await
 }
 
 /// What awaits any of `reviewers`, earliest deadline first.

@@ -238,7 +238,7 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
     }
 }
 
-fn escape_like(s: &str) -> String {
+pub(crate) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_")

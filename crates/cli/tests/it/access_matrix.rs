@@ -76,6 +76,7 @@ const MATRIX: &[Row] = &[
     ("GET", "/audit",                                       "-",     [200, 403, 403, 403, 403, 403, 403, 303]),
     // Applications: enterprise A's draft (own) and enterprise B's (other); drafts are their applicant's alone.
     ("GET", "/applications",                                "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/applications/export.xlsx",                    "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/applications/new",                            "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("POST","/applications/new",                            "-",     [422, 422, 422, 422, 422, 422, 422, 303]),
     ("GET", "/applications/{id}",                           "own",   [404, 404, 404, 404, 404, 200, 404, 303]),

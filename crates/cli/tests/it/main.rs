@@ -13,6 +13,7 @@ mod access_matrix;
 mod alignment;
 mod api;
 mod applications;
+mod applications_list;
 mod audit;
 mod auth;
 mod browser;

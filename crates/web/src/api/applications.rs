@@ -34,43 +34,235 @@ impl From<store::Page<Summary>> for SummaryPage {
     }
 }
 
-#[derive(Deserialize, IntoParams)]
+/// Filters of the list of applications, the pages' and the API's. All optional; on the pages
+/// blank values are ignored (the API refuses them: absent means "no filter").
+#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListQuery {
+pub struct ApplicationQuery {
+    /// Kind of application (申报事项)
+    #[param(schema_with = kind_param)]
     pub kind: Option<String>,
+    /// Code of the current stage (the same code in several kinds selects it in each)
+    #[param(schema_with = stage_param)]
+    pub stage: Option<String>,
+    /// Status
+    #[param(schema_with = status_param)]
     pub status: Option<String>,
+    /// The applicant's division code, e.g. 500103
+    #[param(schema_with = district_param)]
+    pub district: Option<String>,
+    /// The application's year: the year it is for (tax-credit claims), else the year it was
+    /// created (Beijing time)
+    #[param(schema_with = year_param)]
+    pub year: Option<String>,
+    /// `true`: only applications in review past their stage's deadline; `false`: only the
+    /// others
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Part of the applicant organisation's name or of the application's title (at most 50
+    /// characters are read)
+    pub q: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
-    pub page: Option<i64>,
+    pub page: Option<String>,
     /// Items per page (at most 200; more is read as 200).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
-    pub per_page: Option<i64>,
+    pub per_page: Option<String>,
 }
 
-/// The caller's organisation's applications, newest first.
-#[utoipa::path(get, path = "/applications", tag = "applications", params(ListQuery), security(("bearer" = [])),
-    responses((status = 200, body = SummaryPage), (status = 401, body = ErrorBody)))]
+/// `schema` with a description (a parameter's `schema_with` drops its doc comment).
+fn described(
+    mut schema: utoipa::openapi::schema::Object,
+    text: &str,
+) -> utoipa::openapi::schema::Object {
+    schema.description = Some(text.to_string());
+    schema
+}
+
+fn kind_param() -> utoipa::openapi::schema::Object {
+    described(vocab::application_kind(), "申报事项")
+}
+
+fn stage_param() -> utoipa::openapi::schema::Object {
+    described(
+        vocab::application_stage(),
+        "当前阶段的代码（多个申报事项共用的代码在各事项中都选中）",
+    )
+}
+
+fn status_param() -> utoipa::openapi::schema::Object {
+    described(vocab::application_status(), "申报状态")
+}
+
+fn district_param() -> utoipa::openapi::schema::Object {
+    described(
+        vocab::district(),
+        "申报单位所在区县的行政区划代码，如 500103",
+    )
+}
+
+fn year_param() -> utoipa::openapi::schema::Object {
+    described(
+        vocab::year(),
+        "申报年度：有所属年度的申报（投资抵免）为该年度，其余为创建年份（北京时间）",
+    )
+}
+
+/// The stage codes of the shipped kinds, each once in the order they first appear, with their
+/// names (joined when kinds name the same code differently).
+pub fn stages() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for s in domain::workflow::kinds().iter().flat_map(|k| &k.stages) {
+        match out.iter_mut().find(|(c, _)| *c == s.code) {
+            Some((_, names)) if !names.contains(&s.name.as_str()) => names.push(&s.name),
+            Some(_) => {}
+            None => out.push((&s.code, vec![&s.name])),
+        }
+    }
+    out.into_iter().map(|(c, ns)| (c, ns.join("／"))).collect()
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref()
+        .map(domain::text::trim)
+        .filter(|s| !s.is_empty())
+}
+
+impl ApplicationQuery {
+    /// The store's filter, every value checked: an unknown one is refused naming its
+    /// parameter. Overdue is judged on `today`.
+    pub fn filter(&self, today: chrono::NaiveDate) -> AppResult<apps::Filter> {
+        use domain::workflow::Status;
+        let unknown = |field: &str, what: &str, v: &str| {
+            AppError::invalid(field, format!("参数 {field} 的值“{v}”不是已知的{what}"))
+        };
+        let kind = match nonempty(&self.kind) {
+            None => None,
+            Some(k) => Some(
+                domain::workflow::kind(k)
+                    .ok_or_else(|| unknown("kind", "申报事项", k))?
+                    .code
+                    .clone(),
+            ),
+        };
+        let status = match nonempty(&self.status) {
+            None => None,
+            Some(v) => Some(
+                Status::ALL
+                    .into_iter()
+                    .find(|s| s.as_str() == v)
+                    .ok_or_else(|| unknown("status", "申报状态", v))?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
+        let stage = match nonempty(&self.stage) {
+            None => None,
+            Some(v) => Some(
+                stages()
+                    .into_iter()
+                    .find(|(c, _)| *c == v)
+                    .ok_or_else(|| unknown("stage", "审核阶段", v))?
+                    .0
+                    .to_string(),
+            ),
+        };
+        let district = match nonempty(&self.district) {
+            None => None,
+            Some(v) => Some(
+                domain::reference::area(v)
+                    .ok_or_else(|| unknown("district", "区县代码", v))?
+                    .code
+                    .to_string(),
+            ),
+        };
+        let year = super::query_year(&self.year)?;
+        let overdue = match nonempty(&self.overdue) {
+            None => None,
+            Some("true" | "1") => Some(true),
+            Some("false" | "0") => Some(false),
+            Some(v) => {
+                return Err(AppError::invalid(
+                    "overdue",
+                    format!("参数 overdue 的值“{v}”应为 true 或 false"),
+                ));
+            }
+        };
+        let q = nonempty(&self.q).map(|s| s.chars().take(50).collect());
+        Ok(apps::Filter {
+            kind,
+            status,
+            stage,
+            district,
+            year,
+            overdue,
+            today: Some(today),
+            q,
+            ..Default::default()
+        })
+    }
+
+    pub fn paging(&self) -> AppResult<store::Paging> {
+        super::query_paging(&self.page, &self.per_page)
+    }
+}
+
+/// A page of applications with the counts by status.
+#[derive(Serialize, ToSchema)]
+pub struct ApplicationList {
+    pub items: Vec<Summary>,
+    /// How many applications match every filter.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+    #[schema(schema_with = super::vocab::status_totals)]
+    pub by_status: std::collections::BTreeMap<String, i64>,
+}
+
+/// Counts by status, every status present (zero where none).
+pub fn status_totals(totals: &[(String, i64)]) -> std::collections::BTreeMap<String, i64> {
+    domain::workflow::Status::ALL
+        .iter()
+        .map(|s| {
+            let n = totals
+                .iter()
+                .find(|(t, _)| t == s.as_str())
+                .map_or(0, |(_, n)| *n);
+            (s.as_str().to_string(), n)
+        })
+        .collect()
+}
+
+/// The applications the caller may see, newest first.
+///
+/// For the operator every one; for a department those of the kinds its unit reviews at some
+/// stage; for a district those of its district whose kind it reviews; for schools,
+/// enterprises and banks their own organisation's (drafts included). Drafts are their
+/// applicant's alone. Filtered, paged, with the counts by status of the applications matching
+/// every filter but `status`.
+#[utoipa::path(get, path = "/applications", tag = "applications", params(ApplicationQuery), security(("bearer" = [])),
+    responses((status = 200, description = "申报列表及各状态件数", body = ApplicationList), (status = 401, description = "未登录", body = ErrorBody),
+        (status = 422, description = "筛选条件的值无效（消息指明参数）", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
-    Query(q): Query<ListQuery>,
-) -> AppResult<Json<SummaryPage>> {
-    let f = apps::Filter {
-        applicant_org_id: Some(c.principal.org_id),
-        kind: q.kind,
-        status: q.status,
-        ..Default::default()
-    };
-    Ok(Json(
-        apps::list(
-            &state.db,
-            &crate::auth::access::viewer(&c.principal),
-            &f,
-            super::paging(q.page, q.per_page)?,
-        )
-        .await?
-        .into(),
-    ))
+    Query(q): Query<ApplicationQuery>,
+) -> AppResult<Json<ApplicationList>> {
+    let f = q.filter(domain::calendar::today_shanghai())?;
+    let (page, totals) = apps::list_with_totals(
+        &state.db,
+        &crate::auth::access::viewer(&c.principal),
+        &f,
+        q.paging()?,
+    )
+    .await?;
+    Ok(Json(ApplicationList {
+        items: page.items,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        by_status: status_totals(&totals),
+    }))
 }
 
 /// A new draft: the kind, and the form's fields (money in fen). Its schema is one variant per
@@ -127,7 +319,9 @@ pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
 
 /// Creates a draft for the caller's organisation.
 #[utoipa::path(post, path = "/applications", tag = "applications", request_body = NewApplicationInput, security(("bearer" = [])),
-    responses((status = 201, body = Application), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 201, body = Application), (status = 403, body = ErrorBody),
+        (status = 409, description = "已有同类未结申报、同一年度已通过、已取得该资格或缺少前置资格（消息说明）", body = ErrorBody),
+        (status = 422, body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,

@@ -46,6 +46,31 @@ pub fn application_kind() -> Object {
     one_of(domain::workflow::kinds().iter().map(|k| k.code.as_str())).build()
 }
 
+/// Statuses of an application (`domain::workflow::Status::ALL`).
+pub fn application_status() -> Object {
+    one_of(domain::workflow::Status::ALL.map(|s| s.as_str())).build()
+}
+
+/// Stage codes of the shipped application kinds (`domain::workflow::kinds`), each once.
+pub fn application_stage() -> Object {
+    let stages = crate::api::applications::stages();
+    one_of(stages.iter().map(|(code, _)| *code)).build()
+}
+
+/// How many applications are in each status: one whole number per status of
+/// `domain::workflow::Status::ALL`.
+pub fn status_totals() -> Object {
+    let mut o = object(domain::workflow::Status::ALL.map(|s| {
+        prop(
+            s.as_str(),
+            integer(0, crate::api::normalise::MAX_SAFE_INTEGER, false),
+            true,
+        )
+    }));
+    o.description = Some("各状态的件数（按除 status 外的全部筛选条件统计）".to_string());
+    o
+}
+
 /// Actions on an application (`domain::workflow::ActionKind`); which of them the state
 /// allows is the server's answer (409 otherwise).
 pub fn application_action() -> Object {
@@ -290,6 +315,18 @@ mod tests {
             domain::workflow::kinds().len()
         );
         assert_eq!(values(rule_name()).len(), policy::RULES.len());
+        assert_eq!(
+            values(application_status()).len(),
+            domain::workflow::Status::ALL.len()
+        );
+        for code in values(application_stage()) {
+            assert!(
+                domain::workflow::kinds()
+                    .iter()
+                    .any(|k| k.stage_index(&code).is_some()),
+                "{code}"
+            );
+        }
         assert_eq!(
             values(registrable_org_kind()),
             ["school", "enterprise", "bank"]

@@ -74,12 +74,44 @@ pub fn org_scope(p: &Principal) -> Scope {
     }
 }
 
-/// Whose applications the principal sees: submitted ones within its organisation scope, and
-/// its own organisation's drafts.
+/// Whose applications the principal sees, as `web::applications::visible` decides for one:
+/// its own organisation's (drafts included), and submitted ones within its organisation scope
+/// of the kinds it reviews at some stage — every kind for operators, for a department the kinds
+/// with a stage of its unit, for a district those with a stage of the applicant's district
+/// (within its own district).
 pub fn viewer(p: &Principal) -> Viewer {
     Viewer {
         scope: org_scope(p),
         org_id: p.org_id,
+        kinds: reviewed_kinds(p),
+    }
+}
+
+/// The kinds of application the principal reviews (or handles) at some stage; `None` for
+/// every kind (operators). Applicants and banks review none: their scope is their own
+/// organisation.
+fn reviewed_kinds(p: &Principal) -> Option<Vec<String>> {
+    use domain::workflow::Reviewers;
+    let reviews = |r: &Reviewers| match (role(p), r) {
+        (Some(Role::District), Reviewers::DistrictOfApplicant) => p.district.is_some(),
+        (Some(Role::Department), Reviewers::Units(us)) => p
+            .unit_code
+            .as_ref()
+            .is_some_and(|u| us.iter().any(|x| x == u)),
+        // Stages of a role are the operator's (`reviewer_keys`), who sees every kind.
+        _ => false,
+    };
+    match role(p) {
+        Some(Role::Operator) => None,
+        _ => {
+            let mut kinds: Vec<String> = domain::workflow::kinds()
+                .iter()
+                .filter(|k| k.stages.iter().any(|s| reviews(s.actors())))
+                .map(|k| k.code.clone())
+                .collect();
+            kinds.sort();
+            Some(kinds)
+        }
     }
 }
 
@@ -154,9 +186,33 @@ mod tests {
             viewer(&dist),
             Viewer {
                 scope: Scope::District("500103".into()),
-                org_id: 7
+                org_id: 7,
+                kinds: Some(vec![
+                    "enterprise_certification".into(),
+                    "enterprise_cultivation".into()
+                ]),
             }
         );
+    }
+
+    #[test]
+    fn departments_and_districts_see_the_kinds_they_review() {
+        let mut fgw = p("department", None);
+        fgw.unit_code = Some("fgw".into());
+        let kinds = viewer(&fgw).kinds.unwrap();
+        assert!(kinds.contains(&"enterprise_certification".to_string()));
+        assert!(!kinds.contains(&"tax_credit_claim".to_string()));
+        let mut sw = p("department", None);
+        sw.unit_code = Some("sw".into());
+        assert_eq!(
+            viewer(&sw).kinds.unwrap(),
+            ["enterprise_certification", "tax_credit_claim"]
+        );
+        let mut none = p("department", None);
+        none.unit_code = Some("mzj".into());
+        assert_eq!(viewer(&none).kinds, Some(vec![]));
+        assert_eq!(viewer(&p("operator", None)).kinds, None);
+        assert_eq!(viewer(&p("enterprise", Some("500103"))).kinds, Some(vec![]));
     }
 
     #[test]

@@ -24,7 +24,6 @@ use crate::error::{AppError, PageError, PageResult};
 
 pub fn router() -> super::Routes {
     super::Routes::new()
-        .route("/applications", get(list))
         .route("/applications/new", get(new_form).post(create))
         .route("/applications/{id}", get(detail))
         .route("/applications/{id}/edit", get(edit_form).post(save))
@@ -105,12 +104,14 @@ struct ListPage {
 }
 
 #[derive(serde::Deserialize, Default)]
-struct PageQuery {
-    page: Option<String>,
-    notice: Option<String>,
+pub(super) struct PageQuery {
+    pub(super) page: Option<String>,
+    pub(super) notice: Option<String>,
 }
 
-async fn list(
+/// An applicant's (or bank's) own organisation's applications; `/applications` itself is
+/// routed in `application_list`, which lists every application for reviewers.
+pub(super) async fn list(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
     Query(q): Query<PageQuery>,

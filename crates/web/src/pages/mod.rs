@@ -1,6 +1,7 @@
 //! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
 
 mod admin;
+mod application_list;
 mod applications;
 pub use applications::parse_action;
 mod audit;
@@ -65,6 +66,7 @@ pub fn routes() -> Routes {
         .merge(audit::router())
         .merge(rules::router())
         .merge(applications::router())
+        .merge(application_list::router())
         .merge(tax::router())
         .merge(majors::router())
         .merge(occupations::router())
