@@ -70,7 +70,11 @@ pub fn table(data: &[u8]) {
         last = row.line();
     }
     // Writing it back answers (a cell longer than Excel allows is an error, not a panic).
-    let rows: Vec<Vec<String>> = table.rows.iter().map(|r| r.cells().to_vec()).collect();
+    let rows: Vec<Vec<tabular::Cell>> = table
+        .rows
+        .iter()
+        .map(|r| r.cells().iter().cloned().map(tabular::Cell::from).collect())
+        .collect();
     let _ = tabular::export(&SCHEMA, &rows);
 }
 

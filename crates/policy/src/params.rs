@@ -101,6 +101,16 @@ pub struct Param {
     pub values: Vec<Period>,
 }
 
+/// A description's short form, for naming a parameter in running text: the description up to
+/// its first parenthetical remark (`紧缺专业的需求供给比下限（岗位需求 ÷ …）` → `紧缺专业的需求供给比下限`).
+pub fn short_label(description: &str) -> &str {
+    let cut = description
+        .find(['（', '('])
+        .filter(|i| *i > 0)
+        .unwrap_or(description.len());
+    description[..cut].trim()
+}
+
 impl Param {
     /// The period in force on `date`.
     pub fn at(&self, date: NaiveDate) -> Option<&Period> {
@@ -124,6 +134,13 @@ pub struct Used {
     pub to: Option<NaiveDate>,
 }
 
+impl Used {
+    /// How running text names the parameter: its description's short form ([`short_label`]).
+    pub fn label(&self) -> &str {
+        short_label(&self.description)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ParamError {
     #[error("参数文件 {file} 无法解析：{message}")]
@@ -136,8 +153,13 @@ pub enum ParamError {
     },
     #[error("参数 {key} 不存在")]
     Unknown { key: String },
-    #[error("参数 {key} 在 {date} 没有有效值")]
-    NoValue { key: String, date: NaiveDate },
+    /// Named by its description for the people who read it; the key is for programs.
+    #[error("政策参数“{}”在 {date} 没有有效值", short_label(.description))]
+    NoValue {
+        key: String,
+        description: String,
+        date: NaiveDate,
+    },
     #[error("参数 {key} 的类型是 {actual:?}，此处需要 {expected:?}")]
     WrongType {
         key: String,
@@ -351,6 +373,7 @@ impl ParamSet {
         let p = self.param(key)?;
         let v = p.at(date).ok_or_else(|| ParamError::NoValue {
             key: key.into(),
+            description: p.description.clone(),
             date,
         })?;
         Ok(Used {
@@ -434,6 +457,18 @@ value = "0.25"
 source = "文件乙 第二条"
 verified = false
 "#;
+
+    #[test]
+    fn parameters_are_named_in_chinese_for_people() {
+        assert_eq!(
+            short_label("紧缺专业的需求供给比下限（岗位需求 ÷ 毕业生数，达到即为紧缺）"),
+            "紧缺专业的需求供给比下限"
+        );
+        assert_eq!(short_label("投资额抵免比例"), "投资额抵免比例");
+        let s = ParamSet::from_sources([("t", "t.toml", GOOD)]).unwrap();
+        let e = s.rate("t.rate", d("2018-12-31")).unwrap_err().to_string();
+        assert_eq!(e, "政策参数“比例”在 2018-12-31 没有有效值");
+    }
 
     #[test]
     fn looks_up_the_value_in_force() {

@@ -17,7 +17,7 @@ mod tests;
 pub use limits::{Exceeded, Limits};
 pub use read::{detect, read, read_with};
 pub use validate::validate;
-pub use write::{INSTRUCTIONS_SHEET, REPORT_SHEET, export, report_xlsx, template};
+pub use write::{Cell, INSTRUCTIONS_SHEET, REPORT_SHEET, export, report_xlsx, sheet, template};
 
 use serde::Serialize;
 

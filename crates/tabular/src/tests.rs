@@ -176,13 +176,87 @@ fn tab_separated_text_is_accepted() {
 #[test]
 fn xlsx_round_trip_of_catalog() {
     let original = read(&CATALOG, &catalog_bytes()).unwrap();
-    let rows: Vec<Vec<String>> = original.rows.iter().map(|r| r.cells().to_vec()).collect();
+    let rows: Vec<Vec<Cell>> = original
+        .rows
+        .iter()
+        .map(|r| r.cells().iter().cloned().map(Cell::from).collect())
+        .collect();
     let bytes = export(&CATALOG, &rows).unwrap();
     assert_eq!(detect(&bytes), Ok(Format::Xlsx));
     assert_eq!(sheet_names(&bytes), vec!["专业目录".to_string()]);
     let back = read(&CATALOG, &bytes).unwrap();
     assert_eq!(back.rows.len(), original.rows.len());
     assert!(cells(&back) == cells(&original), "rows differ");
+}
+
+#[test]
+fn typed_cells_are_numbers_and_dates_that_read_back_as_import_text() {
+    use calamine::Data;
+    let rows = vec![vec![
+        Cell::text("00120"),
+        Cell::Count(1234),
+        Cell::Year(2024),
+        Cell::Fen(450_050),
+        Cell::fen(None),
+        Cell::Decimal {
+            value: 1.5,
+            places: 2,
+        },
+        Cell::percent(Some(0.9231), 1),
+        Cell::iso_date("2024-03-01"),
+        Cell::DateTime {
+            year: 2025,
+            month: 6,
+            day: 30,
+            hour: 9,
+            minute: 5,
+        },
+    ]];
+    let headers = [
+        "代码", "人数", "年份", "金额", "空", "比", "率", "日期", "时间",
+    ];
+    let bytes = sheet("表", &headers, &rows).unwrap();
+    let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.clone())).unwrap();
+    let range = wb.worksheet_range("表").unwrap();
+    let got: Vec<Data> = range.rows().nth(1).unwrap().to_vec();
+    assert_eq!(got[0], Data::String("00120".into()));
+    assert_eq!(got[1], Data::Float(1234.0));
+    assert_eq!(got[2], Data::Float(2024.0));
+    assert_eq!(got[3], Data::Float(4500.5));
+    assert_eq!(got[4], Data::Empty);
+    assert_eq!(got[5], Data::Float(1.5));
+    assert_eq!(got[6], Data::Float(0.9231));
+    assert!(
+        matches!(&got[7], Data::DateTime(d) if !d.is_duration()),
+        "{:?}",
+        got[7]
+    );
+    assert!(
+        matches!(&got[8], Data::DateTime(d) if !d.is_duration()),
+        "{:?}",
+        got[8]
+    );
+    // As an import reads them: the text a person would have typed.
+    let texts: Vec<String> = got.iter().map(crate::read::cell_text).collect();
+    assert_eq!(
+        texts,
+        [
+            "00120",
+            "1234",
+            "2024",
+            "4500.5",
+            "",
+            "1.5",
+            "0.9231",
+            "2024-03-01",
+            "2025-06-30 09:05:00"
+        ]
+    );
+    assert_eq!(
+        Cell::iso_date("2024-02-30"),
+        Cell::Text("2024-02-30".into())
+    );
+    assert_eq!(Cell::iso_date(" "), Cell::Empty);
 }
 
 #[test]

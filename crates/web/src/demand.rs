@@ -20,7 +20,7 @@ use domain::orgs::IndustryCode;
 use serde::Serialize;
 use store::demand::{self, NewPosting, status};
 use store::{Actor, Db};
-use tabular::{Column, Problem, Report, Row, Schema};
+use tabular::{Cell, Column, Problem, Report, Row, Schema};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
@@ -559,23 +559,19 @@ pub async fn confirm(
     Ok(n)
 }
 
-/// Yuan as the file writes it, from fen.
-fn yuan(fen: Option<i64>) -> String {
-    fen.map(crate::supply::yuan).unwrap_or_default()
-}
-
 /// A stored row as a file row, in schema order (re-importable; the enterprise column is left
-/// empty as the row keeps only the org id).
-pub fn export_row(p: &demand::Posting) -> Vec<String> {
+/// empty as the row keeps only the org id): codes as text, the count as a number, the date as a
+/// date, salaries as yuan.
+pub fn export_row(p: &demand::Posting) -> Vec<Cell> {
     vec![
-        p.district.clone(),
-        p.industry_code.clone(),
-        p.occupation_code.clone().unwrap_or_default(),
-        p.title.clone(),
-        p.count.to_string(),
-        p.posted_on.clone(),
-        yuan(p.salary_min_fen),
-        yuan(p.salary_max_fen),
-        String::new(),
+        Cell::text(&p.district),
+        Cell::text(&p.industry_code),
+        Cell::text(p.occupation_code.clone().unwrap_or_default()),
+        Cell::text(&p.title),
+        Cell::Count(p.count),
+        Cell::iso_date(&p.posted_on),
+        Cell::fen(p.salary_min_fen),
+        Cell::fen(p.salary_max_fen),
+        Cell::Empty,
     ]
 }

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use store::StoreError;
 
@@ -133,13 +133,9 @@ impl IntoResponse for PageError {
         if matches!(e, AppError::Unauthorized) {
             return axum::response::Redirect::to("/login").into_response();
         }
-        let page = crate::pages::ErrorPage {
-            status: e.status().as_u16(),
-            message: e.to_string(),
-        };
-        let body = askama::Template::render(&page)
-            .unwrap_or_else(|_| format!("<h1>{}</h1>", e.status().as_u16()));
-        (e.status(), Html(body)).into_response()
+        // In the layout of an anonymous visitor; `pages::error_layout` draws it again with the
+        // signed-in visitor's navigation.
+        crate::pages::error_page(e.status(), &e.to_string(), None)
     }
 }
 

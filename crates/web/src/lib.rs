@@ -81,7 +81,10 @@ pub fn app(state: AppState) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let (api_router, _openapi) = api::router();
     Router::new()
-        .merge(pages::router())
+        .merge(pages::router().layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            pages::error_layout,
+        )))
         .nest(
             api::PREFIX,
             api_router

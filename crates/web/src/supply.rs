@@ -16,7 +16,7 @@ use serde::Serialize;
 use store::accounts::Principal;
 use store::supply::{self, NewSupply};
 use store::{Actor, Db};
-use tabular::{Column, Problem, Report, Row, Schema};
+use tabular::{Cell, Column, Problem, Report, Row, Schema};
 
 use crate::auth::access::{Permission, allows};
 use crate::error::AppResult;
@@ -350,17 +350,18 @@ pub fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
 
-/// A stored row as a file row, in schema order (re-importable).
-pub fn export_row(s: &supply::Supply) -> Vec<String> {
+/// A stored row as a file row, in schema order (re-importable): codes as text, the year and
+/// counts as numbers, the salary as yuan.
+pub fn export_row(s: &supply::Supply) -> Vec<Cell> {
     vec![
-        s.school_code.clone(),
-        s.major_code.clone(),
-        s.year.to_string(),
-        s.planned_enrolment.to_string(),
-        s.actual_enrolment.to_string(),
-        s.graduates.to_string(),
-        s.employed.to_string(),
-        s.employed_matching.to_string(),
-        s.avg_salary_fen.map(yuan).unwrap_or_default(),
+        Cell::text(&s.school_code),
+        Cell::text(&s.major_code),
+        Cell::Year(s.year),
+        Cell::Count(s.planned_enrolment),
+        Cell::Count(s.actual_enrolment),
+        Cell::Count(s.graduates),
+        Cell::Count(s.employed),
+        Cell::Count(s.employed_matching),
+        Cell::fen(s.avg_salary_fen),
     ]
 }

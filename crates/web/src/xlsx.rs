@@ -1,98 +1,56 @@
-//! XLSX export of tables.
+//! XLSX export of tables, through the one typed cell API of [`tabular::Cell`]: money is yuan in a
+//! number cell (`#,##0.00`), counts are integers (`#,##0`), rates are percentages, dates are
+//! dates (`yyyy-mm-dd`), and codes stay text.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use rust_xlsxwriter::{Format, Workbook};
 
 use crate::error::AppError;
 
-/// Writes one sheet with a bold header row; every cell as text so codes keep their zeros.
-pub fn table(sheet: &str, headers: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet).map_err(err)?;
-    let bold = Format::new().set_bold();
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(err)?;
-        ws.set_column_width(c as u16, 18).map_err(err)?;
-    }
-    for (r, row) in rows.iter().enumerate() {
-        for (c, v) in row.iter().enumerate() {
-            ws.write_string((r + 1) as u32, c as u16, v).map_err(err)?;
-        }
-    }
-    ws.set_freeze_panes(1, 0).map_err(err)?;
-    wb.save_to_buffer().map_err(err)
+pub use tabular::Cell;
+
+/// Writes one sheet with a bold header row and typed cells.
+pub fn table(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
+    tabular::sheet(sheet, headers, rows).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// A typed cell of [`typed_table`].
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Text(String),
-    /// A whole number, written as a numeric cell.
-    Int(i64),
-    /// A calendar date, written as a date cell (`yyyy-mm-dd`).
-    Date(chrono::NaiveDate),
-    /// Unix seconds, written as a date-and-time cell in Beijing time (`yyyy-mm-dd hh:mm`).
-    Time(i64),
-    Empty,
+/// An export in an import schema's columns (re-importable).
+pub fn export(schema: &tabular::Schema, rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
+    tabular::export(schema, rows).map_err(|e| AppError::Internal(e.to_string()))
 }
 
-/// Writes one sheet with a bold header row; numbers as numeric cells, dates and times as date
-/// cells, text as text (codes keep their zeros).
-pub fn typed_table(sheet: &str, headers: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, AppError> {
+/// Unix seconds as a Beijing date-and-time cell.
+pub fn time_cell(secs: i64) -> Cell {
+    use chrono::{Datelike, FixedOffset, TimeZone, Timelike};
+    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    match tz.timestamp_opt(secs, 0).single() {
+        Some(t) => Cell::DateTime {
+            year: u16::try_from(t.year()).unwrap_or(1900),
+            month: t.month() as u8,
+            day: t.day() as u8,
+            hour: t.hour() as u8,
+            minute: t.minute() as u8,
+        },
+        None => Cell::Empty,
+    }
+}
+
+/// An exact ratio as a decimal cell value (`None` when undefined).
+pub fn ratio_value(r: Option<analytics::majors::Ratio>) -> Option<f64> {
+    r.map(|r| r.num as f64 / r.den as f64)
+}
+
+/// A calendar date as a date cell.
+pub fn date_cell(d: chrono::NaiveDate) -> Cell {
     use chrono::Datelike;
-    use rust_xlsxwriter::ExcelDateTime;
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet).map_err(err)?;
-    let bold = Format::new().set_bold();
-    let date = Format::new().set_num_format("yyyy-mm-dd");
-    let time = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(err)?;
-        ws.set_column_width(c as u16, 18).map_err(err)?;
+    match u16::try_from(d.year()) {
+        Ok(year) => Cell::Date {
+            year,
+            month: d.month() as u8,
+            day: d.day() as u8,
+        },
+        Err(_) => Cell::Text(d.format("%Y-%m-%d").to_string()),
     }
-    for (r, row) in rows.iter().enumerate() {
-        let r = (r + 1) as u32;
-        for (c, v) in row.iter().enumerate() {
-            let c = c as u16;
-            match v {
-                Cell::Text(t) => {
-                    ws.write_string(r, c, t).map_err(err)?;
-                }
-                // Exact in a cell's double up to 2^53, as every id and count here is.
-                Cell::Int(n) => {
-                    ws.write_number(r, c, *n as f64).map_err(err)?;
-                }
-                Cell::Date(d) => {
-                    let (y, m, day) = (d.year(), d.month(), d.day());
-                    match u16::try_from(y)
-                        .ok()
-                        .and_then(|y| ExcelDateTime::from_ymd(y, m as u8, day as u8).ok())
-                    {
-                        Some(x) => ws.write_datetime_with_format(r, c, &x, &date),
-                        None => ws.write_string(r, c, d.format("%Y-%m-%d").to_string()),
-                    }
-                    .map_err(err)?;
-                }
-                Cell::Time(t) => {
-                    match ExcelDateTime::from_timestamp(t.saturating_add(8 * 3600)) {
-                        Ok(x) => ws.write_datetime_with_format(r, c, &x, &time),
-                        Err(_) => ws.write_string(r, c, t.to_string()),
-                    }
-                    .map_err(err)?;
-                }
-                Cell::Empty => {}
-            }
-        }
-    }
-    ws.set_freeze_panes(1, 0).map_err(err)?;
-    wb.save_to_buffer().map_err(err)
 }
 
 /// An XLSX download response.

@@ -320,11 +320,7 @@ impl ThresholdValues {
         self.check_ranges()?;
         if self.shortage_ratio <= self.surplus_ratio {
             return Err(MajorsError::Threshold {
-                key: format!(
-                    "{}（{}）",
-                    ThresholdKey::ShortageRatio.label(),
-                    ThresholdKey::ShortageRatio.param_key()
-                ),
+                key: ThresholdKey::ShortageRatio.label().to_string(),
                 message: format!(
                     "紧缺需求供给比 {} 应高于过剩需求供给比 {}",
                     self.shortage_ratio, self.surplus_ratio
@@ -337,7 +333,7 @@ impl ThresholdValues {
     /// Checks each value's range.
     fn check_ranges(&self) -> Result<(), MajorsError> {
         let bad = |key: ThresholdKey, message: String| MajorsError::Threshold {
-            key: format!("{}（{}）", key.label(), key.param_key()),
+            key: key.label().to_string(),
             message,
         };
         if !(1..=10).contains(&self.window_years) {
@@ -454,11 +450,11 @@ impl Thresholds {
             key: key.trim().to_string(),
             message: format!(
                 "未知的阈值，可用：{}",
-                ThresholdKey::ALL.map(|k| k.name()).join("、")
+                ThresholdKey::ALL.map(|k| k.label()).join("、")
             ),
         })?;
         let bad = |message: String| MajorsError::Threshold {
-            key: format!("{}（{}）", k.label(), k.param_key()),
+            key: k.label().to_string(),
             message,
         };
         let s = input.trim();
@@ -890,10 +886,12 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
             format!(
                 "{subject}。{own}全市该专业岗位需求折合 {} 个（一个职业对应 n 个专业时，其每个岗位平均分给这些专业，各计 1/n 个{}），其中来自战略性新兴产业或“33618”产业集群的占 {share}；{} 年需求折合 {} 个。{}",
                 posts(e.demand_units).fixed(2),
+                // The exact fraction (`demand_units / lcm`, often of 12+ digits) is in the
+                // step's inputs; people read the value rounded.
                 if e.lcm > 1 {
-                    format!("；精确值为 {}/{}", e.demand_units, e.lcm)
+                    "；判定按精确值比较，此处保留两位小数"
                 } else {
-                    String::new()
+                    ""
                 },
                 e.base_year,
                 posts(e.base_demand_units).fixed(2),
@@ -1116,9 +1114,8 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         let unverified: Vec<String> = ThresholdKey::ALL
             .iter()
             .filter(|k| **k != ThresholdKey::MatchConfidenceMin)
-            .map(|k| t.used(*k))
-            .filter(|p| !p.verified)
-            .map(|p| p.key)
+            .filter(|k| !t.used(**k).verified)
+            .map(|k| format!("“{}”", k.label()))
             .collect();
         let caveat = if unverified.is_empty() {
             String::new()

@@ -94,6 +94,7 @@ pub enum MajorsError {
     },
     #[error("行业—产业集群对照表第 {line} 行：{message}")]
     IndustryMap { line: u64, message: String },
+    /// A threshold out of range or inconsistent; `key` is the threshold's Chinese label.
     #[error("阈值 {key}：{message}")]
     Threshold { key: String, message: String },
     #[error("{0}")]

@@ -178,7 +178,8 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         // Equal sharing is exact: 200 nurses for 200 graduates → 1.00.
         assert!(html.contains(">1.00<"), "{html}");
 
-        // A major explains itself: figures, thresholds with their parameter keys and sources.
+        // A major explains itself: figures, thresholds by their Chinese names and sources; the
+        // parameter keys only for operators.
         let (s, html) = get(
             &jw,
             app.url(&format!("/alignment/majors/{ACCOUNTING}?year=2025")),
@@ -186,13 +187,25 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         .await;
         assert_eq!(s, 200);
         for needle in [
-            "majors.surplus_ratio",
+            "供给过剩专业的需求供给比上限",
             "渝发改社会〔2023〕1271号",
             "撤并淘汰",
             "0.25",
         ] {
             assert!(html.contains(needle), "{needle}\n{html}");
         }
+        assert!(!html.contains("majors.surplus_ratio"), "{html}");
+        app.user("op_align", "operator", "operator").await;
+        let op = app.login("op_align").await;
+        let (_, html) = get(
+            &op,
+            app.url(&format!("/alignment/majors/{ACCOUNTING}?year=2025")),
+        )
+        .await;
+        assert!(
+            html.contains("<details class=\"ops\">") && html.contains("majors.surplus_ratio"),
+            "{html}"
+        );
 
         // The school's own figures decide its offering: A's nursing graduates rarely work in
         // nursing → 改造升级; B's nursing stays 保持.
@@ -208,7 +221,7 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         .await;
         assert_eq!(s, 200);
         assert!(
-            html.contains("majors.min_matching_rate") && html.contains("31.58%"),
+            html.contains("对口就业率下限") && html.contains("31.58%"),
             "{html}"
         );
 
@@ -280,7 +293,7 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         let rows = xlsx_rows(&r.bytes().await.unwrap(), None);
         assert_eq!(rows.len(), 2, "{rows:?}");
         assert_eq!(rows[1][0], ROBOTS);
-        assert_eq!(rows[1][3], "200.0");
+        assert_eq!(rows[1][3], "200", "a number of posts");
 
         // Scenario: a higher shortage threshold moves cars from 紧缺 to 保持, nothing saved.
         let (s, html) = get(

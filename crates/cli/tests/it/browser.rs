@@ -548,7 +548,7 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
     .await;
     let text = text_of(&c, Locator::Css("main")).await;
     assert!(
-        text.contains("计算过程与依据") && text.contains("majors.surplus_ratio"),
+        text.contains("计算过程与依据") && text.contains("供给过剩专业的需求供给比上限"),
         "{text}"
     );
     shot(&c, &shots, "31-alignment-major.png").await;

@@ -72,6 +72,11 @@ impl TestApp {
     /// An app with its own security settings (e.g. timeouts in seconds).
     pub async fn spawn_with(backend: Backend, security: web::Security) -> TestApp {
         let url = fresh_database(backend).await;
+        TestApp::attach(url, security).await
+    }
+
+    /// An app on an existing database (e.g. one `chanjiao demo` filled).
+    pub async fn attach(url: String, security: web::Security) -> TestApp {
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -147,8 +152,13 @@ impl TestApp {
 
     /// A browser-like client with cookies, logged in as `username`.
     pub async fn login(&self, username: &str) -> Client {
+        self.login_with(username, PASSWORD).await
+    }
+
+    /// A browser-like client logged in as `username` with `password`.
+    pub async fn login_with(&self, username: &str, password: &str) -> Client {
         let c = client();
-        let resp = self.try_login(&c, username, PASSWORD).await;
+        let resp = self.try_login(&c, username, password).await;
         assert_eq!(resp.status(), 303, "login of {username} should redirect");
         c
     }
@@ -251,18 +261,29 @@ pub fn credit(body: &str) -> String {
         .to_string()
 }
 
-/// The rows of an XLSX workbook's sheet `sheet` (the first when `None`), each cell as text.
+/// The rows of an XLSX workbook's sheet `sheet` (the first when `None`), each cell as text as
+/// an import reads it: numbers without a needless `.0`, dates as `YYYY-MM-DD` (with ` HH:MM`
+/// when they have a time).
 pub fn xlsx_rows(bytes: &[u8], sheet: Option<&str>) -> Vec<Vec<String>> {
-    use calamine::Reader;
+    use calamine::{Data, Reader};
     let mut wb = calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let range = match sheet {
         Some(name) => wb.worksheet_range(name).unwrap(),
         None => wb.worksheet_range_at(0).unwrap().unwrap(),
     };
-    range
-        .rows()
-        .map(|r| r.iter().map(|c| c.to_string()).collect())
-        .collect()
+    let text = |c: &Data| match c {
+        Data::Float(f) if f.fract() == 0.0 => format!("{}", *f as i64),
+        Data::DateTime(d) if !d.is_duration() => {
+            let (y, mo, day, h, mi, _, _) = d.to_ymd_hms_milli();
+            if d.as_f64().fract() == 0.0 {
+                format!("{y:04}-{mo:02}-{day:02}")
+            } else {
+                format!("{y:04}-{mo:02}-{day:02} {h:02}:{mi:02}")
+            }
+        }
+        other => other.to_string(),
+    };
+    range.rows().map(|r| r.iter().map(text).collect()).collect()
 }
 
 /// Runs the `chanjiao` binary on the database at `url` (in `dir` when given), with `stdin`.

@@ -20,4 +20,5 @@ mod browser;
 mod cli;
 mod ops;
 mod pages;
+mod plain;
 mod rules;

@@ -44,9 +44,9 @@ async fn setup(app: &TestApp) {
 }
 
 fn crosswalk_xlsx(rows: &[[&str; 4]]) -> Vec<u8> {
-    let rows: Vec<Vec<String>> = rows
+    let rows: Vec<Vec<tabular::Cell>> = rows
         .iter()
-        .map(|r| r.iter().map(|s| s.to_string()).collect())
+        .map(|r| r.iter().map(|s| tabular::Cell::from(*s)).collect())
         .collect();
     tabular::export(&web::occupations::CROSSWALK_SCHEMA, &rows).unwrap()
 }

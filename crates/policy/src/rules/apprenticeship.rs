@@ -96,9 +96,9 @@ impl Rule for Apprenticeship {
         }
 
         let (rate, used) = params.rate(KEY_RATIO, date).map_err(|e| match e {
-            ParamError::NoValue { key, date } => RuleError::input(
+            ParamError::NoValue { date, .. } => RuleError::input(
                 "date",
-                format!("日期 {date} 早于学徒岗位比例要求的适用期间（参数 {key} 无有效值）"),
+                format!("日期 {date} 早于学徒岗位比例要求的适用期间"),
             ),
             other => RuleError::Param(other),
         })?;

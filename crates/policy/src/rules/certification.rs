@@ -138,9 +138,9 @@ struct Lookup<'a> {
 impl Lookup<'_> {
     fn map(&self, e: ParamError) -> RuleError {
         match e {
-            ParamError::NoValue { key, date } => RuleError::input(
+            ParamError::NoValue { date, .. } => RuleError::input(
                 "application_date",
-                format!("申请日期 {date} 不在任何认定标准的适用期间内（参数 {key} 无有效值）"),
+                format!("申请日期 {date} 不在任何认定标准的适用期间内"),
             ),
             other => RuleError::Param(other),
         }
@@ -677,6 +677,12 @@ impl Rule for Certification {
             .collect();
         unverified.sort();
         unverified.dedup();
+        // Running text names them by their Chinese labels (the keys are in the outcome).
+        let unverified_labels: Vec<String> = unverified
+            .iter()
+            .filter_map(|k| lk.used.iter().find(|u| &u.key == k))
+            .map(|u| u.label().to_string())
+            .collect();
 
         trace.record(|| {
             let basic_met = basic.iter().filter(|c| c.met).count();
@@ -688,7 +694,7 @@ impl Rule for Certification {
             let caveat = if unverified.is_empty() {
                 String::new()
             } else {
-                format!("本次判定使用了 {} 项默认值参数（待运营方确认）：{}。", unverified.len(), unverified.join("、"))
+                format!("本次判定使用了 {} 项默认值参数（待运营方确认）：{}。", unverified.len(), unverified_labels.join("；"))
             };
             Step::new(
                 "认定结论",

@@ -43,8 +43,6 @@ pub struct LandSupply;
 /// (渝发改社会〔2023〕1271号, 2023-11-01). A fixed, documented default — not today.
 pub const DEFAULT_DATE: &str = "2023-11-01";
 
-const UNVERIFIED_NOTE: &str = "（默认值，待运营方确认）";
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Investor {
@@ -233,25 +231,26 @@ fn parse_date(s: &str) -> Result<NaiveDate, RuleError> {
 /// A parameter lookup; a date without a value is the input's fault (the field `date`).
 fn lookup<T>(r: Result<T, ParamError>, date: NaiveDate) -> Result<T, RuleError> {
     r.map_err(|e| match e {
-        ParamError::NoValue { key, .. } => RuleError::input(
+        ParamError::NoValue { .. } => RuleError::input(
             "date",
-            format!("日期 {date} 不在本规则参数的有效期内（参数 {key} 在该日没有取值；本措施自 {DEFAULT_DATE} 起适用）"),
+            format!("日期 {date} 不在本规则参数的有效期内（本措施自 {DEFAULT_DATE} 起适用）"),
         ),
         other => RuleError::Param(other),
     })
 }
 
-/// The step-text note for the parameters used that await confirmation, naming them.
+/// The step-text note for the parameters used that await confirmation, naming them by their
+/// Chinese labels.
 fn note(used: &[&Used]) -> String {
-    let keys: Vec<&str> = used
+    let labels: Vec<&str> = used
         .iter()
         .filter(|u| !u.verified)
-        .map(|u| u.key.as_str())
+        .map(|u| u.label())
         .collect();
-    if keys.is_empty() {
+    if labels.is_empty() {
         String::new()
     } else {
-        format!("{}{UNVERIFIED_NOTE}", keys.join("、"))
+        format!("默认值参数（待运营方确认）：{}。", labels.join("；"))
     }
 }
 
@@ -435,9 +434,8 @@ impl Rule for LandSupply {
                     name: m.name().into(),
                     allowed: false,
                     reason: format!(
-                        "{}不属于渝发改社会〔2023〕1271号第13条所称职业院校、高等学校（参数 {}），不适用该条的{}方式。",
+                        "{}不属于渝发改社会〔2023〕1271号第13条所称职业院校、高等学校，不适用该条的{}方式。",
                         school_type.name(),
-                        covered_used.key,
                         m.name()
                     ),
                     max_years: None,

@@ -191,9 +191,9 @@ fn parse_date(s: &str) -> Result<NaiveDate, RuleError> {
 /// A parameter lookup; a date without a value is the input's fault (the field `date`).
 fn lookup<T>(r: Result<T, ParamError>, date: NaiveDate) -> Result<T, RuleError> {
     r.map_err(|e| match e {
-        ParamError::NoValue { key, .. } => RuleError::input(
+        ParamError::NoValue { .. } => RuleError::input(
             "date",
-            format!("日期 {date} 不在本规则参数的有效期内（参数 {key} 在该日没有取值）"),
+            format!("日期 {date} 不在本规则参数的有效期内（该日没有可用的参数取值）"),
         ),
         other => RuleError::Param(other),
     })

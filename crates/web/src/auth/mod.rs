@@ -381,7 +381,7 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppError> {
+pub(crate) async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, AppError> {
     let rid = request_id(parts);
     if let Some(h) = parts.headers.get(AUTHORIZATION) {
         let v = h.to_str().map_err(|_| AppError::Unauthorized)?;

@@ -26,7 +26,7 @@ use crate::auth::access::sees_district;
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Group, grouped_bars, line_chart};
 use crate::error::{AppError, PageResult};
-use crate::xlsx;
+use crate::xlsx::{self, Cell};
 
 pub fn router() -> super::Routes {
     super::Routes::new()
@@ -84,6 +84,18 @@ pub struct MajorRow {
     /// Sort keys: ratio, demand (in units), graduates.
     ratio_key: f64,
     demand_key: i128,
+    /// The figures as exact values, for exports.
+    figures: MajorFigures,
+}
+
+/// A major's figures (rates and shares as fractions of 1, demand in posts).
+struct MajorFigures {
+    employment: Option<Ratio>,
+    matching: Option<Ratio>,
+    demand: Ratio,
+    ratio: Option<Ratio>,
+    share: Option<Ratio>,
+    change: Option<Ratio>,
 }
 
 fn major_row(
@@ -105,6 +117,14 @@ fn major_row(
     });
     let ratio = ms.ratio(cell.demand.units, cell.supply.graduates);
     let (class_label, class_key) = class_tag(verdict);
+    let figures = MajorFigures {
+        employment: cell.supply.employment_rate(),
+        matching: cell.supply.matching_rate(),
+        demand: ms.posts(cell.demand.units),
+        ratio,
+        share: cell.demand.priority_share(),
+        change,
+    };
     MajorRow {
         code: info.code.clone(),
         name: info.name.clone(),
@@ -123,6 +143,7 @@ fn major_row(
         href: format!("/alignment/majors/{}?year={year}", info.code),
         ratio_key: ratio.map_or(f64::NAN, as_f64),
         demand_key: cell.demand.units,
+        figures,
     }
 }
 
@@ -632,22 +653,22 @@ async fn export(
             "分类",
             "理由",
         ];
-        let data: Vec<Vec<String>> = school_rows(&c, s, year, false)
+        let data: Vec<Vec<Cell>> = school_rows(&c, s, year, false)
             .into_iter()
             .map(|r| {
                 vec![
-                    r.code,
-                    r.name,
-                    r.level,
-                    r.planned.to_string(),
-                    r.actual.to_string(),
-                    r.graduates.to_string(),
-                    r.employment,
-                    r.matching,
-                    r.salary,
-                    r.city_ratio,
-                    r.class_label,
-                    r.reasons,
+                    r.code.into(),
+                    r.name.into(),
+                    r.level.into(),
+                    Cell::Count(r.planned),
+                    Cell::Count(r.actual),
+                    Cell::Count(r.graduates),
+                    Cell::percent(xlsx::ratio_value(r.employment_rate), 1),
+                    Cell::percent(xlsx::ratio_value(r.matching_rate), 1),
+                    Cell::fen(r.salary_fen),
+                    Cell::decimal(xlsx::ratio_value(r.city_ratio_value), 2),
+                    r.class_label.into(),
+                    r.reasons.into(),
                 ]
             })
             .collect();
@@ -672,19 +693,20 @@ async fn export(
             "就业率",
             "分类",
         ];
-        let data: Vec<Vec<String>> = cluster_rows(&c, k, year)
+        let data: Vec<Vec<Cell>> = cluster_rows(&c, k, year)
             .into_iter()
             .map(|l| {
+                let f = &l.row.figures;
                 vec![
-                    l.row.code,
-                    l.row.name,
-                    l.row.level,
-                    l.from_cluster,
-                    l.row.graduates.to_string(),
-                    l.row.demand,
-                    l.row.ratio,
-                    l.row.employment,
-                    l.row.class_label,
+                    l.row.code.clone().into(),
+                    l.row.name.clone().into(),
+                    l.row.level.clone().into(),
+                    Cell::decimal(xlsx::ratio_value(Some(l.from_cluster_posts)), 1),
+                    Cell::Count(l.row.graduates),
+                    Cell::decimal(xlsx::ratio_value(Some(f.demand)), 1),
+                    Cell::decimal(xlsx::ratio_value(f.ratio), 2),
+                    Cell::percent(xlsx::ratio_value(f.employment), 1),
+                    l.row.class_label.clone().into(),
                 ]
             })
             .collect();
@@ -714,23 +736,24 @@ async fn export(
         "需求变化（窗口期）",
         "分类",
     ];
-    let data: Vec<Vec<String>> = rows
+    let data: Vec<Vec<Cell>> = rows
         .into_iter()
         .map(|r| {
+            let f = &r.figures;
             vec![
-                r.code,
-                r.name,
-                r.level,
-                r.category,
-                r.offerings.to_string(),
-                r.graduates.to_string(),
-                r.employment,
-                r.matching,
-                r.demand,
-                r.ratio,
-                r.share,
-                r.change,
-                r.class_label,
+                r.code.clone().into(),
+                r.name.clone().into(),
+                r.level.clone().into(),
+                r.category.clone().into(),
+                Cell::Count(r.offerings),
+                Cell::Count(r.graduates),
+                Cell::percent(xlsx::ratio_value(f.employment), 1),
+                Cell::percent(xlsx::ratio_value(f.matching), 1),
+                Cell::decimal(xlsx::ratio_value(Some(f.demand)), 1),
+                Cell::decimal(xlsx::ratio_value(f.ratio), 2),
+                Cell::percent(xlsx::ratio_value(f.share), 0),
+                Cell::percent(xlsx::ratio_value(f.change), 0),
+                r.class_label.clone().into(),
             ]
         })
         .collect();
@@ -1111,6 +1134,8 @@ async fn clusters(
 struct ClusterMajorLine {
     row: MajorRow,
     from_cluster: String,
+    /// The same in posts, for exports.
+    from_cluster_posts: Ratio,
 }
 
 #[derive(Template)]
@@ -1179,6 +1204,7 @@ fn cluster_rows(c: &Computed, k: usize, year: i32) -> Vec<ClusterMajorLine> {
                 ClusterMajorLine {
                     row: major_row(c, m, y, cell, c.classification.major(m, y)),
                     from_cluster: ms.posts(d.units).fixed(1),
+                    from_cluster_posts: ms.posts(d.units),
                 },
             ))
         })
@@ -1203,6 +1229,11 @@ struct OfferingRow {
     reasons: String,
     href: String,
     trace: Vec<StepView>,
+    /// The figures as exact values, for exports.
+    employment_rate: Option<Ratio>,
+    matching_rate: Option<Ratio>,
+    salary_fen: Option<i64>,
+    city_ratio_value: Option<Ratio>,
 }
 
 /// The school's offerings in `year`, with explanations when `explain`.
@@ -1218,6 +1249,9 @@ fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<Offer
                 let v = c.classification.offerings[i];
                 let sup = analytics::majors::Supply::of(o);
                 let (class_label, class_key) = class_tag(Some(v));
+                let city_ratio = ms
+                    .city(o.major, year)
+                    .and_then(|x| ms.ratio(x.demand.units, x.supply.graduates));
                 let trace = if explain {
                     analytics::majors::explain_offering(&c.ds, ms, &c.thresholds, i)
                         .map(|d| trace_view(&serde_json::to_value(&d.trace).unwrap_or_default()))
@@ -1238,11 +1272,7 @@ fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<Offer
                         .salary_fen
                         .map(|f| format!("{}", f / 100))
                         .unwrap_or_else(|| "—".into()),
-                    city_ratio: opt(
-                        ms.city(o.major, year)
-                            .and_then(|x| ms.ratio(x.demand.units, x.supply.graduates)),
-                        |r| r.fixed(2),
-                    ),
+                    city_ratio: opt(city_ratio, |r| r.fixed(2)),
                     class_label,
                     class_key,
                     reasons: v.reasons().join("；"),
@@ -1251,6 +1281,10 @@ fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<Offer
                         c.ds.schools[school as usize].id, info.code
                     ),
                     trace,
+                    employment_rate: sup.employment_rate(),
+                    matching_rate: sup.matching_rate(),
+                    salary_fen: o.salary_fen,
+                    city_ratio_value: city_ratio,
                 }
             })
             .collect();

@@ -353,33 +353,33 @@ async fn export(
     let today = domain::calendar::today_shanghai();
     let f = q.filter(today)?;
     let list = apps::export(&state.db, &viewer(&c.principal), &f, EXPORT_CAP).await?;
-    let time = |t: Option<i64>| t.map_or(Cell::Empty, Cell::Time);
+    let time = |t: Option<i64>| t.map_or(Cell::Empty, xlsx::time_cell);
     let rows: Vec<Vec<Cell>> = list
         .iter()
         .map(|s| {
             vec![
-                Cell::Int(s.id),
+                Cell::Year(s.id),
                 Cell::Text(kind_title(&s.kind)),
                 Cell::Text(s.title.clone()),
                 Cell::Text(s.applicant_name.clone()),
                 Cell::Text(s.district.clone().unwrap_or_default()),
                 Cell::Text(district_name(&s.district)),
-                year_of(s).map_or(Cell::Empty, Cell::Int),
+                year_of(s).map_or(Cell::Empty, Cell::Year),
                 Cell::Text(status_label(&s.status).to_string()),
                 Cell::Text(stage_name(&s.kind, &s.stage_code)),
                 s.due_date
                     .as_deref()
                     .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                    .map_or(Cell::Empty, Cell::Date),
+                    .map_or(Cell::Empty, xlsx::date_cell),
                 Cell::Text(if overdue(s, today) { "是" } else { "否" }.into()),
-                Cell::Time(s.created_at),
+                xlsx::time_cell(s.created_at),
                 time(s.submitted_at),
                 time(s.decided_at),
-                Cell::Time(s.updated_at),
+                xlsx::time_cell(s.updated_at),
             ]
         })
         .collect();
-    let bytes = xlsx::typed_table("申报一览", &HEADERS, &rows)?;
+    let bytes = xlsx::table("申报一览", &HEADERS, &rows)?;
     Ok(xlsx::download("申报一览.xlsx", bytes))
 }
 

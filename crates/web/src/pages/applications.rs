@@ -429,9 +429,9 @@ fn av(
 struct FileView {
     id: i64,
     filename: String,
-    content_type: String,
-    size: i64,
-    sha256: String,
+    /// What the file is, in Chinese (`PDF 文档`), and its size (`12.3 KB`).
+    kind: &'static str,
+    size: String,
     created: String,
 }
 
@@ -650,9 +650,8 @@ async fn detail_page(
         .map(|a| FileView {
             id: a.id,
             filename: a.filename,
-            content_type: a.content_type,
-            size: a.size,
-            sha256: a.sha256,
+            kind: super::file_kind(&a.content_type),
+            size: super::file_size(a.size),
             created: fmt_time(a.created_at),
         })
         .collect();

@@ -218,7 +218,7 @@ async fn export(
     Query(lq): Query<ListQuery>,
 ) -> PageResult {
     guard(&c)?;
-    let rows: Vec<Vec<String>> = demand::export(
+    let rows: Vec<Vec<xlsx::Cell>> = demand::export(
         &state.db,
         &crate::auth::access::org_scope(&c.principal),
         &filter(&lq),
@@ -228,8 +228,7 @@ async fn export(
     .iter()
     .map(export_row)
     .collect();
-    let bytes =
-        tabular::export(&DEMAND_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = xlsx::export(&DEMAND_SCHEMA, &rows)?;
     Ok(xlsx::download("岗位需求.xlsx", bytes))
 }
 
@@ -352,8 +351,8 @@ async fn queue(
         notice: q.done.filter(|s| !s.is_empty()),
         threshold: percent_ppm(Some(min)),
         threshold_source: format!(
-            "参数 {}（{}{}）",
-            used.key,
+            "政策参数“{}”，{}{}",
+            used.description,
             used.source,
             if used.verified {
                 ""

@@ -206,11 +206,12 @@ async fn export(State(state): State<AppState>, Query(q): Query<MajorQuery>) -> P
         },
     )
     .await?;
-    let rows: Vec<Vec<String>> = list
+    // Every column is a code or a name: text.
+    let rows: Vec<Vec<xlsx::Cell>> = list
         .items
         .into_iter()
         .map(|m| {
-            vec![
+            [
                 cat.code.clone(),
                 m.level,
                 m.category_code,
@@ -223,10 +224,12 @@ async fn export(State(state): State<AppState>, Query(q): Query<MajorQuery>) -> P
                 m.item_level,
                 String::new(),
             ]
+            .into_iter()
+            .map(xlsx::Cell::from)
+            .collect()
         })
         .collect();
-    let bytes =
-        tabular::export(&CATALOG_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = xlsx::export(&CATALOG_SCHEMA, &rows)?;
     Ok(xlsx::download("专业目录.xlsx", bytes))
 }
 

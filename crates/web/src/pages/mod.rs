@@ -75,8 +75,9 @@ pub fn routes() -> Routes {
         .merge(alignment::router())
 }
 
+/// The pages, with the 404 page for unknown URLs. [`crate::app`] layers [`error_layout`] on it.
 pub fn router() -> Router<AppState> {
-    routes().into_router()
+    routes().into_router().fallback(not_found)
 }
 
 /// Every registered page route as (method, path template): the access matrix test checks that
@@ -208,11 +209,110 @@ async fn print_js() -> impl IntoResponse {
     )
 }
 
+/// An error as a page in the site's layout.
 #[derive(Template)]
 #[template(path = "error.html")]
 pub struct ErrorPage {
+    pub layout: Layout,
     pub status: u16,
     pub message: String,
+}
+
+/// What an error page says, kept on its response so [`error_layout`] can draw it again with
+/// the visitor's own navigation.
+#[derive(Clone, Debug)]
+pub struct ErrorShown {
+    pub status: axum::http::StatusCode,
+    pub message: String,
+}
+
+/// The title of an error page.
+fn error_title(status: axum::http::StatusCode) -> &'static str {
+    use axum::http::StatusCode as S;
+    match status {
+        S::NOT_FOUND => "页面不存在",
+        S::FORBIDDEN => "无权访问",
+        S::METHOD_NOT_ALLOWED => "不支持的访问方式",
+        S::CONFLICT => "操作冲突",
+        S::TOO_MANY_REQUESTS => "请求过于频繁",
+        S::PAYLOAD_TOO_LARGE => "内容过大",
+        s if s.is_server_error() => "服务器错误",
+        _ => "无法完成请求",
+    }
+}
+
+/// An error page for `caller` (anonymous when `None`): the site's layout, a Chinese title and
+/// message, the status.
+pub fn error_page(
+    status: axum::http::StatusCode,
+    message: &str,
+    caller: Option<&Caller>,
+) -> axum::response::Response {
+    let page = ErrorPage {
+        layout: Layout::new(error_title(status), "", caller),
+        status: status.as_u16(),
+        message: message.to_string(),
+    };
+    let body = page
+        .render()
+        .unwrap_or_else(|_| format!("<h1>{}</h1><p>{message}</p>", status.as_u16()));
+    let mut resp = (status, Html(body)).into_response();
+    resp.extensions_mut().insert(ErrorShown {
+        status,
+        message: message.to_string(),
+    });
+    resp
+}
+
+/// Unknown URLs: a 404 page (JSON under `/api`, which answers JSON everywhere).
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    let p = uri.path();
+    if p == "/api" || p.starts_with("/api/") {
+        return crate::error::AppError::NotFound("接口").into_response();
+    }
+    crate::error::PageError(crate::error::AppError::NotFound("页面")).into_response()
+}
+
+/// Draws error pages (and the framework's bare 405) again in the layout the visitor would see
+/// on any page: their name, their navigation. Only error responses pay for the lookup.
+pub async fn error_layout(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (parts, body) = req.into_parts();
+    let (uri, headers) = (parts.uri.clone(), parts.headers.clone());
+    let resp = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let shown = match resp.extensions().get::<ErrorShown>() {
+        Some(s) => s.clone(),
+        None if resp.status() == axum::http::StatusCode::METHOD_NOT_ALLOWED
+            && !resp.headers().contains_key(header::CONTENT_TYPE) =>
+        {
+            ErrorShown {
+                status: resp.status(),
+                message: "此页面不支持这种访问方式".into(),
+            }
+        }
+        None => return resp,
+    };
+    let mut probe = axum::http::Request::new(());
+    *probe.uri_mut() = uri;
+    *probe.headers_mut() = headers;
+    let (probe, ()) = probe.into_parts();
+    let caller = crate::auth::resolve(&probe, &state).await.ok().flatten();
+    if caller.is_none() && resp.extensions().get::<ErrorShown>().is_some() {
+        return resp;
+    }
+    let mut out = error_page(shown.status, &shown.message, caller.as_ref());
+    // Keep the response's other headers (allow, cookies, …), not its length or type.
+    for (name, value) in resp.headers() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().append(name.clone(), value.clone());
+        }
+    }
+    out
 }
 
 /// The signed-in user as the page header shows them.
@@ -304,6 +404,29 @@ pub fn district_options(selected: &str) -> Vec<SelectOption> {
         domain::reference::AREAS.iter().map(|a| (a.code, a.name)),
         selected,
     )
+}
+
+/// What an attachment is, in Chinese, from its checked content type.
+pub fn file_kind(content_type: &str) -> &'static str {
+    match content_type {
+        "application/pdf" => "PDF 文档",
+        "image/png" => "PNG 图片",
+        "image/jpeg" => "JPEG 图片",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" => "Excel 表格",
+        _ => "其他文件",
+    }
+}
+
+/// A file size as people read it: `512 字节`, `12.3 KB`, `4.0 MB`.
+pub fn file_size(bytes: i64) -> String {
+    const K: i64 = 1024;
+    if bytes < K {
+        format!("{bytes} 字节")
+    } else if bytes < K * K {
+        format!("{:.1} KB", bytes as f64 / K as f64)
+    } else {
+        format!("{:.1} MB", bytes as f64 / (K * K) as f64)
+    }
 }
 
 /// Renders a template into a response.

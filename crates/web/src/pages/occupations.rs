@@ -132,21 +132,21 @@ async fn export(State(state): State<AppState>, Query(lq): Query<ListQuery>) -> P
         },
     )
     .await?;
-    let rows: Vec<Vec<String>> = page
+    // Codes, names and descriptions: text.
+    let rows: Vec<Vec<xlsx::Cell>> = page
         .items
         .into_iter()
         .map(|o| {
             vec![
-                o.code,
-                o.name,
-                occupation_level_label(&o.level).to_string(),
-                o.parent_code.unwrap_or_default(),
-                o.description.unwrap_or_default(),
+                o.code.into(),
+                o.name.into(),
+                occupation_level_label(&o.level).into(),
+                o.parent_code.unwrap_or_default().into(),
+                o.description.unwrap_or_default().into(),
             ]
         })
         .collect();
-    let bytes = tabular::export(&OCCUPATION_SCHEMA, &rows)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = xlsx::export(&OCCUPATION_SCHEMA, &rows)?;
     Ok(xlsx::download("职业分类.xlsx", bytes))
 }
 
@@ -157,15 +157,19 @@ async fn template() -> PageResult {
 }
 
 async fn export_crosswalk(State(state): State<AppState>) -> PageResult {
-    let rows: Vec<Vec<String>> = occ::crosswalk(&state.db)
+    let rows: Vec<Vec<xlsx::Cell>> = occ::crosswalk(&state.db)
         .await?
         .into_iter()
         .map(|(level, major, occupation, note)| {
-            vec![level, major, occupation, note.unwrap_or_default()]
+            vec![
+                level.into(),
+                major.into(),
+                occupation.into(),
+                note.unwrap_or_default().into(),
+            ]
         })
         .collect();
-    let bytes =
-        tabular::export(&CROSSWALK_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = xlsx::export(&CROSSWALK_SCHEMA, &rows)?;
     Ok(xlsx::download("专业职业面向.xlsx", bytes))
 }
 

@@ -160,17 +160,17 @@ async fn export(
         EXPORT_CAP,
     )
     .await?;
-    let rows: Vec<Vec<String>> = list
+    let rows: Vec<Vec<xlsx::Cell>> = list
         .iter()
         .map(|o| {
             vec![
-                o.name.clone(),
-                kind_label(&o.kind).to_string(),
-                o.code.clone(),
-                o.district.clone().unwrap_or_default(),
-                district_name(&o.district),
-                detail_text(o),
-                fmt_time(o.created_at),
+                o.name.clone().into(),
+                kind_label(&o.kind).into(),
+                o.code.clone().into(),
+                o.district.clone().unwrap_or_default().into(),
+                district_name(&o.district).into(),
+                detail_text(o).into(),
+                xlsx::time_cell(o.created_at),
             ]
         })
         .collect();

@@ -22,9 +22,11 @@ pub fn router() -> super::Routes {
         .route("/policy/parameters", get(parameters))
 }
 
-/// A parameter as a trace step cites it.
+/// A parameter as a trace step cites it: by its Chinese description; the key is for operators.
 pub struct CiteView {
     pub description: String,
+    /// The description's short form, beside the key in the operators' details.
+    pub label: String,
     pub key: String,
     pub value: String,
     pub unit: String,
@@ -54,6 +56,22 @@ fn s(v: &Value) -> String {
     }
 }
 
+/// A parameter's value as people read it, with its unit: proportions as percentages (`30%`),
+/// amounts in fen as yuan (`100,000.00 元`), anything else as written with its unit.
+pub fn plain_value(value: &str, unit: &str) -> (String, String) {
+    match unit {
+        "比例" | "比例（0—1）" => match policy::money::Rate::parse(value) {
+            Ok(r) => (r.percent(), String::new()),
+            Err(_) => (value.to_string(), unit.to_string()),
+        },
+        "人民币分" => match value.parse::<i64>() {
+            Ok(fen) => (yuan(fen).trim_end_matches('元').to_string(), "元".into()),
+            Err(_) => (value.to_string(), unit.to_string()),
+        },
+        _ => (value.to_string(), unit.to_string()),
+    }
+}
+
 fn period(from: &Value, to: &Value) -> String {
     match to {
         Value::Null => format!("{}起", s(from)),
@@ -75,14 +93,21 @@ pub fn trace_view(trace: &Value) -> Vec<StepView> {
                         .as_array()
                         .map(|ps| {
                             ps.iter()
-                                .map(|p| CiteView {
-                                    description: s(&p["description"]),
-                                    key: s(&p["key"]),
-                                    value: s(&p["value"]),
-                                    unit: s(&p["unit"]),
-                                    source: s(&p["source"]),
-                                    period: period(&p["from"], &p["to"]),
-                                    verified: p["verified"].as_bool().unwrap_or(false),
+                                .map(|p| {
+                                    let (value, unit) =
+                                        plain_value(&s(&p["value"]), &s(&p["unit"]));
+                                    let description = s(&p["description"]);
+                                    CiteView {
+                                        label: policy::params::short_label(&description)
+                                            .to_string(),
+                                        description,
+                                        key: s(&p["key"]),
+                                        value,
+                                        unit,
+                                        source: s(&p["source"]),
+                                        period: period(&p["from"], &p["to"]),
+                                        verified: p["verified"].as_bool().unwrap_or(false),
+                                    }
                                 })
                                 .collect()
                         })
@@ -461,7 +486,10 @@ async fn parameters(State(state): State<AppState>, MaybeCaller(caller): MaybeCal
                         Some(t) => format!("{}至{}", v.from, t),
                         None => format!("{}起", v.from),
                     },
-                    value: v.value.to_string(),
+                    value: {
+                        let (value, unit) = plain_value(&v.value.to_string(), &p.unit);
+                        format!("{value} {unit}").trim_end().to_string()
+                    },
                     source: v.source.clone(),
                     note: v.note.clone(),
                     verified: v.verified,

@@ -166,7 +166,7 @@ async fn export(
     Query(lq): Query<ListQuery>,
 ) -> PageResult {
     let (f, _) = filter(&c, &lq)?;
-    let rows: Vec<Vec<String>> = supply::export(
+    let rows: Vec<Vec<xlsx::Cell>> = supply::export(
         &state.db,
         &crate::auth::access::org_scope(&c.principal),
         &f,
@@ -176,8 +176,7 @@ async fn export(
     .iter()
     .map(export_row)
     .collect();
-    let bytes =
-        tabular::export(&SUPPLY_SCHEMA, &rows).map_err(|e| AppError::Internal(e.to_string()))?;
+    let bytes = xlsx::export(&SUPPLY_SCHEMA, &rows)?;
     Ok(xlsx::download("专业供给.xlsx", bytes))
 }
 

@@ -100,7 +100,34 @@ async fn ledger(State(state): State<AppState>, PageCaller(c): PageCaller) -> Pag
 }
 
 async fn ledger_xlsx(State(state): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
-    let (rows, _) = compute(&state, &c).await?;
+    let (_, d) = compute(&state, &c).await?;
+    // The page's columns as typed cells: the year a number, the amounts yuan.
+    let fen = |v: &Value| xlsx::Cell::fen(v.as_i64());
+    let rows: Vec<Vec<xlsx::Cell>> = d["outcome"]["years"]
+        .as_array()
+        .map(|ys| {
+            ys.iter()
+                .map(|y| {
+                    vec![
+                        y["year"]
+                            .as_i64()
+                            .map_or(xlsx::Cell::Empty, xlsx::Cell::Year),
+                        xlsx::Cell::text(if y["eligible"].as_bool() == Some(true) {
+                            "是"
+                        } else {
+                            "否"
+                        }),
+                        fen(&y["row5_investment_fen"]),
+                        fen(&y["row6_carry_in_fen"]),
+                        fen(&y["new_credit_fen"]),
+                        fen(&y["used_edu_fen"]),
+                        fen(&y["used_local_fen"]),
+                        fen(&y["row7_carry_out_fen"]),
+                    ]
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     let bytes = xlsx::table("抵免台账", &HEADERS, &rows)?;
     Ok(xlsx::download("投资抵免台账.xlsx", bytes))
 }
