@@ -408,3 +408,32 @@ async fn measure_pages_lead_to_where_the_work_is_done() {
         .unwrap();
     assert!(html.contains("尚在建设中"));
 }
+
+/// The organisations list pages with numbers (the first, the last and the neighbourhood of the
+/// page shown), keeping the filters, not only 上一页 / 下一页.
+#[tokio::test]
+async fn the_organisations_list_pages_with_numbers() {
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    app.user("op_pages", "operator", "operator").await;
+    let c = app.login("op_pages").await;
+    let html = c
+        .get(app.url("/orgs?kind=district&page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("<strong aria-current=\"page\">2</strong>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"/orgs?kind=district&#38;page=1\">1</a>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<a href=\"/orgs?kind=district&#38;page=3\">3</a>"),
+        "{html}"
+    );
+}

@@ -11,7 +11,9 @@ use domain::orgs::Role;
 use domain::workflow::{self, Status};
 use store::applications::{self as apps, Summary};
 
-use super::{Layout, SelectOption, district_options, fmt_time, options, pager_links, render};
+use super::{
+    Layout, PageLink, SelectOption, district_options, fmt_time, options, pager_links, render,
+};
 use crate::AppState;
 use crate::api::applications::{ApplicationQuery, stages, status_totals};
 use crate::auth::access::{role, viewer};
@@ -120,44 +122,9 @@ struct Total {
     on: bool,
 }
 
-/// A link of the pager: a page number (`href` empty for the page shown), or a gap.
-struct PageLink {
-    number: i64,
-    href: String,
-    gap: bool,
-}
-
-/// Page numbers around `page` (two either side), the first and the last, with gaps between.
+/// Page numbers of the list (see [`super::page_links`]).
 fn page_links(base: &[(&str, String)], page: i64, pages: i64) -> Vec<PageLink> {
-    let mut wanted: Vec<i64> = [1, pages]
-        .into_iter()
-        .chain((page - 2)..=(page + 2))
-        .filter(|p| (1..=pages).contains(p))
-        .collect();
-    wanted.sort();
-    wanted.dedup();
-    let mut out = Vec::new();
-    let mut last = 0;
-    for p in wanted {
-        if p > last + 1 {
-            out.push(PageLink {
-                number: 0,
-                href: String::new(),
-                gap: true,
-            });
-        }
-        out.push(PageLink {
-            number: p,
-            href: if p == page {
-                String::new()
-            } else {
-                format!("/applications?{}", query_string(base, Some(p)))
-            },
-            gap: false,
-        });
-        last = p;
-    }
-    out
+    super::page_links("/applications", base, page, pages)
 }
 
 /// The query string of the filters in `base` (blank ones left out), with a page number.

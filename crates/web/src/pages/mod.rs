@@ -468,6 +468,56 @@ pub fn pager_links(
     )
 }
 
+/// A link of a numbered pager: a page number (`href` empty for the page shown), or a gap.
+pub struct PageLink {
+    pub number: i64,
+    pub href: String,
+    pub gap: bool,
+}
+
+/// Page numbers of the list at `path` around `page` (two either side), the first and the
+/// last, with gaps between; each link keeps the filters `base`.
+pub fn page_links(path: &str, base: &[(&str, String)], page: i64, pages: i64) -> Vec<PageLink> {
+    let mut wanted: Vec<i64> = [1, pages]
+        .into_iter()
+        .chain((page - 2)..=(page + 2))
+        .filter(|p| (1..=pages).contains(p))
+        .collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut out = Vec::new();
+    let mut last = 0;
+    for p in wanted {
+        if p > last + 1 {
+            out.push(PageLink {
+                number: 0,
+                href: String::new(),
+                gap: true,
+            });
+        }
+        let mut pairs: Vec<(&str, String)> = base
+            .iter()
+            .filter(|(_, v)| !v.is_empty())
+            .cloned()
+            .collect();
+        pairs.push(("page", p.to_string()));
+        out.push(PageLink {
+            number: p,
+            href: if p == page {
+                String::new()
+            } else {
+                format!(
+                    "{path}?{}",
+                    serde_urlencoded::to_string(pairs).unwrap_or_default()
+                )
+            },
+            gap: false,
+        });
+        last = p;
+    }
+    out
+}
+
 /// Parses an optional positive integer from a query string value.
 pub fn parse_page(v: &Option<String>) -> Option<i64> {
     v.as_deref().and_then(|s| s.trim().parse::<i64>().ok())

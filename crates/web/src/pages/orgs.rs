@@ -92,6 +92,7 @@ struct ListPage {
     rows: Vec<OrgRow>,
     prev_link: Option<String>,
     next_link: Option<String>,
+    page_links: Vec<super::PageLink>,
 }
 
 fn kind_options(selected: &str) -> Vec<SelectOption> {
@@ -123,6 +124,7 @@ async fn list(
     ];
     let pages = page.pages();
     let (prev_link, next_link) = pager_links(&base, page.page, pages);
+    let page_links = super::page_links("/orgs", &base, page.page, pages);
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -141,6 +143,7 @@ async fn list(
         page,
         prev_link,
         next_link,
+        page_links,
     })
 }
 
