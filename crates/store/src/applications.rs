@@ -836,9 +836,8 @@ pub struct InboxItem {
     pub created_at: i64,
 }
 
-/// The inbox items of an organisation and its reviewer keys newer than what `user_id` has
-/// seen (see [`mark_inbox_seen`]).
-pub async fn inbox_unread(db: &Db, user_id: i64, org_id: i64, reviewers: &[String]) -> Result<i64> {
+/// The items addressed to an organisation or to any of the reviewer keys its users answer for.
+fn inbox_of(org_id: i64, reviewers: &[String]) -> QueryBuilder {
     let mut q = QueryBuilder::new();
     let org = q.arg(crate::Arg::Int(org_id));
     let mut cond = format!("org_id = {org}");
@@ -850,6 +849,13 @@ pub async fn inbox_unread(db: &Db, user_id: i64, org_id: i64, reviewers: &[Strin
         cond = format!("({cond} OR reviewer IN ({}))", ps.join(", "));
     }
     q.and(cond);
+    q
+}
+
+/// The inbox items of an organisation and its reviewer keys newer than what `user_id` has
+/// seen (see [`mark_inbox_seen`]).
+pub async fn inbox_unread(db: &Db, user_id: i64, org_id: i64, reviewers: &[String]) -> Result<i64> {
+    let mut q = inbox_of(org_id, reviewers);
     let user = q.arg(crate::Arg::Int(user_id));
     q.and(format!(
         "id > (SELECT inbox_seen_id FROM users WHERE id = {user})"
@@ -874,17 +880,7 @@ pub async fn inbox(
     reviewers: &[String],
     paging: Paging,
 ) -> Result<Page<InboxItem>> {
-    let mut q = QueryBuilder::new();
-    let org = q.arg(crate::Arg::Int(org_id));
-    let mut cond = format!("org_id = {org}");
-    if !reviewers.is_empty() {
-        let ps: Vec<String> = reviewers
-            .iter()
-            .map(|r| q.arg(crate::Arg::Str(r.clone())))
-            .collect();
-        cond = format!("({cond} OR reviewer IN ({}))", ps.join(", "));
-    }
-    q.and(cond);
+    let q = inbox_of(org_id, reviewers);
     let total = q.count(db, "inbox").await?;
     let sql = format!(
         "SELECT id, application_id, text, created_at FROM inbox{} ORDER BY id DESC LIMIT {} OFFSET {}",
