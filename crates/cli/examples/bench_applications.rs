@@ -272,11 +272,16 @@ fn action_code(a: &Action) -> &'static str {
     }
 }
 
-/// Drives a fresh draft of `kind` to `target`, the first act `start` days ago.
-#[allow(clippy::too_many_arguments)]
+/// The shipped policy parameters, loaded once.
+fn shipped_params() -> &'static policy::ParamSet {
+    static PARAMS: std::sync::OnceLock<policy::ParamSet> = std::sync::OnceLock::new();
+    PARAMS.get_or_init(|| policy::ParamSet::embedded().expect("shipped parameters load"))
+}
+
 /// A driven application: its state, its history, and when it was submitted and decided.
 type Driven = (State, Vec<EventRow>, Option<i64>, Option<i64>);
 
+/// Drives a fresh draft of `kind` to `target`, the first act `start` days ago.
 #[allow(clippy::too_many_arguments)] // a generator of bench data, called from one place
 fn drive(
     days: &Days,
@@ -289,6 +294,9 @@ fn drive(
     target: Target,
 ) -> Res<Driven> {
     let add = |d, n| cal.add_working_days(d, n);
+    // Stage deadlines and pass marks as in force when the case was filed (its first act).
+    let filed: chrono::NaiveDate = days.iso[start as usize].parse()?;
+    let param = |key: &str| shipped_params().integer(key, filed).ok().map(|(v, _)| v);
     let mut state = workflow::new_draft();
     let mut ago = start;
     let mut seq = 0;
@@ -318,6 +326,7 @@ fn drive(
             today: days.iso[ago as usize].parse()?,
             applicant_district: district,
             add_working_days: &add,
+            param: &param,
         };
         let t = workflow::apply(kind, state, &action, actor, &ctx)
             .map_err(|e| format!("{} {:?}: {e}", kind.code, action))?;

@@ -374,22 +374,71 @@ fn actor_of(c: &Caller, app: &Application) -> workflow::Actor {
     }
 }
 
-/// The kind with the deadlines that policy parameters govern (in force on `today`) applied:
-/// publicity stages of measure-3 kinds last `certification.publicity_working_days`.
-pub fn with_policy_deadlines(state: &AppState, kind: &Kind, today: NaiveDate) -> Kind {
-    let mut k = kind.clone();
-    if k.measure == 3
-        && let Ok((days, _)) = state
-            .params
-            .integer("certification.publicity_working_days", today)
-    {
-        for s in &mut k.stages {
-            if matches!(s.step, StepKind::Publicity { .. }) {
-                s.deadline_working_days = days.clamp(1, 365) as u32;
+/// One number a kind's stage takes from a policy parameter, as in force for a case.
+pub struct StageLimit {
+    /// The stage's name, e.g. 区县初审.
+    pub stage: String,
+    /// What the number is: 办理时限, 公示期 or 及格分.
+    pub what: &'static str,
+    /// The parameter's value as used (or why there is none), e.g. `10个工作日`.
+    pub value: String,
+    /// The parameter: its description's short form and its source.
+    pub label: String,
+    pub source: String,
+    pub verified: bool,
+}
+
+/// Every deadline and pass mark of `kind` as in force on `filed` (the case's filing date),
+/// each with the parameter it comes from and its source: the explanation of the case's time
+/// limits.
+pub fn stage_limits(state: &AppState, kind: &Kind, filed: NaiveDate) -> Vec<StageLimit> {
+    kind.param_refs()
+        .map(|(stage, r, _)| {
+            let what = match (&stage.step, r == &stage.deadline) {
+                (StepKind::Publicity { .. }, true) => "公示期",
+                (_, true) => "办理时限",
+                (_, false) => "及格分",
+            };
+            match state.params.get(r.key(), filed) {
+                Ok(used) => StageLimit {
+                    stage: stage.name.clone(),
+                    what,
+                    value: format!("{}{}", used.value, used.unit),
+                    label: used.label().to_owned(),
+                    source: used.source,
+                    verified: used.verified,
+                },
+                Err(e) => StageLimit {
+                    stage: stage.name.clone(),
+                    what,
+                    value: "无有效值".into(),
+                    label: r.key().to_owned(),
+                    source: e.to_string(),
+                    verified: false,
+                },
             }
-        }
-    }
-    k
+        })
+        .collect()
+}
+
+/// The workflow context for a case: today, the applicant's area, the working-day calendar,
+/// and the stage parameters (deadlines, pass marks) in force on `filed`, the day the case was
+/// filed — so a case keeps the time limits it was filed under when a parameter changes.
+fn with_context<T>(
+    state: &AppState,
+    app: &Application,
+    today: NaiveDate,
+    filed: NaiveDate,
+    f: impl FnOnce(&workflow::Context) -> T,
+) -> T {
+    let add = |d: NaiveDate, n: u32| state.calendar.add_working_days(d, n);
+    let param = |key: &str| state.params.integer(key, filed).ok().map(|(v, _)| v);
+    f(&workflow::Context {
+        today,
+        applicant_district: app.district.as_deref(),
+        add_working_days: &add,
+        param: &param,
+    })
 }
 
 /// Creates a draft for the caller's organisation.
@@ -732,14 +781,7 @@ pub async fn act(
             "该申报已被他人处理或修改，请刷新后查看最新状态再操作".into(),
         ));
     }
-    let calendar = &state.calendar;
     let today = domain::calendar::today_shanghai();
-    let add = |d: NaiveDate, n: u32| calendar.add_working_days(d, n);
-    let ctx = workflow::Context {
-        today,
-        applicant_district: app.district.as_deref(),
-        add_working_days: &add,
-    };
     let actor = actor_of(c, &app);
     if matches!(action, Action::Submit | Action::Resubmit)
         && let Some(req) = &kind.requires
@@ -754,12 +796,11 @@ pub async fn act(
             )));
         }
     }
-    // The publicity period of certification-type kinds is a dated policy parameter: the
-    // value in force when the case was filed, not today's.
-    let kind_now = with_policy_deadlines(state, kind, application_date(&app, &action, today));
-    let kind = &kind_now;
-    let t = workflow::apply(kind, &current, &action, &actor, &ctx)
-        .map_err(|e| AppError::Conflict(e.to_string()))?;
+    let filed = application_date(&app, &action, today);
+    let t = with_context(state, &app, today, filed, |ctx| {
+        workflow::apply(kind, &current, &action, &actor, ctx)
+    })
+    .map_err(|e| AppError::Conflict(e.to_string()))?;
     let data_value: Value = match &new_data {
         Some(m) => Value::Object(m.clone()),
         None => serde_json::from_str(&app.data_json).unwrap_or(Value::Null),
@@ -854,12 +895,17 @@ pub async fn act(
 /// standard in force and the enterprise's years are those of the application date, so every
 /// review sees the same explanation the submission did unless the data changed.
 fn application_date(app: &Application, action: &Action, today: NaiveDate) -> NaiveDate {
-    match (action, app.submitted_at) {
-        (Action::Submit, _) | (_, None) => today,
-        (_, Some(t)) => chrono::DateTime::from_timestamp(t, 0)
-            .map(domain::calendar::shanghai_date)
-            .unwrap_or(today),
+    match action {
+        Action::Submit => today,
+        _ => filed_on(app, today),
     }
+}
+
+/// The day the case was filed (first submitted, Shanghai time); `today` for a draft.
+pub fn filed_on(app: &Application, today: NaiveDate) -> NaiveDate {
+    app.submitted_at
+        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
+        .map_or(today, domain::calendar::shanghai_date)
 }
 
 /// Updates a draft's or a returned application's data (applicant only).
@@ -957,18 +1003,9 @@ pub fn allowed_actions(
         return Vec::new();
     };
     let today = domain::calendar::today_shanghai();
-    let add = |d: NaiveDate, n: u32| state.calendar.add_working_days(d, n);
-    let ctx = workflow::Context {
-        today,
-        applicant_district: app.district.as_deref(),
-        add_working_days: &add,
-    };
-    let filed = app
-        .submitted_at
-        .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-        .map_or(today, domain::calendar::shanghai_date);
-    let kind_now = with_policy_deadlines(state, kind, filed);
-    workflow::allowed_actions(&kind_now, &current, &actor_of(c, app), &ctx)
+    with_context(state, app, today, filed_on(app, today), |ctx| {
+        workflow::allowed_actions(kind, &current, &actor_of(c, app), ctx)
+    })
 }
 
 /// The stage's step kind, for choosing which buttons to show.

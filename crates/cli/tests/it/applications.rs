@@ -17,7 +17,10 @@ struct World {
 
 impl World {
     async fn new(b: store::Backend) -> World {
-        let app = TestApp::spawn(b).await;
+        World::on(TestApp::spawn(b).await).await
+    }
+
+    async fn on(app: TestApp) -> World {
         app.org(
             OrgKind::Enterprise,
             &credit("91500103MA5U70001"),
@@ -179,6 +182,125 @@ async fn cultivate(w: &World, who: &'static str) {
     w.ok("dis", id, "approve").await;
     let v = w.ok("fgw", id, "approve").await;
     assert_eq!(v["status"], "approved");
+}
+
+/// The day `n` days before today (Shanghai), at 10:00 there, as a stored timestamp.
+fn days_ago(n: i64) -> (chrono::NaiveDate, i64) {
+    let d = domain::calendar::today_shanghai() - chrono::Duration::days(n);
+    let ts = d.and_hms_opt(2, 0, 0).unwrap().and_utc().timestamp();
+    (d, ts)
+}
+
+/// Stage deadlines are dated policy parameters an operator can change without a build: a
+/// case keeps the values in force on the day it was filed, a case filed after the change
+/// gets the new ones, and the application page shows each limit with its source.
+#[tokio::test]
+async fn stage_deadlines_are_parameters_dated_by_the_case() {
+    let today = domain::calendar::today_shanghai();
+    let (last_week, last_week_ts) = days_ago(7);
+    let dir = std::env::temp_dir().join(format!(
+        "chanjiao-workflow-params-{}-{}",
+        std::process::id(),
+        today
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    // From today the district review takes 3 working days and the 市发展改革委 review 2;
+    // until yesterday they took 8 and 12.
+    let period = |key: &str, before: i64, after: i64| {
+        format!(
+            "[{key}]\ndescription = \"测试：{key}（工作日）\"\ntype = \"integer\"\nunit = \"工作日\"\nmeasure = 3\n\
+             [[{key}.values]]\nfrom = \"2019-01-01\"\nto = \"{}\"\nvalue = {before}\nsource = \"测试旧文件 第一条\"\nverified = true\n\
+             [[{key}.values]]\nfrom = \"{today}\"\nvalue = {after}\nsource = \"测试新文件 第二条\"\nverified = false\n",
+            today.pred_opt().unwrap()
+        )
+    };
+    std::fs::write(
+        dir.join("workflow.toml"),
+        period("cultivation_district_review_days", 8, 3)
+            + &period("cultivation_fgw_review_days", 12, 2),
+    )
+    .unwrap();
+    let params = policy::ParamSet::with_overrides(&dir).unwrap();
+    let cal = domain::calendar::Calendar::shipped();
+    let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    for b in backends() {
+        let params = std::sync::Arc::new(params.clone());
+        let w = World::on(TestApp::spawn_configured(b, |s| s.params = params).await).await;
+        let data = json!({"cooperation_summary": "与渝中区职教中心合作", "partner_schools": 2});
+        // Filed today: the new district-review limit.
+        let new = w
+            .create("ent", "enterprise_cultivation", data.clone())
+            .await;
+        w.ok("ent", new, "submit").await;
+        let (_, d) = w
+            .call("dis", "GET", &format!("/applications/{new}"), None)
+            .await;
+        assert_eq!(
+            d["application"]["due_date"],
+            day(cal.add_working_days(today, 3))
+        );
+        // Filed a week ago (as if): the 市发展改革委 review it enters today has the old limit.
+        let old = w.create("ent2", "enterprise_cultivation", data).await;
+        w.ok("ent2", old, "submit").await;
+        sqlx::query("UPDATE applications SET submitted_at = $1 WHERE id = $2")
+            .bind(last_week_ts)
+            .bind(old)
+            .execute(w.app.db.pool())
+            .await
+            .unwrap();
+        w.ok("dis", old, "approve").await;
+        w.ok("dis", new, "approve").await;
+        let due = |id: i64| {
+            let w = &w;
+            async move {
+                let (_, d) = w
+                    .call("fgw", "GET", &format!("/applications/{id}"), None)
+                    .await;
+                d["application"]["due_date"].clone()
+            }
+        };
+        assert_eq!(due(old).await, day(cal.add_working_days(today, 12)));
+        assert_eq!(due(new).await, day(cal.add_working_days(today, 2)));
+
+        // The page explains each limit: the value, the parameter and its source, as of the
+        // case's filing date.
+        let page = |id: i64| {
+            let w = &w;
+            async move {
+                let c = w.app.login("u_fgw").await;
+                c.get(w.app.url(&format!("/applications/{id}")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let html = page(old).await;
+        assert!(
+            html.contains(&format!(
+                "按{}适用的政策参数",
+                domain::workflow::zh_date(last_week)
+            )),
+            "{html}"
+        );
+        assert!(
+            html.contains(
+                "<td>市发展改革委审核</td><td>办理时限</td><td class=\"num\">12工作日</td>"
+            ),
+            "{html}"
+        );
+        assert!(html.contains("测试旧文件 第一条"));
+        assert!(!html.contains("测试新文件"));
+        let html = page(new).await;
+        assert!(
+            html.contains("<td>区县初审</td><td>办理时限</td><td class=\"num\">3工作日</td>"),
+            "{html}"
+        );
+        assert!(html.contains("测试新文件 第二条 <span class=\"tag\">默认值，待确认</span>"));
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
 
 #[tokio::test]

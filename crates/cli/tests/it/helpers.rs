@@ -77,12 +77,26 @@ impl TestApp {
 
     /// An app on an existing database (e.g. one `chanjiao demo` filled).
     pub async fn attach(url: String, security: web::Security) -> TestApp {
+        TestApp::attach_with(url, |state| state.security = security).await
+    }
+
+    /// An app on a fresh database whose state `configure` adjusts before it serves (e.g. an
+    /// operator's policy parameters).
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut web::AppState),
+    ) -> TestApp {
+        let url = fresh_database(backend).await;
+        TestApp::attach_with(url, configure).await
+    }
+
+    async fn attach_with(url: String, configure: impl FnOnce(&mut web::AppState)) -> TestApp {
         let db = Db::connect(&url).await.unwrap();
         db.migrate().await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let mut state = web::AppState::new(db.clone());
-        state.security = security;
+        configure(&mut state);
         tokio::spawn(async move {
             axum_serve(state, listener).await;
         });

@@ -17,19 +17,26 @@
 //! reviewers = "district_of_applicant"   # review/scoring: "district_of_applicant",
 //!                                       #   "role:<role>" (e.g. "role:operator"), or unit codes ["fgw", "jw"]
 //! mode = "all"                          # review only, optional (default "all"): all | sequential | any
-//! min_score = 60                        # scoring only, required: 0..=100, passing mean score
-//! deadline_working_days = 10            # 1..=365; for publicity, the length of the period
+//! min_score = "param:workflow.recommendation_pass_score"   # scoring only, required: passing mean score
+//! deadline = "param:workflow.certification_district_review_days"
+//!                                       # working days; for publicity, the length of the period
 //!
 //! [[stages]]
 //! code = "publicity"
 //! name = "公示"
 //! step = "publicity"
 //! handlers = ["fgw"]                    # publicity only: who resolves objections and concludes
-//! deadline_working_days = 5
+//! deadline = "param:certification.publicity_working_days"
 //! ```
 //!
 //! Unknown keys are errors, so a typo cannot silently change a workflow. Unit codes must be
 //! units of [`crate::reference::UNITS`] responsible for the kind's measure.
+//!
+//! Numbers — deadlines and pass marks — are never written in a kind file: each names a dated,
+//! cited policy parameter (`param:<file>.<name>`, see `crates/policy/params/`), which the
+//! caller resolves as of the date the application was filed and hands to the engine through
+//! [`super::Context::param`]. The engine checks the resolved value against [`DEADLINE_DAYS`] or
+//! [`SCORE_RANGE`].
 
 use std::sync::OnceLock;
 
@@ -84,8 +91,46 @@ pub struct StageDef {
     /// Chinese name, e.g. `"联合审核"`.
     pub name: String,
     pub step: StepKind,
-    /// Working days from the stage's start to its deadline; for publicity, its length.
-    pub deadline_working_days: u32,
+    /// The parameter giving the working days from the stage's start to its deadline; for
+    /// publicity, its length.
+    pub deadline: ParamRef,
+}
+
+/// The working days a stage deadline may be (a publicity period included).
+pub const DEADLINE_DAYS: std::ops::RangeInclusive<i64> = 1..=365;
+/// The pass marks a scoring stage may have.
+pub const SCORE_RANGE: std::ops::RangeInclusive<i64> = 0..=100;
+
+/// A number a kind takes from a dated policy parameter, named by the parameter's key
+/// (e.g. `workflow.certification_district_review_days`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ParamRef(String);
+
+impl ParamRef {
+    /// The prefix a kind file writes before the key.
+    pub const PREFIX: &'static str = "param:";
+
+    /// The parameter's key.
+    pub fn key(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Kind {
+    /// Every parameter the kind's stages name, with the stage and the range its value must
+    /// lie in: each stage's deadline, and each scoring stage's pass mark.
+    pub fn param_refs(
+        &self,
+    ) -> impl Iterator<Item = (&StageDef, &ParamRef, std::ops::RangeInclusive<i64>)> {
+        self.stages.iter().flat_map(|s| {
+            let score = match &s.step {
+                StepKind::Scoring { min_score, .. } => Some((s, min_score, SCORE_RANGE)),
+                _ => None,
+            };
+            std::iter::once((s, &s.deadline, DEADLINE_DAYS)).chain(score)
+        })
+    }
 }
 
 impl StageDef {
@@ -105,12 +150,13 @@ pub enum StepKind {
     /// Approve / reject / return.
     Review { reviewers: Reviewers, mode: Mode },
     /// Expert scoring: each reviewer gives 0..=100; the stage passes when every reviewer
-    /// has scored and the mean is at least `min_score`, otherwise the application is rejected.
+    /// has scored and the mean is at least the parameter `min_score`, otherwise the
+    /// application is rejected.
     Scoring {
         reviewers: Reviewers,
-        min_score: u32,
+        min_score: ParamRef,
     },
-    /// 公示: lasts `deadline_working_days`; anyone signed in except the applicant may object;
+    /// 公示: lasts the stage's `deadline`; anyone signed in except the applicant may object;
     /// handlers resolve objections and conclude after the end date when none is open.
     Publicity { handlers: Reviewers },
 }
@@ -272,8 +318,8 @@ pub fn kind(code: &str) -> Option<&'static Kind> {
 /// unknown or missing keys, wrong value types, an unknown measure or organisation kind,
 /// empty stages, duplicate stage codes, unknown unit codes or units not responsible for
 /// the measure, empty or duplicate unit lists, `sequential` mode without units, a
-/// `min_score` above 100, keys that do not fit the step (e.g. `mode` on a scoring stage),
-/// and deadlines outside 1..=365 working days (so also a zero-day publicity).
+/// keys that do not fit the step (e.g. `mode` on a scoring stage), and a deadline or pass
+/// mark written as a number instead of a `param:` reference.
 pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
     let table: toml::Table = toml::from_str(toml_text).map_err(|e| {
         let line = e.span().map(|s| {
@@ -357,23 +403,11 @@ fn parse_stage(
     let code = f.code("code")?;
     let f = Fields::new(t, format!("第{}个阶段（{code}）：", index + 1));
     let name = f.text("name")?;
-    let days = f.integer("deadline_working_days")?;
-    if !(1..=365).contains(&days) {
-        return Err(f.err(format!(
-            "期限应为1至365个工作日，实际为{days}（“deadline_working_days”）"
-        )));
-    }
+    let deadline = f.param_ref("deadline", "办理时限")?;
     let step_s = f.text("step")?;
     let step = match step_s.as_str() {
         "review" => {
-            f.only(&[
-                "code",
-                "name",
-                "step",
-                "deadline_working_days",
-                "reviewers",
-                "mode",
-            ])?;
+            f.only(&["code", "name", "step", "deadline", "reviewers", "mode"])?;
             let reviewers = f.reviewers("reviewers", measure)?;
             let mode = match f.opt_text("mode")?.as_deref() {
                 None | Some("all") => Mode::All,
@@ -391,26 +425,15 @@ fn parse_stage(
             StepKind::Review { reviewers, mode }
         }
         "scoring" => {
-            f.only(&[
-                "code",
-                "name",
-                "step",
-                "deadline_working_days",
-                "reviewers",
-                "min_score",
-            ])?;
+            f.only(&["code", "name", "step", "deadline", "reviewers", "min_score"])?;
             let reviewers = f.reviewers("reviewers", measure)?;
-            let min = f.integer("min_score")?;
-            if !(0..=100).contains(&min) {
-                return Err(f.err(format!("及格分应为0至100，实际为{min}")));
-            }
             StepKind::Scoring {
                 reviewers,
-                min_score: min as u32,
+                min_score: f.param_ref("min_score", "及格分")?,
             }
         }
         "publicity" => {
-            f.only(&["code", "name", "step", "deadline_working_days", "handlers"])?;
+            f.only(&["code", "name", "step", "deadline", "handlers"])?;
             StepKind::Publicity {
                 handlers: f.reviewers("handlers", measure)?,
             }
@@ -425,7 +448,7 @@ fn parse_stage(
         code,
         name,
         step,
-        deadline_working_days: days as u32,
+        deadline,
     })
 }
 
@@ -507,6 +530,38 @@ impl<'t> Fields<'t> {
             None => Err(self.err(format!("缺少字段“{key}”"))),
             Some(toml::Value::Integer(n)) => Ok(*n),
             Some(_) => Err(self.err(format!("字段“{key}”应为整数"))),
+        }
+    }
+
+    /// A reference to a dated policy parameter: `"param:<file>.<name>"`, both parts
+    /// lowercase ASCII letters, digits and `_`. A bare number is refused by name, since a
+    /// kind file may not hold an undated policy number.
+    fn param_ref(&self, key: &str, what: &str) -> Result<ParamRef, WorkflowError> {
+        let s = match self.get(key) {
+            None => return Err(self.err(format!("缺少字段“{key}”"))),
+            Some(toml::Value::String(s)) => s.trim(),
+            Some(toml::Value::Integer(_) | toml::Value::Float(_)) => {
+                return Err(self.err(format!(
+                    "{what}（“{key}”）不能直接写数字，应引用有日期和出处的政策参数，如 \"param:workflow.…\""
+                )));
+            }
+            Some(_) => return Err(self.err(format!("字段“{key}”应为字符串 \"param:…\""))),
+        };
+        let part = |p: &str| {
+            p.starts_with(|c: char| c.is_ascii_lowercase())
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        };
+        match s
+            .strip_prefix(ParamRef::PREFIX)
+            .and_then(|k| k.split_once('.').map(|(a, b)| (k, a, b)))
+        {
+            Some((k, file, name)) if part(file) && part(name) && k.len() <= 128 => {
+                Ok(ParamRef(k.to_owned()))
+            }
+            _ => Err(self.err(format!(
+                "{what}（“{key}”）应写作 \"param:<参数文件>.<参数名>\"，实际为“{s}”"
+            ))),
         }
     }
 

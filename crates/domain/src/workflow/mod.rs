@@ -21,7 +21,10 @@ mod tests;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-pub use config::{Kind, Mode, Reviewers, StageDef, StepKind, kind, kinds, parse_kind};
+pub use config::{
+    DEADLINE_DAYS, Kind, Mode, ParamRef, Reviewers, SCORE_RANGE, StageDef, StepKind, kind, kinds,
+    parse_kind,
+};
 
 use crate::orgs::Role;
 use crate::reference;
@@ -80,6 +83,14 @@ pub enum WorkflowError {
     ObjectionResolved { id: u32 },
     #[error("只有{stage}阶段的审核单位或运营管理员可以撤销")]
     NotRevoker { stage: String },
+    /// A parameter a stage names has no usable value at the case's date (a configuration
+    /// fault the shipped files' tests rule out; an operator's override could cause it).
+    #[error("阶段“{stage}”引用的政策参数“{key}”在申报日期{problem}，请运营管理员检查参数文件")]
+    Param {
+        stage: String,
+        key: String,
+        problem: String,
+    },
 }
 
 impl WorkflowError {
@@ -88,6 +99,7 @@ impl WorkflowError {
         match self {
             WorkflowError::Syntax { .. } => "workflow.syntax",
             WorkflowError::Config(_) => "workflow.config",
+            WorkflowError::Param { .. } => "workflow.param",
             WorkflowError::Inconsistent(_) => "workflow.inconsistent",
             WorkflowError::WrongStatus { .. } => "workflow.wrong_status",
             WorkflowError::WrongStep { .. } => "workflow.wrong_step",
@@ -409,6 +421,34 @@ pub struct Context<'a> {
     /// The working-day calendar: the date `n` working days after a date. `Sync` so that a
     /// context may be held across `.await` in a `Send` future.
     pub add_working_days: &'a (dyn Fn(NaiveDate, u32) -> NaiveDate + Sync),
+    /// The value of the policy parameter with this key (a stage's deadline or pass mark,
+    /// [`ParamRef`]) in force on the date the case was filed; `None` if it has none then.
+    pub param: &'a (dyn Fn(&str) -> Option<i64> + Sync),
+}
+
+impl Context<'_> {
+    /// The number `r` names for `stage`, checked to lie in `range`.
+    fn number(
+        &self,
+        stage: &StageDef,
+        r: &ParamRef,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<u32, WorkflowError> {
+        let problem = |problem: String| WorkflowError::Param {
+            stage: stage.name.clone(),
+            key: r.key().to_owned(),
+            problem,
+        };
+        let v = (self.param)(r.key()).ok_or_else(|| problem("没有有效值".into()))?;
+        if !range.contains(&v) {
+            return Err(problem(format!(
+                "的取值{v}不在{}至{}之间",
+                range.start(),
+                range.end()
+            )));
+        }
+        u32::try_from(v).map_err(|_| problem(format!("的取值{v}无效")))
+    }
 }
 
 /// Who should get an inbox item after a transition.
@@ -573,7 +613,8 @@ pub fn apply(
                 let sum: u64 = scores.iter().sum();
                 let tenths = sum * 10 / n;
                 let mean = format!("{}.{}", tenths / 10, tenths % 10);
-                if sum >= u64::from(*min_score) * n {
+                let min_score = ctx.number(stage, min_score, config::SCORE_RANGE)?;
+                if sum >= u64::from(min_score) * n {
                     let next = advance(kind, &mut s, state.stage, ctx, &mut notify)?;
                     text.push_str(&format!("；平均分{mean}分，达到{min_score}分，{next}"));
                 } else {
@@ -946,10 +987,8 @@ fn enter_stage(
     };
     s.stage = index;
     s.stage_started = Some(ctx.today);
-    s.due = Some((ctx.add_working_days)(
-        ctx.today,
-        stage.deadline_working_days,
-    ));
+    let days = ctx.number(stage, &stage.deadline, config::DEADLINE_DAYS)?;
+    s.due = Some((ctx.add_working_days)(ctx.today, days));
     s.acted.clear();
     Ok(stage.name.clone())
 }

@@ -20,6 +20,17 @@ fn add_wd(d: NaiveDate, n: u32) -> NaiveDate {
     d
 }
 
+/// The shipped policy parameters, as the platform loads them.
+fn shipped_params() -> &'static policy::params::ParamSet {
+    static PARAMS: std::sync::OnceLock<policy::params::ParamSet> = std::sync::OnceLock::new();
+    PARAMS.get_or_init(|| policy::params::ParamSet::embedded().expect("shipped parameters load"))
+}
+
+/// A stage parameter as the platform resolves it, for cases filed on [`d0`].
+fn shipped_param(key: &str) -> Option<i64> {
+    shipped_params().integer(key, d0()).ok().map(|(v, _)| v)
+}
+
 const HOME: &str = "500101";
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -36,6 +47,7 @@ fn ctx(today: NaiveDate) -> Context<'static> {
         today,
         applicant_district: Some(HOME),
         add_working_days: &add_wd,
+        param: &shipped_param,
     }
 }
 
@@ -176,11 +188,11 @@ fn shipped_kinds_parse() {
     assert_eq!(c.stages[0].actors(), &Reviewers::DistrictOfApplicant);
     assert_eq!(c.stages[1].actors(), &Reviewers::Units(vec!["fgw".into()]));
     assert_eq!(
-        c.stages
-            .iter()
-            .map(|s| s.deadline_working_days)
-            .collect::<Vec<_>>(),
-        [10, 10]
+        deadlines(c),
+        [
+            "workflow.cultivation_district_review_days",
+            "workflow.cultivation_fgw_review_days"
+        ]
     );
 
     let k = cert();
@@ -193,11 +205,22 @@ fn shipped_kinds_parse() {
         ["区县初审", "牵头部门审核", "联合审核", "公示", "认定决定"]
     );
     assert_eq!(
+        deadlines(k),
+        [
+            "workflow.certification_district_review_days",
+            "workflow.certification_lead_review_days",
+            "workflow.certification_joint_review_days",
+            "certification.publicity_working_days",
+            "workflow.certification_decision_days"
+        ]
+    );
+    // The shipped values in force for a case filed in 2024.
+    assert_eq!(
         k.stages
             .iter()
-            .map(|s| s.deadline_working_days)
+            .map(|s| shipped_param(s.deadline.key()))
             .collect::<Vec<_>>(),
-        [10, 15, 15, 5, 5]
+        [10, 15, 15, 5, 5].map(Some)
     );
     assert_eq!(
         k.stages[2].step,
@@ -220,12 +243,21 @@ fn shipped_kinds_parse() {
 
     let n = kind("national_recommendation").unwrap();
     assert_eq!(n.requires.as_deref(), Some("enterprise_certification"));
+    let StepKind::Scoring {
+        reviewers,
+        min_score,
+    } = &n.stages[1].step
+    else {
+        panic!("the second stage scores: {:?}", n.stages[1].step)
+    };
     assert_eq!(
-        n.stages[1].step,
-        StepKind::Scoring {
-            reviewers: Reviewers::Units(vec!["fgw".into(), "jw".into()]),
-            min_score: 60
-        }
+        reviewers,
+        &Reviewers::Units(vec!["fgw".into(), "jw".into()])
+    );
+    assert_eq!(min_score.key(), "workflow.recommendation_pass_score");
+    assert_eq!(
+        shipped_param("workflow.recommendation_pass_score"),
+        Some(60)
     );
 
     let t = kind("tax_credit_claim").unwrap();
@@ -233,8 +265,14 @@ fn shipped_kinds_parse() {
     assert_eq!(t.rule.as_deref(), Some("tax_credit"));
     assert_eq!(t.requires.as_deref(), Some("enterprise_certification"));
     assert_eq!(t.stages.len(), 1);
-    assert_eq!(t.stages[0].deadline_working_days, 20);
+    assert_eq!(deadlines(t), ["workflow.tax_claim_verification_days"]);
+    assert_eq!(shipped_param(t.stages[0].deadline.key()), Some(20));
     assert!(kind("nope").is_none());
+}
+
+/// The parameter keys of a kind's stage deadlines, in order.
+fn deadlines(k: &Kind) -> Vec<&str> {
+    k.stages.iter().map(|s| s.deadline.key()).collect()
 }
 
 const MINI: &str = r#"
@@ -249,7 +287,7 @@ name = "审核"
 step = "review"
 reviewers = ["fgw", "jw"]
 mode = "sequential"
-deadline_working_days = 3
+deadline = "param:workflow.annual_report_review_days"
 "#;
 
 #[test]
@@ -295,8 +333,29 @@ fn config_validation() {
         (MINI.replace("\"sequential\"", "\"some\""), "审核方式"),
         (MINI.replace("\"review\"", "\"vote\""), "阶段类型"),
         (
-            MINI.replace("deadline_working_days = 3", "deadline_working_days = 0"),
-            "期限",
+            MINI.replace("\"param:workflow.annual_report_review_days\"", "3"),
+            "办理时限（“deadline”）不能直接写数字",
+        ),
+        (
+            MINI.replace(
+                "\"param:workflow.annual_report_review_days\"",
+                "\"workflow.annual_report_review_days\"",
+            ),
+            "应写作 \"param:<参数文件>.<参数名>\"",
+        ),
+        (
+            MINI.replace(
+                "\"param:workflow.annual_report_review_days\"",
+                "\"param:x_days\"",
+            ),
+            "应写作",
+        ),
+        (
+            MINI.replace(
+                "\"param:workflow.annual_report_review_days\"",
+                "\"param:Workflow.x\"",
+            ),
+            "应写作",
         ),
         (
             MINI.replace("code = \"a\"", "code = \"A b\""),
@@ -321,37 +380,37 @@ fn config_validation() {
         ),
         (
             format!(
-                "{MINI}\n[[stages]]\ncode = \"a\"\nname = \"又一次\"\nstep = \"review\"\nreviewers = [\"fgw\"]\ndeadline_working_days = 3\n"
+                "{MINI}\n[[stages]]\ncode = \"a\"\nname = \"又一次\"\nstep = \"review\"\nreviewers = [\"fgw\"]\ndeadline = \"param:workflow.annual_report_review_days\"\n"
             ),
             "阶段代码“a”重复",
         ),
         (
             format!(
-                "{MINI}\n[[stages]]\ncode = \"p\"\nname = \"公示\"\nstep = \"publicity\"\nhandlers = [\"fgw\"]\ndeadline_working_days = 0\n"
+                "{MINI}\n[[stages]]\ncode = \"p\"\nname = \"公示\"\nstep = \"publicity\"\nhandlers = [\"fgw\"]\n"
             ),
-            "第2个阶段（p）：期限",
+            "第2个阶段（p）：缺少字段“deadline”",
         ),
         (
             format!(
-                "{MINI}\n[[stages]]\ncode = \"p\"\nname = \"公示\"\nstep = \"publicity\"\nreviewers = [\"fgw\"]\ndeadline_working_days = 5\n"
+                "{MINI}\n[[stages]]\ncode = \"p\"\nname = \"公示\"\nstep = \"publicity\"\nreviewers = [\"fgw\"]\ndeadline = \"param:w.d\"\n"
             ),
             "不支持的字段“reviewers”",
         ),
         (
             format!(
-                "{MINI}\n[[stages]]\ncode = \"s\"\nname = \"评分\"\nstep = \"scoring\"\nreviewers = [\"fgw\"]\nmin_score = 101\ndeadline_working_days = 5\n"
+                "{MINI}\n[[stages]]\ncode = \"s\"\nname = \"评分\"\nstep = \"scoring\"\nreviewers = [\"fgw\"]\nmin_score = 60\ndeadline = \"param:w.d\"\n"
             ),
-            "及格分",
+            "及格分（“min_score”）不能直接写数字",
         ),
         (
             format!(
-                "{MINI}\n[[stages]]\ncode = \"s\"\nname = \"评分\"\nstep = \"scoring\"\nreviewers = [\"fgw\"]\nmode = \"all\"\nmin_score = 60\ndeadline_working_days = 5\n"
+                "{MINI}\n[[stages]]\ncode = \"s\"\nname = \"评分\"\nstep = \"scoring\"\nreviewers = [\"fgw\"]\nmode = \"all\"\nmin_score = \"param:w.s\"\ndeadline = \"param:w.d\"\n"
             ),
             "不支持的字段“mode”",
         ),
         (
             format!(
-                "{MINI}\n[[stages]]\ncode = \"s\"\nname = \"评分\"\nstep = \"scoring\"\nreviewers = [\"fgw\"]\ndeadline_working_days = 5\n"
+                "{MINI}\n[[stages]]\ncode = \"s\"\nname = \"评分\"\nstep = \"scoring\"\nreviewers = [\"fgw\"]\ndeadline = \"param:w.d\"\n"
             ),
             "缺少字段“min_score”",
         ),
@@ -609,6 +668,7 @@ fn district_of_another_area_cannot_act() {
         today: d0(),
         applicant_district: None,
         add_working_days: &add_wd,
+        param: &shipped_param,
     };
     assert_eq!(
         apply(k, &s, &approve(), &district(HOME), &c),
@@ -939,6 +999,73 @@ fn scoring_stage() {
     err(k, &s0, score(80), &dept("fgw"), d0());
 }
 
+/// The engine takes its numbers from the parameters the context resolves (as of the case's
+/// filing date), not from the kind: another pass mark or deadline changes the outcome, and a
+/// parameter without a value refuses the step with a message naming it.
+#[test]
+fn numbers_come_from_the_cases_parameters() {
+    let k = kind("national_recommendation").unwrap();
+    fn strict(key: &str) -> Option<i64> {
+        match key {
+            "workflow.recommendation_pass_score" => Some(70),
+            "workflow.recommendation_lead_review_days" => Some(2),
+            _ => shipped_param(key),
+        }
+    }
+    fn missing(key: &str) -> Option<i64> {
+        (key != "workflow.recommendation_scoring_days").then(|| shipped_param(key))?
+    }
+    fn out_of_range(key: &str) -> Option<i64> {
+        if key.ends_with("_days") {
+            Some(0)
+        } else {
+            shipped_param(key)
+        }
+    }
+    let with = |param: &'static (dyn Fn(&str) -> Option<i64> + Sync)| Context {
+        today: d0(),
+        applicant_district: Some(HOME),
+        add_working_days: &add_wd,
+        param,
+    };
+    let run = |c: &Context, s: &State, a: Action, who: &Actor| apply(k, s, &a, who, c);
+    let score = |n| Action::Score {
+        score: n,
+        comment: None,
+    };
+
+    let c = with(&strict);
+    let s = run(&c, &new_draft(), Action::Submit, &applicant())
+        .unwrap()
+        .state;
+    assert_eq!(s.due, Some(add_wd(d0(), 2)));
+    let s = run(&c, &s, approve(), &dept("fgw")).unwrap().state;
+    let s = run(&c, &s, approve(), &dept("jw")).unwrap().state;
+    let s = run(&c, &s, score(65), &dept("fgw")).unwrap().state;
+    let t = run(&c, &s, score(65), &dept("jw")).unwrap();
+    assert_eq!(t.state.status, Status::Rejected, "65 passes 60 but not 70");
+    assert!(t.summary.contains("低于70分"), "{}", t.summary);
+    // With the shipped pass mark the same scores pass.
+    let t = ok(k, &s, score(65), &dept("jw"), d0());
+    assert_eq!(t.state.status, Status::InReview);
+
+    let c = with(&missing);
+    let s = run(&c, &new_draft(), Action::Submit, &applicant())
+        .unwrap()
+        .state;
+    let s = run(&c, &s, approve(), &dept("fgw")).unwrap().state;
+    let e = run(&c, &s, approve(), &dept("jw")).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "阶段“专家评审”引用的政策参数“workflow.recommendation_scoring_days”在申报日期没有有效值，请运营管理员检查参数文件"
+    );
+    assert_eq!(e.code(), "workflow.param");
+
+    let c = with(&out_of_range);
+    let e = run(&c, &new_draft(), Action::Submit, &applicant()).unwrap_err();
+    assert!(e.to_string().contains("的取值0不在1至365之间"), "{e}");
+}
+
 #[test]
 fn overdue_allowed_actions_and_serde() {
     let k = cert();
@@ -1123,6 +1250,7 @@ fn every_error_message_is_chinese() {
             today: d0(),
             applicant_district: None,
             add_working_days: &add_wd,
+            param: &shipped_param,
         },
     ];
     for s in &states {
@@ -1496,4 +1624,39 @@ fn context_and_kinds_are_thread_safe() {
     send_sync::<Kind>();
     send_sync::<State>();
     send_sync::<Transition>();
+}
+
+/// Every parameter a shipped kind names exists among the shipped policy parameters, is an
+/// integer of the kind's measure, and every value it ever had (each dated and cited) lies in
+/// the range the engine accepts — so no case, whenever filed, meets a missing number.
+#[test]
+fn every_kind_parameter_is_shipped_dated_and_in_range() {
+    use policy::params::{ParamType, Value};
+    let params = shipped_params();
+    let mut named = 0;
+    for k in kinds() {
+        for (stage, r, range) in k.param_refs() {
+            named += 1;
+            let place = format!("{} / {} / {}", k.code, stage.code, r.key());
+            let p = params
+                .param(r.key())
+                .unwrap_or_else(|e| panic!("{place}: {e}"));
+            assert_eq!(p.ty, ParamType::Integer, "{place}");
+            assert_eq!(p.measure, Some(k.measure), "{place}");
+            assert!(!p.values.is_empty(), "{place}");
+            for period in &p.values {
+                assert!(!period.source.trim().is_empty(), "{place}");
+                let Value::Integer(v) = period.value else {
+                    panic!("{place}: {:?}", period.value)
+                };
+                assert!(range.contains(&v), "{place}: {v} outside {range:?}");
+            }
+            // Every case from the programme's start has a value.
+            assert!(shipped_param(r.key()).is_some(), "{place}");
+            let first = p.values[0].from;
+            assert!(first <= day(2019, 3, 28), "{place} starts {first}");
+        }
+    }
+    // 15 stage deadlines and one pass mark across the six shipped kinds.
+    assert_eq!(named, 16);
 }

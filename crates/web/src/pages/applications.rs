@@ -449,6 +449,10 @@ struct DetailPage {
     overdue: bool,
     awaiting: String,
     stages: Vec<(String, &'static str)>,
+    /// The stages' time limits and pass marks as in force on the filing date, with sources.
+    limits: Vec<svc::StageLimit>,
+    /// The date the limits are taken at (the filing date, or today for a draft).
+    limits_date: String,
     actions: Vec<ActionView>,
     data: Vec<(&'static str, String)>,
     editable: bool,
@@ -518,6 +522,8 @@ async fn detail_page(
         wf.status,
         workflow::Status::InReview | workflow::Status::Publicity
     );
+    let filed = svc::filed_on(&app, domain::calendar::today_shanghai());
+    let limits = svc::stage_limits(state, kind, filed);
     let stages = kind
         .stages
         .iter()
@@ -705,6 +711,8 @@ async fn detail_page(
         overdue,
         awaiting,
         stages,
+        limits,
+        limits_date: workflow::zh_date(filed),
         actions,
         data,
         editable: is_applicant
