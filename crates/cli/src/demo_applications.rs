@@ -47,6 +47,9 @@ const PUBLICITY_ENDED: &str = "2020-01-01";
 /// 2023-06-30 12:00 — valid (three years) through every claimed year, 2023 to 2025.
 const BACKDATED_CULTIVATION: (i64, i64) = (1_630_461_600, 1_638_244_800);
 const BACKDATED_CERTIFICATION: (i64, i64) = (1_678_845_600, 1_688_097_600);
+/// Their re-evaluation, filed before that certification's end and granted: 2026-04-01 10:00
+/// to 2026-06-15 12:00, so they are still certified today (a renewed three years).
+const BACKDATED_REEVALUATION: (i64, i64) = (1_775_008_800, 1_781_496_000);
 
 /// The joint-review units of certification, in order.
 const JOINT: [&str; 5] = ["jxw", "czj", "rsj", "gzw", "sw"];
@@ -679,6 +682,23 @@ impl Demo {
         self.unit_do("fgw", id, Action::ConcludePublicity).await
     }
 
+    /// A re-evaluation run through its stages and backdated to before the certification's
+    /// end ([`BACKDATED_REEVALUATION`]), which renews the certification.
+    async fn reevaluated(&mut self, ent: &Org) -> Result<()> {
+        let me = self.caller(ent).await?;
+        let data = self.certification_form(Form::Eligible);
+        let id = self.create(&me, "reevaluation", data).await?;
+        self.act(&me, id, Action::Submit).await?;
+        for u in ["fgw", "jw"] {
+            self.approve(u, id, "复核材料齐全，认定条件仍然满足，同意。")
+                .await?;
+        }
+        self.conclude(id).await?;
+        self.approve("fgw", id, "复核通过，继续认定为市级产教融合型企业。")
+            .await?;
+        self.backdate(id, BACKDATED_REEVALUATION).await
+    }
+
     async fn object(&mut self, unit: &str, id: i64, text: &str) -> Result<()> {
         self.unit_do(
             unit,
@@ -960,6 +980,7 @@ impl Demo {
                 if tax != Tax::None {
                     self.backdate(cultivation, BACKDATED_CULTIVATION).await?;
                     self.backdate(id, BACKDATED_CERTIFICATION).await?;
+                    self.reevaluated(ent).await?;
                     self.tax_claims(ent, tax).await?;
                 }
                 self.national(ent, national).await?;

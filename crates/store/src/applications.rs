@@ -693,6 +693,25 @@ async fn queue_total(db: &Db, reviewers: &[String]) -> Result<i64> {
     Ok(q.fetch_one(db.pool()).await?)
 }
 
+/// How many of the applications awaiting any of `reviewers` are past their stage deadline
+/// on `today` (the deadline before it), each application once.
+pub async fn queue_overdue(db: &Db, reviewers: &[String], today: chrono::NaiveDate) -> Result<i64> {
+    if reviewers.is_empty() {
+        return Ok(0);
+    }
+    let ps: Vec<String> = (2..=reviewers.len() + 1).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT CAST(COUNT(DISTINCT application_id) AS BIGINT) FROM application_pending \
+         WHERE due_date < $1 AND reviewer IN ({})",
+        ps.join(", ")
+    );
+    let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(today.format("%Y-%m-%d").to_string());
+    for r in reviewers {
+        q = q.bind(r);
+    }
+    Ok(q.fetch_one(db.pool()).await?)
+}
+
 /// Approved applications of a kind, for public lists (e.g. certified enterprises), searched
 /// by applicant name.
 pub async fn approved(

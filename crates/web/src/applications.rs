@@ -527,7 +527,22 @@ pub async fn check_can_open(
         .filter(|k| k.requires.as_deref() == Some(kind.code.as_str()))
         .collect::<Vec<_>>();
     if !grants_status.is_empty() {
-        if let Some(a) = mine.iter().find(|a| status_of(a) == Some(Status::Approved)) {
+        // The certification is held while one of its periods is in force: once it lapsed
+        // (no re-evaluation in time) or was revoked, the enterprise applies anew.
+        if kind.code == "enterprise_certification" {
+            let today = domain::calendar::today_shanghai();
+            if let Some(p) = certified_periods(state, org_id)
+                .await?
+                .into_iter()
+                .find(|p| p.covers(today))
+            {
+                return Err(AppError::Conflict(format!(
+                    "已取得“{}”，有效期至{}，无需重复申报；有效期届满前请申请复核评价",
+                    kind.title,
+                    workflow::zh_date(p.until)
+                )));
+            }
+        } else if let Some(a) = mine.iter().find(|a| status_of(a) == Some(Status::Approved)) {
             return Err(AppError::Conflict(format!(
                 "已取得“{}”（编号 {}），无需重复申报",
                 kind.title, a.id

@@ -15,6 +15,7 @@ pub mod majors;
 pub mod occupations;
 pub mod ops;
 pub mod pages;
+pub mod programme;
 pub mod supply;
 pub mod xlsx;
 

@@ -518,6 +518,41 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
             d["events"].as_array().unwrap().len() >= 14,
             "full history kept"
         );
+        // While the certification is in force a second one is refused, naming its end; once
+        // it has lapsed (granted, as if, four years ago) the enterprise applies anew.
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                "/applications",
+                Some(json!({"kind": "enterprise_certification", "data": cert_data()})),
+            )
+            .await;
+        assert_eq!(s, 409, "{v}");
+        assert!(
+            v["message"].as_str().unwrap().contains(&format!(
+                "有效期至{}",
+                domain::workflow::zh_date(
+                    chrono::NaiveDate::parse_from_str(&until, "%Y-%m-%d").unwrap()
+                )
+            )),
+            "{v}"
+        );
+        let (_, long_ago) = days_ago(4 * 366);
+        sqlx::query("UPDATE application_events SET at = $1 WHERE application_id = $2")
+            .bind(long_ago)
+            .bind(id)
+            .execute(w.app.db.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE applications SET decided_at = $1 WHERE id = $2")
+            .bind(long_ago)
+            .bind(id)
+            .execute(w.app.db.pool())
+            .await
+            .unwrap();
+        w.create("ent", "enterprise_certification", cert_data())
+            .await;
         let v = store::audit::verify(&w.app.db).await.unwrap();
         assert!(v.problem.is_none());
         w.assert_queue_counts_hold().await;

@@ -11,7 +11,7 @@ use domain::orgs::OrgKind;
 use fantoccini::{ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::helpers::{PASSWORD, TestApp, credit};
+use crate::helpers::{PASSWORD, TestApp, credit, demo_world};
 
 struct Driver(Child);
 
@@ -227,6 +227,10 @@ async fn login_dashboard_and_district_filter_in_chromium() {
 }
 
 async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
+    login_with(c, app, user, PASSWORD).await;
+}
+
+async fn login_with(c: &fantoccini::Client, app: &TestApp, user: &str, password: &str) {
     c.goto(&app.url("/login")).await.unwrap();
     if !c.current_url().await.unwrap().as_str().contains("/login") {
         // Still signed in as someone else: sign out first.
@@ -241,7 +245,7 @@ async fn login_as(c: &fantoccini::Client, app: &TestApp, user: &str) {
     c.find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
-        .send_keys(PASSWORD)
+        .send_keys(password)
         .await
         .unwrap();
     click(c, Locator::Css("form button[type=submit].primary")).await;
@@ -618,6 +622,196 @@ async fn majors_alignment_and_title_confirmation_in_chromium() {
         .unwrap();
     let printed = c.execute("return window.__printed;", vec![]).await.unwrap();
     assert_eq!(printed, serde_json::json!(1), "打印 did nothing");
+    c.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(profile);
+}
+
+/// The number of a figure on the home page (`.stat` whose label is `label`), separators removed.
+async fn figure(c: &fantoccini::Client, label: &str) -> i64 {
+    let v = c
+        .execute(
+            "for (const a of document.querySelectorAll('.stat')) { \
+               if (a.querySelector('.l').textContent.trim() === arguments[0]) \
+                 return a.querySelector('.n').textContent.replace(/,/g, ''); } return null;",
+            vec![json!(label)],
+        )
+        .await
+        .unwrap();
+    v.as_str()
+        .unwrap_or_else(|| panic!("no figure {label} on the page"))
+        .parse()
+        .unwrap()
+}
+
+/// The total a list page states (`共 N 件`).
+async fn stated_total(c: &fantoccini::Client) -> i64 {
+    let sub = c
+        .execute(
+            "for (const p of document.querySelectorAll('p.sub')) \
+               if (p.textContent.includes('共')) return p.textContent; return '';",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let n: String = sub
+        .split("共")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no total in {sub}"))
+        .chars()
+        .skip_while(|c| c.is_whitespace())
+        .take_while(|c| c.is_ascii_digit() || *c == ',')
+        .filter(char::is_ascii_digit)
+        .collect();
+    n.parse().unwrap()
+}
+
+/// Each role's home shows its own work (issue 13 §2), on the demo, as each demo account sees
+/// it through Chromium at 1366 px: the navigation on one line, the queue figure equal to the
+/// queue's total, the enterprise's certification and what is due, the school's report one
+/// click away, the bank's pending measure — and no registry counts for single organisations.
+/// A screenshot of every home goes to `target/screenshots/home-<account>.png`.
+#[tokio::test]
+async fn every_role_sees_its_own_work_at_home_in_chromium() {
+    let (app, accounts) = demo_world(store::Backend::Sqlite).await;
+    let (_driver, c, profile) = start_browser().await;
+    let shots = screenshots_dir();
+    let mut seen = Vec::new();
+    for (user, password) in &accounts {
+        login_with(&c, &app, user, password).await;
+        c.goto(&app.url("/")).await.unwrap();
+        let h1 = text_of(&c, Locator::Css("main h1")).await;
+        let body = text_of(&c, Locator::Css("main")).await;
+        shot(&c, &shots, &format!("home-{user}.png")).await;
+        // The navigation stays on one line at 1366 px and does not overflow.
+        let nav = c
+            .execute(
+                "const n = document.querySelector('nav.main'); \
+                 return [n.getBoundingClientRect().height, n.scrollWidth - n.clientWidth];",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert!(
+            nav[0].as_f64().unwrap() < 50.0,
+            "{user}: the navigation wraps: {nav}"
+        );
+        assert_eq!(
+            nav[1].as_f64(),
+            Some(0.0),
+            "{user}: the navigation overflows"
+        );
+        // The city's registry for the operator and departments; a district its area's
+        // schools, enterprises and banks; single organisations none.
+        assert_eq!(
+            body.contains("运营机构"),
+            matches!(user.as_str(), "admin" | "fgw" | "jw"),
+            "{user}: {body}"
+        );
+        if user == "yuzhong" {
+            assert!(figure(&c, "企业").await > 0, "{body}");
+        }
+        match user.as_str() {
+            "admin" | "fgw" | "jw" | "yuzhong" => {
+                let expected = match user.as_str() {
+                    "admin" => "全市申报办理",
+                    "yuzhong" => "本区县待办与申报",
+                    _ => "本单位待办与申报",
+                };
+                assert_eq!(h1, expected);
+                let waiting = figure(&c, "待我审核").await;
+                let overdue = figure(&c, "其中已逾期").await;
+                assert!(overdue <= waiting, "{user}: {overdue} > {waiting}");
+                let visible = figure(&c, "可查看的申报").await;
+                follow(&c, Locator::Css("a.stat[href='/queue']"), "/queue").await;
+                assert_eq!(
+                    stated_total(&c).await,
+                    waiting,
+                    "{user}: home and queue agree"
+                );
+                c.goto(&app.url("/")).await.unwrap();
+                follow(
+                    &c,
+                    Locator::Css("a.stat[href='/applications']"),
+                    "/applications",
+                )
+                .await;
+                assert_eq!(
+                    stated_total(&c).await,
+                    visible,
+                    "{user}: home and list agree"
+                );
+                if user == "fgw" {
+                    assert!(body.contains("本单位负责的措施"), "{body}");
+                    c.goto(&app.url("/")).await.unwrap();
+                    let mut lines = Vec::new();
+                    for li in c.find_all(Locator::Css(".measures-mini li")).await.unwrap() {
+                        lines.push(li.text().await.unwrap());
+                    }
+                    // Only the measures 市发展改革委 is responsible for, 3 among those it leads.
+                    assert!(lines.len() < 13, "{lines:?}");
+                    let m3 = lines
+                        .iter()
+                        .find(|l| l.starts_with("3. "))
+                        .expect("measure 3");
+                    assert!(m3.contains("牵头"), "{m3}");
+                }
+                if user == "yuzhong" {
+                    assert!(
+                        waiting > 0,
+                        "the demo gives Yuzhong applications to pre-review"
+                    );
+                }
+            }
+            "enterprise" => {
+                assert_eq!(h1, "本企业产教融合工作");
+                let standing = text_of(&c, Locator::Css("section.standing")).await;
+                assert!(
+                    standing.contains("产教融合型企业培育库入库申请 已入库"),
+                    "{standing}"
+                );
+                assert!(standing.contains("投资抵免年度申报"), "{standing}");
+                // Certified in 2023 and re-evaluated in 2026: in force for three more years.
+                assert!(
+                    standing.contains("产教融合型企业认定申报 已认定，有效期至2029年"),
+                    "{standing}"
+                );
+                assert!(
+                    standing.contains("产教融合型企业复核评价 已通过"),
+                    "{standing}"
+                );
+                let todo = text_of(&c, Locator::Css("section.due")).await;
+                assert!(!todo.contains("目前没有需要办理的事项"), "{todo}");
+            }
+            "school" => {
+                assert_eq!(h1, "本校专业建设");
+                follow(&c, Locator::LinkText("本校专业与需求分析报告"), "/report").await;
+                let title = text_of(&c, Locator::Css("main h1")).await;
+                assert!(title.contains("重庆云阳云帆职业教育中心1"), "{title}");
+            }
+            "bank" => {
+                assert_eq!(h1, "本行产教融合金融服务");
+                assert!(body.contains("措施11"), "{body}");
+            }
+            other => panic!("unexpected demo account {other}"),
+        }
+        seen.push(user.clone());
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "admin",
+            "bank",
+            "enterprise",
+            "fgw",
+            "jw",
+            "school",
+            "yuzhong"
+        ]
+    );
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }

@@ -328,3 +328,39 @@ pub fn chanjiao_in(
     drop(child.stdin.take());
     child.wait_with_output().unwrap()
 }
+
+/// A database filled by `chanjiao demo`, the app on it, and the demo accounts (username,
+/// password).
+pub async fn demo_world(backend: store::Backend) -> (TestApp, Vec<(String, String)>) {
+    let url = fresh_database(backend).await;
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+        .args(["demo", "--postings", "4000"])
+        .env("CHANJIAO_DATABASE_URL", &url)
+        .env("CHANJIAO_LOG", "error")
+        .env(
+            "CHANJIAO_DEMO_CATALOG",
+            concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/data/major-catalog-2021.csv"
+            ),
+        )
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    // Lines such as "  运营管理员   admin   密码 Cj…#7 重庆市…".
+    let accounts: Vec<(String, String)> = out
+        .lines()
+        .filter_map(|l| {
+            let w: Vec<&str> = l.split_whitespace().collect();
+            let i = w.iter().position(|x| *x == "密码")?;
+            Some((
+                w.get(i.checked_sub(1)?)?.to_string(),
+                w.get(i + 1)?.to_string(),
+            ))
+        })
+        .collect();
+    assert_eq!(accounts.len(), 7, "one account per role: {out}");
+    let app = TestApp::attach(url, web::Security::default()).await;
+    (app, accounts)
+}

@@ -13,7 +13,7 @@ use calamine::{Data, Reader};
 use regex::Regex;
 use reqwest::Client;
 
-use crate::helpers::{TestApp, backends, client, fresh_database, hidden};
+use crate::helpers::{TestApp, backends, client, demo_world, hidden};
 
 /// Operators' details (`<details class="ops">`), tags, same-site links, school links.
 static OPS: LazyLock<Regex> =
@@ -22,42 +22,6 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").unwrap
 static HREF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"href="(/[^"]*)""#).unwrap());
 static SCHOOL_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"/alignment/schools/(\d+)").unwrap());
-
-/// A database filled by `chanjiao demo`, the app on it, and the demo accounts (username,
-/// password).
-async fn demo_world(backend: store::Backend) -> (TestApp, Vec<(String, String)>) {
-    let url = fresh_database(backend).await;
-    let o = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
-        .args(["demo", "--postings", "4000"])
-        .env("CHANJIAO_DATABASE_URL", &url)
-        .env("CHANJIAO_LOG", "error")
-        .env(
-            "CHANJIAO_DEMO_CATALOG",
-            concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../../shared/data/major-catalog-2021.csv"
-            ),
-        )
-        .output()
-        .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let out = String::from_utf8_lossy(&o.stdout).to_string();
-    // Lines such as "  运营管理员   admin   密码 Cj…#7 重庆市…".
-    let accounts: Vec<(String, String)> = out
-        .lines()
-        .filter_map(|l| {
-            let w: Vec<&str> = l.split_whitespace().collect();
-            let i = w.iter().position(|x| *x == "密码")?;
-            Some((
-                w.get(i.checked_sub(1)?)?.to_string(),
-                w.get(i + 1)?.to_string(),
-            ))
-        })
-        .collect();
-    assert_eq!(accounts.len(), 7, "one account per role: {out}");
-    let app = TestApp::attach(url, web::Security::default()).await;
-    (app, accounts)
-}
 
 /// The forbidden patterns, each with what it stands for.
 struct Forbidden {
@@ -398,7 +362,7 @@ async fn an_unknown_url_is_a_chinese_404_page_in_the_layout() {
                 );
                 let html = r.text().await.unwrap();
                 assert!(
-                    html.contains("<nav class=\"main\">"),
+                    html.contains("<nav class=\"main\" aria-label=\"主导航\">"),
                     "{who} {path}: {html}"
                 );
                 assert!(html.contains("页面不存在"), "{who} {path}: {html}");
@@ -415,7 +379,7 @@ async fn an_unknown_url_is_a_chinese_404_page_in_the_layout() {
         assert_eq!(r.status(), 405);
         let html = r.text().await.unwrap();
         assert!(
-            html.contains("<nav class=\"main\">") && html.contains("不支持"),
+            html.contains("<nav class=\"main\" aria-label=\"主导航\">") && html.contains("不支持"),
             "{html}"
         );
         // The API keeps answering JSON.
