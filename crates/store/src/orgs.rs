@@ -90,6 +90,26 @@ pub struct Filter {
     pub kind: Option<OrgKind>,
     pub district: Option<String>,
     pub q: Option<String>,
+    /// Where the organisation stands in the programme (measure 3).
+    pub programme: Option<Programme>,
+}
+
+/// An organisation's standing in the programme, as a list selects it from its applications.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Programme {
+    /// In the cultivation database (its cultivation approved) and never certified.
+    Cultivated,
+    /// Certified now: a certification or re-evaluation approved (not revoked) on or after
+    /// `granted_since` (unix seconds) — the caller computes it from the validity in force.
+    Certified { granted_since: i64 },
+}
+
+impl Programme {
+    /// The codes lists and the API take, with their Chinese labels.
+    pub const OPTIONS: [(&'static str, &'static str); 2] = [
+        ("cultivated", "培育库在库（未认定）"),
+        ("certified", "已认定（有效期内）"),
+    ];
 }
 
 /// Bigrams so common in organisation names (legal forms, the city's name, the demo marker)
@@ -197,12 +217,30 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
     if let Some(k) = f.kind {
         q.and_eq_str("orgs.kind", k.as_str());
     }
+    const CERTIFYING: &str = "a.kind IN ('enterprise_certification', 'reevaluation')";
+    match f.programme {
+        None => {}
+        Some(Programme::Cultivated) => q.and(format!(
+            "EXISTS (SELECT 1 FROM applications a WHERE a.applicant_org_id = orgs.id \
+             AND a.kind = 'enterprise_cultivation' AND a.status = 'approved') \
+             AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.applicant_org_id = orgs.id \
+             AND {CERTIFYING} AND a.status IN ('approved', 'revoked'))"
+        )),
+        Some(Programme::Certified { granted_since }) => {
+            let p = q.arg(Arg::Int(granted_since));
+            q.and(format!(
+                "EXISTS (SELECT 1 FROM applications a WHERE a.applicant_org_id = orgs.id \
+                 AND {CERTIFYING} AND a.status = 'approved' AND a.decided_at >= {p})"
+            ));
+        }
+    }
     match (text, &lower) {
         (Some(t), None) => q.and_eq_str("orgs.code", &t.to_uppercase()),
         (Some(_), Some(l))
             if by_grams
                 && l.chars().count() == 2
                 && f.kind.is_none()
+                && f.programme.is_none()
                 && !contradiction
                 && !matches!(scope, Scope::Org(_)) =>
         {

@@ -217,6 +217,49 @@ const ANNUAL_REPORT_FIELDS: &[Field] = &[
     },
 ];
 
+impl Field {
+    /// The field's value as the pages show it: 是/否, yuan with separators, counts, text.
+    pub fn text_of(&self, v: &Value) -> String {
+        match self.ty {
+            FieldType::Bool => if v.as_bool() == Some(true) {
+                "是"
+            } else {
+                "否"
+            }
+            .into(),
+            FieldType::Money => v.as_i64().map(policy::money::yuan).unwrap_or_default(),
+            FieldType::Count => v.as_i64().map(crate::pages::thousands).unwrap_or_default(),
+            FieldType::Year => v.as_i64().map(|n| n.to_string()).unwrap_or_default(),
+            FieldType::Text => v.as_str().unwrap_or("").to_string(),
+        }
+    }
+}
+
+/// What a resubmission changed, field by field, as a history line reads it:
+/// `投资额（元）：1,000.00 → 1,200.00`; empty when nothing changed.
+pub fn data_changes(kind: &str, before: &Value, after: &Value) -> Vec<String> {
+    fields(kind)
+        .iter()
+        .filter(|f| before[f.name] != after[f.name])
+        .map(|f| {
+            let show = |v: &Value| {
+                let t = f.text_of(v);
+                if t.is_empty() {
+                    "（空）".to_owned()
+                } else {
+                    t
+                }
+            };
+            format!(
+                "{}：{} → {}",
+                f.label,
+                show(&before[f.name]),
+                show(&after[f.name])
+            )
+        })
+        .collect()
+}
+
 pub fn fields(kind: &str) -> &'static [Field] {
     match kind {
         "enterprise_certification" | "reevaluation" => CERTIFICATION_FIELDS,
@@ -738,26 +781,12 @@ pub async fn tax_ledger_input(
     Ok(json!({ "years": years }))
 }
 
-fn action_code(a: &Action) -> &'static str {
-    match a {
-        Action::Submit => "submit",
-        Action::Withdraw => "withdraw",
-        Action::Approve { .. } => "approve",
-        Action::Reject { .. } => "reject",
-        Action::Return { .. } => "return",
-        Action::Score { .. } => "score",
-        Action::Resubmit => "resubmit",
-        Action::Object { .. } => "object",
-        Action::ResolveObjection { .. } => "resolve_objection",
-        Action::ConcludePublicity => "conclude_publicity",
-        Action::Revoke { .. } => "revoke",
-    }
-}
-
 fn comment_of(a: &Action) -> Option<String> {
     match a {
         Action::Approve { comment } | Action::Score { comment, .. } => comment.clone(),
-        Action::Reject { reason } | Action::Revoke { reason } => Some(reason.clone()),
+        Action::Reject { reason } | Action::Revoke { reason } | Action::Correct { reason } => {
+            Some(reason.clone())
+        }
         Action::Return { comment } | Action::ResolveObjection { comment, .. } => {
             Some(comment.clone())
         }
@@ -836,6 +865,17 @@ pub async fn act(
     } else {
         None
     };
+    // A resubmission's history line says what changed (a correction keeps its history).
+    let mut summary = t.summary.clone();
+    if matches!(action, Action::Submit | Action::Resubmit)
+        && let Some(m) = &new_data
+    {
+        let before: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+        let changes = data_changes(&kind.code, &before, &Value::Object(m.clone()));
+        if !changes.is_empty() && current.status == Status::Returned {
+            summary.push_str(&format!("；修改：{}", changes.join("；")));
+        }
+    }
     let new_state = &t.state;
     let stage_def = kind.stage(new_state.stage);
     let in_flow = matches!(
@@ -865,8 +905,8 @@ pub async fn act(
     let change = Change {
         id: app.id,
         expected_version: version,
-        action: action_code(&action).to_string(),
-        summary: t.summary.clone(),
+        action: action.kind().as_str().to_string(),
+        summary,
         comment: comment_of(&action),
         from_status: app.status.clone(),
         status: new_state.status.as_str().to_string(),
@@ -940,11 +980,21 @@ pub async fn save_data(
             "只有草稿或退回修改的申报可以修改".into(),
         ));
     }
+    // Once reviewed (returned, or reopened for correction), each save says what changed, so
+    // the history keeps every version's figures.
+    let mut summary = "保存申报内容".to_owned();
+    if app.status == "returned" {
+        let before: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+        let changes = data_changes(&app.kind, &before, &Value::Object(data.clone()));
+        if !changes.is_empty() {
+            summary.push_str(&format!("；修改：{}", changes.join("；")));
+        }
+    }
     let change = Change {
         id: app.id,
         expected_version: version,
         action: "save".into(),
-        summary: "保存申报内容".into(),
+        summary,
         comment: None,
         from_status: app.status.clone(),
         status: app.status.clone(),

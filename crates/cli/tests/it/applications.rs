@@ -611,6 +611,106 @@ async fn returned_applications_resume_where_they_were_returned() {
     }
 }
 
+/// Certifies `who` through every stage (its cultivation first).
+async fn certify(w: &World, who: &'static str) -> i64 {
+    cultivate(w, who).await;
+    let id = w.create(who, "enterprise_certification", cert_data()).await;
+    w.ok(who, id, "submit").await;
+    for unit in ["dis", "fgw", "jw", "jxw", "czj", "rsj", "gzw", "sw"] {
+        w.ok(unit, id, "approve").await;
+    }
+    w.end_publicity(id).await;
+    w.ok("fgw", id, "conclude_publicity").await;
+    w.ok("fgw", id, "approve").await;
+    id
+}
+
+/// The names of the organisations a list call answers.
+fn names(v: &Value) -> Vec<String> {
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The organisations list filters by standing in the programme (in the cultivation database,
+/// certified and in force), in the API and the page; an organisation's page shows its standing
+/// and its applications to those who may see them, and nothing of them to others.
+#[tokio::test]
+async fn organisations_show_and_filter_by_programme_standing() {
+    for b in backends() {
+        let w = World::new(b).await;
+        cultivate(&w, "ent2").await;
+        let cert = certify(&w, "ent").await;
+        let list = |programme: &'static str| {
+            let w = &w;
+            async move {
+                let (s, v) = w
+                    .call("op", "GET", &format!("/orgs?programme={programme}"), None)
+                    .await;
+                assert_eq!(s, 200, "{v}");
+                names(&v)
+            }
+        };
+        assert_eq!(list("certified").await, ["渝中示例智造有限公司"]);
+        assert_eq!(list("cultivated").await, ["渝中示例软件有限公司"]);
+        let (s, v) = w.call("op", "GET", "/orgs?programme=famous", None).await;
+        assert_eq!(s, 422, "{v}");
+        // A district sees the filter within its area only.
+        let (_, v) = w
+            .call("dis2", "GET", "/orgs?programme=certified", None)
+            .await;
+        assert_eq!(names(&v), Vec::<String>::new());
+        // Once the certification has lapsed (granted, as if, four years ago) it is not listed.
+        let (_, long_ago) = days_ago(4 * 366);
+        for sql in [
+            "UPDATE application_events SET at = $1 WHERE application_id = $2",
+            "UPDATE applications SET decided_at = $1 WHERE id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(long_ago)
+                .bind(cert)
+                .execute(w.app.db.pool())
+                .await
+                .unwrap();
+        }
+        assert_eq!(list("certified").await, Vec::<String>::new());
+        // The page: its standing and applications for a reviewer of them.
+        let org_id: i64 = w
+            .app
+            .count("SELECT id FROM orgs WHERE name = '渝中示例智造有限公司'")
+            .await;
+        let page = |user: &'static str| {
+            let w = &w;
+            async move {
+                let c = w.app.login(user).await;
+                let r = c
+                    .get(w.app.url(&format!("/orgs/{org_id}")))
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        let (s, html) = page("u_fgw").await;
+        assert_eq!(s, 200);
+        assert!(html.contains("产教融合办理情况"), "{html}");
+        assert!(html.contains("产教融合型企业培育库入库申请"), "{html}");
+        assert!(html.contains("认定已于"), "lapsed: {html}");
+        assert!(html.contains("申报记录（共 2 件）"), "{html}");
+        // 市民政局 reviews none of these kinds: it sees the organisation, not its applications.
+        let (s, html) = page("u_mzj").await;
+        assert_eq!(s, 200);
+        assert!(!html.contains("产教融合办理情况"), "{html}");
+        assert!(!html.contains("申报记录"), "{html}");
+        // The enterprise itself sees what it has to do: apply anew.
+        let (_, html) = page("u_ent").await;
+        assert!(html.contains("可重新申报产教融合型企业认定"), "{html}");
+    }
+}
+
 #[tokio::test]
 async fn tax_claim_is_verified_and_the_ledger_follows() {
     for b in backends() {
@@ -749,6 +849,88 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
                 .status(),
             403
         );
+
+        // A correction reopens the approved claim — the same application, with its history.
+        // While it is being corrected the year counts nowhere (claims and ledger agree); once
+        // resubmitted with the new figure and verified again, both count the new amount.
+        let (s, v) = w.act("sw", claim, "correct", Some("核定有误")).await;
+        assert_eq!(s, 409, "only the applicant corrects: {v}");
+        let (s, v) = w.act("ent", claim, "correct", None).await;
+        assert_eq!(s, 422, "a correction says why: {v}");
+        let (s, v) = w
+            .act("ent", claim, "correct", Some("漏报一笔实训设备投资"))
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "returned");
+        let claims_page = |who: &'static str| {
+            let w = &w;
+            async move {
+                w.app
+                    .login(who)
+                    .await
+                    .get(w.app.url(&format!("/tax/claims?year={year}")))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        let ledger_page = || {
+            let w = &w;
+            async move {
+                w.app
+                    .login("u_ent")
+                    .await
+                    .get(w.app.url("/tax/ledger"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap()
+            }
+        };
+        assert!(!claims_page("u_sw").await.contains("30,000.00元"));
+        assert!(!ledger_page().await.contains("30,000.00"));
+        let version = w.version("ent", claim).await;
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                &format!("/applications/{claim}/actions"),
+                Some(json!({"action": "resubmit", "version": version, "data": {
+                    "year": year, "investment_fen": 12_000_000, "tax_base_fen": 100_000_000,
+                    "evidence": "投资协议、付款凭证及补充的设备发票"}})),
+            )
+            .await;
+        assert_eq!(s, 200, "{v}");
+        assert_eq!(v["status"], "in_review");
+        w.ok("sw", claim, "approve").await;
+        let (_, d) = w
+            .call("ent", "GET", &format!("/applications/{claim}"), None)
+            .await;
+        let history: Vec<&str> = d["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["summary"].as_str().unwrap())
+            .collect();
+        assert!(
+            history
+                .iter()
+                .any(|h| h.contains("申请更正") && h.contains("漏报一笔实训设备投资")),
+            "{history:?}"
+        );
+        assert!(
+            history
+                .iter()
+                .any(|h| h.contains("当年兴办职业教育投资额（元）：100,000.00元 → 120,000.00元")),
+            "{history:?}"
+        );
+        assert!(claims_page("u_sw").await.contains("36,000.00元"));
+        assert!(ledger_page().await.contains("36,000.00"));
 
         // Validity bounds credit: the certification granted today holds for
         // `certification.validity_years` (3); a claim for the year it lapses earns nothing.

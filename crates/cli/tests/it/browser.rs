@@ -168,7 +168,7 @@ async fn login_dashboard_and_district_filter_in_chromium() {
     }
 
     let h1 = text_of(&c, Locator::Css("main h1")).await;
-    assert_eq!(h1, "工作概览");
+    assert_eq!(h1, "全市申报办理");
     let svg = c.find(Locator::Css("svg.chart")).await.unwrap();
     assert!(svg.html(false).await.unwrap().contains("渝中区"));
     shot(&c, &shots, "02-dashboard.png").await;

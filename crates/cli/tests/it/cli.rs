@@ -226,6 +226,7 @@ async fn demo_loads_a_chongqing_shaped_dataset_once() {
                 kind: None,
                 district: district.map(str::to_string),
                 q: Some(q.to_string()),
+                programme: None,
             };
             let page = store::orgs::list(
                 &db,

@@ -51,7 +51,7 @@ async fn pages_render_in_chinese_and_redirect_when_logged_out() {
             .text()
             .await
             .unwrap();
-        assert!(home.contains("工作概览"));
+        assert!(home.contains("<h1>全市申报办理</h1>"));
         assert!(
             home.contains("<svg"),
             "dashboard has a server-rendered chart"

@@ -9,6 +9,8 @@
 //! applicant = "enterprise"              # an OrgKind: operator, department, district, school, enterprise, bank
 //! rule = "certification"                # optional: policy rule run at submit and at each review
 //! requires = "enterprise_cultivation"   # optional: kind whose approval the applicant must hold
+//! correctable = true                    # optional (default false): the applicant may reopen an
+//!                                       #   approved application to correct it
 //!
 //! [[stages]]                            # at least one, in order
 //! code = "district_review"              # unique within the kind
@@ -62,6 +64,9 @@ pub struct Kind {
     /// Code of a kind whose approval the applicant must hold before submitting (checked by
     /// the caller, which knows the applicant's other applications).
     pub requires: Option<String>,
+    /// Whether the applicant may reopen an approved application to correct it (a yearly
+    /// claim or report): the correction is the same application, with its history.
+    pub correctable: bool,
     /// The stages, in order; never empty.
     pub stages: Vec<StageDef>,
 }
@@ -341,6 +346,7 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         "applicant",
         "rule",
         "requires",
+        "correctable",
         "stages",
     ])?;
 
@@ -358,6 +364,11 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         .ok_or_else(|| config(format!("未知的申报主体类型“{applicant_s}”")))?;
     let rule = top.opt_code("rule")?;
     let requires = top.opt_code("requires")?;
+    let correctable = match top.get("correctable") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(_) => return Err(config("字段“correctable”应为 true 或 false")),
+    };
     if requires.as_deref() == Some(code.as_str()) {
         return Err(config("前置事项不能是本事项自身"));
     }
@@ -390,6 +401,7 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         applicant,
         rule,
         requires,
+        correctable,
         stages,
     })
 }

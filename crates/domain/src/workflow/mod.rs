@@ -83,6 +83,8 @@ pub enum WorkflowError {
     ObjectionResolved { id: u32 },
     #[error("只有{stage}阶段的审核单位或运营管理员可以撤销")]
     NotRevoker { stage: String },
+    #[error("“{kind}”审核通过后不能申请更正")]
+    NotCorrectable { kind: String },
     /// A parameter a stage names has no usable value at the case's date (a configuration
     /// fault the shipped files' tests rule out; an operator's override could cause it).
     #[error("阶段“{stage}”引用的政策参数“{key}”在申报日期{problem}，请运营管理员检查参数文件")]
@@ -100,6 +102,7 @@ impl WorkflowError {
             WorkflowError::Syntax { .. } => "workflow.syntax",
             WorkflowError::Config(_) => "workflow.config",
             WorkflowError::Param { .. } => "workflow.param",
+            WorkflowError::NotCorrectable { .. } => "workflow.not_correctable",
             WorkflowError::Inconsistent(_) => "workflow.inconsistent",
             WorkflowError::WrongStatus { .. } => "workflow.wrong_status",
             WorkflowError::WrongStep { .. } => "workflow.wrong_step",
@@ -298,6 +301,12 @@ pub enum Action {
     Revoke {
         reason: String,
     },
+    /// The applicant reopens its approved application to correct it (kinds marked
+    /// `correctable`): the approval no longer stands; the application goes back to the
+    /// applicant as returned, and its resubmission is reviewed from the first stage.
+    Correct {
+        reason: String,
+    },
 }
 
 impl Action {
@@ -314,6 +323,7 @@ impl Action {
             Action::ResolveObjection { .. } => ActionKind::ResolveObjection,
             Action::ConcludePublicity => ActionKind::ConcludePublicity,
             Action::Revoke { .. } => ActionKind::Revoke,
+            Action::Correct { .. } => ActionKind::Correct,
         }
     }
 }
@@ -333,10 +343,11 @@ pub enum ActionKind {
     ResolveObjection,
     ConcludePublicity,
     Revoke,
+    Correct,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 11] = [
+    pub const ALL: [ActionKind; 12] = [
         ActionKind::Submit,
         ActionKind::Withdraw,
         ActionKind::Approve,
@@ -348,6 +359,7 @@ impl ActionKind {
         ActionKind::ResolveObjection,
         ActionKind::ConcludePublicity,
         ActionKind::Revoke,
+        ActionKind::Correct,
     ];
 
     /// The snake_case machine name, also used as [`Transition::event`].
@@ -364,6 +376,7 @@ impl ActionKind {
             ActionKind::ResolveObjection => "resolve_objection",
             ActionKind::ConcludePublicity => "conclude_publicity",
             ActionKind::Revoke => "revoke",
+            ActionKind::Correct => "correct",
         }
     }
 
@@ -381,6 +394,7 @@ impl ActionKind {
             ActionKind::ResolveObjection => "处理异议",
             ActionKind::ConcludePublicity => "结束公示",
             ActionKind::Revoke => "撤销",
+            ActionKind::Correct => "申请更正",
         }
     }
 
@@ -709,6 +723,26 @@ pub fn apply(
             notify.push(Notify::Applicant);
             format!("{}撤销已通过的申请，理由：{reason}", who(actor))
         }
+        Action::Correct { reason } => {
+            expect_status(state, &[Status::Approved], ak)?;
+            expect_applicant(actor, ak)?;
+            if !kind.correctable {
+                return Err(WorkflowError::NotCorrectable {
+                    kind: kind.title.clone(),
+                });
+            }
+            let reason = required(reason, "更正原因")?;
+            s.status = Status::Returned;
+            s.returned_from = Some(0);
+            s.stage = 0;
+            s.stage_started = None;
+            s.due = None;
+            s.acted.clear();
+            let first = kind.stage(0).map_or("第一", |st| st.name.as_str());
+            format!(
+                "申报单位申请更正已通过的申请，原因：{reason}；原审核结论不再有效，修改后重新提交，从“{first}”阶段重新审核"
+            )
+        }
     };
     Ok(Transition {
         state: s,
@@ -762,6 +796,9 @@ pub fn allowed_actions(
                 },
                 ActionKind::ConcludePublicity => Action::ConcludePublicity,
                 ActionKind::Revoke => Action::Revoke {
+                    reason: sample.clone(),
+                },
+                ActionKind::Correct => Action::Correct {
                     reason: sample.clone(),
                 },
             };

@@ -999,6 +999,58 @@ fn scoring_stage() {
     err(k, &s0, score(80), &dept("fgw"), d0());
 }
 
+/// An approved yearly claim is reopened by its applicant to be corrected: back to the
+/// applicant as returned, its resubmission reviewed from the first stage; nobody else may
+/// do it, and kinds that are not `correctable` refuse it.
+#[test]
+fn approved_claims_are_corrected_by_their_applicant() {
+    let k = kind("tax_credit_claim").unwrap();
+    assert!(k.correctable);
+    assert!(!cert().correctable);
+    let s = ok(k, &new_draft(), Action::Submit, &applicant(), d0()).state;
+    let approved = ok(k, &s, approve(), &dept("sw"), d0()).state;
+    assert_eq!(approved.status, Status::Approved);
+    let correct = |r: &str| Action::Correct { reason: r.into() };
+    assert!(allowed_actions(k, &approved, &applicant(), &ctx(d0())).contains(&ActionKind::Correct));
+    assert!(!allowed_actions(k, &approved, &dept("sw"), &ctx(d0())).contains(&ActionKind::Correct));
+    assert_eq!(
+        err(k, &approved, correct("x"), &dept("sw"), d0()),
+        WorkflowError::NotApplicant {
+            action: ActionKind::Correct
+        }
+    );
+    assert_eq!(
+        err(k, &approved, correct("  "), &applicant(), d0()),
+        WorkflowError::Required {
+            what: "更正原因"
+        }
+    );
+    let t = ok(k, &approved, correct("漏报投资"), &applicant(), d0());
+    assert_eq!(t.state.status, Status::Returned);
+    assert!(t.summary.contains("漏报投资"), "{}", t.summary);
+    let again = ok(
+        k,
+        &t.state,
+        Action::Resubmit,
+        &applicant(),
+        day(2024, 3, 11),
+    );
+    assert_eq!(
+        (again.state.status, again.state.stage),
+        (Status::InReview, 0)
+    );
+    assert_eq!(again.state.due, Some(add_wd(day(2024, 3, 11), 20)));
+    // Only approved applications; and not a certification.
+    err(k, &s, correct("x"), &applicant(), d0());
+    let c = cert();
+    let mut done = cert_at(3, d0());
+    done.status = Status::Approved;
+    assert_eq!(
+        err(c, &done, correct("x"), &applicant(), d0()).to_string(),
+        "“产教融合型企业认定申报”审核通过后不能申请更正"
+    );
+}
+
 /// The engine takes its numbers from the parameters the context resolves (as of the case's
 /// filing date), not from the kind: another pass mark or deadline changes the outcome, and a
 /// parameter without a value refuses the step with a message naming it.
@@ -1359,6 +1411,7 @@ fn build(kind: ActionKind, st: &Step, state: &State) -> Action {
         },
         ActionKind::ConcludePublicity => Action::ConcludePublicity,
         ActionKind::Revoke => Action::Revoke { reason: text },
+        ActionKind::Correct => Action::Correct { reason: text },
     }
 }
 

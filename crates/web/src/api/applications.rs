@@ -436,9 +436,11 @@ pub fn action_fields(a: ActionKind) -> ActionFields {
         ActionKind::Withdraw | ActionKind::ConcludePublicity | ActionKind::Approve => {
             only_text(Optional)
         }
-        ActionKind::Reject | ActionKind::Return | ActionKind::Revoke | ActionKind::Object => {
-            only_text(Required)
-        }
+        ActionKind::Reject
+        | ActionKind::Return
+        | ActionKind::Revoke
+        | ActionKind::Object
+        | ActionKind::Correct => only_text(Required),
         ActionKind::Score => ActionFields {
             score: Required,
             ..only_text(Optional)

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use domain::orgs::{EnterpriseSize, IndustryCode, OrgKind, Ownership, SchoolLevel};
 use domain::{CreditCode, DivisionCode};
 use serde::Deserialize;
-use store::orgs::{self, Filter, NewOrg, Org};
+use store::orgs::{self, Filter, NewOrg, Org, Programme};
 use store::{Page, Paging};
 use utoipa::{IntoParams, ToSchema};
 
@@ -27,6 +27,10 @@ pub struct OrgQuery {
     pub district: Option<String>,
     /// Part of the name, or a full credit code
     pub q: Option<String>,
+    /// Standing in the programme: `cultivated` (in the cultivation database, not certified),
+    /// `certified` (certification in force today)
+    #[param(schema_with = super::vocab::programme)]
+    pub programme: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub page: Option<String>,
@@ -35,12 +39,30 @@ pub struct OrgQuery {
     pub per_page: Option<String>,
 }
 
+/// The earliest grant (unix seconds, start of the Beijing day) of a certification still in
+/// force on `today`: `certification.validity_years` (the value in force today) before it.
+fn certified_since(params: &policy::ParamSet, today: chrono::NaiveDate) -> AppResult<i64> {
+    let (years, _) = params
+        .integer("certification.validity_years", today)
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    let months = u32::try_from(years.clamp(0, 100) * 12).unwrap_or(0);
+    let since = today
+        .checked_sub_months(chrono::Months::new(months))
+        .and_then(|d| d.succ_opt())
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp() - 8 * 3600)
+        .unwrap_or(0);
+    Ok(since)
+}
+
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 impl OrgQuery {
-    pub fn filter(&self) -> AppResult<Filter> {
+    /// The filter, with "certified" meaning a certification in force on `today` under the
+    /// validity parameter then in force.
+    pub fn filter(&self, params: &policy::ParamSet, today: chrono::NaiveDate) -> AppResult<Filter> {
         let kind = match nonempty(&self.kind) {
             None => None,
             Some(k) => Some(
@@ -58,7 +80,25 @@ impl OrgQuery {
             ),
         };
         let q = nonempty(&self.q).map(|s| s.chars().take(50).collect());
-        Ok(Filter { kind, district, q })
+        let programme = match nonempty(&self.programme) {
+            None => None,
+            Some("cultivated") => Some(Programme::Cultivated),
+            Some("certified") => Some(Programme::Certified {
+                granted_since: certified_since(params, today)?,
+            }),
+            Some(other) => {
+                return Err(AppError::invalid(
+                    "programme",
+                    format!("未知的办理状态“{other}”（应为 cultivated 或 certified）"),
+                ));
+            }
+        };
+        Ok(Filter {
+            kind,
+            district,
+            q,
+            programme,
+        })
     }
 
     pub fn paging(&self) -> AppResult<Paging> {
@@ -252,7 +292,7 @@ pub async fn list(
     let page = orgs::list(
         &state.db,
         &org_scope(&caller.principal),
-        &q.filter()?,
+        &q.filter(&state.params, domain::calendar::today_shanghai())?,
         q.paging()?,
     )
     .await?;

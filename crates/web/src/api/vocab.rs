@@ -140,6 +140,11 @@ pub fn year() -> Object {
 }
 
 /// The 41 districts and zones of Chongqing (`domain::reference::AREAS`).
+/// An organisation's standing in the programme, as the organisations list filters it.
+pub fn programme() -> Object {
+    one_of(store::orgs::Programme::OPTIONS.map(|(code, _)| code)).build()
+}
+
 pub fn district() -> Object {
     one_of(domain::reference::AREAS.iter().map(|a| a.code)).build()
 }

@@ -557,6 +557,14 @@ async fn detail_page(
     {
         actions.push(av("withdraw", "撤回申报", false, None));
     }
+    if is_applicant && wf.status == workflow::Status::Approved && kind.correctable {
+        actions.push(av(
+            "correct",
+            "申请更正",
+            false,
+            Some(("更正原因（必填）", true)),
+        ));
+    }
     if !is_applicant && svc::can_act(c, kind, &app) {
         match svc::step_of(kind, &app) {
             Some("review") => {
@@ -628,21 +636,7 @@ async fn detail_page(
     let data = svc::fields(&kind.code)
         .iter()
         .map(|f| {
-            let v = &data_v[f.name];
-            let s = match f.ty {
-                FieldType::Bool => {
-                    if v.as_bool() == Some(true) {
-                        "是".into()
-                    } else {
-                        "否".into()
-                    }
-                }
-                FieldType::Money => v.as_i64().map(policy::money::yuan).unwrap_or_default(),
-                FieldType::Count | FieldType::Year => {
-                    v.as_i64().map(|n| n.to_string()).unwrap_or_default()
-                }
-                FieldType::Text => v.as_str().unwrap_or("").to_string(),
-            };
+            let s = f.text_of(&data_v[f.name]);
             (f.label, s)
         })
         .collect();
@@ -783,6 +777,9 @@ pub fn parse_action(
         },
         "revoke" => Action::Revoke {
             reason: need("撤销理由")?,
+        },
+        "correct" => Action::Correct {
+            reason: need("更正原因")?,
         },
         "object" => Action::Object {
             text: need("异议内容")?,

@@ -250,8 +250,8 @@ async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> 
             })
         })
         .collect();
-    // One district's bar tells nothing its figures do not.
-    let district_chart = if bars.len() < 2 {
+    // A district's one bar tells nothing its figures do not.
+    let district_chart = if bars.is_empty() || area {
         String::new()
     } else {
         stacked_bars(

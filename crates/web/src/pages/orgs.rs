@@ -85,8 +85,10 @@ struct ListPage {
     can_create: bool,
     kind_options: Vec<SelectOption>,
     district_options: Vec<SelectOption>,
+    programme_options: Vec<SelectOption>,
     q: String,
     query: String,
+    total: String,
     page: Page<Org>,
     pages: i64,
     rows: Vec<OrgRow>,
@@ -108,7 +110,7 @@ async fn list(
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
     caller.require(Permission::ViewOrgs)?;
-    let filter = q.filter()?;
+    let filter = q.filter(&state.params, domain::calendar::today_shanghai())?;
     let paging = q.paging()?;
     let page = orgs::list(&state.db, &org_scope(&caller.principal), &filter, paging).await?;
     let kind = filter
@@ -117,9 +119,11 @@ async fn list(
         .unwrap_or_default();
     let district = filter.district.clone().unwrap_or_default();
     let text = filter.q.clone().unwrap_or_default();
+    let programme = q.programme.clone().unwrap_or_default().trim().to_owned();
     let base = [
         ("kind", kind.clone()),
         ("district", district.clone()),
+        ("programme", programme.clone()),
         ("q", text.clone()),
     ];
     let pages = page.pages();
@@ -136,6 +140,8 @@ async fn list(
         can_create: allows(&caller.principal, Permission::CreateOrg),
         kind_options: kind_options(&kind),
         district_options: district_options(&district),
+        programme_options: options(store::orgs::Programme::OPTIONS, &programme),
+        total: super::thousands(page.total),
         q: text,
         query,
         rows: page.items.iter().map(row).collect(),
@@ -159,7 +165,7 @@ async fn export(
     let list = orgs::export(
         &state.db,
         &org_scope(&caller.principal),
-        &q.filter()?,
+        &q.filter(&state.params, domain::calendar::today_shanghai())?,
         EXPORT_CAP,
     )
     .await?;
@@ -208,6 +214,11 @@ struct DetailPage {
     fields: Vec<(&'static str, String)>,
     show_users: bool,
     users: Vec<UserLine>,
+    /// Its standing in the programme as the caller may see it (None: nothing to see).
+    standing: Option<crate::programme::Standing>,
+    /// Its applications the caller may see, newest first: (title, status, updated, link).
+    applications: Vec<(String, &'static str, String, String)>,
+    applications_total: i64,
 }
 
 async fn detail(
@@ -280,12 +291,44 @@ async fn detail(
     } else {
         Vec::new()
     };
+    // Its programme standing and applications, as far as the caller sees them (the store
+    // scopes them by the caller's viewer).
+    let viewer = crate::auth::access::viewer(&caller.principal);
+    let own = org.id == caller.principal.org_id;
+    let today = domain::calendar::today_shanghai();
+    let standing = crate::programme::standing(&state, &viewer, org.id, own, today).await?;
+    let list = store::applications::list(
+        &state.db,
+        &viewer,
+        &store::applications::Filter {
+            applicant_org_id: Some(org.id),
+            ..Default::default()
+        },
+        Paging::new(Some(1), Some(20)),
+    )
+    .await?;
+    let applications = list
+        .items
+        .iter()
+        .map(|a| {
+            (
+                a.title.clone(),
+                domain::workflow::Status::parse(&a.status)
+                    .map_or("未知", domain::workflow::Status::label),
+                fmt_time(a.updated_at),
+                format!("/applications/{}", a.id),
+            )
+        })
+        .collect();
     render(&DetailPage {
         layout: Layout::new(&org.name, "orgs", Some(&caller)),
         org,
         fields,
         show_users,
         users,
+        standing: (!standing.is_empty()).then_some(standing),
+        applications,
+        applications_total: list.total,
     })
 }
 
