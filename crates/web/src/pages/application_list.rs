@@ -11,9 +11,7 @@ use domain::orgs::Role;
 use domain::workflow::{self, Status};
 use store::applications::{self as apps, Summary};
 
-use super::{
-    Layout, PageLink, SelectOption, district_options, fmt_time, options, pager_links, render,
-};
+use super::{Layout, SelectOption, district_options, fmt_time, options, render};
 use crate::AppState;
 use crate::api::applications::{ApplicationQuery, stages, status_totals};
 use crate::auth::access::{role, viewer};
@@ -122,11 +120,6 @@ struct Total {
     on: bool,
 }
 
-/// Page numbers of the list (see [`super::page_links`]).
-fn page_links(base: &[(&str, String)], page: i64, pages: i64) -> Vec<PageLink> {
-    super::page_links("/applications", base, page, pages)
-}
-
 /// The query string of the filters in `base` (blank ones left out), with a page number.
 fn query_string(base: &[(&str, String)], page: Option<i64>) -> String {
     let mut pairs: Vec<(&str, String)> = base
@@ -164,9 +157,7 @@ struct ListPage {
     rows: Vec<Row>,
     page: i64,
     pages: i64,
-    page_links: Vec<PageLink>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 /// Who sees what, in words, for the page's heading.
@@ -239,7 +230,7 @@ async fn list(
     let by_status = status_totals(&totals);
     let all_count: i64 = by_status.values().sum();
     let pages = page.pages();
-    let (prev_link, next_link) = pager_links(&here, page.page, pages);
+
     let today_rows = page.items.iter().map(|s| row(s, today)).collect();
     render(&ListPage {
         layout: Layout::new("申报一览", "applications", Some(&c)),
@@ -283,9 +274,7 @@ async fn list(
         rows: today_rows,
         page: page.page,
         pages,
-        page_links: page_links(&here, page.page, pages),
-        prev_link,
-        next_link,
+        pager: super::Pager::new("/applications", &here, page.page, pages),
     })
 }
 
@@ -348,26 +337,4 @@ async fn export(
         .collect();
     let bytes = xlsx::table("申报一览", &HEADERS, &rows)?;
     Ok(xlsx::download("申报一览.xlsx", bytes))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn page_links_show_the_ends_and_the_neighbourhood() {
-        let numbers = |page, pages| {
-            page_links(&[], page, pages)
-                .iter()
-                .map(|l| if l.gap { 0 } else { l.number })
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(numbers(1, 1), [1]);
-        assert_eq!(numbers(1, 4), [1, 2, 3, 4]);
-        assert_eq!(numbers(6, 20), [1, 0, 4, 5, 6, 7, 8, 0, 20]);
-        assert_eq!(numbers(20, 20), [1, 0, 18, 19, 20]);
-        let links = page_links(&[("kind", "tax_credit_claim".into())], 2, 3);
-        assert_eq!(links[0].href, "/applications?kind=tax_credit_claim&page=1");
-        assert_eq!(links[1].href, "", "the page shown");
-    }
 }

@@ -16,7 +16,7 @@ use store::Paging;
 use store::applications::{self as apps, Summary};
 
 use super::rules::{StepView, trace_view};
-use super::{Layout, fmt_time, pager_links, parse_page, render};
+use super::{Layout, fmt_time, parse_page, render};
 use crate::AppState;
 use crate::applications::{self as svc, FieldType};
 use crate::auth::{Caller, MaybeCaller, PageCaller};
@@ -98,9 +98,7 @@ struct ListPage {
     show_queue_link: bool,
     total: i64,
     rows: Vec<Row>,
-    base: &'static str,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -133,7 +131,6 @@ pub(super) async fn list(
         .filter(|k| Some(k.applicant) == org_kind)
         .map(|k| (k.code.clone(), k.title.clone()))
         .collect();
-    let (prev_link, next_link) = pager_links(&[], page.page, page.pages());
     render(&ListPage {
         layout: Layout::new("我的申报", "applications", Some(&c)),
         heading: "我的申报",
@@ -142,9 +139,7 @@ pub(super) async fn list(
         show_queue_link: !svc::reviewer_keys(&c).is_empty(),
         total: page.total,
         rows: page.items.iter().map(row).collect(),
-        base: "/applications",
-        prev_link,
-        next_link,
+        pager: super::Pager::new("/applications", &[], page.page, page.pages()),
     })
 }
 
@@ -159,7 +154,6 @@ async fn queue(
         Paging::new(parse_page(&q.page), Some(20)),
     )
     .await?;
-    let (prev_link, next_link) = pager_links(&[], page.page, page.pages());
     render(&ListPage {
         layout: Layout::new("待我审核", "queue", Some(&c)),
         heading: "待我审核（按办理期限排序）",
@@ -168,9 +162,7 @@ async fn queue(
         show_queue_link: false,
         total: page.total,
         rows: page.items.iter().map(row).collect(),
-        base: "/queue",
-        prev_link,
-        next_link,
+        pager: super::Pager::new("/queue", &[], page.page, page.pages()),
     })
 }
 
@@ -962,8 +954,7 @@ struct CertifiedPage {
     layout: Layout,
     q: String,
     rows: Vec<(String, String, String, String)>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -1007,12 +998,16 @@ async fn certified(
             )
         })
         .collect();
-    let (prev_link, next_link) = pager_links(&[("q", text.clone())], page.page, page.pages());
+    let pager = super::Pager::new(
+        "/certified",
+        &[("q", text.clone())],
+        page.page,
+        page.pages(),
+    );
     render(&CertifiedPage {
         layout: Layout::new("产教融合型企业名单", "certified", c.as_ref()),
         q: text,
         rows,
-        prev_link,
-        next_link,
+        pager,
     })
 }

@@ -484,6 +484,28 @@ pub fn pager_links(
     )
 }
 
+/// The pager of a list page (`_pager.html`): previous and next, and the page numbers, each
+/// link keeping the list's filters.
+pub struct Pager {
+    pub path: String,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+    pub links: Vec<PageLink>,
+}
+
+impl Pager {
+    /// The pager of the list at `path`, on `page` of `pages`, with the filters `base`.
+    pub fn new(path: &str, base: &[(&str, String)], page: i64, pages: i64) -> Pager {
+        let (prev, next) = pager_links(base, page, pages);
+        Pager {
+            path: path.to_owned(),
+            prev,
+            next,
+            links: page_links(path, base, page, pages),
+        }
+    }
+}
+
 /// A link of a numbered pager: a page number (`href` empty for the page shown), or a gap.
 pub struct PageLink {
     pub number: i64,
@@ -550,6 +572,37 @@ pub fn safe_next(next: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn pagers_show_the_ends_and_the_neighbourhood() {
+        use super::Pager;
+        let numbers = |page, pages| {
+            Pager::new("/applications", &[], page, pages)
+                .links
+                .iter()
+                .map(|l| if l.gap { 0 } else { l.number })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(numbers(1, 1), [1]);
+        assert_eq!(numbers(1, 4), [1, 2, 3, 4]);
+        assert_eq!(numbers(6, 20), [1, 0, 4, 5, 6, 7, 8, 0, 20]);
+        assert_eq!(numbers(20, 20), [1, 0, 18, 19, 20]);
+        let p = Pager::new(
+            "/applications",
+            &[("kind", "tax_credit_claim".into())],
+            2,
+            3,
+        );
+        assert_eq!(
+            p.links[0].href,
+            "/applications?kind=tax_credit_claim&page=1"
+        );
+        assert_eq!(p.links[1].href, "", "the page shown");
+        assert_eq!(p.prev.as_deref(), Some("kind=tax_credit_claim&page=1"));
+        assert_eq!(p.next.as_deref(), Some("kind=tax_credit_claim&page=3"));
+        let only = Pager::new("/orgs", &[], 1, 1);
+        assert_eq!((only.prev, only.next), (None, None));
+    }
+
     #[test]
     fn thousands_groups_by_three() {
         use super::thousands;

@@ -12,9 +12,7 @@ use store::accounts;
 use store::orgs::{self, Org};
 use store::{Page, Paging};
 
-use super::{
-    Layout, SelectOption, district_options, fmt_opt_time, fmt_time, options, pager_links, render,
-};
+use super::{Layout, SelectOption, district_options, fmt_opt_time, fmt_time, options, render};
 use crate::AppState;
 use crate::api::orgs::{NewOrgInput, OrgQuery, create_org};
 use crate::auth::PageCaller;
@@ -92,9 +90,7 @@ struct ListPage {
     page: Page<Org>,
     pages: i64,
     rows: Vec<OrgRow>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
-    page_links: Vec<super::PageLink>,
+    pager: super::Pager,
 }
 
 fn kind_options(selected: &str) -> Vec<SelectOption> {
@@ -127,8 +123,7 @@ async fn list(
         ("q", text.clone()),
     ];
     let pages = page.pages();
-    let (prev_link, next_link) = pager_links(&base, page.page, pages);
-    let page_links = super::page_links("/orgs", &base, page.page, pages);
+    let pager = super::Pager::new("/orgs", &base, page.page, pages);
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -147,9 +142,7 @@ async fn list(
         rows: page.items.iter().map(row).collect(),
         pages,
         page,
-        prev_link,
-        next_link,
-        page_links,
+        pager,
     })
 }
 
