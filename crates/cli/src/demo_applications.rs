@@ -43,13 +43,18 @@ const OVERDUE: [(&str, &str); 3] = [
 const PUBLICITY_ENDED: &str = "2020-01-01";
 
 /// Backdated histories of enterprises with multi-year tax ledgers (Beijing time):
-/// cultivation 2021-09-01 10:00 to 2021-11-30 12:00, certification 2023-03-15 10:00 to
+/// cultivation 2021-09-01 10:00 to 2021-11-30 12:00, certification 2023-01-09 10:00 to
 /// 2023-06-30 12:00 — valid (three years) through every claimed year, 2023 to 2025.
 const BACKDATED_CULTIVATION: (i64, i64) = (1_630_461_600, 1_638_244_800);
-const BACKDATED_CERTIFICATION: (i64, i64) = (1_678_845_600, 1_688_097_600);
+const BACKDATED_CERTIFICATION: (i64, i64) = (1_673_229_600, 1_688_097_600);
 /// Their re-evaluation, filed before that certification's end and granted: 2026-04-01 10:00
 /// to 2026-06-15 12:00, so they are still certified today (a renewed three years).
 const BACKDATED_REEVALUATION: (i64, i64) = (1_775_008_800, 1_781_496_000);
+/// The other certified enterprises: cultivation 2026-03-02 10:00 to 2026-04-30 12:00,
+/// certification 2026-06-01 10:00 to 2026-10-30 12:00 (long enough for every step, the
+/// publicity period included).
+const RECENT_CULTIVATION: (i64, i64) = (1_772_416_800, 1_777_521_600);
+const RECENT_CERTIFICATION: (i64, i64) = (1_780_279_200, 1_793_332_800);
 
 /// The joint-review units of certification, in order.
 const JOINT: [&str; 5] = ["jxw", "czj", "rsj", "gzw", "sw"];
@@ -977,7 +982,11 @@ impl Demo {
                 self.conclude(id).await?;
                 self.approve("fgw", id, "同意认定为市级产教融合型企业。")
                     .await?;
-                if tax != Tax::None {
+                if tax == Tax::None {
+                    // Certified this autumn: a history whose dates (and publicity) hold.
+                    self.backdate(cultivation, RECENT_CULTIVATION).await?;
+                    self.backdate(id, RECENT_CERTIFICATION).await?;
+                } else {
                     self.backdate(cultivation, BACKDATED_CULTIVATION).await?;
                     self.backdate(id, BACKDATED_CERTIFICATION).await?;
                     self.reevaluated(ent).await?;
@@ -1058,6 +1067,84 @@ impl Demo {
             .bind(id)
             .execute(pool)
             .await?;
+        }
+        self.redate_publicity(id, kind, day).await
+    }
+
+    /// After [`Self::backdate`]: the history line that opened the publicity names the period's
+    /// end; it is recomputed from the line's simulated date and the period in force on the
+    /// filing date, in the history and the inbox, and the period must have ended before the
+    /// next line (the conclusion).
+    async fn redate_publicity(
+        &self,
+        id: i64,
+        kind: &domain::workflow::Kind,
+        filed: chrono::NaiveDate,
+    ) -> Result<()> {
+        const MARK: &str = "公示期至";
+        let pool = self.db().pool();
+        let Some(stage) = kind
+            .stages
+            .iter()
+            .find(|s| matches!(s.step, domain::workflow::StepKind::Publicity { .. }))
+        else {
+            return Ok(());
+        };
+        let (days, _) = self
+            .state
+            .params
+            .integer(stage.deadline.key(), filed)
+            .map_err(|e| anyhow!("{e}"))?;
+        let events: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT id, at, summary FROM application_events WHERE application_id = $1 ORDER BY id",
+        )
+        .bind(id)
+        .fetch_all(pool)
+        .await?;
+        let day_of = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(domain::calendar::shanghai_date)
+                .context("时间无效")
+        };
+        for (i, (ev, at, summary)) in events.iter().enumerate() {
+            let Some((head, rest)) = summary.split_once(MARK) else {
+                continue;
+            };
+            let Some(old_end) = rest.find('日').map(|n| &rest[..n + '日'.len_utf8()]) else {
+                continue;
+            };
+            let end = self
+                .state
+                .calendar
+                .add_working_days(day_of(*at)?, u32::try_from(days)?);
+            let new_end = domain::workflow::zh_date(end);
+            if let Some((_, next_at, _)) = events.get(i + 1) {
+                anyhow::ensure!(
+                    day_of(*next_at)? > end,
+                    "演示数据：申报 {id} 的公示在公示期满（{new_end}）前结束"
+                );
+            }
+            let fixed = format!("{head}{MARK}{new_end}{}", &rest[old_end.len()..]);
+            sqlx::query("UPDATE application_events SET summary = $1 WHERE id = $2")
+                .bind(&fixed)
+                .bind(ev)
+                .execute(pool)
+                .await?;
+            let texts: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, text FROM inbox WHERE application_id = $1")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await?;
+            for (item, text) in texts {
+                let old = format!("{MARK}{old_end}");
+                if text.contains(&old) {
+                    sqlx::query("UPDATE inbox SET text = $1 WHERE id = $2")
+                        .bind(text.replace(&old, &format!("{MARK}{new_end}")))
+                        .bind(item)
+                        .execute(pool)
+                        .await?;
+                }
+            }
         }
         Ok(())
     }

@@ -201,6 +201,33 @@ async fn demo_loads_a_chongqing_shaped_dataset_once() {
             }
         }
         assert_eq!(seen.len(), 5, "classes in the demo: {seen:?}");
+        // Histories are dated by their case, not the day the demo ran: every decided
+        // publicity names an end after the line that opened it and before the next line.
+        let lines: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT e.application_id, e.at, e.summary FROM application_events e \
+             JOIN applications a ON a.id = e.application_id \
+             WHERE a.status = 'approved' ORDER BY e.application_id, e.id",
+        )
+        .fetch_all(db.pool())
+        .await
+        .unwrap();
+        let day = |t: i64| {
+            domain::calendar::shanghai_date(chrono::DateTime::from_timestamp(t, 0).unwrap())
+        };
+        let mut publicities = 0;
+        for (i, (app, at, summary)) in lines.iter().enumerate() {
+            let Some((_, rest)) = summary.split_once("公示期至") else {
+                continue;
+            };
+            publicities += 1;
+            let end_text = &rest[..rest.find('日').unwrap() + '日'.len_utf8()];
+            let end = chrono::NaiveDate::parse_from_str(end_text, "%Y年%m月%d日").unwrap();
+            assert!(day(*at) < end, "{app}: {summary}");
+            let (next_app, next_at, next) = &lines[i + 1];
+            assert_eq!(next_app, app);
+            assert!(day(*next_at) > end, "{app}: {summary} / {next}");
+        }
+        assert!(publicities >= 10, "{publicities}");
         let o = chanjiao(&url, &["demo"], None);
         assert!(stdout(&o).contains("跳过"));
         let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE kind = 'enterprise'")
