@@ -10,6 +10,7 @@ mod occupations;
 mod supply;
 
 mod access_matrix;
+mod admin;
 mod alignment;
 mod api;
 mod applications;
