@@ -16,6 +16,7 @@ mod api;
 mod applications;
 mod applications_list;
 mod audit;
+mod audit_page;
 mod auth;
 mod browser;
 mod cli;
