@@ -4,7 +4,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
-use crate::{Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, is_unique_violation, now};
+use crate::orgs::{Scope, escape_like};
+use crate::{
+    Arg, Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, is_unique_violation, now,
+};
 
 /// A signed-in user with what access decisions need about their organisation.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow)]
@@ -31,6 +34,8 @@ pub struct User {
     pub display_name: String,
     pub org_id: i64,
     pub org_name: String,
+    pub org_code: String,
+    pub org_kind: String,
     pub role: String,
     pub active: i64,
     pub created_at: i64,
@@ -495,6 +500,9 @@ pub async fn user_id_by_username(db: &Db, username: &str) -> Result<Option<i64>>
     )
 }
 
+const USER_COLS: &str = "u.id, u.username, u.display_name, u.org_id, o.name AS org_name, \
+    o.code AS org_code, o.kind AS org_kind, u.role, u.active, u.created_at, u.last_login_at";
+
 /// Users, optionally only those of one organisation.
 pub async fn list_users(db: &Db, org_id: Option<i64>, paging: Paging) -> Result<Page<User>> {
     let mut q = QueryBuilder::new();
@@ -503,9 +511,8 @@ pub async fn list_users(db: &Db, org_id: Option<i64>, paging: Paging) -> Result<
     }
     let total = q.count(db, "users u").await?;
     let sql = format!(
-        "SELECT u.id, u.username, u.display_name, u.org_id, o.name AS org_name, u.role, u.active, \
-         u.created_at, u.last_login_at \
-         FROM users u JOIN orgs o ON o.id = u.org_id{} ORDER BY u.id LIMIT {} OFFSET {}",
+        "SELECT {USER_COLS} FROM users u JOIN orgs o ON o.id = u.org_id{} ORDER BY u.id \
+         LIMIT {} OFFSET {}",
         q.where_sql(),
         paging.per_page,
         paging.offset()
@@ -516,6 +523,110 @@ pub async fn list_users(db: &Db, org_id: Option<i64>, paging: Paging) -> Result<
         total,
         page: paging.page,
         per_page: paging.per_page,
+    })
+}
+
+/// What the user list is narrowed to; every condition is optional.
+#[derive(Debug, Clone, Default)]
+pub struct UserFilter {
+    /// Part of the username or of the display name (case-insensitive).
+    pub q: Option<String>,
+    /// A role (`operator`, `school`, …).
+    pub role: Option<String>,
+    /// Part of the organisation's name, or its code exactly.
+    pub org: Option<String>,
+    /// Only active (`Some(true)`) or only disabled (`Some(false)`) users.
+    pub active: Option<bool>,
+}
+
+/// A page of the user list, with how many of the users matching every filter but the status
+/// are active and disabled.
+#[derive(Debug, Clone)]
+pub struct UserList {
+    pub page: Page<User>,
+    pub active: i64,
+    pub disabled: i64,
+}
+
+/// The conditions of `filter` but the status, then the caller's scope (users of the
+/// organisations it sees): a filter can only narrow the scope.
+fn user_conditions(scope: &Scope, filter: &UserFilter) -> QueryBuilder {
+    let mut q = QueryBuilder::new();
+    if let Some(text) = filter.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let like = format!("%{}%", escape_like(&text.to_lowercase()));
+        let user = q.arg(Arg::Str(like.clone()));
+        let name = q.arg(Arg::Str(like));
+        q.and(format!(
+            "(LOWER(u.username) LIKE {user} ESCAPE '\\' OR LOWER(u.display_name) LIKE {name} ESCAPE '\\')"
+        ));
+    }
+    if let Some(role) = filter.role.as_deref().filter(|r| !r.is_empty()) {
+        q.and_eq_str("u.role", role);
+    }
+    if let Some(org) = filter
+        .org
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let like = format!("%{}%", escape_like(&org.to_lowercase()));
+        let p = q.arg(Arg::Str(like));
+        let c = q.arg(Arg::Str(org.to_string()));
+        let upper = q.arg(Arg::Str(org.to_uppercase()));
+        q.and(format!(
+            "(LOWER(o.name) LIKE {p} ESCAPE '\\' OR o.code = {c} OR o.code = {upper})"
+        ));
+    }
+    scope.restrict(&mut q, "u.org_id", "o.district");
+    q
+}
+
+/// Users matching `filter` within `scope`, in id order, with the status counts.
+pub async fn search_users(
+    db: &Db,
+    scope: &Scope,
+    filter: &UserFilter,
+    paging: Paging,
+) -> Result<UserList> {
+    let q = user_conditions(scope, filter);
+    let counts_sql = format!(
+        "SELECT u.active, COUNT(*) FROM users u JOIN orgs o ON o.id = u.org_id{} GROUP BY u.active",
+        q.where_sql()
+    );
+    let (mut active, mut disabled) = (0, 0);
+    for (a, n) in q.fetch_all::<(i64, i64)>(db, &counts_sql).await? {
+        if a == 0 {
+            disabled += n;
+        } else {
+            active += n;
+        }
+    }
+    let mut q = q;
+    if let Some(a) = filter.active {
+        q.and_cmp_int("u.active", "=", a as i64);
+    }
+    let total = match filter.active {
+        None => active + disabled,
+        Some(true) => active,
+        Some(false) => disabled,
+    };
+    let sql = format!(
+        "SELECT {USER_COLS} FROM users u JOIN orgs o ON o.id = u.org_id{} ORDER BY u.id \
+         LIMIT {} OFFSET {}",
+        q.where_sql(),
+        paging.per_page,
+        paging.offset()
+    );
+    let items = q.fetch_all::<User>(db, &sql).await?;
+    Ok(UserList {
+        page: Page {
+            items,
+            total,
+            page: paging.page,
+            per_page: paging.per_page,
+        },
+        active,
+        disabled,
     })
 }
 

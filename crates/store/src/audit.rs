@@ -20,6 +20,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, Row};
 
+use crate::orgs::Scope;
 use crate::{Arg, Backend, Db, Page, Paging, Result, Tx, now};
 
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -244,51 +245,120 @@ fn insert_statement(entry: Entry, chained: bool) -> (String, Vec<Arg>) {
     (sql, args)
 }
 
+/// What the log is narrowed to; every condition is optional.
 #[derive(Debug, Default, Clone)]
 pub struct Filter {
     pub action: Option<String>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
+    /// Part of the actor's name as recorded (a user's username, or the platform's, the
+    /// command line's or a failed sign-in's name) or of the acting user's display name.
     pub actor: Option<String>,
+    /// From this time on (unix seconds, inclusive).
     pub from: Option<i64>,
+    /// Before this time (unix seconds, exclusive).
     pub to: Option<i64>,
 }
 
-/// Lists entries, newest first.
-pub async fn list(db: &Db, filter: &Filter, paging: Paging) -> Result<Page<Entry>> {
+/// An entry as the log's list and export show it: with the acting user's username and
+/// display name and their organisation's name as they are now (`None` for the platform's own
+/// entries, or a user or organisation no longer there).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Listed {
+    pub seq: i64,
+    pub at: i64,
+    pub actor_user_id: Option<i64>,
+    pub actor: String,
+    pub actor_org_id: Option<i64>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub request_id: Option<String>,
+    pub actor_username: Option<String>,
+    pub actor_display_name: Option<String>,
+    pub actor_org_name: Option<String>,
+}
+
+const LISTED_COLS: &str = "a.seq, a.at, a.actor_user_id, a.actor, a.actor_org_id, a.action, \
+    a.entity_type, a.entity_id, a.before_json, a.after_json, a.request_id, \
+    au.username AS actor_username, au.display_name AS actor_display_name, \
+    ao.name AS actor_org_name";
+
+const LISTED_FROM: &str = "audit_log a LEFT JOIN users au ON au.id = a.actor_user_id \
+    LEFT JOIN orgs ao ON ao.id = a.actor_org_id";
+
+/// The conditions of `filter`, then the caller's scope: the entries of actors whose
+/// organisation it sees (the operator's is every entry). Returns the conditions and the
+/// `FROM` clause a count needs.
+fn conditions(scope: &Scope, filter: &Filter) -> (crate::QueryBuilder, &'static str) {
     let mut q = crate::QueryBuilder::new();
     if let Some(a) = &filter.action {
-        q.and_eq_str("action", a);
+        q.and_eq_str("a.action", a);
     }
     if let Some(e) = &filter.entity_type {
-        q.and_eq_str("entity_type", e);
+        q.and_eq_str("a.entity_type", e);
     }
     if let Some(e) = &filter.entity_id {
-        q.and_eq_str("entity_id", e);
+        q.and_eq_str("a.entity_id", e);
     }
-    if let Some(a) = &filter.actor {
-        q.and_eq_str("actor", a);
+    if let Some(text) = filter
+        .actor
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        let like = format!("%{}%", crate::orgs::escape_like(&text.to_lowercase()));
+        let actor = q.arg(Arg::Str(like.clone()));
+        let name = q.arg(Arg::Str(like));
+        q.and(format!(
+            "(LOWER(a.actor) LIKE {actor} ESCAPE '\\' OR a.actor_user_id IN \
+             (SELECT id FROM users WHERE LOWER(display_name) LIKE {name} ESCAPE '\\'))"
+        ));
     }
     if let Some(f) = filter.from {
-        q.and_cmp_int("at", ">=", f);
+        q.and_cmp_int("a.at", ">=", f);
     }
     if let Some(t) = filter.to {
-        q.and_cmp_int("at", "<", t);
+        q.and_cmp_int("a.at", "<", t);
     }
-    let total = q.count(db, "audit_log").await?;
+    scope.restrict(&mut q, "a.actor_org_id", "ao.district");
+    let count_from = match scope {
+        Scope::District(_) => "audit_log a LEFT JOIN orgs ao ON ao.id = a.actor_org_id",
+        _ => "audit_log a",
+    };
+    (q, count_from)
+}
+
+/// Entries matching `filter` within `scope`, newest first.
+pub async fn list(db: &Db, scope: &Scope, filter: &Filter, paging: Paging) -> Result<Page<Listed>> {
+    let (q, count_from) = conditions(scope, filter);
+    let total = q.count(db, count_from).await?;
     let sql = format!(
-        "SELECT * FROM audit_log{} ORDER BY seq DESC LIMIT {} OFFSET {}",
+        "SELECT {LISTED_COLS} FROM {LISTED_FROM}{} ORDER BY a.seq DESC LIMIT {} OFFSET {}",
         q.where_sql(),
         paging.per_page,
         paging.offset()
     );
-    let items = q.fetch_all::<Entry>(db, &sql).await?;
+    let items = q.fetch_all::<Listed>(db, &sql).await?;
     Ok(Page {
         items,
         total,
         page: paging.page,
         per_page: paging.per_page,
     })
+}
+
+/// The newest `cap` entries matching `filter` within `scope`, newest first (the export).
+pub async fn export(db: &Db, scope: &Scope, filter: &Filter, cap: i64) -> Result<Vec<Listed>> {
+    let (q, _) = conditions(scope, filter);
+    let sql = format!(
+        "SELECT {LISTED_COLS} FROM {LISTED_FROM}{} ORDER BY a.seq DESC LIMIT {}",
+        q.where_sql(),
+        cap.max(0)
+    );
+    q.fetch_all::<Listed>(db, &sql).await
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ pub mod demo;
 mod direct;
 pub mod lease;
 pub mod majors;
+pub mod names;
 pub mod occupations;
 pub mod orgs;
 pub mod supply;

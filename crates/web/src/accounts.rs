@@ -38,22 +38,31 @@ pub async fn add_user(db: &Db, actor: &Actor, input: &UserInput<'_>) -> AppResul
     if n == 0 || n > 50 {
         return Err(AppError::invalid("display_name", "姓名须为1至50个字"));
     }
-    let role = Role::parse(input.role.trim())
-        .ok_or_else(|| AppError::invalid("role", format!("未知的角色“{}”", input.role.trim())))?;
+    let role_text = input.role.trim();
+    if role_text.is_empty() {
+        return Err(AppError::invalid("role", "请选择角色"));
+    }
+    let role = Role::parse(role_text)
+        .ok_or_else(|| AppError::invalid("role", format!("未知的角色“{role_text}”")))?;
     let code = input.org_code.trim();
+    if code.is_empty() {
+        return Err(AppError::invalid("org", "请选择所属机构"));
+    }
     let org = orgs::get_by_code(db, &code.to_uppercase())
         .await?
         .or(orgs::get_by_code(db, code).await?)
         .ok_or_else(|| AppError::invalid("org", format!("找不到代码为“{code}”的机构")))?;
-    if OrgKind::parse(&org.kind) != Some(role.org_kind()) {
+    let kind = OrgKind::parse(&org.kind);
+    if kind != Some(role.org_kind()) {
+        let fits = kind
+            .map(|k| format!("，{}的用户应选择角色“{}”", k.label(), k.role().label()))
+            .unwrap_or_default();
         return Err(AppError::invalid(
             "role",
             format!(
-                "{}不能属于{}类机构“{}”",
+                "角色与所属机构不符：{}不能属于{}“{}”{fits}",
                 role.label(),
-                OrgKind::parse(&org.kind)
-                    .map(OrgKind::label)
-                    .unwrap_or("未知"),
+                kind.map(OrgKind::label).unwrap_or("未知类型的机构"),
                 org.name
             ),
         ));

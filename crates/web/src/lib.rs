@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod alignment;
 pub mod api;
 pub mod applications;
+pub mod audit_view;
 pub mod auth;
 pub mod charts;
 pub mod demand;

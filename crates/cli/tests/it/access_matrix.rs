@@ -74,6 +74,7 @@ const MATRIX: &[Row] = &[
     ("POST","/admin/users/{id}/sessions/end",               "-",     [303, 403, 403, 403, 403, 403, 403, 303]),
     ("POST","/admin/users/{id}/sessions/{sid}/end",         "-",     [404, 403, 403, 403, 403, 403, 403, 303]),
     ("GET", "/audit",                                       "-",     [200, 403, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/audit/export.xlsx",                           "-",     [200, 403, 403, 403, 403, 403, 403, 303]),
     // Applications: enterprise A's draft (own) and enterprise B's (other); drafts are their applicant's alone.
     ("GET", "/applications",                                "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/applications/export.xlsx",                    "-",     [200, 200, 200, 200, 200, 200, 200, 303]),

@@ -10,11 +10,13 @@ mod occupations;
 mod supply;
 
 mod access_matrix;
+mod admin;
 mod alignment;
 mod api;
 mod applications;
 mod applications_list;
 mod audit;
+mod audit_page;
 mod auth;
 mod browser;
 mod cli;

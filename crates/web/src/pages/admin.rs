@@ -1,21 +1,24 @@
-//! Users and API tokens (operators only).
+//! Users and API tokens (operators only): the user list searched, filtered and paged; a new
+//! user's organisation chosen from a list grouped by kind, their role chosen to fit it.
 
 use askama::Template;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use domain::orgs::Role;
+use domain::orgs::{OrgKind, Role};
 use serde::Deserialize;
-use store::accounts::{self, User};
+use store::accounts::{self, User, UserFilter};
+use store::orgs::{self, Org};
 use store::{Page, Paging};
 
 use super::{
-    Layout, SelectOption, fmt_opt_time, fmt_time, options, pager_links, parse_page, render,
+    Layout, PageLink, SelectOption, fmt_opt_time, fmt_time, options, pager_links, parse_page,
+    render,
 };
 use crate::AppState;
 use crate::accounts::{UserInput, add_user};
-use crate::auth::access::Permission;
+use crate::auth::access::{Permission, org_scope};
 use crate::auth::{Caller, PageCaller, issue_token};
 use crate::error::{AppError, PageResult};
 
@@ -34,14 +37,21 @@ pub fn router() -> super::Routes {
 struct UserForm {
     #[serde(default)]
     csrf: String,
+    /// `find`: look organisations up (`org_q`) and show the form again; else create.
+    #[serde(default)]
+    op: String,
     #[serde(default)]
     username: String,
     #[serde(default)]
     display_name: String,
     #[serde(default)]
     role: String,
+    /// The chosen organisation's code.
     #[serde(default)]
     org: String,
+    /// Part of an organisation's name (or its code), to find it in the list.
+    #[serde(default)]
+    org_q: String,
     #[serde(default)]
     password: String,
 }
@@ -51,6 +61,10 @@ struct UserRow {
     username: String,
     display_name: String,
     org_name: String,
+    /// The list of this organisation's users.
+    org_href: String,
+    /// What this user did, in the audit log.
+    audit_href: String,
     role: &'static str,
     status: &'static str,
     active: bool,
@@ -68,6 +82,16 @@ struct TokenRow {
     active: bool,
 }
 
+/// Organisations of one kind to choose from (an `<optgroup>`), with a note when not all of
+/// them are listed.
+struct OrgGroup {
+    label: &'static str,
+    options: Vec<SelectOption>,
+    note: String,
+    /// Listed because their names matched the search.
+    searched: bool,
+}
+
 #[derive(Template)]
 #[template(path = "admin_users.html")]
 struct AdminPage {
@@ -75,19 +99,99 @@ struct AdminPage {
     notice: Option<String>,
     new_secret: Option<String>,
     errors: Vec<String>,
+    /// The list's filters as the form shows them again.
+    f: ListFilters,
+    filter_role_options: Vec<SelectOption>,
+    status_options: Vec<SelectOption>,
     users: Page<User>,
+    pages: i64,
+    active_count: i64,
+    disabled_count: i64,
     user_rows: Vec<UserRow>,
     prev_link: Option<String>,
     next_link: Option<String>,
+    page_links: Vec<PageLink>,
     form: UserForm,
     role_options: Vec<SelectOption>,
+    role_hint: String,
+    org_groups: Vec<OrgGroup>,
+    org_chosen: bool,
     token_rows: Vec<TokenRow>,
 }
 
 #[derive(Deserialize, Default)]
 struct PageQuery {
+    q: Option<String>,
+    role: Option<String>,
+    org: Option<String>,
+    status: Option<String>,
     page: Option<String>,
     notice: Option<String>,
+}
+
+/// The user list's filters, cleaned.
+#[derive(Default)]
+struct ListFilters {
+    q: String,
+    role: String,
+    org: String,
+    status: String,
+    page: Option<i64>,
+}
+
+fn clean(v: &Option<String>) -> String {
+    v.as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .chars()
+        .take(64)
+        .collect()
+}
+
+impl ListFilters {
+    fn of(q: &PageQuery) -> ListFilters {
+        let role = clean(&q.role);
+        let status = clean(&q.status);
+        ListFilters {
+            q: clean(&q.q),
+            // Unknown values select nothing rather than everything.
+            role: if role.is_empty() || Role::parse(&role).is_some() {
+                role
+            } else {
+                String::new()
+            },
+            org: clean(&q.org),
+            status: if matches!(status.as_str(), "active" | "disabled") {
+                status
+            } else {
+                String::new()
+            },
+            page: parse_page(&q.page),
+        }
+    }
+
+    fn filter(&self) -> UserFilter {
+        let some = |s: &String| (!s.is_empty()).then(|| s.clone());
+        UserFilter {
+            q: some(&self.q),
+            role: some(&self.role),
+            org: some(&self.org),
+            active: match self.status.as_str() {
+                "active" => Some(true),
+                "disabled" => Some(false),
+                _ => None,
+            },
+        }
+    }
+
+    fn pairs(&self) -> [(&'static str, String); 4] {
+        [
+            ("q", self.q.clone()),
+            ("role", self.role.clone()),
+            ("org", self.org.clone()),
+            ("status", self.status.clone()),
+        ]
+    }
 }
 
 struct Extra {
@@ -95,11 +199,116 @@ struct Extra {
     secret: Option<String>,
     errors: Vec<String>,
     form: UserForm,
-    page: Option<i64>,
+    list: ListFilters,
+}
+
+/// Organisations at most this many of a kind are all listed; more are found by name.
+const LIST_ALL_UP_TO: i64 = 100;
+
+/// Matches of a search listed per kind.
+const MATCHES_SHOWN: i64 = 50;
+
+/// The organisations the new user's form offers, grouped by kind: every operator, department
+/// and district; schools, enterprises and banks all when there are few, else those whose name
+/// (or code) matches `org_q`. The chosen one (`selected`, a code) is always among them.
+async fn org_groups(
+    state: &AppState,
+    caller: &Caller,
+    org_q: &str,
+    selected: &str,
+) -> Result<Vec<OrgGroup>, AppError> {
+    let scope = org_scope(&caller.principal);
+    let chosen = match selected.trim() {
+        "" => None,
+        code => orgs::get_by_code(&state.db, &code.to_uppercase())
+            .await?
+            .or(orgs::get_by_code(&state.db, code).await?),
+    };
+    let mut groups = Vec::new();
+    for kind in OrgKind::ALL {
+        let many = matches!(kind, OrgKind::School | OrgKind::Enterprise | OrgKind::Bank);
+        let (q, per_page) = match (many, org_q.trim()) {
+            (true, q) if !q.is_empty() => (Some(q.to_string()), MATCHES_SHOWN),
+            _ => (None, if many { LIST_ALL_UP_TO } else { 200 }),
+        };
+        let searched = q.is_some();
+        let filter = orgs::Filter {
+            kind: Some(kind),
+            district: None,
+            q,
+        };
+        let page = orgs::list(
+            &state.db,
+            &scope,
+            &filter,
+            Paging::new(Some(1), Some(per_page)),
+        )
+        .await?;
+        let mut list: Vec<Org> = if !searched && page.total > LIST_ALL_UP_TO {
+            Vec::new()
+        } else {
+            page.items
+        };
+        let note = match (searched, page.total) {
+            (true, 0) => format!("没有名称含“{}”的{}", org_q.trim(), kind.label()),
+            (true, n) if n > MATCHES_SHOWN => format!(
+                "名称含“{}”的{}共 {n} 个，只列出前 {MATCHES_SHOWN} 个，请输入更完整的名称",
+                org_q.trim(),
+                kind.label()
+            ),
+            (false, n) if many && n > LIST_ALL_UP_TO => {
+                format!("共 {n} 个{}，请输入名称查找", kind.label())
+            }
+            _ => String::new(),
+        };
+        if let Some(c) = &chosen
+            && c.kind == kind.as_str()
+            && !list.iter().any(|o| o.id == c.id)
+        {
+            list.insert(0, c.clone());
+        }
+        let options = list
+            .iter()
+            .map(|o| SelectOption {
+                value: o.code.clone(),
+                label: if many {
+                    format!("{}（{}）", o.name, o.code)
+                } else {
+                    o.name.clone()
+                },
+                selected: chosen.as_ref().is_some_and(|c| c.id == o.id),
+            })
+            .collect();
+        groups.push(OrgGroup {
+            label: kind.label(),
+            options,
+            note,
+            searched,
+        });
+    }
+    // One organisation found and none chosen yet: it is the one meant.
+    let mut found: Vec<&mut SelectOption> = groups
+        .iter_mut()
+        .filter(|g| g.searched)
+        .flat_map(|g| g.options.iter_mut())
+        .collect();
+    if chosen.is_none()
+        && let [only] = found.as_mut_slice()
+    {
+        only.selected = true;
+    }
+    Ok(groups)
 }
 
 async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminPage, AppError> {
-    let users = accounts::list_users(&state.db, None, Paging::new(extra.page, Some(50))).await?;
+    let list = accounts::search_users(
+        &state.db,
+        &org_scope(&caller.principal),
+        &extra.list.filter(),
+        Paging::new(extra.list.page, Some(50)),
+    )
+    .await?;
+    let users = list.page;
     let user_rows = users
         .items
         .iter()
@@ -108,13 +317,24 @@ async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminP
             username: u.username.clone(),
             display_name: u.display_name.clone(),
             org_name: u.org_name.clone(),
+            org_href: format!(
+                "/admin/users?{}",
+                serde_urlencoded::to_string([("org", &u.org_code)]).unwrap_or_default()
+            ),
+            audit_href: format!(
+                "/audit?{}",
+                serde_urlencoded::to_string([("actor", &u.username)]).unwrap_or_default()
+            ),
             role: Role::parse(&u.role).map(Role::label).unwrap_or("未知"),
             status: if u.active == 0 { "停用" } else { "启用" },
             active: u.active == 1,
             last_login: fmt_opt_time(u.last_login_at),
         })
         .collect();
-    let (prev_link, next_link) = pager_links(&[], users.page, users.pages());
+    let base = extra.list.pairs();
+    let pages = users.pages();
+    let (prev_link, next_link) = pager_links(&base, users.page, pages);
+    let page_links = super::page_links("/admin/users", &base, users.page, pages);
     let token_rows = accounts::list_tokens(&state.db)
         .await?
         .into_iter()
@@ -133,19 +353,44 @@ async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminP
             active: t.revoked_at.is_none(),
         })
         .collect();
+    let org_groups = org_groups(state, caller, &extra.form.org_q, &extra.form.org).await?;
+    let org_chosen = org_groups
+        .iter()
+        .any(|g| g.options.iter().any(|o| o.selected));
+    let role_hint = OrgKind::ALL
+        .iter()
+        .map(|k| format!("{}—{}", k.label(), k.role().label()))
+        .collect::<Vec<_>>()
+        .join("，");
     Ok(AdminPage {
         layout: Layout::new("用户与令牌", "users", Some(caller)),
         notice: extra.notice,
         new_secret: extra.secret,
         errors: extra.errors,
+        filter_role_options: options(
+            Role::ALL.iter().map(|r| (r.as_str(), r.label())),
+            &extra.list.role,
+        ),
+        status_options: options(
+            [("active", "启用"), ("disabled", "停用")],
+            &extra.list.status,
+        ),
+        f: extra.list,
         users,
+        pages,
+        active_count: list.active,
+        disabled_count: list.disabled,
         user_rows,
         prev_link,
         next_link,
+        page_links,
         role_options: options(
             Role::ALL.iter().map(|r| (r.as_str(), r.label())),
             &extra.form.role,
         ),
+        role_hint,
+        org_groups,
+        org_chosen,
         form: extra.form,
         token_rows,
     })
@@ -171,7 +416,7 @@ async fn page(
             secret: None,
             errors: vec![],
             form: UserForm::default(),
-            page: parse_page(&q.page),
+            list: ListFilters::of(&q),
         },
     )
     .await?;
@@ -185,6 +430,23 @@ async fn create_user(
 ) -> PageResult {
     caller.require(Permission::ManageAccounts)?;
     caller.check_csrf(&form.csrf)?;
+    // Looking organisations up only shows the form again, with what was typed.
+    if form.op == "find" {
+        form.password.clear();
+        let p = build(
+            &state,
+            &caller,
+            Extra {
+                notice: None,
+                secret: None,
+                errors: vec![],
+                form,
+                list: ListFilters::default(),
+            },
+        )
+        .await?;
+        return render(&p);
+    }
     let res = add_user(
         &state.db,
         &caller.actor(),
@@ -210,7 +472,7 @@ async fn create_user(
                     secret: None,
                     errors: vec![e.to_string()],
                     form,
-                    page: None,
+                    list: ListFilters::default(),
                 },
             )
             .await?;
@@ -292,7 +554,7 @@ async fn create_token(
             secret,
             errors,
             form: UserForm::default(),
-            page: None,
+            list: ListFilters::default(),
         },
     )
     .await?;

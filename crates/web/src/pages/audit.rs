@@ -1,20 +1,27 @@
-//! The audit log (operators only).
+//! The audit log (operators only): in words (`crate::audit_view`), filtered by date, actor,
+//! action and object, paged, and exported as XLSX.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::get;
+use chrono::{FixedOffset, NaiveDate, TimeZone};
 use serde::Deserialize;
-use store::audit::{self, Entry, Filter};
+use store::audit::{self, Filter, Listed};
+use store::names;
 use store::{Page, Paging};
 
-use super::{Layout, fmt_time, pager_links, parse_page, render};
+use super::{Layout, PageLink, SelectOption, fmt_time, options, pager_links, parse_page, render};
 use crate::AppState;
+use crate::audit_view::{self, FieldChange};
 use crate::auth::PageCaller;
-use crate::auth::access::Permission;
-use crate::error::PageResult;
+use crate::auth::access::{Permission, org_scope};
+use crate::error::{AppError, PageResult};
+use crate::xlsx::{self, Cell};
 
 pub fn router() -> super::Routes {
-    super::Routes::new().route("/audit", get(list))
+    super::Routes::new()
+        .route("/audit", get(list))
+        .route("/audit/export.xlsx", get(export))
 }
 
 #[derive(Deserialize, Default)]
@@ -23,55 +30,11 @@ struct AuditQuery {
     entity_type: Option<String>,
     entity_id: Option<String>,
     actor: Option<String>,
+    /// First day shown (Beijing date, `YYYY-MM-DD`).
+    from: Option<String>,
+    /// Last day shown (Beijing date, inclusive).
+    to: Option<String>,
     page: Option<String>,
-}
-
-/// Chinese names of the actions the platform records.
-fn action_label(action: &str) -> &'static str {
-    match action {
-        "org.create" => "新增机构",
-        "reference.seed" => "载入基础数据",
-        "user.create" => "新增用户",
-        "user.set_password" => "设置密码",
-        "user.enable" => "启用用户",
-        "user.disable" => "停用用户",
-        "auth.login" => "登录",
-        "auth.logout" => "退出",
-        "auth.login_failed" => "登录失败",
-        "auth.lock" => "账户锁定",
-        "auth.unlock" => "清除登录失败记录",
-        "session.end" => "结束会话",
-        "session.end_all" => "结束全部会话",
-        "token.create" => "签发令牌",
-        "token.revoke" => "吊销令牌",
-        "demo.generate" => "生成演示数据",
-        _ => "",
-    }
-}
-
-struct Row {
-    seq: i64,
-    at: String,
-    actor: String,
-    action: String,
-    entity: String,
-    before: String,
-    after: String,
-    request_id: String,
-}
-
-#[derive(Template)]
-#[template(path = "audit.html")]
-struct AuditPage {
-    layout: Layout,
-    f_action: String,
-    f_entity_type: String,
-    f_entity_id: String,
-    f_actor: String,
-    page: Page<Entry>,
-    rows: Vec<Row>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
 }
 
 fn clean(v: &Option<String>) -> String {
@@ -83,69 +46,234 @@ fn clean(v: &Option<String>) -> String {
         .collect()
 }
 
+/// Midnight of a Beijing date, in unix seconds.
+fn beijing_midnight(d: NaiveDate) -> i64 {
+    let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
+    d.and_hms_opt(0, 0, 0)
+        .and_then(|t| tz.from_local_datetime(&t).single())
+        .map_or(0, |t| t.timestamp())
+}
+
+fn parse_date(field: &str, what: &str, v: &str) -> Result<Option<NaiveDate>, AppError> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(v, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            AppError::invalid(
+                field,
+                format!("{what}“{v}”不是有效日期，请按“2025-03-01”的格式填写"),
+            )
+        })
+}
+
+/// The query's filters, cleaned, as the form shows them again.
+struct Filters {
+    action: String,
+    entity_type: String,
+    entity_id: String,
+    actor: String,
+    from: String,
+    to: String,
+}
+
+impl Filters {
+    fn of(q: &AuditQuery) -> Filters {
+        Filters {
+            action: clean(&q.action),
+            entity_type: clean(&q.entity_type),
+            entity_id: clean(&q.entity_id),
+            actor: clean(&q.actor),
+            from: clean(&q.from),
+            to: clean(&q.to),
+        }
+    }
+
+    /// The store's filter: dates are Beijing days, `to` inclusive.
+    fn filter(&self) -> Result<Filter, AppError> {
+        let from = parse_date("from", "起始日期", &self.from)?;
+        let to = parse_date("to", "截止日期", &self.to)?;
+        if let (Some(f), Some(t)) = (from, to)
+            && f > t
+        {
+            return Err(AppError::invalid(
+                "to",
+                format!("截止日期 {t} 早于起始日期 {f}"),
+            ));
+        }
+        let some = |s: &String| (!s.is_empty()).then(|| s.clone());
+        Ok(Filter {
+            action: some(&self.action),
+            entity_type: some(&self.entity_type),
+            entity_id: some(&self.entity_id),
+            actor: some(&self.actor),
+            from: from.map(beijing_midnight),
+            to: to.and_then(|t| t.succ_opt()).map(beijing_midnight),
+        })
+    }
+
+    fn pairs(&self) -> [(&'static str, String); 6] {
+        [
+            ("action", self.action.clone()),
+            ("entity_type", self.entity_type.clone()),
+            ("entity_id", self.entity_id.clone()),
+            ("actor", self.actor.clone()),
+            ("from", self.from.clone()),
+            ("to", self.to.clone()),
+        ]
+    }
+}
+
+struct Row {
+    seq: i64,
+    at: String,
+    actor: String,
+    actor_org: String,
+    action: &'static str,
+    entity_type: String,
+    object: String,
+    changes: Vec<FieldChange>,
+    before: String,
+    after: String,
+    request_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    layout: Layout,
+    f: Filters,
+    action_options: Vec<SelectOption>,
+    entity_type_options: Vec<SelectOption>,
+    query: String,
+    page: Page<Listed>,
+    pages: i64,
+    rows: Vec<Row>,
+    prev_link: Option<String>,
+    next_link: Option<String>,
+    page_links: Vec<PageLink>,
+}
+
 async fn list(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Query(q): Query<AuditQuery>,
 ) -> PageResult {
     caller.require(Permission::ViewAudit)?;
-    let (a, et, eid, actor) = (
-        clean(&q.action),
-        clean(&q.entity_type),
-        clean(&q.entity_id),
-        clean(&q.actor),
-    );
-    let some = |s: &String| (!s.is_empty()).then(|| s.clone());
-    let filter = Filter {
-        action: some(&a),
-        entity_type: some(&et),
-        entity_id: some(&eid),
-        actor: some(&actor),
-        from: None,
-        to: None,
-    };
+    let f = Filters::of(&q);
+    let filter = f.filter()?;
     let page = audit::list(
         &state.db,
+        &org_scope(&caller.principal),
         &filter,
         Paging::new(parse_page(&q.page), Some(50)),
     )
     .await?;
+    let names = names::lookup(&state.db, &audit_view::wanted(&page.items)).await?;
     let rows = page
         .items
         .iter()
-        .map(|e| Row {
-            seq: e.seq,
-            at: fmt_time(e.at),
-            actor: match e.actor_org_id {
-                Some(o) => format!("{}（机构#{o}）", e.actor),
-                None => e.actor.clone(),
-            },
-            action: match action_label(&e.action) {
-                "" => e.action.clone(),
-                l => format!("{l}（{}）", e.action),
-            },
-            entity: format!("{} #{}", e.entity_type, e.entity_id),
-            before: e.before_json.clone().unwrap_or_default(),
-            after: e.after_json.clone().unwrap_or_default(),
-            request_id: e.request_id.clone().unwrap_or_default(),
+        .map(|e| {
+            let v = audit_view::view(e, &names);
+            Row {
+                seq: e.seq,
+                at: fmt_time(e.at),
+                actor: v.actor,
+                actor_org: v.actor_org,
+                action: v.action,
+                entity_type: v.entity_type,
+                object: v.object,
+                changes: v.changes,
+                before: e.before_json.clone().unwrap_or_default(),
+                after: e.after_json.clone().unwrap_or_default(),
+                request_id: e.request_id.clone().unwrap_or_default(),
+            }
         })
         .collect();
-    let base = [
-        ("action", a.clone()),
-        ("entity_type", et.clone()),
-        ("entity_id", eid.clone()),
-        ("actor", actor.clone()),
-    ];
-    let (prev_link, next_link) = pager_links(&base, page.page, page.pages());
+    let base = f.pairs();
+    let pages = page.pages();
+    let (prev_link, next_link) = pager_links(&base, page.page, pages);
+    let page_links = super::page_links("/audit", &base, page.page, pages);
+    let query = serde_urlencoded::to_string(
+        base.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
     render(&AuditPage {
         layout: Layout::new("审计日志", "audit", Some(&caller)),
-        f_action: a,
-        f_entity_type: et,
-        f_entity_id: eid,
-        f_actor: actor,
+        action_options: options(audit_view::action_choices(), &f.action),
+        entity_type_options: options(audit_view::entity_type_choices(), &f.entity_type),
+        f,
+        query,
+        pages,
         page,
         rows,
         prev_link,
         next_link,
+        page_links,
     })
+}
+
+/// The filtered log as XLSX (at most this many entries, newest first).
+const EXPORT_CAP: i64 = 100_000;
+
+/// Entries whose names are looked up together.
+const EXPORT_CHUNK: usize = 2_000;
+
+async fn export(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    Query(q): Query<AuditQuery>,
+) -> PageResult {
+    caller.require(Permission::ViewAudit)?;
+    let filter = Filters::of(&q).filter()?;
+    let entries = audit::export(
+        &state.db,
+        &org_scope(&caller.principal),
+        &filter,
+        EXPORT_CAP,
+    )
+    .await?;
+    let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(entries.len());
+    for chunk in entries.chunks(EXPORT_CHUNK) {
+        let names = names::lookup(&state.db, &audit_view::wanted(chunk)).await?;
+        for e in chunk {
+            let v = audit_view::view(e, &names);
+            rows.push(vec![
+                Cell::Year(e.seq),
+                xlsx::time_cell(e.at),
+                v.actor.into(),
+                v.actor_org.into(),
+                v.action.into(),
+                v.entity_type.into(),
+                v.object.into(),
+                audit_view::changes_text(&v.changes).into(),
+                Cell::text(e.action.clone()),
+                e.before_json.clone().unwrap_or_default().into(),
+                e.after_json.clone().unwrap_or_default().into(),
+                e.request_id.clone().unwrap_or_default().into(),
+            ]);
+        }
+    }
+    let bytes = xlsx::table(
+        "审计日志",
+        &[
+            "序号",
+            "时间",
+            "操作人",
+            "操作人所属机构",
+            "操作",
+            "对象类型",
+            "对象",
+            "变更内容",
+            "操作代码",
+            "变更前（原始记录）",
+            "变更后（原始记录）",
+            "请求号",
+        ],
+        &rows,
+    )?;
+    Ok(xlsx::download("审计日志.xlsx", bytes))
 }
