@@ -42,6 +42,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("application.resolve_objection", "处理异议"),
     ("application.conclude_publicity", "结束公示"),
     ("application.revoke", "撤销"),
+    ("application.correct", "申请更正"),
     ("attachment.add", "上传附件"),
     ("majors.catalog_import", "导入专业目录"),
     ("majors.catalog_replace", "替换专业目录"),

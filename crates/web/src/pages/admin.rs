@@ -12,10 +12,7 @@ use store::accounts::{self, User, UserFilter};
 use store::orgs::{self, Org};
 use store::{Page, Paging};
 
-use super::{
-    Layout, PageLink, SelectOption, fmt_opt_time, fmt_time, options, pager_links, parse_page,
-    render,
-};
+use super::{Layout, SelectOption, fmt_opt_time, fmt_time, options, parse_page, render};
 use crate::AppState;
 use crate::accounts::{UserInput, add_user};
 use crate::auth::access::{Permission, org_scope};
@@ -108,9 +105,7 @@ struct AdminPage {
     active_count: i64,
     disabled_count: i64,
     user_rows: Vec<UserRow>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
-    page_links: Vec<PageLink>,
+    pager: super::Pager,
     form: UserForm,
     role_options: Vec<SelectOption>,
     role_hint: String,
@@ -236,6 +231,7 @@ async fn org_groups(
             kind: Some(kind),
             district: None,
             q,
+            programme: None,
         };
         let page = orgs::list(
             &state.db,
@@ -333,8 +329,7 @@ async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminP
         .collect();
     let base = extra.list.pairs();
     let pages = users.pages();
-    let (prev_link, next_link) = pager_links(&base, users.page, pages);
-    let page_links = super::page_links("/admin/users", &base, users.page, pages);
+    let pager = super::Pager::new("/admin/users", &base, users.page, pages);
     let token_rows = accounts::list_tokens(&state.db)
         .await?
         .into_iter()
@@ -381,9 +376,7 @@ async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminP
         active_count: list.active,
         disabled_count: list.disabled,
         user_rows,
-        prev_link,
-        next_link,
-        page_links,
+        pager,
         role_options: options(
             Role::ALL.iter().map(|r| (r.as_str(), r.label())),
             &extra.form.role,

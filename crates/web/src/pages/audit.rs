@@ -10,7 +10,7 @@ use store::audit::{self, Filter, Listed};
 use store::names;
 use store::{Page, Paging};
 
-use super::{Layout, PageLink, SelectOption, fmt_time, options, pager_links, parse_page, render};
+use super::{Layout, SelectOption, fmt_time, options, parse_page, render};
 use crate::AppState;
 use crate::audit_view::{self, FieldChange};
 use crate::auth::PageCaller;
@@ -150,9 +150,7 @@ struct AuditPage {
     page: Page<Listed>,
     pages: i64,
     rows: Vec<Row>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
-    page_links: Vec<PageLink>,
+    pager: super::Pager,
 }
 
 async fn list(
@@ -193,8 +191,7 @@ async fn list(
         .collect();
     let base = f.pairs();
     let pages = page.pages();
-    let (prev_link, next_link) = pager_links(&base, page.page, pages);
-    let page_links = super::page_links("/audit", &base, page.page, pages);
+    let pager = super::Pager::new("/audit", &base, page.page, pages);
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -210,9 +207,7 @@ async fn list(
         pages,
         page,
         rows,
-        prev_link,
-        next_link,
-        page_links,
+        pager,
     })
 }
 
