@@ -6,6 +6,7 @@
 //! Every user-facing error message is in Simplified Chinese.
 
 pub mod calendar;
+pub mod form;
 pub mod ids;
 pub mod orgs;
 pub mod reference;

@@ -3,6 +3,7 @@
 //! kind's policy rule, and stores the transition with its history, inbox items and audit.
 
 use chrono::{Datelike, NaiveDate};
+use domain::form::FieldDef;
 use domain::orgs::Role;
 use domain::workflow::{self, Action, Kind, Reviewers, State, Status, StepKind};
 use serde_json::{Map, Value, json};
@@ -13,12 +14,10 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::error::{AppError, AppResult};
 
-/// Years a form accepts: a plausibility bound on input only. Whether a year falls under a
-/// policy (e.g. the tax credit from 2019) is the rule's dated parameter, explained in its trace.
-pub const YEARS: std::ops::RangeInclusive<i64> = 1990..=2100;
-
-/// Free-text form fields: at most this many characters.
-pub const TEXT_MAX: usize = 2000;
+/// Years a form accepts (a plausibility bound on input only: whether a year falls under a
+/// policy is the rule's dated parameter), free-text fields' length, and money fields' bound —
+/// the kinds' field types' ([`domain::form`]).
+pub use domain::form::{MONEY_MAX_FEN, TEXT_MAX, YEARS};
 
 /// Comments, reasons and objections in reviews: required ones, after trimming.
 pub const COMMENT: domain::text::Bounds = domain::text::Bounds::new(1, TEXT_MAX);
@@ -26,224 +25,18 @@ pub const COMMENT: domain::text::Bounds = domain::text::Bounds::new(1, TEXT_MAX)
 /// Expert scores run from 0 to this.
 pub const MAX_SCORE: u32 = 100;
 
-/// Money form fields: at most this many fen.
-pub const MONEY_MAX_FEN: i64 = policy::money::MAX_FEN;
-
 /// Attachments: at most this many bytes each.
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
-
-/// A form field of an application kind.
-pub struct Field {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub ty: FieldType,
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum FieldType {
-    Bool,
-    Count,
-    /// Entered in yuan, stored in fen.
-    Money,
-    Year,
-    Text,
-}
-
-const CERTIFICATION_FIELDS: &[Field] = &[
-    Field {
-        name: "years_in_operation",
-        label: "成立年限（年）",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "credit_record_clean",
-        label: "信用记录良好，无严重失信",
-        ty: FieldType::Bool,
-    },
-    Field {
-        name: "payroll_fen",
-        label: "上年度职工工资总额（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "staff_training_funds_fen",
-        label: "上年度职工教育经费（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "has_cooperation_unit",
-        label: "设有校企合作专门机构或人员",
-        ty: FieldType::Bool,
-    },
-    Field {
-        name: "runs_school",
-        label: "举办或参与举办职业院校、企业大学",
-        ty: FieldType::Bool,
-    },
-    Field {
-        name: "co_built_majors",
-        label: "校企共建专业数",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "industry_college",
-        label: "共建产业学院",
-        ty: FieldType::Bool,
-    },
-    Field {
-        name: "training_base",
-        label: "共建实习实训基地",
-        ty: FieldType::Bool,
-    },
-    Field {
-        name: "apprenticeship_pilot",
-        label: "承担现代学徒制试点",
-        ty: FieldType::Bool,
-    },
-    Field {
-        name: "order_class_students",
-        label: "订单班学生数",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "cooperation_years",
-        label: "校企合作年限（年）",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "investment_fen",
-        label: "近三年投入职业教育资金（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "students_hosted",
-        label: "年接收学生实习实训人数",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "apprentices",
-        label: "在岗学徒人数",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "teachers_trained",
-        label: "年培训职业院校教师人数",
-        ty: FieldType::Count,
-    },
-];
-
-const CULTIVATION_FIELDS: &[Field] = &[
-    Field {
-        name: "cooperation_summary",
-        label: "校企合作情况简述",
-        ty: FieldType::Text,
-    },
-    Field {
-        name: "partner_schools",
-        label: "合作院校数",
-        ty: FieldType::Count,
-    },
-];
-
-const RECOMMENDATION_FIELDS: &[Field] = &[Field {
-    name: "highlights",
-    label: "推荐理由与典型做法",
-    ty: FieldType::Text,
-}];
-
-const TAX_CLAIM_FIELDS: &[Field] = &[
-    Field {
-        name: "year",
-        label: "申报年度",
-        ty: FieldType::Year,
-    },
-    Field {
-        name: "investment_fen",
-        label: "当年兴办职业教育投资额（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "tax_base_fen",
-        label: "当年实际缴纳增值税和消费税（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "edu_reduction_fen",
-        label: "教育费附加其他减免（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "local_reduction_fen",
-        label: "地方教育附加其他减免（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "withdrawn_investment_fen",
-        label: "撤回投资或转让股权对应投资额（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "evidence",
-        label: "投资凭证说明",
-        ty: FieldType::Text,
-    },
-];
-
-const ANNUAL_REPORT_FIELDS: &[Field] = &[
-    Field {
-        name: "year",
-        label: "报告年度",
-        ty: FieldType::Year,
-    },
-    Field {
-        name: "summary",
-        label: "年度产教融合工作情况",
-        ty: FieldType::Text,
-    },
-    Field {
-        name: "investment_fen",
-        label: "当年投入职业教育资金（元）",
-        ty: FieldType::Money,
-    },
-    Field {
-        name: "students_hosted",
-        label: "当年接收学生实习实训人数",
-        ty: FieldType::Count,
-    },
-    Field {
-        name: "apprentices",
-        label: "当年在岗学徒人数",
-        ty: FieldType::Count,
-    },
-];
-
-impl Field {
-    /// The field's value as the pages show it: 是/否, yuan with separators, counts, text.
-    pub fn text_of(&self, v: &Value) -> String {
-        match self.ty {
-            FieldType::Bool => if v.as_bool() == Some(true) {
-                "是"
-            } else {
-                "否"
-            }
-            .into(),
-            FieldType::Money => v.as_i64().map(policy::money::yuan).unwrap_or_default(),
-            FieldType::Count => v.as_i64().map(crate::pages::thousands).unwrap_or_default(),
-            FieldType::Year => v.as_i64().map(|n| n.to_string()).unwrap_or_default(),
-            FieldType::Text => v.as_str().unwrap_or("").to_string(),
-        }
-    }
-}
 
 /// What a resubmission changed, field by field, as a history line reads it:
 /// `投资额（元）：1,000.00 → 1,200.00`; empty when nothing changed.
 pub fn data_changes(kind: &str, before: &Value, after: &Value) -> Vec<String> {
     fields(kind)
         .iter()
-        .filter(|f| before[f.name] != after[f.name])
+        .filter(|f| before[&f.name] != after[&f.name])
         .map(|f| {
             let show = |v: &Value| {
-                let t = f.text_of(v);
+                let t = f.display(v);
                 if t.is_empty() {
                     "（空）".to_owned()
                 } else {
@@ -253,22 +46,16 @@ pub fn data_changes(kind: &str, before: &Value, after: &Value) -> Vec<String> {
             format!(
                 "{}：{} → {}",
                 f.label,
-                show(&before[f.name]),
-                show(&after[f.name])
+                show(&before[&f.name]),
+                show(&after[&f.name])
             )
         })
         .collect()
 }
 
-pub fn fields(kind: &str) -> &'static [Field] {
-    match kind {
-        "enterprise_certification" | "reevaluation" => CERTIFICATION_FIELDS,
-        "annual_report" => ANNUAL_REPORT_FIELDS,
-        "enterprise_cultivation" => CULTIVATION_FIELDS,
-        "national_recommendation" => RECOMMENDATION_FIELDS,
-        "tax_credit_claim" => TAX_CLAIM_FIELDS,
-        _ => &[],
-    }
+/// The form fields of a kind, as its file declares them (none for an unknown kind).
+pub fn fields(kind: &str) -> &'static [FieldDef] {
+    workflow::kind(kind).map_or(&[], |k| k.fields.as_slice())
 }
 
 pub fn kind_of(code: &str) -> AppResult<&'static Kind> {
@@ -283,56 +70,12 @@ pub fn parse_form(
     let mut data = Map::new();
     let mut errs = Vec::new();
     for f in fields(kind) {
-        let raw = form.get(f.name).map(|s| s.trim()).unwrap_or("");
-        let v = match f.ty {
-            FieldType::Bool => Ok(json!(matches!(raw, "1" | "true" | "on" | "是"))),
-            FieldType::Count => {
-                if raw.is_empty() {
-                    Ok(json!(0))
-                } else {
-                    raw.parse::<u32>()
-                        .map(|n| json!(n))
-                        .map_err(|_| format!("{}应为非负整数", f.label))
-                }
-            }
-            FieldType::Year => raw
-                .parse::<i32>()
-                .ok()
-                .filter(|y| YEARS.contains(&(*y as i64)))
-                .map(|y| json!(y))
-                .ok_or_else(|| {
-                    format!(
-                        "{}应为{}—{}年之间的四位年份",
-                        f.label,
-                        YEARS.start(),
-                        YEARS.end()
-                    )
-                }),
-            FieldType::Money => crate::pages::parse_yuan(raw)
-                .and_then(|fen| {
-                    if fen > MONEY_MAX_FEN {
-                        Err(format!(
-                            "超过上限 {} 元",
-                            crate::supply::yuan(MONEY_MAX_FEN)
-                        ))
-                    } else {
-                        Ok(json!(fen))
-                    }
-                })
-                .map_err(|e| format!("{}：{e}", f.label)),
-            FieldType::Text => {
-                if raw.chars().count() > TEXT_MAX {
-                    Err(format!("{}不能超过{TEXT_MAX}字", f.label))
-                } else {
-                    Ok(json!(raw))
-                }
-            }
-        };
-        match v {
+        let raw = form.get(&f.name).map_or("", String::as_str);
+        match f.from_form(raw) {
             Ok(v) => {
-                data.insert(f.name.to_string(), v);
+                data.insert(f.name.clone(), v);
             }
-            Err(m) => errs.push(AppError::invalid(f.name, m)),
+            Err(m) => errs.push(AppError::invalid(&f.name, m)),
         }
     }
     if errs.is_empty() { Ok(data) } else { Err(errs) }
@@ -1089,10 +832,7 @@ pub fn parse_json_data(
     data: &Map<String, Value>,
 ) -> Result<Map<String, Value>, AppError> {
     let fs = fields(kind);
-    if let Some(k) = data
-        .keys()
-        .find(|k| !fs.iter().any(|f| f.name == k.as_str()))
-    {
+    if let Some(k) = data.keys().find(|k| !fs.iter().any(|f| &f.name == *k)) {
         return Err(AppError::invalid(
             &format!("data.{k}"),
             format!("不认识的字段 {k}"),
@@ -1100,53 +840,19 @@ pub fn parse_json_data(
     }
     let mut out = Map::new();
     for f in fs {
-        let v = data.get(f.name).cloned().unwrap_or(Value::Null);
-        let bad =
-            |m: &str| AppError::invalid(&format!("data.{}", f.name), format!("{}{m}", f.label));
-        let val = match f.ty {
-            FieldType::Bool => match v {
-                Value::Null => json!(false),
-                Value::Bool(b) => json!(b),
-                _ => return Err(bad("应为 true 或 false")),
-            },
-            FieldType::Count => match v {
-                Value::Null => json!(0),
-                _ => json!(
-                    v.as_u64()
-                        .filter(|n| *n <= u32::MAX as u64)
-                        .ok_or_else(|| bad("应为非负整数"))?
-                ),
-            },
-            FieldType::Money => match v {
-                Value::Null => json!(0),
-                _ => json!(
-                    v.as_i64()
-                        .filter(|n| (0..=MONEY_MAX_FEN).contains(n))
-                        .ok_or_else(|| bad(&format!(
-                            "应为 0 至 {MONEY_MAX_FEN} 的整数（单位：分）"
-                        )))?
-                ),
-            },
-            FieldType::Year => json!(v.as_i64().filter(|y| YEARS.contains(y)).ok_or_else(
-                || bad(&format!(
-                    "应为{}—{}年之间的四位年份",
-                    YEARS.start(),
-                    YEARS.end()
-                ))
-            )?),
-            FieldType::Text => {
-                let s = match &v {
-                    Value::Null => "",
-                    Value::String(s) => s.as_str(),
-                    _ => return Err(bad("应为文字")),
-                };
-                if s.chars().count() > TEXT_MAX {
-                    return Err(bad(&format!("不能超过{TEXT_MAX}字")));
-                }
-                json!(s)
-            }
-        };
-        out.insert(f.name.to_string(), val);
+        let v = f
+            .from_json(data.get(&f.name).unwrap_or(&Value::Null))
+            .map_err(|m| AppError::invalid(&format!("data.{}", f.name), m))?;
+        out.insert(f.name.clone(), v);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    /// Money fields hold what the policy crate's money does.
+    #[test]
+    fn money_fields_share_the_policy_bound() {
+        assert_eq!(super::MONEY_MAX_FEN, policy::money::MAX_FEN);
+    }
 }

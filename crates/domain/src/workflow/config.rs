@@ -12,6 +12,11 @@
 //! correctable = true                    # optional (default false): the applicant may reopen an
 //!                                       #   approved application to correct it
 //!
+//! [[fields]]                            # the form, in order; see `crate::form` for types
+//! name = "investment_fen"
+//! label = "当年兴办职业教育投资额（元）"
+//! type = "money"
+//!
 //! [[stages]]                            # at least one, in order
 //! code = "district_review"              # unique within the kind
 //! name = "区县初审"
@@ -64,6 +69,8 @@ pub struct Kind {
     /// Code of a kind whose approval the applicant must hold before submitting (checked by
     /// the caller, which knows the applicant's other applications).
     pub requires: Option<String>,
+    /// The application's fields, in form order (`[[fields]]`, see [`crate::form`]).
+    pub fields: Vec<crate::form::FieldDef>,
     /// Whether the applicant may reopen an approved application to correct it (a yearly
     /// claim or report): the correction is the same application, with its history.
     pub correctable: bool,
@@ -347,6 +354,7 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         "rule",
         "requires",
         "correctable",
+        "fields",
         "stages",
     ])?;
 
@@ -364,6 +372,11 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         .ok_or_else(|| config(format!("未知的申报主体类型“{applicant_s}”")))?;
     let rule = top.opt_code("rule")?;
     let requires = top.opt_code("requires")?;
+    let fields = match top.get("fields") {
+        None => Vec::new(),
+        Some(toml::Value::Array(values)) => crate::form::parse_fields(values).map_err(config)?,
+        Some(_) => return Err(config("字段“fields”应为字段列表（[[fields]]）")),
+    };
     let correctable = match top.get("correctable") {
         None => false,
         Some(toml::Value::Boolean(b)) => *b,
@@ -401,6 +414,7 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         applicant,
         rule,
         requires,
+        fields,
         correctable,
         stages,
     })

@@ -297,23 +297,44 @@ impl ToSchema for NewApplicationInput {}
 /// The form fields of an application kind as JSON: each field with its type and bounds, the
 /// years required; no other field (the server refuses unknown ones). Money is integer fen.
 pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
-    use super::vocab::{any_text, boolean, integer, object, prop};
-    use svc::FieldType;
+    use super::vocab::{any_text, boolean, integer, object, one_of, prop};
+    use domain::form::FieldType;
     object(svc::fields(kind).iter().map(|f| {
-        let (schema, required) = match f.ty {
-            FieldType::Bool => (boolean(true), false),
-            FieldType::Count => (integer(0, u32::MAX.into(), true), false),
-            FieldType::Money => (integer(0, svc::MONEY_MAX_FEN, true), false),
-            FieldType::Year => (integer(*svc::YEARS.start(), *svc::YEARS.end(), false), true),
-            FieldType::Text => {
-                let mut t = any_text();
-                t.max_length = Some(svc::TEXT_MAX);
-                (t, false)
+        let text = |max: usize| {
+            let mut t = any_text();
+            t.max_length = Some(max);
+            t
+        };
+        let mut schema = match &f.ty {
+            FieldType::Bool => boolean(true),
+            FieldType::Integer { min, max } => integer(*min, *max, !f.is_required()),
+            FieldType::Money => integer(0, svc::MONEY_MAX_FEN, !f.is_required()),
+            FieldType::Percent => integer(0, 10_000, !f.is_required()),
+            FieldType::Year => integer(*svc::YEARS.start(), *svc::YEARS.end(), false),
+            FieldType::Date => {
+                let mut t = text(10);
+                t.format = Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                    utoipa::openapi::KnownFormat::Date,
+                ));
+                t
+            }
+            FieldType::Text { max_length } => text(*max_length),
+            FieldType::Enum { options } => one_of(options.iter().map(|(c, _)| c.as_str())).build(),
+            FieldType::District => super::vocab::district(),
+            FieldType::Major => {
+                let mut t = text(7);
+                t.pattern = Some("^[0-9]{6}[Kk]?$".into());
+                t
+            }
+            FieldType::IdCard => {
+                let mut t = text(18);
+                t.pattern = Some("^[0-9]{17}[0-9Xx]$".into());
+                t
             }
         };
-        let mut schema = schema;
-        schema.title = Some(f.label.to_string());
-        prop(f.name, schema, required)
+        schema.title = Some(f.label.clone());
+        schema.description = f.help.clone();
+        prop(f.name.as_str(), schema, f.is_required())
     }))
 }
 

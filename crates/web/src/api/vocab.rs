@@ -9,7 +9,7 @@ use utoipa::openapi::schema::{
 };
 
 /// A text value that is one of `values`.
-fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> ObjectBuilder {
+pub fn one_of<'a>(values: impl IntoIterator<Item = &'a str>) -> ObjectBuilder {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values.into_iter().map(str::to_string)))

@@ -18,7 +18,7 @@ use store::applications::{self as apps, Summary};
 use super::rules::{StepView, trace_view};
 use super::{Layout, fmt_time, parse_page, render};
 use crate::AppState;
-use crate::applications::{self as svc, FieldType};
+use crate::applications::{self as svc};
 use crate::auth::{Caller, MaybeCaller, PageCaller};
 use crate::error::{AppError, PageError, PageResult};
 
@@ -206,9 +206,14 @@ async fn inbox(
 struct FieldView {
     name: &'static str,
     label: &'static str,
+    help: Option<&'static str>,
     value: String,
-    is_bool: bool,
-    is_text: bool,
+    /// How it is entered: `bool`, `textarea`, `select`, `date` or `input`.
+    input: &'static str,
+    /// For `select`: (value, label), the options of an enum or the districts.
+    options: Vec<(String, String)>,
+    max_length: usize,
+    required: bool,
 }
 
 #[derive(Template)]
@@ -224,14 +229,39 @@ struct FormPage {
 }
 
 fn field_views(kind: &str, values: &HashMap<String, String>) -> Vec<FieldView> {
+    use domain::form::FieldType;
     svc::fields(kind)
         .iter()
-        .map(|f| FieldView {
-            name: f.name,
-            label: f.label,
-            value: values.get(f.name).cloned().unwrap_or_default(),
-            is_bool: f.ty == FieldType::Bool,
-            is_text: f.ty == FieldType::Text,
+        .map(|f| {
+            let (input, options, max_length) = match &f.ty {
+                FieldType::Bool => ("bool", Vec::new(), 1),
+                FieldType::Text { max_length } if *max_length > 100 => {
+                    ("textarea", Vec::new(), *max_length)
+                }
+                FieldType::Text { max_length } => ("input", Vec::new(), *max_length),
+                FieldType::Enum { options } => ("select", options.clone(), 64),
+                FieldType::District => (
+                    "select",
+                    domain::reference::AREAS
+                        .iter()
+                        .map(|a| (a.code.to_owned(), a.name.to_owned()))
+                        .collect(),
+                    6,
+                ),
+                FieldType::Date => ("date", Vec::new(), 10),
+                FieldType::IdCard => ("input", Vec::new(), 18),
+                _ => ("input", Vec::new(), 24),
+            };
+            FieldView {
+                name: f.name.as_str(),
+                label: f.label.as_str(),
+                help: f.help.as_deref(),
+                value: values.get(&f.name).cloned().unwrap_or_default(),
+                input,
+                options,
+                max_length,
+                required: f.is_required(),
+            }
         })
         .collect()
 }
@@ -240,27 +270,7 @@ fn field_views(kind: &str, values: &HashMap<String, String>) -> Vec<FieldView> {
 fn data_to_form(kind: &str, data: &Value) -> HashMap<String, String> {
     svc::fields(kind)
         .iter()
-        .map(|f| {
-            let v = &data[f.name];
-            let s = match f.ty {
-                FieldType::Bool => {
-                    if v.as_bool() == Some(true) {
-                        "1".into()
-                    } else {
-                        "0".into()
-                    }
-                }
-                FieldType::Money => v
-                    .as_i64()
-                    .map(|fen| format!("{}.{:02}", fen / 100, fen % 100))
-                    .unwrap_or_default(),
-                FieldType::Count | FieldType::Year => {
-                    v.as_i64().map(|n| n.to_string()).unwrap_or_default()
-                }
-                FieldType::Text => v.as_str().unwrap_or("").to_string(),
-            };
-            (f.name.to_string(), s)
-        })
+        .map(|f| (f.name.clone(), f.to_form(&data[&f.name])))
         .collect()
 }
 
@@ -628,8 +638,8 @@ async fn detail_page(
     let data = svc::fields(&kind.code)
         .iter()
         .map(|f| {
-            let s = f.text_of(&data_v[f.name]);
-            (f.label, s)
+            let s = f.display(&data_v[&f.name]);
+            (f.label.as_str(), s)
         })
         .collect();
     let decision: Option<Value> = app

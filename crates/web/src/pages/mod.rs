@@ -443,21 +443,7 @@ pub fn fmt_time(secs: i64) -> String {
     }
 }
 
-/// A count with thousands separators: `1234567` → `1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
+pub use domain::form::thousands;
 
 pub fn fmt_opt_time(secs: Option<i64>) -> String {
     secs.map(fmt_time).unwrap_or_else(|| "—".to_string())
@@ -601,16 +587,5 @@ mod tests {
         assert_eq!(p.next.as_deref(), Some("kind=tax_credit_claim&page=3"));
         let only = Pager::new("/orgs", &[], 1, 1);
         assert_eq!((only.prev, only.next), (None, None));
-    }
-
-    #[test]
-    fn thousands_groups_by_three() {
-        use super::thousands;
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(-12_345), "-12,345");
-        assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
     }
 }
