@@ -7,6 +7,7 @@
 
 pub mod calendar;
 pub mod ids;
+pub mod numbers;
 pub mod orgs;
 pub mod reference;
 pub mod text;
