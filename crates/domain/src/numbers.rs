@@ -17,7 +17,7 @@ pub fn group(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + digits.len() / 3);
     out.push_str(&text[..start]);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -362,7 +362,7 @@ pub fn line_chart(
     let every = ((year_w + 8.0) / gap).ceil().max(1.0) as usize;
     for (i, y) in years.iter().enumerate() {
         // Thinned from the last year back, so the latest year is always labelled.
-        if (n - 1 - i) % every != 0 {
+        if !(n - 1 - i).is_multiple_of(every) {
             continue;
         }
         let _ = write!(
@@ -403,7 +403,7 @@ pub fn line_chart(
                 years[i],
                 esc(text),
             );
-            if (n - 1 - i) % value_every != 0 {
+            if !(n - 1 - i).is_multiple_of(value_every) {
                 continue;
             }
             let h = value_font + 2.0;
