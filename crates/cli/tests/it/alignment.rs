@@ -212,6 +212,13 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         let (s, html) = get(&jw, app.url(&format!("/alignment/schools/{a}?year=2025"))).await;
         assert_eq!(s, 200);
         assert_eq!(class_in_row(&html, NURSING), "改造升级");
+        // Each class with its reason in words: A's accountants are 95% employed, yet the jobs
+        // are going (100 → 50 posts), and the reason says both.
+        assert_eq!(class_in_row(&html, ACCOUNTING), "撤并淘汰");
+        assert!(
+            html.contains("2023—2025 年全市该专业岗位需求下降 50.0%，降幅达到 20%：职业岗位趋于消失（本校 2025 年毕业生就业率 95.0%，目前就业尚好"),
+            "{html}"
+        );
         let (_, html) = get(&jw, app.url(&format!("/alignment/schools/{b}?year=2025"))).await;
         assert_eq!(class_in_row(&html, NURSING), "保持");
         let (s, html) = get(
@@ -534,6 +541,13 @@ async fn the_demo_closes_no_well_employed_major_for_few_postings() {
         let jw = app.login_with("jw", pw).await;
         let (s, html) = get(&jw, app.url("/alignment")).await;
         assert_eq!(s, 200);
+        // Thresholds as percentages, not fractions of one.
+        assert!(
+            html.contains(
+                "就业率下限（就业人数 ÷ 毕业生数，低于即为就业率低）</td><td class=\"num\">85%</td>"
+            ),
+            "{html}"
+        );
         let chart_start = html.find("各专业大类毕业生与岗位需求").unwrap();
         let chart = &html[chart_start..chart_start + html[chart_start..].find("</svg>").unwrap()];
         let labels: Vec<&str> = chart
