@@ -36,7 +36,8 @@ def ppm(s: str) -> int:
 
 
 def thresholds(years):
-    """(year, window, shortage, surplus, min_emp, min_match, decline, emerging, growth, min_grad),
+    """(year, window, shortage, surplus, min_emp, min_match, decline, emerging, growth, min_grad,
+    high_emp),
     rates in ppm, each parameter in force on {year}-12-31."""
     p = tomllib.loads(PARAMS.read_text())
 
@@ -60,6 +61,7 @@ def thresholds(years):
             ppm(at("emerging_share", y)),
             ppm(at("growth_rate", y)),
             at("min_graduates", y),
+            ppm(at("high_employment_rate", y)),
         ))
     return rows
 
@@ -101,6 +103,7 @@ def tests_sql(g, e, em, cu, cg, cp, bu):
   + ({g} > 0 AND ({e})::HUGEINT * 1000000 < t.min_emp * {g})::INT * 32
   + (coalesce({bu}, 0) > 0 AND ({bu} - ({cu})) * 1000000 >= t.decline * {bu})::INT * 64
   + ({e} > 0 AND ({em})::HUGEINT * 1000000 < t.min_match * {e})::INT * 128
+  + ({g} > 0 AND ({e})::HUGEINT * 1000000 >= t.high_emp * {g})::INT * 256
 """
 
 
@@ -108,7 +111,7 @@ CLASS_SQL = """
 CASE WHEN tests & 1 <> 0 THEN 'keep'
      WHEN tests & 6 = 6 THEN 'develop'
      WHEN tests & 8 <> 0 THEN 'accelerate'
-     WHEN tests & (16 | 32 | 64) <> 0 THEN 'merge_eliminate'
+     WHEN (tests & 16 <> 0 AND tests & 256 = 0) OR tests & (32 | 64) <> 0 THEN 'merge_eliminate'
      WHEN tests & 128 <> 0 THEN 'upgrade'
      ELSE 'keep' END
 """
@@ -138,8 +141,9 @@ def run(con, d: Path, out: Path):
     t1 = time.perf_counter()
     years = [r[0] for r in q("SELECT DISTINCT year FROM (SELECT year FROM offerings UNION SELECT year FROM raw) ORDER BY 1").fetchall()]
     q("""CREATE TABLE thr (year INTEGER, w INTEGER, shortage HUGEINT, surplus HUGEINT, min_emp HUGEINT,
-         min_match HUGEINT, decline HUGEINT, emerging HUGEINT, growth HUGEINT, min_grad BIGINT)""")
-    con.executemany("INSERT INTO thr VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", thresholds(years))
+         min_match HUGEINT, decline HUGEINT, emerging HUGEINT, growth HUGEINT, min_grad BIGINT,
+         high_emp HUGEINT)""")
+    con.executemany("INSERT INTO thr VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", thresholds(years))
     q(MACROS)
     # Crosswalk sharing and L.
     q("CREATE TABLE occ_n AS SELECT occupation_id AS occ, count(*)::BIGINT AS n FROM cw GROUP BY 1")

@@ -13,6 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use anyhow::Result;
 use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use store::demand::{NewPosting, status};
 use store::occupations::NewOccupation;
@@ -23,6 +24,9 @@ const SEED: u64 = 0x5EED_0005;
 /// Demo postings ask, in the first year, for this many people per graduate city-wide (many
 /// majors share each demo occupation, so each major sees a fraction of it).
 const DEMAND_PER_GRADUATE: f64 = 1.6;
+/// How much of an occupation's share of the postings is its own weight; the rest follows the
+/// graduates of the majors it employs (in the first year).
+const OWN_WEIGHT: f64 = 0.4;
 pub const YEARS: std::ops::RangeInclusive<i64> = 2021..=2025;
 
 /// A demo occupation: code, name, the words of major names that lead to it, the industry its
@@ -501,8 +505,11 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
     }
 
     // Supply: every vocational demo school offers 6–14 mapped majors of its level for 5 years.
+    // Enrolment and graduates first; employment once the demand each major can expect is known.
     let schools = store::demo::schools_with_level(db).await?;
     let mut supply = Vec::new();
+    // Per supply row: the major's trend and the school's quality.
+    let mut traits: Vec<(i32, f64)> = Vec::new();
     for (id, level) in &schools {
         let Some(pool) = catalog_level(level).and_then(|l| by_level.get(l)) else {
             continue;
@@ -527,13 +534,6 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
                     .round()
                     .max(3.0) as i64;
                 let graduates = ((actual as f64) * rng.gen_range(0.88..0.98)).round() as i64;
-                let emp_rate = (0.935 + *trend as f64 / 300.0 + school_quality
-                    - if *trend < -10 { 0.012 * k as f64 } else { 0.0 })
-                .clamp(0.55, 0.99);
-                let employed = ((graduates as f64) * emp_rate).round() as i64;
-                let match_rate =
-                    (0.60 + *trend as f64 / 300.0 + rng.gen_range(-0.2..0.15)).clamp(0.2, 0.95);
-                let matching = ((employed as f64) * match_rate).round() as i64;
                 let salary = 380_000 + (*trend as i64) * 4_000 + rng.gen_range(0..80_000);
                 supply.push(NewSupply {
                     school_org_id: *id,
@@ -542,52 +542,162 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
                     planned_enrolment: planned,
                     actual_enrolment: actual.max(graduates),
                     graduates,
-                    employed: employed.min(graduates),
-                    employed_matching: matching.min(employed),
+                    employed: 0,
+                    employed_matching: 0,
                     avg_salary_fen: Some(salary),
                 });
+                traits.push((*trend, school_quality));
             }
         }
+    }
+
+    // Demand: each occupation's share of the postings blends its own weight with the
+    // graduates of the majors it employs (labour markets and schools grew up together), then
+    // follows the occupation's trend year by year.
+    let occ_of: HashMap<&str, Vec<usize>> =
+        mapped
+            .values()
+            .flatten()
+            .fold(HashMap::new(), |mut m, (code, i)| {
+                m.entry(code.as_str()).or_default().push(*i);
+                m
+            });
+    // Majors (of any level) each occupation is shared among, as the alignment engine shares it.
+    let mut sharing = vec![0usize; OCCUPATIONS.len()];
+    for (_, i) in mapped.values().flatten() {
+        sharing[*i] += 1;
+    }
+    let first_year = *YEARS.start();
+    let mut follows = vec![0.0_f64; OCCUPATIONS.len()];
+    for s in supply.iter().filter(|s| s.year == first_year) {
+        if let Some(occ) = occ_of.get(s.major_code.as_str()) {
+            for &i in occ {
+                follows[i] += s.graduates as f64 / occ.len() as f64;
+            }
+        }
+    }
+    let follow_total = follows.iter().sum::<f64>().max(1.0);
+    let weight_total: f64 = OCCUPATIONS.iter().map(|o| o.weight as f64).sum();
+    let years: Vec<i64> = YEARS.collect();
+    // share[k][i]: occupation i's share of year k's postings, relative to the first year's total
+    // (so the shares of a year sum to that year's growth of total demand).
+    let share: Vec<Vec<f64>> = (0..years.len())
+        .map(|k| {
+            OCCUPATIONS
+                .iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    let base = OWN_WEIGHT * o.weight as f64 / weight_total
+                        + (1.0 - OWN_WEIGHT) * follows[i] / follow_total;
+                    base * (1.0 + o.trend as f64 / 200.0).powi(k as i32)
+                })
+                .collect()
+        })
+        .collect();
+    let graduates: HashMap<i64, i64> = supply.iter().fold(HashMap::new(), |mut m, s| {
+        *m.entry(s.year).or_default() += s.graduates;
+        m
+    });
+    let first = graduates.get(&first_year).copied().unwrap_or(0);
+    // Employment follows what the major's graduates can expect city-wide: few posts per
+    // graduate show as weaker employment and more graduates working outside their field, so a
+    // major the figures call over-supplied has graduates who find it hard to get work.
+    let mut city_graduates: HashMap<(&str, i64), i64> = HashMap::new();
+    for s in &supply {
+        *city_graduates
+            .entry((s.major_code.as_str(), s.year))
+            .or_default() += s.graduates;
+    }
+    let expected_ratio = |code: &str, year: i64| -> f64 {
+        let k = (year - first_year) as usize;
+        let demand: f64 = occ_of.get(code).map_or(0.0, |occ| {
+            occ.iter()
+                .map(|&i| first as f64 * DEMAND_PER_GRADUATE * share[k][i] / sharing[i] as f64)
+                .sum()
+        });
+        let g = city_graduates
+            .get(&(code, year))
+            .copied()
+            .unwrap_or(0)
+            .max(1);
+        demand / g as f64
+    };
+    let effects: Vec<f64> = supply
+        .iter()
+        .map(|s| {
+            // Neutral where postings ask for one person per two graduates (the rest find work
+            // through other channels); −4 points at a quarter, at most −10; at most +3 above.
+            let r = expected_ratio(&s.major_code, s.year).max(1e-6);
+            (0.06 * (r / 0.5).ln()).clamp(-0.10, 0.03)
+        })
+        .collect();
+    for ((s, (trend, quality)), effect) in supply.iter_mut().zip(&traits).zip(effects) {
+        let k = (s.year - first_year) as f64;
+        let emp_rate = (0.935 + *trend as f64 / 300.0 + quality + effect
+            - if *trend < -10 { 0.012 * k } else { 0.0 })
+        .clamp(0.55, 0.99);
+        let employed = ((s.graduates as f64) * emp_rate).round() as i64;
+        let match_rate =
+            (0.60 + *trend as f64 / 300.0 + effect + rng.gen_range(-0.2..0.15)).clamp(0.2, 0.95);
+        let matching = ((employed as f64) * match_rate).round() as i64;
+        s.employed = employed.min(s.graduates);
+        s.employed_matching = matching.min(s.employed);
     }
     let mut tx = db.begin().await?;
     store::supply::import(&mut tx, &actor, &supply).await?;
     tx.commit().await?;
 
-    // Postings: per year, occupations weighted by weight × growth^(year − 2021).
+    // Postings: per year, occupations picked by their share of that year.
     let districts = district_weights();
-    let years: Vec<i64> = YEARS.collect();
     let per_year = (postings / years.len()).max(1);
-    // People asked for per posting: on average enough for demand to run DEMAND_PER_GRADUATE
-    // times the first year's graduates city-wide, whatever the number of postings; the occupations'
-    // trends then move demand between them.
-    let graduates: HashMap<i64, i64> = supply.iter().fold(HashMap::new(), |mut m, s| {
-        *m.entry(s.year).or_default() += s.graduates;
-        m
-    });
     let mut rows: Vec<NewPosting> = Vec::with_capacity(postings);
     let noise = ["急招", "高薪诚聘", "", "", "", "储备"];
     let tails = ["（双休）", "（五险一金）", "", "", "学徒", "/熟练工"];
     for (k, year) in years.iter().enumerate() {
-        let weights: Vec<(usize, u32)> = OCCUPATIONS
+        // Each occupation gets its share of the year's people exactly (whatever the number of
+        // postings, so a small demo has the same trends as a large one), spread over its share
+        // of the postings (largest remainder, at least one each).
+        let growth: f64 = share[k].iter().sum();
+        let quotas: Vec<f64> = share[k]
             .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let g = (1.0 + o.trend as f64 / 200.0).powi(k as i32);
-                (i, ((o.weight as f64) * g * 100.0).round().max(1.0) as u32)
-            })
+            .map(|w| per_year as f64 * w / growth)
             .collect();
-        // Total demand follows the weighted trends, so each occupation follows its own.
-        let growth = weights.iter().map(|(_, w)| *w as f64).sum::<f64>()
-            / OCCUPATIONS
-                .iter()
-                .map(|o| o.weight as f64 * 100.0)
-                .sum::<f64>();
-        let first = graduates.get(&years[0]).copied().unwrap_or(0);
-        let mean = (first as f64 * DEMAND_PER_GRADUATE * growth / per_year as f64).max(1.0);
-        // floor(mean), plus one with probability frac(mean): the expected count is `mean`.
-        let (whole, frac) = (mean.floor() as i64, mean.fract());
-        for _ in 0..per_year {
-            let i = *pick(&mut rng, &weights);
+        let mut n_posts: Vec<usize> = quotas.iter().map(|q| q.floor() as usize).collect();
+        let mut order: Vec<usize> = (0..quotas.len()).collect();
+        order.sort_by(|&a, &b| {
+            (quotas[b] - quotas[b].floor()).total_cmp(&(quotas[a] - quotas[a].floor()))
+        });
+        let short = per_year.saturating_sub(n_posts.iter().sum());
+        for &i in order.iter().take(short) {
+            n_posts[i] += 1;
+        }
+        while let Some(z) = n_posts.iter().position(|n| *n == 0) {
+            let Some(max) = (0..n_posts.len()).max_by_key(|&i| n_posts[i]) else {
+                break;
+            };
+            if n_posts[max] <= 1 {
+                break;
+            }
+            n_posts[max] -= 1;
+            n_posts[z] = 1;
+        }
+        let mut slots: Vec<(usize, i64)> = Vec::with_capacity(per_year);
+        for (i, &n) in n_posts.iter().enumerate() {
+            if n == 0 {
+                continue;
+            }
+            let people = (first as f64 * DEMAND_PER_GRADUATE * share[k][i]).round() as i64;
+            let n = n as i64;
+            for j in 0..n {
+                let count = people / n + i64::from(j < people % n);
+                // (Only when an occupation has fewer people than postings.)
+                if count > 0 {
+                    slots.push((i, count));
+                }
+            }
+        }
+        slots.shuffle(&mut rng);
+        for (i, count) in slots {
             let o = &OCCUPATIONS[i];
             let district = pick(&mut rng, &districts).to_string();
             let month = rng.gen_range(1..=12);
@@ -615,7 +725,7 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
                 match_status: st,
                 match_confidence: None,
                 suggested_code: None,
-                count: whole + i64::from(rng.gen_bool(frac)),
+                count,
                 posted_on: format!("{year}-{month:02}-{day:02}"),
                 year: *year,
                 salary_min_fen: Some(min),

@@ -32,6 +32,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::ids::{DivisionCode, IdCardNumber, MajorCode};
+use crate::numbers::count as thousands;
 
 /// Years an application may be for.
 pub const YEARS: RangeInclusive<i64> = 1990..=2100;
@@ -470,22 +471,6 @@ fn decimal(hundredths: i64, grouped: bool) -> String {
         whole.to_string()
     };
     format!("{sign}{w}.{:02}", n % 100)
-}
-
-/// A whole number with thousands separators: `1234567` → `1,234,567`.
-pub fn thousands(n: i64) -> String {
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@
 pub mod calendar;
 pub mod form;
 pub mod ids;
+pub mod numbers;
 pub mod orgs;
 pub mod reference;
 pub mod text;

@@ -13,6 +13,7 @@ pub mod error;
 pub mod heavy;
 pub mod import;
 pub mod majors;
+pub mod numbers;
 pub mod occupations;
 pub mod ops;
 pub mod pages;

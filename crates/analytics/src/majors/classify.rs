@@ -97,9 +97,12 @@ impl Tests {
     pub const DECLINE: Tests = Tests(1 << 6);
     /// matching rate < min_matching_rate
     pub const LOW_MATCHING: Tests = Tests(1 << 7);
+    /// employment rate ≥ high_employment_rate: the graduates find work, so a low ratio of
+    /// postings to graduates alone does not make the major over-supplied
+    pub const HIGH_EMPLOYMENT: Tests = Tests(1 << 8);
 
     /// Every test with its key and Chinese label.
-    pub const ALL: [(Tests, &'static str, &'static str); 8] = [
+    pub const ALL: [(Tests, &'static str, &'static str); 9] = [
         (Tests::SMALL_SAMPLE, "small_sample", "样本不足"),
         (
             Tests::PRIORITY_SHARE,
@@ -112,10 +115,22 @@ impl Tests {
         (Tests::LOW_EMPLOYMENT, "low_employment", "就业率低"),
         (Tests::DECLINE, "decline", "需求萎缩（职业岗位趋于消失）"),
         (Tests::LOW_MATCHING, "low_matching", "对口就业率低"),
+        (Tests::HIGH_EMPLOYMENT, "high_employment", "就业率良好"),
     ];
 
     pub fn contains(self, t: Tests) -> bool {
         self.0 & t.0 == t.0
+    }
+
+    /// Over-supply that counts towards 撤并淘汰: few postings for the graduates **and** an
+    /// employment rate below the line where graduates are taken to find work anyway.
+    pub fn surplus_counts(self) -> bool {
+        self.contains(Tests::SURPLUS) && !self.contains(Tests::HIGH_EMPLOYMENT)
+    }
+
+    /// Few postings for the graduates, but the graduates find work (no 撤并淘汰 for that).
+    pub fn surplus_absorbed(self) -> bool {
+        self.contains(Tests::SURPLUS) && self.contains(Tests::HIGH_EMPLOYMENT)
     }
 
     pub fn bits(self) -> u16 {
@@ -139,6 +154,9 @@ impl BitOr for Tests {
     }
 }
 
+/// Why a major with few postings for its graduates is not 撤并淘汰 (short form).
+const ABSORBED: &str = "岗位需求少于毕业生，但就业率良好";
+
 /// A class and the tests that held.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Verdict {
@@ -155,7 +173,10 @@ impl Verdict {
             Class::Develop
         } else if tests.contains(Tests::SHORTAGE) {
             Class::Accelerate
-        } else if tests.0 & (Tests::SURPLUS.0 | Tests::LOW_EMPLOYMENT.0 | Tests::DECLINE.0) != 0 {
+        } else if tests.surplus_counts()
+            || tests.contains(Tests::LOW_EMPLOYMENT)
+            || tests.contains(Tests::DECLINE)
+        {
             Class::MergeEliminate
         } else if tests.contains(Tests::LOW_MATCHING) {
             Class::Upgrade
@@ -177,10 +198,18 @@ impl Verdict {
         };
         match self.class {
             Class::Keep if t.contains(Tests::SMALL_SAMPLE) => vec!["样本不足"],
+            Class::Keep if t.surplus_absorbed() => vec![ABSORBED],
             Class::Keep => vec!["各项指标均在正常范围"],
             Class::Develop => pick(&[Tests::PRIORITY_SHARE, Tests::GROWTH]),
             Class::Accelerate => pick(&[Tests::SHORTAGE]),
-            Class::MergeEliminate => pick(&[Tests::SURPLUS, Tests::LOW_EMPLOYMENT, Tests::DECLINE]),
+            Class::MergeEliminate => {
+                let mut v = Vec::new();
+                if t.surplus_counts() {
+                    v.push("供给过剩");
+                }
+                v.extend(pick(&[Tests::LOW_EMPLOYMENT, Tests::DECLINE]));
+                v
+            }
             Class::Upgrade => pick(&[Tests::LOW_MATCHING]),
         }
     }
@@ -194,6 +223,7 @@ pub enum ThresholdKey {
     ShortageRatio,
     SurplusRatio,
     MinEmploymentRate,
+    HighEmploymentRate,
     MinMatchingRate,
     DeclineRate,
     EmergingShare,
@@ -203,11 +233,12 @@ pub enum ThresholdKey {
 }
 
 impl ThresholdKey {
-    pub const ALL: [ThresholdKey; 10] = [
+    pub const ALL: [ThresholdKey; 11] = [
         ThresholdKey::WindowYears,
         ThresholdKey::ShortageRatio,
         ThresholdKey::SurplusRatio,
         ThresholdKey::MinEmploymentRate,
+        ThresholdKey::HighEmploymentRate,
         ThresholdKey::MinMatchingRate,
         ThresholdKey::DeclineRate,
         ThresholdKey::EmergingShare,
@@ -223,6 +254,7 @@ impl ThresholdKey {
             ThresholdKey::ShortageRatio => "shortage_ratio",
             ThresholdKey::SurplusRatio => "surplus_ratio",
             ThresholdKey::MinEmploymentRate => "min_employment_rate",
+            ThresholdKey::HighEmploymentRate => "high_employment_rate",
             ThresholdKey::MinMatchingRate => "min_matching_rate",
             ThresholdKey::DeclineRate => "decline_rate",
             ThresholdKey::EmergingShare => "emerging_share",
@@ -244,6 +276,7 @@ impl ThresholdKey {
             ThresholdKey::ShortageRatio => "紧缺需求供给比",
             ThresholdKey::SurplusRatio => "过剩需求供给比",
             ThresholdKey::MinEmploymentRate => "最低就业率",
+            ThresholdKey::HighEmploymentRate => "就业良好线",
             ThresholdKey::MinMatchingRate => "最低对口就业率",
             ThresholdKey::DeclineRate => "需求萎缩幅度",
             ThresholdKey::EmergingShare => "新兴产业需求占比",
@@ -274,6 +307,7 @@ pub struct ThresholdValues {
     pub shortage_ratio: Rate,
     pub surplus_ratio: Rate,
     pub min_employment_rate: Rate,
+    pub high_employment_rate: Rate,
     pub min_matching_rate: Rate,
     pub decline_rate: Rate,
     pub emerging_share: Rate,
@@ -288,6 +322,7 @@ impl ThresholdValues {
             ThresholdKey::ShortageRatio => &mut self.shortage_ratio,
             ThresholdKey::SurplusRatio => &mut self.surplus_ratio,
             ThresholdKey::MinEmploymentRate => &mut self.min_employment_rate,
+            ThresholdKey::HighEmploymentRate => &mut self.high_employment_rate,
             ThresholdKey::MinMatchingRate => &mut self.min_matching_rate,
             ThresholdKey::DeclineRate => &mut self.decline_rate,
             ThresholdKey::EmergingShare => &mut self.emerging_share,
@@ -327,6 +362,16 @@ impl ThresholdValues {
                 ),
             });
         }
+        if self.high_employment_rate <= self.min_employment_rate {
+            return Err(MajorsError::Threshold {
+                key: ThresholdKey::HighEmploymentRate.label().to_string(),
+                message: format!(
+                    "就业良好线 {} 应高于最低就业率 {}",
+                    self.high_employment_rate.percent(),
+                    self.min_employment_rate.percent()
+                ),
+            });
+        }
         Ok(())
     }
 
@@ -353,6 +398,7 @@ impl ThresholdValues {
         }
         for key in [
             ThresholdKey::MinEmploymentRate,
+            ThresholdKey::HighEmploymentRate,
             ThresholdKey::MinMatchingRate,
             ThresholdKey::DeclineRate,
             ThresholdKey::EmergingShare,
@@ -387,7 +433,7 @@ pub struct Thresholds {
     pub values: ThresholdValues,
     /// As resolved from the parameters, in the order of [`ThresholdKey::ALL`].
     base: Vec<Used>,
-    overridden: [bool; 10],
+    overridden: [bool; ThresholdKey::ALL.len()],
 }
 
 fn key_index(key: ThresholdKey) -> usize {
@@ -407,12 +453,13 @@ impl Thresholds {
     pub fn resolve(params: &ParamSet, year: i32) -> Result<Thresholds, MajorsError> {
         let date =
             lookup_date(year).ok_or_else(|| MajorsError::Data(format!("年份 {year} 无效")))?;
-        let mut base = Vec::with_capacity(10);
+        let mut base = Vec::with_capacity(ThresholdKey::ALL.len());
         let mut values = ThresholdValues {
             window_years: 0,
             shortage_ratio: Rate::ZERO,
             surplus_ratio: Rate::ZERO,
             min_employment_rate: Rate::ZERO,
+            high_employment_rate: Rate::ZERO,
             min_matching_rate: Rate::ZERO,
             decline_rate: Rate::ZERO,
             emerging_share: Rate::ZERO,
@@ -437,7 +484,7 @@ impl Thresholds {
             year,
             values,
             base,
-            overridden: [false; 10],
+            overridden: [false; ThresholdKey::ALL.len()],
         })
     }
 
@@ -679,6 +726,10 @@ impl Evidence {
                 e.cmp_rate(t.min_employment_rate) == Less,
                 Tests::LOW_EMPLOYMENT,
             );
+            set(
+                e.cmp_rate(t.high_employment_rate) != Less,
+                Tests::HIGH_EMPLOYMENT,
+            );
         }
         if let Some(m) = self.matching_rate() {
             set(m.cmp_rate(t.min_matching_rate) == Less, Tests::LOW_MATCHING);
@@ -688,6 +739,12 @@ impl Evidence {
 
     pub fn verdict(&self, t: &ThresholdValues) -> Verdict {
         Verdict::from_tests(self.tests(t))
+    }
+
+    /// The verdict's reason in plain words (see [`summarize_offering`]); `offering`: the own
+    /// figures are one school's.
+    pub fn summary(&self, t: &ThresholdValues, offering: bool) -> String {
+        plain_reason(self, t, self.verdict(t), offering)
     }
 }
 
@@ -847,6 +904,124 @@ fn ge(held: bool) -> &'static str {
     if held { "≥" } else { "<" }
 }
 
+/// A count as people read it (`1,234`).
+fn n(v: i64) -> String {
+    domain::numbers::count(v)
+}
+
+/// Why a verdict, in the words of the people who act on it (a school, the education
+/// commission): the figures that decided, each against its threshold, no keys, no fractions,
+/// no rule numbers. `offering`: the own figures are one school's (本校), else the city's.
+fn plain_reason(e: &Evidence, v: &ThresholdValues, verdict: Verdict, offering: bool) -> String {
+    let t = verdict.tests;
+    let who = if offering { "本校" } else { "全市" };
+    let posts = Ratio {
+        num: e.demand_units,
+        den: e.lcm,
+    };
+    let ratio = or_dash(e.ratio().map(|r| r.decimal(2)));
+    let emp = or_dash(e.employment_rate().map(|r| r.percent_text(1)));
+    let matching = or_dash(e.matching_rate().map(|r| r.percent_text(1)));
+    let supply_demand = format!(
+        "全市该专业 {} 年岗位需求约 {} 人、毕业生 {} 人，岗位需求与毕业生之比 {ratio}",
+        e.year,
+        posts.people(),
+        n(e.city_graduates)
+    );
+    let emp_of = format!("{who} {} 年毕业生就业率 {emp}", e.year);
+    let absorbed = format!(
+        "{supply_demand}，不高于供给过剩线 {}；但{emp_of}，达到就业良好线 {}，毕业生已被就业市场吸纳，不列为撤并淘汰",
+        v.surplus_ratio,
+        v.high_employment_rate.percent()
+    );
+    let fall = e.demand_change().map(|c| Ratio {
+        num: -c.num,
+        den: c.den,
+    });
+    match verdict.class {
+        Class::Keep if t.contains(Tests::SMALL_SAMPLE) => format!(
+            "{who} {} 年毕业生 {} 人，少于 {} 人，人数太少，比率不足以判断，暂不调整",
+            e.year,
+            n(e.graduates),
+            n(v.min_graduates)
+        ),
+        Class::Develop => format!(
+            "全市该专业岗位需求中来自战略性新兴产业或“33618”产业集群的占 {}，达到 {}；{}—{} 年岗位需求增长 {}，达到 {}：属新兴专业，宜优先发展",
+            or_dash(e.priority_share().map(|r| r.percent_text(1))),
+            v.emerging_share.percent(),
+            e.base_year,
+            e.year,
+            or_dash(e.demand_change().map(|r| r.percent_text(1))),
+            v.growth_rate.percent()
+        ),
+        Class::Accelerate => {
+            let mut s = format!(
+                "{supply_demand}，达到紧缺线 {}：人才供不应求，宜加快建设",
+                v.shortage_ratio
+            );
+            if t.contains(Tests::LOW_EMPLOYMENT) {
+                s.push_str(&format!(
+                    "；{emp_of}，低于 {}，需求充足而就业偏低，宜查找培养质量原因",
+                    v.min_employment_rate.percent()
+                ));
+            }
+            s
+        }
+        Class::MergeEliminate => {
+            let mut parts = Vec::new();
+            if t.surplus_counts() {
+                let emp_part = if t.contains(Tests::LOW_EMPLOYMENT) {
+                    String::new()
+                } else {
+                    format!(
+                        "，{emp_of}，也未达到就业良好线 {}",
+                        v.high_employment_rate.percent()
+                    )
+                };
+                parts.push(format!(
+                    "{supply_demand}，不高于供给过剩线 {}{emp_part}：供给过剩",
+                    v.surplus_ratio
+                ));
+            }
+            if t.contains(Tests::LOW_EMPLOYMENT) {
+                parts.push(format!(
+                    "{emp_of}，低于最低就业率 {}：就业率低",
+                    v.min_employment_rate.percent()
+                ));
+            }
+            if t.contains(Tests::DECLINE) {
+                let mut s = format!(
+                    "{}—{} 年全市该专业岗位需求下降 {}，降幅达到 {}：职业岗位趋于消失",
+                    e.base_year,
+                    e.year,
+                    or_dash(fall.map(|r| r.percent_text(1))),
+                    v.decline_rate.percent()
+                );
+                if t.contains(Tests::HIGH_EMPLOYMENT) {
+                    s.push_str(&format!("（{emp_of}，目前就业尚好，但对口岗位在减少）"));
+                }
+                parts.push(s);
+            }
+            parts.join("；")
+        }
+        Class::Upgrade => {
+            let lead = if t.surplus_absorbed() {
+                format!("{absorbed}；")
+            } else {
+                String::new()
+            };
+            format!(
+                "{lead}{who}就业的毕业生中对口就业占 {matching}，低于 {}：专业与岗位对接不紧，宜改造升级",
+                v.min_matching_rate.percent()
+            )
+        }
+        Class::Keep if t.surplus_absorbed() => absorbed,
+        Class::Keep => format!(
+            "{emp_of}、对口就业率 {matching}，全市该专业岗位需求与毕业生之比 {ratio}，均在正常范围"
+        ),
+    }
+}
+
 /// Records the explanation of a verdict; shared by offerings and majors.
 fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decision<Verdict> {
     let v = t.values;
@@ -872,20 +1047,27 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         let own = if offering {
             format!(
                 "本校该专业 {} 年毕业生 {} 人、就业 {} 人、对口就业 {} 人；全市该专业毕业生 {} 人。",
-                e.year, e.graduates, e.employed, e.employed_matching, e.city_graduates
+                e.year,
+                n(e.graduates),
+                n(e.employed),
+                n(e.employed_matching),
+                n(e.city_graduates)
             )
         } else {
             format!(
                 "全市该专业 {} 年毕业生 {} 人、就业 {} 人、对口就业 {} 人。",
-                e.year, e.graduates, e.employed, e.employed_matching
+                e.year,
+                n(e.graduates),
+                n(e.employed),
+                n(e.employed_matching)
             )
         };
-        let share = or_dash(e.priority_share().map(|r| r.percent(2)));
+        let share = or_dash(e.priority_share().map(|r| r.percent_text(2)));
         Step::new(
             "汇总供需数据",
             format!(
-                "{subject}。{own}全市该专业岗位需求折合 {} 个（一个职业对应 n 个专业时，其每个岗位平均分给这些专业，各计 1/n 个{}），其中来自战略性新兴产业或“33618”产业集群的占 {share}；{} 年需求折合 {} 个。{}",
-                posts(e.demand_units).fixed(2),
+                "{subject}。{own}全市该专业岗位需求折合 {} 个（一个职业对应多个专业时，其岗位平均分给这些专业{}），其中来自战略性新兴产业或“33618”产业集群的占 {share}；{} 年需求折合 {} 个。{}",
+                posts(e.demand_units).decimal(2),
                 // The exact fraction (`demand_units / lcm`, often of 12+ digits) is in the
                 // step's inputs; people read the value rounded.
                 if e.lcm > 1 {
@@ -894,7 +1076,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
                     ""
                 },
                 e.base_year,
-                posts(e.base_demand_units).fixed(2),
+                posts(e.base_demand_units).decimal(2),
                 if offering {
                     "学校层面的就业率、对口就业率用本校数据，需求供给比和需求趋势用全市该专业数据。"
                 } else {
@@ -920,15 +1102,15 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         let text = if small {
             format!(
                 "毕业生 {} 人，少于最少毕业生数 {} 人{}：样本不足，归为保持，以下各项检验仅供参考。",
-                e.graduates,
-                v.min_graduates,
+                n(e.graduates),
+                n(v.min_graduates),
                 note(ThresholdKey::MinGraduates)
             )
         } else {
             format!(
                 "毕业生 {} 人，不少于最少毕业生数 {} 人{}，按规则继续判定。",
-                e.graduates,
-                v.min_graduates,
+                n(e.graduates),
+                n(v.min_graduates),
                 note(ThresholdKey::MinGraduates)
             )
         };
@@ -944,7 +1126,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         let share = match e.priority_share() {
             Some(s) => format!(
                 "来自战略性新兴产业或“33618”产业集群的需求占比 {}，{} 下限 {}{}",
-                s.percent(2),
+                s.percent_text(2),
                 ge(share_ok),
                 v.emerging_share.percent(),
                 note(ThresholdKey::EmergingShare)
@@ -958,7 +1140,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
                 note(ThresholdKey::WindowYears),
                 e.base_year,
                 e.year,
-                c.percent(2),
+                c.percent_text(2),
                 ge(growth_ok),
                 v.growth_rate.percent(),
                 note(ThresholdKey::GrowthRate)
@@ -987,9 +1169,9 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         let text = match e.ratio() {
             Some(r) => format!(
                 "需求供给比 = 全市需求 {} ÷ 全市毕业生 {} = {}，{} 紧缺下限 {}{}：{}。",
-                posts(e.demand_units).fixed(2),
-                e.city_graduates,
-                r.fixed(2),
+                posts(e.demand_units).decimal(2),
+                n(e.city_graduates),
+                r.decimal(2),
                 ge(shortage),
                 v.shortage_ratio,
                 note(ThresholdKey::ShortageRatio),
@@ -1008,23 +1190,44 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
     });
 
     let surplus = tests.contains(Tests::SURPLUS);
+    let high_emp = tests.contains(Tests::HIGH_EMPLOYMENT);
     let low_emp = tests.contains(Tests::LOW_EMPLOYMENT);
     let decline = tests.contains(Tests::DECLINE);
     tr.record(|| {
-        let a = match e.ratio() {
-            Some(r) => format!(
-                "需求供给比 {} {} 过剩上限 {}{}",
-                r.fixed(2),
-                if surplus { "≤" } else { ">" },
+        let a = match (e.ratio(), e.employment_rate()) {
+            (Some(r), _) if !surplus => format!(
+                "需求供给比 {} > 过剩上限 {}{}，不属供给过剩",
+                r.decimal(2),
                 v.surplus_ratio,
                 note(ThresholdKey::SurplusRatio)
             ),
-            None => "需求供给比无法计算（无毕业生）".into(),
+            (Some(r), Some(er)) => format!(
+                "需求供给比 {} ≤ 过剩上限 {}{}，就业率 {} {} 就业良好线 {}{}：{}",
+                r.decimal(2),
+                v.surplus_ratio,
+                note(ThresholdKey::SurplusRatio),
+                er.percent_text(2),
+                ge(high_emp),
+                v.high_employment_rate.percent(),
+                note(ThresholdKey::HighEmploymentRate),
+                if high_emp {
+                    "毕业生已被就业市场吸纳，不因岗位数少判定为供给过剩"
+                } else {
+                    "供给过剩"
+                }
+            ),
+            (Some(r), None) => format!(
+                "需求供给比 {} ≤ 过剩上限 {}{}：供给过剩",
+                r.decimal(2),
+                v.surplus_ratio,
+                note(ThresholdKey::SurplusRatio)
+            ),
+            (None, _) => "需求供给比无法计算（无毕业生）".into(),
         };
         let b = match e.employment_rate() {
             Some(r) => format!(
-                "就业率 {} {} 下限 {}{}",
-                r.percent(2),
+                "就业率 {} {} 最低就业率 {}{}",
+                r.percent_text(2),
                 if low_emp { "<" } else { "≥" },
                 v.min_employment_rate.percent(),
                 note(ThresholdKey::MinEmploymentRate)
@@ -1036,7 +1239,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
                 "{}—{} 年需求增长 {}，未萎缩",
                 e.base_year,
                 e.year,
-                ch.percent(2)
+                ch.percent_text(2)
             ),
             Some(ch) => {
                 let fall = Ratio {
@@ -1047,7 +1250,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
                     "{}—{} 年需求降幅 {} {} 萎缩幅度 {}{}",
                     e.base_year,
                     e.year,
-                    fall.percent(2),
+                    fall.percent_text(2),
                     ge(decline),
                     v.decline_rate.percent(),
                     note(ThresholdKey::DeclineRate)
@@ -1055,7 +1258,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
             }
             None => format!("{} 年无需求，降幅无法计算", e.base_year),
         };
-        let any = surplus || low_emp || decline;
+        let any = tests.surplus_counts() || low_emp || decline;
         Step::new(
             "规则4 撤并淘汰",
             format!(
@@ -1071,6 +1274,7 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         .input("employment_rate", e.employment_rate().map(|r| r.percent(2)))
         .input("demand_change", e.demand_change().map(|r| r.percent(2)))
         .param(&u(ThresholdKey::SurplusRatio))
+        .param(&u(ThresholdKey::HighEmploymentRate))
         .param(&u(ThresholdKey::MinEmploymentRate))
         .param(&u(ThresholdKey::DeclineRate))
         .param(&u(ThresholdKey::WindowYears))
@@ -1082,9 +1286,9 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         let text = match e.matching_rate() {
             Some(r) => format!(
                 "对口就业率 = 对口就业 {} ÷ 就业 {} = {}，{} 下限 {}{}：{}。",
-                e.employed_matching,
-                e.employed,
-                r.percent(2),
+                n(e.employed_matching),
+                n(e.employed),
+                r.percent_text(2),
                 if low_match { "<" } else { "≥" },
                 v.min_matching_rate.percent(),
                 note(ThresholdKey::MinMatchingRate),
@@ -1128,9 +1332,9 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         Step::new(
             "结论",
             format!(
-                "按判定顺序（样本量 → 新兴 → 紧缺 → 撤并淘汰 → 改造升级 → 保持），首先成立的是{rule}，归为“{}”（{}）。{caveat}",
+                "归为“{}”：{}。按判定顺序（样本量 → 新兴 → 紧缺 → 撤并淘汰 → 改造升级 → 保持），首先成立的是{rule}。{caveat}",
                 verdict.class.label(),
-                verdict.reasons().join("、")
+                plain_reason(e, &v, verdict, offering)
             ),
         )
         .input("tests", tests.labels())
@@ -1141,6 +1345,39 @@ fn explain(subject: &str, offering: bool, e: &Evidence, t: &Thresholds) -> Decis
         outcome: verdict,
         trace: tr.into_steps(),
     }
+}
+
+/// Why an offering has its class, in one or two plain sentences (the figures that decided,
+/// each against its threshold): the 理由 shown beside the class.
+pub fn summarize_offering(
+    ds: &Dataset,
+    measures: &Measures,
+    thresholds: &YearThresholds,
+    offering: usize,
+) -> Result<String, MajorsError> {
+    let o = ds
+        .offerings
+        .get(offering)
+        .ok_or_else(|| MajorsError::NotFound(format!("开设记录第 {} 条不存在", offering + 1)))?;
+    let t = thresholds_for(thresholds, o.year)?;
+    let e =
+        Evidence::for_offering(ds, measures, offering, t.values.window_years).ok_or_else(|| {
+            MajorsError::NotFound(format!("开设记录第 {} 条不在数据中", offering + 1))
+        })?;
+    Ok(e.summary(&t.values, true))
+}
+
+/// Why a major (city-wide) has its class in a year, in plain sentences.
+pub fn summarize_major(
+    measures: &Measures,
+    thresholds: &YearThresholds,
+    major: u32,
+    year: i32,
+) -> Result<String, MajorsError> {
+    let t = thresholds_for(thresholds, year)?;
+    let e = Evidence::for_major(measures, major, year, t.values.window_years)
+        .ok_or_else(|| MajorsError::NotFound(format!("{year} 年没有数据")))?;
+    Ok(e.summary(&t.values, false))
 }
 
 /// Why an offering has its class: the figures, each threshold with its parameter key, value,

@@ -41,8 +41,9 @@
 //! 2. share of demand from strategic emerging or “33618” industries ≥ `emerging_share` **and**
 //!    demand change over the window ≥ `growth_rate` → 新兴（发展）;
 //! 3. demand / supply ≥ `shortage_ratio` → 紧缺（加快）;
-//! 4. demand / supply ≤ `surplus_ratio`, **or** employment rate < `min_employment_rate`, **or**
-//!    demand fell over the window by ≥ `decline_rate` → 撤并淘汰;
+//! 4. demand / supply ≤ `surplus_ratio` **while** the employment rate is below
+//!    `high_employment_rate` (over-supply), **or** employment rate < `min_employment_rate`,
+//!    **or** demand fell over the window by ≥ `decline_rate` → 撤并淘汰;
 //! 5. matching rate < `min_matching_rate` → 改造升级;
 //! 6. otherwise → 保持.
 //!
@@ -54,6 +55,15 @@
 //! major that is over-supplied or losing its jobs is not worth upgrading; upgrading applies to
 //! majors with adequate demand whose graduates work outside their field. `shortage_ratio` must
 //! exceed `surplus_ratio`, so rules 3 and 4 never compete on the ratio.
+//!
+//! Why over-supply needs the employment rate too: postings are a sample of the jobs graduates
+//! take (campus recruitment, referrals, further study, public posts are not postings), so few
+//! postings per graduate is evidence of over-supply only when the graduates also struggle to
+//! find work. A major whose graduates are employed at or above `high_employment_rate` (which
+//! must exceed `min_employment_rate`) is not told to close for its ratio alone; its
+//! explanation says so. A shrinking demand (职业岗位消失) still counts whatever the employment
+//! rate today. Every class has a plain-language reason ([`summarize_offering`],
+//! [`summarize_major`]) naming the figures that decided it against their thresholds.
 
 mod classify;
 mod csvio;
@@ -68,7 +78,7 @@ mod tests;
 pub use classify::{
     Class, Classification, Evidence, MajorChange, OfferingChange, ScenarioDiff, Tests,
     ThresholdKey, ThresholdValues, Thresholds, Verdict, YearThresholds, classify, compare,
-    explain_major, explain_offering, lookup_date,
+    explain_major, explain_offering, lookup_date, summarize_major, summarize_offering,
 };
 pub use csvio::{CsvInput, read_csv};
 pub use dataset::{Dataset, DemandRow, MajorInfo, Offering, Posting, SchoolInfo};

@@ -36,9 +36,26 @@ impl Ratio {
         fixed(self.num, self.den, 0, places)
     }
 
-    /// The value as a percentage with `places` decimals, e.g. `92.31%`.
+    /// The value as a percentage with `places` decimals, e.g. `92.31%` (digits not grouped).
     pub fn percent(self, places: u32) -> String {
         format!("{}%", fixed(self.num, self.den, 2, places))
+    }
+
+    /// [`Ratio::percent`] for people: the digits grouped by thousands (`1,250.0%`).
+    pub fn percent_text(self, places: u32) -> String {
+        domain::numbers::group(&self.percent(places))
+    }
+
+    /// The value with `places` decimals and its digits grouped by thousands, for people
+    /// (`1,234.50`); [`Ratio::fixed`] is for machines.
+    pub fn decimal(self, places: u32) -> String {
+        domain::numbers::group(&self.fixed(places))
+    }
+
+    /// A number of people (or posts) as people read it: rounded to a whole number (half away
+    /// from zero), digits grouped (`1,235`).
+    pub fn people(self) -> String {
+        self.decimal(0)
     }
 
     /// The value × 100 with `places` decimals and no sign suffix (percentage points).

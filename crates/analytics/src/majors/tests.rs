@@ -282,7 +282,7 @@ fn classes() -> Dataset {
     let mut offerings = vec![
         offering(0, 0, 2024, 20, 18, 10),
         offering(0, 1, 2024, 20, 18, 10),
-        offering(0, 2, 2024, 20, 18, 10),
+        offering(0, 2, 2024, 20, 17, 10),
         offering(0, 3, 2024, 20, 16, 10),
         offering(0, 4, 2024, 20, 18, 10),
         offering(0, 5, 2024, 20, 18, 8),
@@ -331,7 +331,8 @@ fn every_class_by_the_rule_order() {
     assert_eq!(major(4).reasons(), vec!["需求萎缩（职业岗位趋于消失）"]);
     assert_eq!(major(5).class, Class::Upgrade);
     assert_eq!(major(6).class, Class::Keep);
-    assert_eq!(major(6).tests, Tests(0));
+    assert_eq!(major(6).tests, Tests::HIGH_EMPLOYMENT);
+    assert_eq!(major(6).reasons(), vec!["各项指标均在正常范围"]);
     assert_eq!(major(7).class, Class::Keep);
     assert_eq!(major(7).reasons(), vec!["样本不足"]);
     // Offerings: own employment figures, city demand.
@@ -382,6 +383,7 @@ fn explanations_cite_every_threshold() {
             "majors.shortage_ratio",
             "majors.surplus_ratio",
             "majors.min_employment_rate",
+            "majors.high_employment_rate",
             "majors.decline_rate",
             "majors.min_matching_rate",
         ] {
@@ -513,6 +515,106 @@ fn thresholds_hold_exactly_at_the_boundary() {
     let e = evidence(20, 18, 18, 20, 0);
     assert_eq!(e.demand_change(), None);
     assert!(!e.tests(&t).contains(Tests::GROWTH) && !e.tests(&t).contains(Tests::DECLINE));
+}
+
+#[test]
+fn few_postings_close_a_major_only_when_its_graduates_struggle_to_find_work() {
+    let t = Thresholds::resolve(&params(), 2024).unwrap().values;
+    assert_eq!(t.high_employment_rate, Rate::parse("0.9").unwrap());
+    // 200 graduates, 60 posts (ratio 0.30 ≤ 0.5), demand steady.
+    let at = |employed: i64, matching: i64| evidence(200, employed, matching, 60, 60);
+    // 95% employed: the graduates find work; not 撤并淘汰, and the reason says why.
+    let e = at(190, 150);
+    let v = e.verdict(&t);
+    assert!(v.tests.contains(Tests::SURPLUS | Tests::HIGH_EMPLOYMENT));
+    assert_eq!(v.class, Class::Keep);
+    assert_eq!(v.reasons(), vec!["岗位需求少于毕业生，但就业率良好"]);
+    let why = e.summary(&t, true);
+    for part in [
+        "岗位需求与毕业生之比 0.30",
+        "不高于供给过剩线 0.5",
+        "本校 2024 年毕业生就业率 95.0%",
+        "达到就业良好线 90%",
+        "不列为撤并淘汰",
+    ] {
+        assert!(why.contains(part), "{part} in {why}");
+    }
+    // Exactly at the line counts as good employment.
+    assert_eq!(at(180, 150).verdict(&t).class, Class::Keep);
+    // Below it (but not low): over-supply closes the major, with both figures named.
+    let e = at(179, 150);
+    let v = e.verdict(&t);
+    assert_eq!(v.class, Class::MergeEliminate);
+    assert_eq!(v.reasons(), vec!["供给过剩"]);
+    let why = e.summary(&t, false);
+    assert!(
+        why.contains("全市 2024 年毕业生就业率 89.5%，也未达到就业良好线 90%：供给过剩"),
+        "{why}"
+    );
+    // Low employment as well: both reasons, each with its figure.
+    let e = at(160, 150);
+    assert_eq!(e.verdict(&t).reasons(), vec!["供给过剩", "就业率低"]);
+    let why = e.summary(&t, true);
+    assert!(why.contains("不高于供给过剩线 0.5：供给过剩"), "{why}");
+    assert!(
+        why.contains("就业率 80.0%，低于最低就业率 85%：就业率低"),
+        "{why}"
+    );
+    // Well employed but out of field: upgrading, and the reason says why not closing.
+    let e = at(190, 80);
+    assert_eq!(e.verdict(&t).class, Class::Upgrade);
+    let why = e.summary(&t, true);
+    assert!(
+        why.contains("不列为撤并淘汰") && why.contains("对口就业占 42.1%，低于 50%"),
+        "{why}"
+    );
+    // Jobs disappearing still count whatever the employment today, and the reason names both.
+    let e = evidence(200, 190, 150, 60, 100);
+    let v = e.verdict(&t);
+    assert_eq!(v.class, Class::MergeEliminate);
+    assert_eq!(v.reasons(), vec!["需求萎缩（职业岗位趋于消失）"]);
+    let why = e.summary(&t, true);
+    assert!(
+        why.contains("2022—2024 年全市该专业岗位需求下降 40.0%，降幅达到 20%：职业岗位趋于消失")
+            && why.contains("本校 2024 年毕业生就业率 95.0%，目前就业尚好"),
+        "{why}"
+    );
+    // The line must lie above the minimum employment rate.
+    let mut s = Thresholds::resolve(&params(), 2024).unwrap();
+    s.set("high_employment_rate", "80%").unwrap();
+    let err = s.values.validate().unwrap_err().to_string();
+    assert!(err.contains("就业良好线 80% 应高于最低就业率 85%"), "{err}");
+}
+
+#[test]
+fn every_reason_is_plain_words_with_grouped_figures() {
+    let ds = classes();
+    let m = compute(&ds, IndustryMap::embedded()).unwrap();
+    let t = thresholds(&m);
+    for i in 0..8 {
+        let why = summarize_major(&m, &t, i, 2024).unwrap();
+        assert!(!why.contains("majors.") && !why.contains('/'), "{why}");
+        assert!(!why.contains("规则"), "no rule numbers: {why}");
+    }
+    let why = |i| summarize_major(&m, &t, i, 2024).unwrap();
+    assert!(why(0).contains("属新兴专业"), "{}", why(0));
+    assert!(why(1).contains("达到紧缺线 1.5"), "{}", why(1));
+    assert!(why(3).contains("就业率低"), "{}", why(3));
+    assert!(why(6).contains("均在正常范围"), "{}", why(6));
+    assert!(why(7).contains("人数太少"), "{}", why(7));
+    assert_eq!(
+        summarize_offering(&ds, &m, &t, 8).unwrap(),
+        "本校就业的毕业生中对口就业占 44.4%，低于 50%：专业与岗位对接不紧，宜改造升级"
+    );
+    // Thousands are grouped in reasons.
+    let v = Thresholds::resolve(&params(), 2024).unwrap().values;
+    let e = evidence(12_000, 11_500, 9_000, 3_000, 3_000);
+    assert!(
+        e.summary(&v, false)
+            .contains("岗位需求约 3,000 人、毕业生 12,000 人"),
+        "{}",
+        e.summary(&v, false)
+    );
 }
 
 #[test]

@@ -212,6 +212,13 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
         let (s, html) = get(&jw, app.url(&format!("/alignment/schools/{a}?year=2025"))).await;
         assert_eq!(s, 200);
         assert_eq!(class_in_row(&html, NURSING), "改造升级");
+        // Each class with its reason in words: A's accountants are 95% employed, yet the jobs
+        // are going (100 → 50 posts), and the reason says both.
+        assert_eq!(class_in_row(&html, ACCOUNTING), "撤并淘汰");
+        assert!(
+            html.contains("2023—2025 年全市该专业岗位需求下降 50.0%，降幅达到 20%：职业岗位趋于消失（本校 2025 年毕业生就业率 95.0%，目前就业尚好"),
+            "{html}"
+        );
         let (_, html) = get(&jw, app.url(&format!("/alignment/schools/{b}?year=2025"))).await;
         assert_eq!(class_in_row(&html, NURSING), "保持");
         let (s, html) = get(
@@ -419,5 +426,168 @@ async fn the_default_year_is_the_latest_with_enough_schools() {
             .await
             .unwrap();
         assert_eq!(v["year"], 2025, "{v}");
+    }
+}
+
+/// The demo tells a story a 市教委 official can believe: no major whose graduates are well
+/// employed (at or above `majors.high_employment_rate`) is told to close for few postings per
+/// graduate; where one is 撤并淘汰 anyway (its jobs are disappearing) the reason says so and
+/// names the employment; over-supplied majors have weaker employment than short-supplied ones;
+/// closing is a minority verdict; the pages show the reasons in words, 大类 with their level
+/// and numbers grouped by thousands.
+#[tokio::test]
+async fn the_demo_closes_no_well_employed_major_for_few_postings() {
+    use analytics::majors::{Class, Ratio, Tests, summarize_offering};
+    for backend in backends() {
+        let (app, accounts) = crate::helpers::demo_world(backend).await;
+        let state = web::AppState::new(app.db.clone());
+        let c = state.alignment.get(&state).await.unwrap();
+        let params = policy::ParamSet::embedded().unwrap();
+        let mut absorbed = 0;
+        let mut closed_well_employed = 0;
+        let mut surplus_emp = (0i64, 0i64);
+        let mut shortage_emp = (0i64, 0i64);
+        for (i, (o, v)) in
+            c.ds.offerings
+                .iter()
+                .zip(&c.classification.offerings)
+                .enumerate()
+        {
+            let date = analytics::majors::lookup_date(o.year).unwrap();
+            let (high, _) = params.rate("majors.high_employment_rate", date).unwrap();
+            let Some(emp) = Ratio::new(o.employed.into(), o.graduates.into()) else {
+                continue;
+            };
+            let well_employed = emp.cmp_rate(high) != std::cmp::Ordering::Less;
+            assert_eq!(
+                well_employed,
+                v.tests.contains(Tests::HIGH_EMPLOYMENT),
+                "offering {i}: the rule reads the parameter"
+            );
+            if v.tests.contains(Tests::SMALL_SAMPLE) {
+                continue;
+            }
+            if v.tests.contains(Tests::SURPLUS) {
+                surplus_emp.0 += o.employed;
+                surplus_emp.1 += o.graduates;
+            }
+            if v.tests.contains(Tests::SHORTAGE) {
+                shortage_emp.0 += o.employed;
+                shortage_emp.1 += o.graduates;
+            }
+            let why = summarize_offering(&c.ds, &c.measures, &c.thresholds, i).unwrap();
+            if v.tests.surplus_absorbed() && v.class != Class::MergeEliminate {
+                absorbed += 1;
+                if v.class == Class::Keep || v.class == Class::Upgrade {
+                    assert!(
+                        why.contains("达到就业良好线") && why.contains("不列为撤并淘汰"),
+                        "offering {i} ({:?}): {why}",
+                        v.class
+                    );
+                }
+            }
+            if v.class == Class::MergeEliminate && well_employed {
+                closed_well_employed += 1;
+                assert!(
+                    !v.reasons().contains(&"供给过剩"),
+                    "offering {i}: well employed, closed for over-supply: {why}"
+                );
+                assert!(
+                    why.contains("职业岗位趋于消失") && why.contains("目前就业尚好"),
+                    "offering {i}: the reason names the disappearing jobs and the employment: {why}"
+                );
+            }
+            if v.class == Class::MergeEliminate {
+                assert!(
+                    why.contains("：供给过剩")
+                        || why.contains("：就业率低")
+                        || why.contains("：职业岗位趋于消失"),
+                    "{why}"
+                );
+                assert!(!why.contains("majors.") && !why.contains("规则"), "{why}");
+            }
+        }
+        assert!(
+            absorbed > 0,
+            "the demo has majors with few postings whose graduates find work"
+        );
+        eprintln!(
+            "{backend:?}: {absorbed} well-employed offerings kept despite few postings, {closed_well_employed} closed for disappearing jobs"
+        );
+        // Over-supplied majors employ fewer of their graduates than short-supplied ones.
+        let rate = |(e, g): (i64, i64)| e as f64 / g as f64;
+        assert!(
+            rate(surplus_emp) + 0.02 < rate(shortage_emp),
+            "employment where postings are few {:.3}, where they abound {:.3}",
+            rate(surplus_emp),
+            rate(shortage_emp)
+        );
+        // Closing is a minority verdict in the year shown.
+        let year = c.default_year.unwrap();
+        let (mut closed, mut all) = (0, 0);
+        for (o, v) in c.ds.offerings.iter().zip(&c.classification.offerings) {
+            if o.year == year {
+                all += 1;
+                closed += usize::from(v.class == Class::MergeEliminate);
+            }
+        }
+        assert!(
+            closed * 4 < all,
+            "{closed} of {all} offerings 撤并淘汰 in {year}"
+        );
+
+        // The pages: 大类 named with their level in the chart, no label twice; numbers grouped.
+        let (_, pw) = accounts.iter().find(|(u, _)| u == "jw").unwrap();
+        let jw = app.login_with("jw", pw).await;
+        let (s, html) = get(&jw, app.url("/alignment")).await;
+        assert_eq!(s, 200);
+        // Thresholds as percentages, not fractions of one.
+        assert!(
+            html.contains(
+                "就业率下限（就业人数 ÷ 毕业生数，低于即为就业率低）</td><td class=\"num\">85%</td>"
+            ),
+            "{html}"
+        );
+        let chart_start = html.find("各专业大类毕业生与岗位需求").unwrap();
+        let chart = &html[chart_start..chart_start + html[chart_start..].find("</svg>").unwrap()];
+        let labels: Vec<&str> = chart
+            .split("text-anchor=\"end\">")
+            .skip(1)
+            .map(|t| &t[..t.find('<').unwrap()])
+            .collect();
+        assert!(labels.len() >= 10, "{chart}");
+        let distinct: std::collections::BTreeSet<&str> = labels.iter().copied().collect();
+        assert_eq!(distinct.len(), labels.len(), "a label repeats: {labels:?}");
+        assert!(
+            labels.iter().all(|l| l.ends_with("（中职）")
+                || l.ends_with("（高职专科）")
+                || l.ends_with("（职业本科）")),
+            "{labels:?}"
+        );
+        // A school with a well-employed major that few postings would have closed: the page
+        // says why it is not closed.
+        let (i, _) =
+            c.ds.offerings
+                .iter()
+                .zip(&c.classification.offerings)
+                .enumerate()
+                .find(|(_, (o, v))| {
+                    o.year == year && v.class == Class::Keep && v.tests.surplus_absorbed()
+                })
+                .expect("a kept offering with few postings in the year shown");
+        let o = &c.ds.offerings[i];
+        let school = c.ds.schools[o.school as usize].id;
+        let code = &c.ds.majors[o.major as usize].code;
+        let (s, html) = get(
+            &jw,
+            app.url(&format!("/alignment/schools/{school}/{code}/{year}")),
+        )
+        .await;
+        assert_eq!(s, 200);
+        assert!(
+            html.contains("<p class=\"reason\">")
+                && html.contains("毕业生已被就业市场吸纳，不列为撤并淘汰"),
+            "{html}"
+        );
     }
 }

@@ -22,6 +22,50 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"(?s)<[^>]*>").unwrap
 static HREF: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"href="(/[^"]*)""#).unwrap());
 static SCHOOL_LINK: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"/alignment/schools/(\d+)").unwrap());
+/// Numeric table cells, chart texts, and numbers before a unit of counting.
+static NUM_CELL: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"<td class="num">([^<]*)</td>"#).unwrap());
+static SVG_TEXT: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r#"<text [^>]*>([^<]*)</text>"#).unwrap());
+static COUNTED: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\d{4,}(?:\.\d+)? ?(?:人|个|条|行|所|元|家|件)").unwrap());
+static UNGROUPED: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"\d{4,}").unwrap());
+static YEAR: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(?:19|20)\d\d$").unwrap());
+
+/// The pages of figures (measure 5 and the parameters): every number of four or more digits in
+/// a numeric cell, a chart, or before a unit of counting has its digits grouped by thousands.
+const FIGURE_PAGES: [&str; 6] = [
+    "/alignment",
+    "/majors",
+    "/demand",
+    "/supply",
+    "/occupations",
+    "/policy/parameters",
+];
+
+/// The numbers of a figure page shown without thousands separators (`html` the page, `text`
+/// what it shows).
+fn ungrouped(html: &str, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in NUM_CELL.captures_iter(html) {
+        if UNGROUPED.is_match(&c[1]) {
+            out.push(format!("ungrouped number in a table cell “{}”", &c[1]));
+        }
+    }
+    for c in SVG_TEXT.captures_iter(html) {
+        let t = c[1].trim();
+        // Years label the axes of line charts.
+        if !YEAR.is_match(t) && UNGROUPED.is_match(t) {
+            out.push(format!("ungrouped number in a chart “{t}”"));
+        }
+    }
+    out.extend(
+        COUNTED
+            .find_iter(text)
+            .map(|m| format!("ungrouped count “{}”", m.as_str())),
+    );
+    out
+}
 
 /// The forbidden patterns, each with what it stands for.
 struct Forbidden {
@@ -184,6 +228,9 @@ async fn walk(
         let mut found = Vec::new();
         let text = shown_text(&html, operator, &mut found);
         found.extend(forbidden.find(&text));
+        if FIGURE_PAGES.iter().any(|p| path.starts_with(p)) {
+            found.extend(ungrouped(&html, &text));
+        }
         problems.extend(
             found
                 .into_iter()
@@ -222,6 +269,18 @@ async fn no_role_sees_keys_fractions_algorithms_mime_types_hashes_or_api_calls()
         assert!(!forbidden.find(bad).is_empty(), "{bad}");
     }
     assert!(forbidden.find("56.4%，0.50 倍，org.create").is_empty());
+    // Numbers are grouped by thousands on the figure pages.
+    assert_eq!(
+        ungrouped(
+            r#"<td class="num">12345</td><td class="num">12,345</td><text x="1">2025</text><text x="1">14549</text>"#,
+            "共 1349 个专业，需求 1,234 人，2025 年"
+        ),
+        vec![
+            "ungrouped number in a table cell “12345”",
+            "ungrouped number in a chart “14549”",
+            "ungrouped count “1349 个”"
+        ]
+    );
 
     for b in backends() {
         let (app, accounts) = demo_world(b).await;

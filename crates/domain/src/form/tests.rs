@@ -177,16 +177,6 @@ options = [["cash", "货币"], ["land", "土地"]]
     assert!(dup.contains("字段“a”重复"), "{dup}");
 }
 
-#[test]
-fn thousands_groups_by_three() {
-    assert_eq!(thousands(0), "0");
-    assert_eq!(thousands(999), "999");
-    assert_eq!(thousands(1000), "1,000");
-    assert_eq!(thousands(1_234_567), "1,234,567");
-    assert_eq!(thousands(-12_345), "-12,345");
-    assert_eq!(thousands(i64::MIN), "-9,223,372,036,854,775,808");
-}
-
 proptest! {
     /// Whatever is typed, reading never panics; what is accepted shows and returns to the
     /// form as the same stored value.

@@ -11,7 +11,10 @@
 
 use std::sync::Arc;
 
-use analytics::majors::{Class, Measures, Ratio, ThresholdKey, Verdict, explain_major};
+use analytics::majors::{
+    Class, Measures, Ratio, ThresholdKey, Verdict, explain_major, summarize_major,
+    summarize_offering,
+};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -26,6 +29,7 @@ use crate::auth::access::sees_district;
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Group, grouped_bars, line_chart};
 use crate::error::{AppError, PageResult};
+use crate::numbers::{self, filters};
 use crate::xlsx::{self, Cell};
 
 pub fn router() -> super::Routes {
@@ -132,12 +136,12 @@ fn major_row(
         category: info.category_name.clone(),
         offerings: cell.supply.offerings,
         graduates: cell.supply.graduates,
-        employment: opt(cell.supply.employment_rate(), |r| r.percent(1)),
-        matching: opt(cell.supply.matching_rate(), |r| r.percent(1)),
-        demand: ms.posts(cell.demand.units).fixed(1),
-        ratio: opt(ratio, |r| r.fixed(2)),
-        share: opt(cell.demand.priority_share(), |r| r.percent(0)),
-        change: opt(change, |r| r.percent(0)),
+        employment: opt(cell.supply.employment_rate(), |r| r.percent_text(1)),
+        matching: opt(cell.supply.matching_rate(), |r| r.percent_text(1)),
+        demand: ms.posts(cell.demand.units).people(),
+        ratio: opt(ratio, |r| r.decimal(2)),
+        share: opt(cell.demand.priority_share(), |r| r.percent_text(0)),
+        change: opt(change, |r| r.percent_text(0)),
         class_label,
         class_key,
         href: format!("/alignment/majors/{}?year={year}", info.code),
@@ -424,10 +428,10 @@ fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
     t.all_used()
         .into_iter()
         .map(|u| {
-            let v = value_text(&u.value);
+            let (value, unit) = super::rules::plain_value(&value_text(&u.value), &u.unit);
             (
                 u.description.clone(),
-                v,
+                format!("{value} {unit}").trim_end().to_string(),
                 format!(
                     "{}{}",
                     u.source,
@@ -483,11 +487,12 @@ async fn city(
     let level = Filters::get(&f.level);
     let category = Filters::get(&f.category);
     let class = Filters::get(&f.class);
+    let levels = category_levels(&c);
     let mut cats: Vec<(String, String)> = c
         .measures
         .categories()
         .iter()
-        .map(|k| (k.code.clone(), k.name.clone()))
+        .map(|k| (k.code.clone(), category_label(&levels, &k.code, &k.name)))
         .collect();
     cats.sort();
     cats.dedup();
@@ -539,11 +544,7 @@ async fn city(
         page: paged.page,
         prev_link: paged.prev_link,
         next_link: paged.next_link,
-        unmapped: c
-            .measures
-            .unmapped(year)
-            .map(|u| u.postings.to_string())
-            .unwrap_or_else(|| "0".into()),
+        unmapped: numbers::count(c.measures.unmapped(year).map_or(0, |u| u.postings)),
         skipped_supply: c.skipped_supply,
         computed: format!(
             "{} 计算，用时 {} 毫秒",
@@ -554,9 +555,32 @@ async fn city(
     })
 }
 
-/// Graduates against demand by category (专业大类), the 15 largest by demand.
+/// The level (中职, 高职专科, 职业本科) of each category (专业大类) code: the same 大类 names
+/// recur at every level, under different codes.
+fn category_levels(c: &Computed) -> std::collections::HashMap<&str, &'static str> {
+    c.ds.majors
+        .iter()
+        .map(|m| (m.category_code.as_str(), level_label(&m.level)))
+        .collect()
+}
+
+/// A category's name with its level, `装备制造大类（高职专科）`.
+fn category_label(
+    levels: &std::collections::HashMap<&str, &'static str>,
+    code: &str,
+    name: &str,
+) -> String {
+    match levels.get(code) {
+        Some(level) => format!("{name}（{level}）"),
+        None => name.to_string(),
+    }
+}
+
+/// Graduates against demand by category (专业大类, named with its level), the 15 largest by
+/// demand.
 fn category_chart(c: &Computed, year: i32) -> String {
     let ms = &c.measures;
+    let levels = category_levels(c);
     let mut groups: Vec<(i128, Group)> = ms
         .category_rows()
         .filter(|(_, y, cell)| *y == year && (cell.supply.graduates > 0 || cell.demand.units > 0))
@@ -565,7 +589,7 @@ fn category_chart(c: &Computed, year: i32) -> String {
             (
                 cell.demand.units,
                 Group {
-                    label: cat.name.clone(),
+                    label: category_label(&levels, &cat.code, &cat.name),
                     values: vec![
                         cell.supply.graduates as f64,
                         as_f64(ms.posts(cell.demand.units)),
@@ -797,6 +821,8 @@ struct MajorPage {
     year_options: Vec<SelectOption>,
     class_label: String,
     class_key: String,
+    /// Why the class, in plain words.
+    summary: String,
     trace: Vec<StepView>,
     years: Vec<YearLine>,
     chart: String,
@@ -836,14 +862,14 @@ async fn major(
             Some(YearLine {
                 year: y,
                 graduates: cell.supply.graduates,
-                employment: opt(cell.supply.employment_rate(), |r| r.percent(1)),
-                matching: opt(cell.supply.matching_rate(), |r| r.percent(1)),
-                demand: ms.posts(cell.demand.units).fixed(1),
+                employment: opt(cell.supply.employment_rate(), |r| r.percent_text(1)),
+                matching: opt(cell.supply.matching_rate(), |r| r.percent_text(1)),
+                demand: ms.posts(cell.demand.units).people(),
                 ratio: opt(ms.ratio(cell.demand.units, cell.supply.graduates), |r| {
-                    r.fixed(2)
+                    r.decimal(2)
                 }),
-                emerging_share: opt(cell.demand.emerging_share(), |r| r.percent(0)),
-                cluster_share: opt(cell.demand.cluster_share(), |r| r.percent(0)),
+                emerging_share: opt(cell.demand.emerging_share(), |r| r.percent_text(0)),
+                cluster_share: opt(cell.demand.cluster_share(), |r| r.percent_text(0)),
                 class_label,
                 class_key,
             })
@@ -866,7 +892,7 @@ async fn major(
             ("岗位需求（人）", "#e08a1e", dem),
         ],
         None,
-        |v| format!("{v:.0}"),
+        |v| numbers::float(v, 0),
     );
     let mut offerings: Vec<OfferingLine> =
         c.ds.offerings
@@ -883,8 +909,8 @@ async fn major(
                     school: s.name.clone(),
                     district: area_name(&s.district),
                     graduates: o.graduates,
-                    employment: opt(sup.employment_rate(), |r| r.percent(1)),
-                    matching: opt(sup.matching_rate(), |r| r.percent(1)),
+                    employment: opt(sup.employment_rate(), |r| r.percent_text(1)),
+                    matching: opt(sup.matching_rate(), |r| r.percent_text(1)),
                     class_label,
                     class_key,
                     href: Some(format!(
@@ -896,6 +922,7 @@ async fn major(
             .collect();
     offerings.sort_by(|a, b| a.school.cmp(&b.school));
     let (class_label, class_key) = class_tag(verdict);
+    let summary = summarize_major(ms, &c.thresholds, m, year).unwrap_or_default();
     render(&MajorPage {
         layout: Layout::new(&info.name, "alignment", Some(&caller)),
         code: info.code.clone(),
@@ -906,6 +933,7 @@ async fn major(
         year_options: year_options(&c, year),
         class_label,
         class_key,
+        summary,
         trace,
         years,
         chart,
@@ -964,10 +992,10 @@ async fn districts(
                 code,
                 offerings: cell.supply.offerings,
                 graduates: cell.supply.graduates,
-                employment: opt(cell.supply.employment_rate(), |r| r.percent(1)),
-                demand: ms.posts(cell.demand.units).fixed(1),
+                employment: opt(cell.supply.employment_rate(), |r| r.percent_text(1)),
+                demand: ms.posts(cell.demand.units).people(),
                 ratio: opt(ms.ratio(cell.demand.units, cell.supply.graduates), |r| {
-                    r.fixed(2)
+                    r.decimal(2)
                 }),
             };
             (cell, line)
@@ -1203,7 +1231,7 @@ fn cluster_rows(c: &Computed, k: usize, year: i32) -> Vec<ClusterMajorLine> {
                 d.units,
                 ClusterMajorLine {
                     row: major_row(c, m, y, cell, c.classification.major(m, y)),
-                    from_cluster: ms.posts(d.units).fixed(1),
+                    from_cluster: ms.posts(d.units).people(),
                     from_cluster_posts: ms.posts(d.units),
                 },
             ))
@@ -1266,16 +1294,17 @@ fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<Offer
                     planned: o.planned,
                     actual: o.actual,
                     graduates: o.graduates,
-                    employment: opt(sup.employment_rate(), |r| r.percent(1)),
-                    matching: opt(sup.matching_rate(), |r| r.percent(1)),
+                    employment: opt(sup.employment_rate(), |r| r.percent_text(1)),
+                    matching: opt(sup.matching_rate(), |r| r.percent_text(1)),
                     salary: o
                         .salary_fen
-                        .map(|f| format!("{}", f / 100))
+                        .map(|f| numbers::count(f / 100))
                         .unwrap_or_else(|| "—".into()),
-                    city_ratio: opt(city_ratio, |r| r.fixed(2)),
+                    city_ratio: opt(city_ratio, |r| r.decimal(2)),
                     class_label,
                     class_key,
-                    reasons: v.reasons().join("；"),
+                    reasons: summarize_offering(&c.ds, ms, &c.thresholds, i)
+                        .unwrap_or_else(|_| v.reasons().join("；")),
                     href: format!(
                         "/alignment/schools/{}/{}/{year}",
                         c.ds.schools[school as usize].id, info.code
@@ -1490,16 +1519,24 @@ async fn scenario(
         .thresholds
         .get(year)
         .ok_or(AppError::NotFound("分析数据"))?;
+    // Thresholds as people write them: proportions as percentages (`85%`), which the
+    // scenario reads back as well as decimals.
+    let shown = |k: ThresholdKey| {
+        let v = value_text(&base.values.value(k));
+        match base.used(k).unit.as_str() {
+            "比例" => super::rules::plain_value(&v, "比例").0,
+            _ => v,
+        }
+    };
     let overrides: Vec<(&str, &str)> = scenario_keys()
         .filter_map(|k| {
             let v = q.get(k.name())?.trim();
-            let current = value_text(&base.values.value(k));
-            (!v.is_empty() && v != current).then_some((k.name(), v))
+            (!v.is_empty() && v != shown(k)).then_some((k.name(), v))
         })
         .collect();
     let fields: Vec<ThresholdField> = scenario_keys()
         .map(|k| {
-            let b = value_text(&base.values.value(k));
+            let b = shown(k);
             let v = q
                 .get(k.name())
                 .map(|s| s.trim().to_string())

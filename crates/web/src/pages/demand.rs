@@ -17,6 +17,7 @@ use crate::auth::access::{Permission, allows};
 use crate::auth::{Caller, PageCaller};
 use crate::demand::{DEMAND_SCHEMA, export_row, ppm, threshold};
 use crate::error::{AppError, PageResult};
+use crate::numbers::filters;
 use crate::xlsx;
 
 const EXPORT_CAP: i64 = 200_000;
@@ -108,7 +109,7 @@ fn percent_ppm(p: Option<i64>) -> String {
 }
 
 fn salary_range(min: Option<i64>, max: Option<i64>) -> String {
-    let y = |f: i64| (f / 100).to_string();
+    let y = |f: i64| crate::numbers::count(f / 100);
     match (min, max) {
         (Some(a), Some(b)) => format!("{}–{}", y(a), y(b)),
         (Some(a), None) => format!("{} 起", y(a)),
@@ -195,7 +196,7 @@ async fn list(
                     p.occupation_name.unwrap_or_default(),
                     status::label(&p.match_status).to_string(),
                     percent_ppm(p.match_confidence),
-                    p.count.to_string(),
+                    crate::numbers::count(p.count),
                     p.posted_on,
                     salary_range(p.salary_min_fen, p.salary_max_fen),
                 ]

@@ -18,13 +18,14 @@ use domain::workflow::Status;
 use store::Paging;
 use store::applications::{self as apps, Filter};
 
-use super::{Layout, render, thousands};
+use super::{Layout, render};
 use crate::AppState;
 use crate::applications::reviewer_keys;
 use crate::auth::access::{org_scope, viewer};
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Bar, stacked_bars};
 use crate::error::PageResult;
+use crate::numbers::count;
 use crate::programme;
 
 pub fn router() -> super::Routes {
@@ -95,13 +96,13 @@ async fn queue_figures(
     let overdue = apps::queue_overdue(&state.db, &keys, today).await?;
     Ok(vec![
         Figure {
-            n: thousands(waiting),
+            n: count(waiting),
             label: "待我审核",
             href: "/queue".into(),
             alert: false,
         },
         Figure {
-            n: thousands(overdue),
+            n: count(overdue),
             label: "其中已逾期",
             href: "/queue".into(),
             alert: overdue > 0,
@@ -140,25 +141,25 @@ async fn application_figures(
     let total: i64 = by_status.iter().map(|(_, n)| n).sum();
     Ok(vec![
         Figure {
-            n: thousands(total),
+            n: count(total),
             label: "可查看的申报",
             href: "/applications".into(),
             alert: false,
         },
         Figure {
-            n: thousands(n(Status::InReview)),
+            n: count(n(Status::InReview)),
             label: "审核中",
             href: "/applications?status=in_review".into(),
             alert: false,
         },
         Figure {
-            n: thousands(n(Status::Publicity)),
+            n: count(n(Status::Publicity)),
             label: "公示中",
             href: "/applications?status=publicity".into(),
             alert: false,
         },
         Figure {
-            n: thousands(overdue),
+            n: count(overdue),
             label: "逾期未办",
             href: "/applications?overdue=true".into(),
             alert: overdue > 0,
@@ -228,7 +229,7 @@ async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> 
         .map(|k| KindCount {
             kind: k.as_str(),
             label: k.label(),
-            count: thousands(
+            count: count(
                 by_kind
                     .iter()
                     .find(|(n, _)| n == k.as_str())

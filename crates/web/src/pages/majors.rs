@@ -13,6 +13,7 @@ use crate::auth::access::{Permission, allows};
 use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::{AppError, PageResult};
 use crate::majors::{CATALOG_SCHEMA, LEVELS, level_label};
+use crate::numbers::filters;
 use crate::xlsx;
 
 pub fn router() -> super::Routes {

@@ -443,8 +443,6 @@ pub fn fmt_time(secs: i64) -> String {
     }
 }
 
-pub use domain::form::thousands;
-
 pub fn fmt_opt_time(secs: Option<i64>) -> String {
     secs.map(fmt_time).unwrap_or_else(|| "—".to_string())
 }

@@ -136,7 +136,7 @@ async fn list(
         kind_options: kind_options(&kind),
         district_options: district_options(&district),
         programme_options: options(store::orgs::Programme::OPTIONS, &programme),
-        total: super::thousands(page.total),
+        total: crate::numbers::count(page.total),
         q: text,
         query,
         rows: page.items.iter().map(row).collect(),

@@ -57,7 +57,8 @@ fn s(v: &Value) -> String {
 }
 
 /// A parameter's value as people read it, with its unit: proportions as percentages (`30%`),
-/// amounts in fen as yuan (`100,000.00 元`), anything else as written with its unit.
+/// amounts in fen as yuan (`100,000.00 元`), other numbers with their digits grouped
+/// (`1,000,000 人`), anything else as written with its unit.
 pub fn plain_value(value: &str, unit: &str) -> (String, String) {
     match unit {
         "比例" | "比例（0—1）" => match policy::money::Rate::parse(value) {
@@ -68,6 +69,7 @@ pub fn plain_value(value: &str, unit: &str) -> (String, String) {
             Ok(fen) => (yuan(fen).trim_end_matches('元').to_string(), "元".into()),
             Err(_) => (value.to_string(), unit.to_string()),
         },
+        _ if value.parse::<f64>().is_ok() => (crate::numbers::group(value), unit.to_string()),
         _ => (value.to_string(), unit.to_string()),
     }
 }

@@ -12,6 +12,7 @@ use super::{Layout, SelectOption, fmt_time, pager_links, parse_page, render};
 use crate::AppState;
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageResult};
+use crate::numbers::filters;
 use crate::supply::{MAX_YEAR, MIN_YEAR, SUPPLY_SCHEMA, export_row, scope, yuan};
 use crate::xlsx;
 
