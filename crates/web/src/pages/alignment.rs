@@ -331,8 +331,7 @@ struct CityPage {
     rows: Vec<MajorRow>,
     total: usize,
     page: usize,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
     unmapped: String,
     skipped_supply: usize,
     computed: String,
@@ -365,11 +364,15 @@ struct Paged<T> {
     rows: Vec<T>,
     total: usize,
     page: usize,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
-fn paginate<T>(rows: Vec<T>, page: &Option<String>, base: &[(&'static str, String)]) -> Paged<T> {
+fn paginate<T>(
+    rows: Vec<T>,
+    page: &Option<String>,
+    path: &str,
+    base: &[(&'static str, String)],
+) -> Paged<T> {
     let total = rows.len();
     let pages = total.div_ceil(PER_PAGE).max(1);
     let page = page
@@ -377,11 +380,6 @@ fn paginate<T>(rows: Vec<T>, page: &Option<String>, base: &[(&'static str, Strin
         .and_then(|p| p.trim().parse::<usize>().ok())
         .unwrap_or(1)
         .clamp(1, pages);
-    let link = |p: usize| {
-        let mut b = base.to_vec();
-        b.push(("page", p.to_string()));
-        encode(&b)
-    };
     Paged {
         rows: rows
             .into_iter()
@@ -390,8 +388,7 @@ fn paginate<T>(rows: Vec<T>, page: &Option<String>, base: &[(&'static str, Strin
             .collect(),
         total,
         page,
-        prev_link: (page > 1).then(|| link(page - 1)),
-        next_link: (page < pages).then(|| link(page + 1)),
+        pager: super::Pager::new(path, base, page as i64, pages as i64),
     }
 }
 
@@ -474,8 +471,7 @@ async fn city(
             rows: Vec::new(),
             total: 0,
             page: 1,
-            prev_link: None,
-            next_link: None,
+            pager: super::Pager::new("/alignment", &[], 1, 1),
             unmapped: String::new(),
             skipped_supply: c.skipped_supply,
             computed: String::new(),
@@ -483,7 +479,7 @@ async fn city(
         });
     };
     let base = query_of(&f, year);
-    let paged = paginate(city_rows(&c, year, &f), &f.page, &base);
+    let paged = paginate(city_rows(&c, year, &f), &f.page, "/alignment", &base);
     let level = Filters::get(&f.level);
     let category = Filters::get(&f.category);
     let class = Filters::get(&f.class);
@@ -542,8 +538,7 @@ async fn city(
         rows: paged.rows,
         total: paged.total,
         page: paged.page,
-        prev_link: paged.prev_link,
-        next_link: paged.next_link,
+        pager: paged.pager,
         unmapped: numbers::count(c.measures.unmapped(year).map_or(0, |u| u.postings)),
         skipped_supply: c.skipped_supply,
         computed: format!(
@@ -1039,8 +1034,7 @@ struct DistrictPage {
     rows: Vec<MajorRow>,
     total: usize,
     page: usize,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
     schools: Vec<(String, String)>,
 }
 
@@ -1063,7 +1057,12 @@ async fn district(
         ("class", class.to_string()),
         ("sort", Filters::get(&f.sort).to_string()),
     ];
-    let paged = paginate(rows, &f.page, &base);
+    let paged = paginate(
+        rows,
+        &f.page,
+        &format!("/alignment/districts/{code}"),
+        &base,
+    );
     let mut schools: Vec<(String, String)> =
         c.ds.schools
             .iter()
@@ -1089,8 +1088,7 @@ async fn district(
         rows: paged.rows,
         total: paged.total,
         page: paged.page,
-        prev_link: paged.prev_link,
-        next_link: paged.next_link,
+        pager: paged.pager,
         schools,
     })
 }
@@ -1179,8 +1177,7 @@ struct ClusterPage {
     rows: Vec<ClusterMajorLine>,
     total: usize,
     page: usize,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 async fn cluster(
@@ -1194,7 +1191,12 @@ async fn cluster(
     let k = cluster_index(&c, &code)?;
     let cl = &ms.clusters()[k];
     let base = vec![("year", year.to_string())];
-    let paged = paginate(cluster_rows(&c, k, year), &f.page, &base);
+    let paged = paginate(
+        cluster_rows(&c, k, year),
+        &f.page,
+        &format!("/alignment/clusters/{}", cl.code),
+        &base,
+    );
     render(&ClusterPage {
         layout: Layout::new(cl.name, "alignment", Some(&caller)),
         code: cl.code.to_string(),
@@ -1206,8 +1208,7 @@ async fn cluster(
         rows: paged.rows,
         total: paged.total,
         page: paged.page,
-        prev_link: paged.prev_link,
-        next_link: paged.next_link,
+        pager: paged.pager,
     })
 }
 

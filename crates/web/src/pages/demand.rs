@@ -11,7 +11,7 @@ use serde::Deserialize;
 use store::Paging;
 use store::demand::{self, Filter, status};
 
-use super::{Layout, SelectOption, district_options, options, pager_links, parse_page, render};
+use super::{Layout, SelectOption, district_options, options, parse_page, render};
 use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{Caller, PageCaller};
@@ -93,8 +93,7 @@ struct ListPage {
     /// id, district, industry, title, occupation code, occupation name, status, confidence,
     /// count, date, salary
     rows: Vec<[String; 11]>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 fn area_name(code: &str) -> String {
@@ -142,7 +141,7 @@ async fn list(
         ("status", f.status.clone().unwrap_or_default()),
         ("occupation", f.occupation_code.clone().unwrap_or_default()),
     ];
-    let (prev_link, next_link) = pager_links(&base, page.page, page.pages());
+    let pager = super::Pager::new("/demand", &base, page.page, page.pages());
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -202,8 +201,7 @@ async fn list(
                 ]
             })
             .collect(),
-        prev_link,
-        next_link,
+        pager,
     })
 }
 
@@ -285,8 +283,7 @@ struct QueuePage {
     threshold_source: String,
     total: i64,
     items: Vec<QueueItem>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -346,7 +343,7 @@ async fn queue(
             candidates,
         });
     }
-    let (prev_link, next_link) = pager_links(&[], page.page, page.pages());
+    let pager = super::Pager::new("/demand/queue", &[], page.page, page.pages());
     render(&QueuePage {
         layout: Layout::new("待确认岗位名称", "demand", Some(&c)),
         notice: q.done.filter(|s| !s.is_empty()),
@@ -363,8 +360,7 @@ async fn queue(
         ),
         total: page.total,
         items,
-        prev_link,
-        next_link,
+        pager,
     })
 }
 

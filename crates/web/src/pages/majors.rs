@@ -7,7 +7,7 @@ use serde::Deserialize;
 use store::Paging;
 use store::majors::{self, Catalog, Filter};
 
-use super::{Layout, SelectOption, fmt_time, options, pager_links, parse_page, render};
+use super::{Layout, SelectOption, fmt_time, options, parse_page, render};
 use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{MaybeCaller, PageCaller};
@@ -98,8 +98,7 @@ struct ListPage {
     query: String,
     total: i64,
     rows: Vec<(String, String, &'static str, String, String)>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
     can_import: bool,
 }
 
@@ -124,8 +123,7 @@ async fn list(
         query: String::new(),
         total: 0,
         rows: Vec::new(),
-        prev_link: None,
-        next_link: None,
+        pager: super::Pager::new("/majors", &[], 1, 1),
         can_import,
     };
     if let Some(cat) = catalog {
@@ -163,9 +161,7 @@ async fn list(
             ("category", f.category.clone().unwrap_or_default()),
             ("q", f.q.clone().unwrap_or_default()),
         ];
-        let (prev, next) = pager_links(&base, list.page, list.pages());
-        page.prev_link = prev;
-        page.next_link = next;
+        page.pager = super::Pager::new("/majors", &base, list.page, list.pages());
         page.query = serde_urlencoded::to_string(
             base.iter()
                 .filter(|(_, v)| !v.is_empty())

@@ -448,7 +448,7 @@ pub fn fmt_opt_time(secs: Option<i64>) -> String {
 }
 
 /// Query strings for the previous and next page links, keeping the filters.
-pub fn pager_links(
+fn pager_links(
     base: &[(&str, String)],
     page: i64,
     pages: i64,
@@ -499,7 +499,7 @@ pub struct PageLink {
 
 /// Page numbers of the list at `path` around `page` (two either side), the first and the
 /// last, with gaps between; each link keeps the filters `base`.
-pub fn page_links(path: &str, base: &[(&str, String)], page: i64, pages: i64) -> Vec<PageLink> {
+fn page_links(path: &str, base: &[(&str, String)], page: i64, pages: i64) -> Vec<PageLink> {
     let mut wanted: Vec<i64> = [1, pages]
         .into_iter()
         .chain((page - 2)..=(page + 2))

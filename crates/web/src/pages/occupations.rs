@@ -9,7 +9,7 @@ use serde::Deserialize;
 use store::Paging;
 use store::occupations as occ;
 
-use super::{Layout, fmt_time, pager_links, parse_page, render};
+use super::{Layout, fmt_time, parse_page, render};
 use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{MaybeCaller, PageCaller};
@@ -72,8 +72,7 @@ struct ListPage {
     total: i64,
     /// code, name, level label, parent code, description
     rows: Vec<(String, String, &'static str, String, String)>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
     can_import: bool,
 }
 
@@ -93,7 +92,7 @@ async fn list(
     )
     .await?;
     let base = [("q", q.clone())];
-    let (prev_link, next_link) = pager_links(&base, page.page, page.pages());
+    let pager = super::Pager::new("/occupations", &base, page.page, page.pages());
     render(&ListPage {
         layout: Layout::new("职业分类", "occupations", c.as_ref()),
         query: if q.is_empty() {
@@ -116,8 +115,7 @@ async fn list(
                 )
             })
             .collect(),
-        prev_link,
-        next_link,
+        pager,
         can_import,
     })
 }

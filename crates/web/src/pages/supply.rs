@@ -8,7 +8,7 @@ use serde::Deserialize;
 use store::Paging;
 use store::supply::{self, Filter};
 
-use super::{Layout, SelectOption, fmt_time, pager_links, parse_page, render};
+use super::{Layout, SelectOption, fmt_time, parse_page, render};
 use crate::AppState;
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageResult};
@@ -75,8 +75,7 @@ struct ListPage {
     /// school, major code, major name, year, planned, actual, graduates, employed, matching,
     /// salary, updated
     rows: Vec<[String; 11]>,
-    prev_link: Option<String>,
-    next_link: Option<String>,
+    pager: super::Pager,
 }
 
 async fn list(
@@ -117,7 +116,7 @@ async fn list(
         ),
         ("year", f.year.map(|y| y.to_string()).unwrap_or_default()),
     ];
-    let (prev_link, next_link) = pager_links(&base, page.page, page.pages());
+    let pager = super::Pager::new("/supply", &base, page.page, page.pages());
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -151,8 +150,7 @@ async fn list(
                 ]
             })
             .collect(),
-        prev_link,
-        next_link,
+        pager,
     })
 }
 
