@@ -394,7 +394,15 @@ pub async fn evaluate_rule(
         "tax_credit" => tax_ledger_input(state, app.applicant_org_id, Some((app.id, data))).await?,
         _ => return Ok(None),
     };
-    let d = policy::evaluate(rule, &input.to_string(), &state.params, true)?;
+    // A case dated before (or after) the policy's parameters is not bad input: the policy
+    // does not apply to it, and the applicant is told why.
+    let d =
+        policy::evaluate(rule, &input.to_string(), &state.params, true).map_err(|e| match e {
+            policy::EvalError::Rule(policy::RuleError::Param(
+                p @ policy::params::ParamError::NoValue { .. },
+            )) => AppError::Conflict(format!("本申报的年度或日期不在政策施行期内：{p}")),
+            other => other.into(),
+        })?;
     Ok(Some(d))
 }
 

@@ -850,6 +850,20 @@ async fn tax_claim_is_verified_and_the_ledger_follows() {
             403
         );
 
+        // A year before the credit's parameters begin is refused at submission, saying why.
+        let early = w
+            .create(
+                "ent",
+                "tax_credit_claim",
+                json!({"year": 1994, "investment_fen": 1_000}),
+            )
+            .await;
+        let (s, v) = w.act("ent", early, "submit", None).await;
+        assert_eq!(s, 409, "{v}");
+        assert!(
+            v["message"].as_str().unwrap().contains("不在政策施行期内"),
+            "{v}"
+        );
         // A correction reopens the approved claim — the same application, with its history.
         // While it is being corrected the year counts nowhere (claims and ledger agree); once
         // resubmitted with the new figure and verified again, both count the new amount.

@@ -448,11 +448,7 @@ pub fn fmt_opt_time(secs: Option<i64>) -> String {
 }
 
 /// Query strings for the previous and next page links, keeping the filters.
-fn pager_links(
-    base: &[(&str, String)],
-    page: i64,
-    pages: i64,
-) -> (Option<String>, Option<String>) {
+fn pager_links(base: &[(&str, String)], page: i64, pages: i64) -> (Option<String>, Option<String>) {
     let link = |p: i64| {
         let mut pairs: Vec<(&str, String)> = base
             .iter()
