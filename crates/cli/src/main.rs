@@ -25,6 +25,10 @@ struct Cli {
     /// Directory of policy parameter files (*.toml) overriding the shipped ones.
     #[arg(long, global = true, env = "CHANJIAO_POLICY_DIR")]
     policy_dir: Option<std::path::PathBuf>,
+    /// Directory of application kind files (*.toml) replacing shipped kinds of the same code
+    /// or adding kinds.
+    #[arg(long, global = true, env = "CHANJIAO_KINDS_DIR")]
+    kinds_dir: Option<std::path::PathBuf>,
     /// Audit key file (TOML: `current = "ID"` and `[keys] ID = "HEX"`), kept outside the
     /// database. Default: FILE.audit-key beside a SQLite database (created by `serve` and
     /// `audit anchor` if missing), ./chanjiao-postgres.audit-key for PostgreSQL.
@@ -57,6 +61,9 @@ enum Command {
     /// Import reference data files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// List the application kinds in force (the shipped ones, or with --kinds-dir) as JSON,
+    /// after checking them against the policy rules and parameters.
+    Kinds,
     /// Write a consistent copy of the SQLite database to FILE while it is in use.
     Backup {
         /// Destination file (must not exist).
@@ -290,9 +297,36 @@ fn load_params(dir: &Option<std::path::PathBuf>) -> Result<policy::ParamSet> {
     set.map_err(|e| anyhow::anyhow!("政策参数有误：{e}"))
 }
 
+/// Loads the application kinds (with the operator's directory) and checks them against the
+/// policy rules and parameters; an invalid file stops the command, naming file and key.
+fn load_kinds(dir: &Option<std::path::PathBuf>, params: &policy::ParamSet) -> Result<()> {
+    if let Some(d) = dir {
+        domain::workflow::load_kinds(d).map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))?;
+    }
+    web::applications::check_kinds(params).map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))
+}
+
 async fn run(cli: Cli) -> Result<ExitCode> {
     let url = cli.database_url.clone();
+    load_kinds(&cli.kinds_dir, &load_params(&cli.policy_dir)?)?;
     match cli.command {
+        Command::Kinds => {
+            let items: Vec<serde_json::Value> = domain::workflow::kinds()
+                .iter()
+                .map(|k| {
+                    serde_json::json!({
+                        "code": k.code, "title": k.title, "measure": k.measure,
+                        "applicant": k.applicant.as_str(), "rule": k.rule,
+                        "stages": k.stages.iter().map(|s| &s.name).collect::<Vec<_>>(),
+                        "fields": k.fields.iter().map(|f| &f.name).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "items": items }))?
+            );
+        }
         Command::Rules(RulesCommand::Eval {
             rule,
             file,

@@ -53,6 +53,40 @@ pub fn data_changes(kind: &str, before: &Value, after: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Checks the kinds in force against the policy crate: every rule a kind names exists, and
+/// every parameter its stages name (deadlines, pass marks) exists as an integer whose every
+/// dated value lies in the range the engine accepts. The message names the kind and the key.
+pub fn check_kinds(params: &policy::ParamSet) -> Result<(), String> {
+    for k in workflow::kinds() {
+        if let Some(rule) = &k.rule
+            && !policy::RULES.iter().any(|(name, _, _)| name == rule)
+        {
+            return Err(format!("申报事项“{}”：未知的规则“{rule}”（rule）", k.code));
+        }
+        for (stage, r, range) in k.param_refs() {
+            let place = format!("申报事项“{}”阶段“{}”", k.code, stage.code);
+            let p = params
+                .param(r.key())
+                .map_err(|_| format!("{place}：政策参数“{}”不存在", r.key()))?;
+            for period in &p.values {
+                match period.value {
+                    policy::params::Value::Integer(v) if range.contains(&v) => {}
+                    ref other => {
+                        return Err(format!(
+                            "{place}：政策参数“{}”自{}起的取值{other}不是{}至{}之间的整数",
+                            r.key(),
+                            period.from,
+                            range.start(),
+                            range.end()
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The form fields of a kind, as its file declares them (none for an unknown kind).
 pub fn fields(kind: &str) -> &'static [FieldDef] {
     workflow::kind(kind).map_or(&[], |k| k.fields.as_slice())
@@ -858,6 +892,12 @@ pub fn parse_json_data(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn shipped_kinds_fit_the_shipped_policy() {
+        let params = policy::ParamSet::embedded().unwrap();
+        assert_eq!(super::check_kinds(&params), Ok(()));
+    }
+
     /// Money fields hold what the policy crate's money does.
     #[test]
     fn money_fields_share_the_policy_bound() {

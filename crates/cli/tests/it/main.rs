@@ -20,6 +20,7 @@ mod audit_page;
 mod auth;
 mod browser;
 mod cli;
+mod kinds;
 mod ops;
 mod pages;
 mod plain;

@@ -287,8 +287,11 @@ pub(super) const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Parses and cross-checks the shipped files (codes unique, `requires` names a shipped kind).
-fn load_shipped() -> Result<Vec<Kind>, String> {
+/// Parses and cross-checks kind files (codes unique, `requires` names a kind): the shipped
+/// ones, then `extra` (file name, text) replacing a shipped kind of the same code or adding one.
+fn load_files<'a>(
+    extra: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<Kind>, String> {
     let mut kinds: Vec<Kind> = Vec::with_capacity(SHIPPED.len());
     for (file, text) in SHIPPED {
         let kind = parse_kind(text).map_err(|e| format!("{file}：{e}"))?;
@@ -296,6 +299,18 @@ fn load_shipped() -> Result<Vec<Kind>, String> {
             return Err(format!("{file}：申报事项代码“{}”重复", kind.code));
         }
         kinds.push(kind);
+    }
+    let mut replaced: Vec<String> = Vec::new();
+    for (file, text) in extra {
+        let kind = parse_kind(text).map_err(|e| format!("{file}：{e}"))?;
+        if replaced.contains(&kind.code) {
+            return Err(format!("{file}：申报事项代码“{}”重复", kind.code));
+        }
+        replaced.push(kind.code.clone());
+        match kinds.iter_mut().find(|k| k.code == kind.code) {
+            Some(k) => *k = kind,
+            None => kinds.push(kind),
+        }
     }
     for kind in &kinds {
         if let Some(req) = &kind.requires
@@ -307,13 +322,39 @@ fn load_shipped() -> Result<Vec<Kind>, String> {
     Ok(kinds)
 }
 
-/// Every shipped application kind, parsed once from the embedded TOML files.
+static KINDS: OnceLock<Vec<Kind>> = OnceLock::new();
+
+/// Loads the kinds once, at startup, before any use: the shipped files with every `*.toml`
+/// file of `dir` (an operator's `--kinds-dir`) replacing the shipped kind of the same code
+/// or adding a new one. An invalid file is refused naming the file and the place in it;
+/// loading twice is refused.
+pub fn load_kinds(dir: &std::path::Path) -> Result<&'static [Kind], String> {
+    let mut files: Vec<(String, String)> = Vec::new();
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| format!("无法读取申报事项目录 {}：{e}", dir.display()))?;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("无法读取 {}：{e}", path.display()))?;
+        files.push((path.display().to_string(), text));
+    }
+    files.sort();
+    let loaded = load_files(files.iter().map(|(f, t)| (f.as_str(), t.as_str())))?;
+    KINDS
+        .set(loaded)
+        .map_err(|_| "申报事项已加载，须在启动时指定目录".to_owned())?;
+    Ok(kinds())
+}
+
+/// Every application kind: the shipped ones, or those [`load_kinds`] loaded at startup.
 ///
 /// # Panics
 /// Only if a shipped file is invalid, which the crate's tests rule out.
 pub fn kinds() -> &'static [Kind] {
-    static KINDS: OnceLock<Vec<Kind>> = OnceLock::new();
-    KINDS.get_or_init(|| match load_shipped() {
+    KINDS.get_or_init(|| match load_files([]) {
         Ok(kinds) => kinds,
         Err(e) => panic!("内置申报流程配置无效：{e}"),
     })

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 
 pub use config::{
     DEADLINE_DAYS, Kind, Mode, ParamRef, Reviewers, SCORE_RANGE, StageDef, StepKind, kind, kinds,
-    parse_kind,
+    load_kinds, parse_kind,
 };
 
 use crate::orgs::Role;

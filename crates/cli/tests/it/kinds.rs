@@ -1,0 +1,270 @@
+//! Application kinds from an operator's directory (`--kinds-dir`): a new kind — its own
+//! fields, reviewers and a parameter deadline — runs on the real server with no Rust code;
+//! an invalid file stops the command, naming the file and the key.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{chanjiao_in, client, fresh_database};
+
+/// A district applies, 市发展改革委 reviews; the form has a required budget, a scope chosen
+/// from options, a start date and an optional core zone.
+const PILOT: &str = r#"
+code = "pilot_test"
+title = "试点城市培育申报（测试）"
+measure = 1
+applicant = "district"
+
+[[fields]]
+name = "budget_fen"
+label = "建设资金（元）"
+type = "money"
+required = true
+
+[[fields]]
+name = "scope"
+label = "申报层级"
+type = "enum"
+options = [["municipal", "市级培育"], ["national", "推荐国家第二批"]]
+required = true
+
+[[fields]]
+name = "start_date"
+label = "建设起始日期"
+type = "date"
+
+[[fields]]
+name = "core_zone"
+label = "试点核心区"
+type = "district"
+help = "可不填"
+
+[[stages]]
+code = "fgw_review"
+name = "市发展改革委审核"
+step = "review"
+reviewers = ["fgw"]
+mode = "any"
+deadline = "param:workflow.cultivation_district_review_days"
+"#;
+
+fn kinds_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "chanjiao-kinds-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
+    dir
+}
+
+fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--kinds-dir", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    chanjiao_in(None, url, &all, None)
+}
+
+#[tokio::test]
+async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
+    let url = fresh_database(store::Backend::Sqlite).await;
+    let cases = [
+        (
+            PILOT.replace("measure = 1", "measure = 1\nrule = \"nope\""),
+            "未知的规则“nope”",
+        ),
+        (
+            PILOT.replace("workflow.cultivation_district_review_days", "workflow.nope"),
+            "政策参数“workflow.nope”不存在",
+        ),
+        (
+            PILOT.replace("\"param:workflow.cultivation_district_review_days\"", "10"),
+            "办理时限（“deadline”）不能直接写数字",
+        ),
+        (
+            PILOT.replace("type = \"date\"", "type = \"when\""),
+            "未知的字段类型“when”",
+        ),
+        (PILOT.replace("[[stages]]", "[[stages]"), "第"),
+        (
+            PILOT.replace("reviewers = [\"fgw\"]", "reviewers = [\"sw\"]"),
+            "不是措施1",
+        ),
+    ];
+    for (text, expected) in cases {
+        let dir = kinds_dir(&[("pilot_test.toml", &text)]);
+        let o = run(&url, &dir, &["kinds"]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{expected}: {err}");
+        // The file (for a file's own faults) or the kind's code (for what the policy lacks).
+        assert!(
+            err.contains("pilot_test"),
+            "the file or kind is named: {err}"
+        );
+        assert!(err.contains(expected), "{expected}: {err}");
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
+
+#[tokio::test]
+async fn a_kind_from_the_directory_runs_on_the_server() {
+    use std::io::BufRead;
+    let url = fresh_database(store::Backend::Sqlite).await;
+    let dir = kinds_dir(&[("pilot_test.toml", PILOT)]);
+    let o = run(&url, &dir, &["kinds"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let listed: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let codes: Vec<&str> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["code"].as_str().unwrap())
+        .collect();
+    assert!(
+        codes.contains(&"pilot_test") && codes.contains(&"tax_credit_claim"),
+        "{codes:?}"
+    );
+    // Without the directory the kind does not exist.
+    let o = chanjiao_in(None, &url, &["kinds"], None);
+    assert!(!String::from_utf8_lossy(&o.stdout).contains("pilot_test"));
+
+    // Accounts: a district (the applicant) and 市发展改革委 (the reviewer).
+    let mut tokens = Vec::new();
+    for (user, role, org) in [("dis", "district", "500103"), ("fgw1", "department", "fgw")] {
+        let o = chanjiao_in(
+            None,
+            &url,
+            &[
+                "user",
+                "add",
+                "--username",
+                user,
+                "--role",
+                role,
+                "--org",
+                org,
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let o = chanjiao_in(None, &url, &["token", "create", "--username", user], None);
+        let out = String::from_utf8_lossy(&o.stdout).to_string();
+        tokens.push(out.trim_end().lines().last().unwrap().to_string());
+    }
+
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+        .args([
+            "--kinds-dir",
+            dir.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env("CHANJIAO_DATABASE_URL", &url)
+        .env("CHANJIAO_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let addr = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("serve prints its address");
+        if let Some(a) = line
+            .strip_prefix("平台已启动：http://")
+            .and_then(|r| r.split('/').next())
+        {
+            break a.to_string();
+        }
+    };
+    let c = client();
+    let call = |token: &str, path: &str, body: Value| {
+        c.post(format!("http://{addr}/api/v1{path}"))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    // The form's rules come from the file: a required field, an option that is not one.
+    let r = call(
+        &tokens[0],
+        "/applications",
+        json!({"kind": "pilot_test", "data": {"budget_fen": 100, "scope": "global"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("申报层级应为以下之一：市级培育、推荐国家第二批"),
+        "{v}"
+    );
+    let r = call(
+        &tokens[0],
+        "/applications",
+        json!({"kind": "pilot_test", "data": {"budget_fen": 50_000_000, "scope": "national",
+               "start_date": "2027-01-04", "core_zone": "500103"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 201);
+    let app: Value = r.json().await.unwrap();
+    let id = app["id"].as_i64().unwrap();
+    let r = call(
+        &tokens[0],
+        &format!("/applications/{id}/actions"),
+        json!({"action": "submit", "version": app["version"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    // The deadline is the parameter's 10 working days from today.
+    let due = domain::calendar::Calendar::shipped()
+        .add_working_days(domain::calendar::today_shanghai(), 10)
+        .format("%Y-%m-%d")
+        .to_string();
+    assert_eq!(v["due_date"], due, "{v}");
+    let r = call(
+        &tokens[1],
+        &format!("/applications/{id}/actions"),
+        json!({"action": "approve", "version": v["version"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["status"], "approved");
+    // The API documents the kind's data from its file.
+    let doc: Value = c
+        .get(format!("http://{addr}/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc.to_string().contains("建设资金（元）"),
+        "the kind's form is documented"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
