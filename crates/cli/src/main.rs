@@ -64,6 +64,9 @@ enum Command {
     /// List the application kinds in force (the shipped ones, or with --kinds-dir) as JSON,
     /// after checking them against the policy rules and parameters.
     Kinds,
+    /// Background jobs (deadline reminders, certification expiry, publicity ended).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Write a consistent copy of the SQLite database to FILE while it is in use.
     Backup {
         /// Destination file (must not exist).
@@ -97,6 +100,21 @@ struct ServeArgs {
     /// X-Forwarded-For entry (login throttling, session list). Never without such a proxy.
     #[arg(long, env = "CHANJIAO_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Run the background jobs (reminders) every SECONDS; 0 disables them on this node.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        env = "CHANJIAO_JOBS_INTERVAL"
+    )]
+    jobs_interval: u64,
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run one pass of the background jobs now and print what it sent (each notice is sent
+    /// once, whoever runs the pass; on PostgreSQL a pass another node is running is skipped).
+    RunOnce,
 }
 
 #[derive(Args)]
@@ -479,6 +497,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 serde_json::to_string_pretty(&serde_json::json!({ "items": items }))?
             );
         }
+        Command::Jobs(JobsCommand::RunOnce) => {
+            let params = load_params(&cli.policy_dir)?;
+            let state = web::AppState::with_params(open(&url).await?, params);
+            let pass = web::jobs::run_once(&state, &Actor::system("cli"))
+                .await
+                .map_err(|e| anyhow::anyhow!("定时任务运行失败：{e}"))?;
+            println!("{}", pass.summary());
+        }
         Command::Migrate => {
             let db = open(&url).await?;
             println!("数据库已是最新结构（{}）", backend_name(db.backend()));
@@ -519,6 +545,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 state.background.clone(),
             );
             state.security.trust_proxy = args.trust_proxy;
+            if args.jobs_interval > 0 {
+                println!("定时提醒：每 {} 秒运行一轮", args.jobs_interval);
+                web::jobs::spawn(
+                    state.clone(),
+                    std::time::Duration::from_secs(args.jobs_interval),
+                );
+            } else {
+                println!("定时提醒已停用（--jobs-interval 0）");
+            }
             if let Some(mb) = &args.metrics_bind {
                 let ml = tokio::net::TcpListener::bind(mb)
                     .await

@@ -45,6 +45,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("pilot_city", include_str!("../params/pilot_city.toml")),
     ("majors", include_str!("../params/majors.toml")),
     ("workflow", include_str!("../params/workflow.toml")),
+    ("jobs", include_str!("../params/jobs.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

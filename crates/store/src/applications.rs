@@ -385,6 +385,56 @@ fn change_statements(actor: &Actor, c: &Change, t: i64) -> Batch {
     b
 }
 
+/// An inbox item written outside a transition (the background jobs' notices, `store::jobs`):
+/// to whom, about which application (if any), and what it says.
+#[derive(Debug, Clone)]
+pub struct NewInboxItem {
+    pub to: Recipient,
+    pub application_id: Option<i64>,
+    pub text: String,
+}
+
+/// Writes `items` to the inbox in `tx`, created now. Transitions write theirs with the change
+/// ([`commit_change`]); this is for everything else.
+pub async fn insert_inbox(tx: &mut Tx, items: &[NewInboxItem]) -> Result<()> {
+    use crate::Arg::{Int, OptInt, OptStr, Str};
+    let t = now();
+    for chunk in items.chunks(500) {
+        let mut values = Vec::new();
+        let mut args = vec![Int(t)];
+        for item in chunk {
+            let n = args.len();
+            values.push(format!(
+                "(${}, ${}, ${}, ${}, $1)",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4
+            ));
+            let (org, reviewer) = match &item.to {
+                Recipient::Org(o) => (Some(*o), None),
+                Recipient::Reviewer(r) => (None, Some(r.clone())),
+            };
+            args.extend([
+                OptInt(org),
+                OptStr(reviewer),
+                OptInt(item.application_id),
+                Str(item.text.clone()),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for a in &args {
+            q = a.bind(q);
+        }
+        q.execute(&mut *tx.inner).await?;
+    }
+    Ok(())
+}
+
 /// Rebuilds the queue counts from the awaited reviewers, after rows were written to
 /// `application_pending` other than through [`apply_change`] (bulk loads).
 pub async fn recount_queues(db: &Db) -> Result<()> {

@@ -13,6 +13,7 @@ mod batch;
 pub mod demand;
 pub mod demo;
 mod direct;
+pub mod jobs;
 pub mod lease;
 pub mod majors;
 pub mod names;

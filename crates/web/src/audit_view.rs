@@ -54,6 +54,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("supply.import", "导入专业供给数据"),
     ("demand.import", "导入招聘需求数据"),
     ("demand.confirm", "确认岗位名称对应的职业"),
+    ("jobs.run", "定时提醒"),
 ];
 
 /// Every object type the log records, with its Chinese name.
@@ -68,6 +69,7 @@ pub const ENTITY_TYPES: &[(&str, &str)] = &[
     ("major_supply", "专业供给数据"),
     ("job_postings", "招聘需求数据"),
     ("title_matches", "岗位名称匹配"),
+    ("jobs", "定时任务"),
 ];
 
 /// The Chinese name of an action code.
@@ -141,6 +143,12 @@ const FIELDS: &[(&str, &str)] = &[
     ("by_status", "按匹配状态"),
     ("from", "原目录"),
     ("to", "新目录"),
+    ("deadline_soon", "审核即将到期提醒"),
+    ("overdue", "审核逾期提醒"),
+    ("expiring", "认定有效期届满提醒"),
+    ("expired", "认定到期通知"),
+    ("publicity_ended", "公示期满提醒"),
+    ("inbox_items", "发出消息"),
     ("created_at", "登记时间"),
     ("updated_at", "更新时间"),
 ];
@@ -454,6 +462,9 @@ fn object_text(e: &Listed, after: Option<&Value>, names: &Names) -> String {
             }
         }),
         "title_matches" => Some(format!("岗位名称“{}”", e.entity_id)),
+        "jobs" => chrono::NaiveDate::parse_from_str(&e.entity_id, "%Y-%m-%d")
+            .ok()
+            .map(|d| format!("{}的定时提醒", domain::workflow::zh_date(d))),
         _ => None,
     };
     found.unwrap_or_else(|| {
@@ -833,5 +844,26 @@ mod tests {
         // Unknown codes are not shown as codes.
         let v = view(&listed("x.y", "z", "", None, None), &names);
         assert_eq!((v.action, v.entity_type.as_str()), ("其他操作", "其他"));
+    }
+
+    #[test]
+    fn a_jobs_pass_reads_as_its_day_and_counts() {
+        let mut e = listed(
+            "jobs.run",
+            "jobs",
+            "2026-03-02",
+            None,
+            Some(r#"{"overdue":2,"expiring":1,"inbox_items":3}"#),
+        );
+        e.actor = "system".into();
+        let v = view(&e, &Names::default());
+        assert_eq!(v.action, "定时提醒");
+        assert_eq!(v.actor, "平台（自动）");
+        assert_eq!(v.entity_type, "定时任务");
+        assert_eq!(v.object, "2026年3月2日的定时提醒");
+        assert_eq!(
+            changes_text(&v.changes),
+            "审核逾期提醒：— → 2；认定有效期届满提醒：— → 1；发出消息：— → 3"
+        );
     }
 }

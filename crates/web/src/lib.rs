@@ -12,6 +12,7 @@ pub mod demand;
 pub mod error;
 pub mod heavy;
 pub mod import;
+pub mod jobs;
 pub mod majors;
 pub mod numbers;
 pub mod occupations;

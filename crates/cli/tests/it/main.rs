@@ -4,6 +4,7 @@
 mod demand;
 mod helpers;
 mod imports;
+mod jobs;
 mod majors;
 mod nodes;
 mod occupations;
