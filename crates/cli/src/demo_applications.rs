@@ -987,9 +987,11 @@ impl Demo {
                     self.backdate(cultivation, RECENT_CULTIVATION).await?;
                     self.backdate(id, RECENT_CERTIFICATION).await?;
                 } else {
+                    // Re-evaluated while the certification is in force (as it was in
+                    // spring 2026), then both histories moved to their simulated dates.
+                    self.reevaluated(ent).await?;
                     self.backdate(cultivation, BACKDATED_CULTIVATION).await?;
                     self.backdate(id, BACKDATED_CERTIFICATION).await?;
-                    self.reevaluated(ent).await?;
                     self.tax_claims(ent, tax).await?;
                 }
                 self.national(ent, national).await?;

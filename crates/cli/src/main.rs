@@ -334,7 +334,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map(|k| {
                     serde_json::json!({
                         "code": k.code, "title": k.title, "measure": k.measure,
-                        "applicant": k.applicant.as_str(), "rule": k.rule,
+                        "applicants": k.applicants.iter().map(|a| a.as_str()).collect::<Vec<_>>(), "rule": k.rule,
                         "stages": k.stages.iter().map(|s| &s.name).collect::<Vec<_>>(),
                         "fields": k.fields.iter().map(|f| &f.name).collect::<Vec<_>>(),
                     })

@@ -270,7 +270,7 @@ pub async fn create_draft(
 ) -> AppResult<Application> {
     let kind = kind_of(kind_code)?;
     let p = &c.principal;
-    if domain::orgs::OrgKind::parse(&p.org_kind) != Some(kind.applicant) {
+    if !domain::orgs::OrgKind::parse(&p.org_kind).is_some_and(|k| kind.accepts(k)) {
         return Err(AppError::Forbidden);
     }
     let org = orgs::get(&state.db, &Scope::All, p.org_id)
@@ -397,7 +397,28 @@ pub async fn check_can_open(
             kind.title
         )));
     }
-    Ok(())
+    check_requirement_in_force(state, org_id, kind).await
+}
+
+/// For kinds whose prerequisite must be in force (`requires_valid`): the certification the
+/// applicant holds covers today — a lapsed or revoked one does not count.
+async fn check_requirement_in_force(state: &AppState, org_id: i64, kind: &Kind) -> AppResult<()> {
+    if !kind.requires_valid || kind.requires.as_deref() != Some("enterprise_certification") {
+        return Ok(());
+    }
+    let today = domain::calendar::today_shanghai();
+    let periods = certified_periods(state, org_id).await?;
+    if periods.iter().any(|p| p.covers(today)) {
+        return Ok(());
+    }
+    let ended = periods
+        .last()
+        .map(|p| format!("（已于{}失效）", workflow::zh_date(p.until)))
+        .unwrap_or_default();
+    Err(AppError::Conflict(format!(
+        "产教融合型企业认定不在有效期内{ended}，不能申报“{}”",
+        kind.title
+    )))
 }
 
 /// Runs the kind's policy rule on the application's data, as of `today`.
@@ -624,6 +645,7 @@ pub async fn act(
                 "须先取得“{title}”的批准，才能提交本申报"
             )));
         }
+        check_requirement_in_force(state, app.applicant_org_id, kind).await?;
     }
     let filed = application_date(&app, &action, today);
     let t = with_context(state, &app, today, filed, |ctx| {

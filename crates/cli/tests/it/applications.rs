@@ -677,6 +677,25 @@ async fn organisations_show_and_filter_by_programme_standing() {
                 .unwrap();
         }
         assert_eq!(list("certified").await, Vec::<String>::new());
+        // Kinds that need the certification in force refuse a lapsed one, saying since when.
+        for kind in ["reevaluation", "national_recommendation"] {
+            let (s, v) = w
+                .call(
+                    "ent",
+                    "POST",
+                    "/applications",
+                    Some(json!({"kind": kind, "data": {}})),
+                )
+                .await;
+            assert_eq!(s, 409, "{kind}: {v}");
+            assert!(
+                v["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("不在有效期内（已于"),
+                "{kind}: {v}"
+            );
+        }
         // The page: its standing and applications for a reviewer of them.
         let org_id: i64 = w
             .app

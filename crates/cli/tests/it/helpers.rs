@@ -231,6 +231,15 @@ impl TestApp {
         .await
         .unwrap();
         tx.commit().await.unwrap();
+        // Granted now: in force for its validity.
+        sqlx::query(
+            "UPDATE applications SET decided_at = created_at \
+             WHERE applicant_org_id = $1 AND kind = 'enterprise_certification'",
+        )
+        .bind(org.id)
+        .execute(self.db.pool())
+        .await
+        .unwrap();
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

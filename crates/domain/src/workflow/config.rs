@@ -6,9 +6,11 @@
 //! code = "enterprise_certification"     # lowercase ASCII letters, digits and `_`
 //! title = "产教融合型企业认定申报"          # shown to people
 //! measure = 3                           # 1..=13, the measure of 渝发改社会〔2023〕1271号
-//! applicant = "enterprise"              # an OrgKind: operator, department, district, school, enterprise, bank
+//! applicant = "enterprise"              # who applies: an OrgKind (operator, department, district,
+//!                                       #   school, enterprise, bank) or a list, e.g. ["school", "enterprise"]
 //! rule = "certification"                # optional: policy rule run at submit and at each review
 //! requires = "enterprise_cultivation"   # optional: kind whose approval the applicant must hold
+//! requires_valid = true                 # optional (default false): and hold it in force today
 //! correctable = true                    # optional (default false): the applicant may reopen an
 //!                                       #   approved application to correct it
 //!
@@ -62,13 +64,16 @@ pub struct Kind {
     pub title: String,
     /// The measure (1..=13) this kind belongs to.
     pub measure: u8,
-    /// Who applies.
-    pub applicant: OrgKind,
+    /// Who applies: the organisation kinds that may (never empty).
+    pub applicants: Vec<OrgKind>,
     /// Policy rule run at submit and at each review (by the caller), e.g. `"certification"`.
     pub rule: Option<String>,
     /// Code of a kind whose approval the applicant must hold before submitting (checked by
     /// the caller, which knows the applicant's other applications).
     pub requires: Option<String>,
+    /// Whether what `requires` grants must be in force on the day (a certification within
+    /// its validity), not only have been approved once.
+    pub requires_valid: bool,
     /// The application's fields, in form order (`[[fields]]`, see [`crate::form`]).
     pub fields: Vec<crate::form::FieldDef>,
     /// Whether the applicant may reopen an approved application to correct it (a yearly
@@ -394,6 +399,7 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         "applicant",
         "rule",
         "requires",
+        "requires_valid",
         "correctable",
         "fields",
         "stages",
@@ -406,17 +412,21 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         .ok()
         .and_then(reference::measure)
         .ok_or_else(|| config(format!("措施编号应为1至13，实际为{measure_no}")))?;
-    let applicant_s = top.text("applicant")?;
-    let applicant = OrgKind::ALL
-        .into_iter()
-        .find(|k| k.as_str() == applicant_s)
-        .ok_or_else(|| config(format!("未知的申报主体类型“{applicant_s}”")))?;
+    let applicants = parse_applicants(top.get("applicant"))?;
     let rule = top.opt_code("rule")?;
     let requires = top.opt_code("requires")?;
     let fields = match top.get("fields") {
         None => Vec::new(),
         Some(toml::Value::Array(values)) => crate::form::parse_fields(values).map_err(config)?,
         Some(_) => return Err(config("字段“fields”应为字段列表（[[fields]]）")),
+    };
+    let requires_valid = match top.get("requires_valid") {
+        None => false,
+        Some(toml::Value::Boolean(b)) if requires.is_some() || !*b => *b,
+        Some(toml::Value::Boolean(_)) => {
+            return Err(config("“requires_valid”须与“requires”一起使用"));
+        }
+        Some(_) => return Err(config("字段“requires_valid”应为 true 或 false")),
     };
     let correctable = match top.get("correctable") {
         None => false,
@@ -452,13 +462,51 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         code,
         title,
         measure: measure.number,
-        applicant,
+        applicants,
         rule,
         requires,
+        requires_valid,
         fields,
         correctable,
         stages,
     })
+}
+
+/// `applicant = "enterprise"` or `applicant = ["school", "enterprise"]`.
+fn parse_applicants(v: Option<&toml::Value>) -> Result<Vec<OrgKind>, WorkflowError> {
+    let one = |s: &str| {
+        OrgKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| config(format!("未知的申报主体类型“{s}”")))
+    };
+    let kinds = match v {
+        None => return Err(config("缺少字段“applicant”")),
+        Some(toml::Value::String(s)) => vec![one(s.trim())?],
+        Some(toml::Value::Array(list)) => list
+            .iter()
+            .map(|x| {
+                x.as_str()
+                    .ok_or_else(|| config("字段“applicant”的列表应由机构类型组成"))
+                    .and_then(|s| one(s.trim()))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => return Err(config("字段“applicant”应为机构类型或机构类型列表")),
+    };
+    if kinds.is_empty() {
+        return Err(config("字段“applicant”不能为空"));
+    }
+    if (1..kinds.len()).any(|i| kinds[..i].contains(&kinds[i])) {
+        return Err(config("字段“applicant”有重复的机构类型"));
+    }
+    Ok(kinds)
+}
+
+impl Kind {
+    /// Whether organisations of kind `k` may apply.
+    pub fn accepts(&self, k: OrgKind) -> bool {
+        self.applicants.contains(&k)
+    }
 }
 
 fn parse_stage(

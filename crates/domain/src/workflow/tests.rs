@@ -182,7 +182,7 @@ fn shipped_kinds_parse() {
 
     let c = kind("enterprise_cultivation").unwrap();
     assert_eq!(c.measure, 3);
-    assert_eq!(c.applicant, crate::orgs::OrgKind::Enterprise);
+    assert_eq!(c.applicants, [crate::orgs::OrgKind::Enterprise]);
     assert_eq!((c.rule.as_deref(), c.requires.as_deref()), (None, None));
     assert_eq!(c.stages.len(), 2);
     assert_eq!(c.stages[0].actors(), &Reviewers::DistrictOfApplicant);
@@ -293,6 +293,13 @@ deadline = "param:workflow.annual_report_review_days"
 #[test]
 fn config_validation() {
     let k = parse_kind(MINI).unwrap();
+    assert_eq!(k.applicants, [crate::orgs::OrgKind::Enterprise]);
+    let both = parse_kind(&MINI.replace("\"enterprise\"", "[\"school\", \"enterprise\"]")).unwrap();
+    assert!(
+        both.accepts(crate::orgs::OrgKind::School)
+            && both.accepts(crate::orgs::OrgKind::Enterprise)
+    );
+    assert!(!both.accepts(crate::orgs::OrgKind::Bank));
     assert_eq!(
         k.stages[0].step,
         StepKind::Review {
@@ -330,6 +337,15 @@ fn config_validation() {
         ),
         (MINI.replace("measure = 3", "measure = 14"), "措施编号"),
         (MINI.replace("\"enterprise\"", "\"alien\""), "申报主体"),
+        (
+            MINI.replace("\"enterprise\"", "[\"school\", \"school\"]"),
+            "重复的机构类型",
+        ),
+        (MINI.replace("\"enterprise\"", "[]"), "不能为空"),
+        (
+            MINI.replace("code = \"mini\"", "code = \"mini\"\nrequires_valid = true"),
+            "须与“requires”一起使用",
+        ),
         (MINI.replace("\"sequential\"", "\"some\""), "审核方式"),
         (MINI.replace("\"review\"", "\"vote\""), "阶段类型"),
         (

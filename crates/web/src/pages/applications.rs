@@ -128,7 +128,7 @@ pub(super) async fn list(
     let org_kind = domain::orgs::OrgKind::parse(&c.principal.org_kind);
     let new_kinds = workflow::kinds()
         .iter()
-        .filter(|k| Some(k.applicant) == org_kind)
+        .filter(|k| org_kind.is_some_and(|o| k.accepts(o)))
         .map(|k| (k.code.clone(), k.title.clone()))
         .collect();
     render(&ListPage {
