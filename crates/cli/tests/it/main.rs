@@ -24,3 +24,4 @@ mod ops;
 mod pages;
 mod plain;
 mod rules;
+mod schema_parity;
