@@ -26,3 +26,4 @@ mod ops;
 mod pages;
 mod plain;
 mod rules;
+mod schema_parity;
