@@ -327,6 +327,7 @@ fn drive(
             applicant_district: district,
             add_working_days: &add,
             param: &param,
+            data: None,
         };
         let t = workflow::apply(kind, state, &action, actor, &ctx)
             .map_err(|e| format!("{} {:?}: {e}", kind.code, action))?;

@@ -247,6 +247,7 @@ pub fn stage_limits(state: &AppState, kind: &Kind, filed: NaiveDate) -> Vec<Stag
 fn with_context<T>(
     state: &AppState,
     app: &Application,
+    data: &Value,
     today: NaiveDate,
     filed: NaiveDate,
     f: impl FnOnce(&workflow::Context) -> T,
@@ -258,6 +259,7 @@ fn with_context<T>(
         applicant_district: app.district.as_deref(),
         add_working_days: &add,
         param: &param,
+        data: Some(data),
     })
 }
 
@@ -648,14 +650,14 @@ pub async fn act(
         check_requirement_in_force(state, app.applicant_org_id, kind).await?;
     }
     let filed = application_date(&app, &action, today);
-    let t = with_context(state, &app, today, filed, |ctx| {
-        workflow::apply(kind, &current, &action, &actor, ctx)
-    })
-    .map_err(|e| AppError::Conflict(e.to_string()))?;
     let data_value: Value = match &new_data {
         Some(m) => Value::Object(m.clone()),
         None => serde_json::from_str(&app.data_json).unwrap_or(Value::Null),
     };
+    let t = with_context(state, &app, &data_value, today, filed, |ctx| {
+        workflow::apply(kind, &current, &action, &actor, ctx)
+    })
+    .map_err(|e| AppError::Conflict(e.to_string()))?;
     let runs_rule = matches!(
         action,
         Action::Submit | Action::Resubmit | Action::Approve { .. } | Action::Score { .. }
@@ -875,7 +877,8 @@ pub fn allowed_actions(
         return Vec::new();
     };
     let today = domain::calendar::today_shanghai();
-    with_context(state, app, today, filed_on(app, today), |ctx| {
+    let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+    with_context(state, app, &data, today, filed_on(app, today), |ctx| {
         workflow::allowed_actions(kind, &current, &actor_of(c, app), ctx)
     })
 }

@@ -45,6 +45,30 @@ step = "review"
 reviewers = ["fgw"]
 mode = "any"
 deadline = "param:workflow.cultivation_district_review_days"
+
+# A branch: 市教委 reviews only budgets above the operator's parameter.
+[[stages]]
+code = "jw_review"
+name = "市教委复核（大额）"
+step = "review"
+reviewers = ["jw"]
+mode = "any"
+deadline = "param:workflow.cultivation_district_review_days"
+when = { field = "budget_fen", above = "param:pilot_test.big_budget_yuan" }
+"#;
+
+/// The operator's parameter the branch names: above 1,000,000 元.
+const PARAMS: &str = r#"
+[big_budget_yuan]
+description = "试点申报大额复核线（测试）"
+type = "integer"
+unit = "元"
+measure = 1
+[[big_budget_yuan.values]]
+from = "2019-01-01"
+value = 1000000
+source = "测试文件 第一条"
+verified = false
 "#;
 
 fn kinds_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
@@ -61,10 +85,20 @@ fn kinds_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
     dir
 }
 
+/// Runs the command with kind files from `dir` and the test's parameters from their own
+/// directory.
 fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    let mut all = vec!["--kinds-dir", dir.to_str().unwrap()];
+    let pdir = kinds_dir(&[("pilot_test.toml", PARAMS)]);
+    let mut all = vec![
+        "--kinds-dir",
+        dir.to_str().unwrap(),
+        "--policy-dir",
+        pdir.to_str().unwrap(),
+    ];
     all.extend_from_slice(args);
-    chanjiao_in(None, url, &all, None)
+    let o = chanjiao_in(None, url, &all, None);
+    std::fs::remove_dir_all(pdir).ok();
+    o
 }
 
 #[tokio::test]
@@ -76,7 +110,11 @@ async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
             "未知的规则“nope”",
         ),
         (
-            PILOT.replace("workflow.cultivation_district_review_days", "workflow.nope"),
+            PILOT.replacen(
+                "workflow.cultivation_district_review_days",
+                "workflow.nope",
+                1,
+            ),
             "政策参数“workflow.nope”不存在",
         ),
         (
@@ -112,8 +150,21 @@ async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
 async fn a_kind_from_the_directory_runs_on_the_server() {
     use std::io::BufRead;
     let url = fresh_database(store::Backend::Sqlite).await;
+    // Kind files and parameter files are read from their own directories.
     let dir = kinds_dir(&[("pilot_test.toml", PILOT)]);
-    let o = run(&url, &dir, &["kinds"]);
+    let pdir = kinds_dir(&[("pilot_test.toml", PARAMS)]);
+    let o = chanjiao_in(
+        None,
+        &url,
+        &[
+            "--kinds-dir",
+            dir.to_str().unwrap(),
+            "--policy-dir",
+            pdir.to_str().unwrap(),
+            "kinds",
+        ],
+        None,
+    );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let listed: Value = serde_json::from_slice(&o.stdout).unwrap();
     let codes: Vec<&str> = listed["items"]
@@ -165,6 +216,8 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
         .args([
             "--kinds-dir",
             dir.to_str().unwrap(),
+            "--policy-dir",
+            pdir.to_str().unwrap(),
             "serve",
             "--bind",
             "127.0.0.1:0",
@@ -252,7 +305,39 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
     .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
-    assert_eq!(v["status"], "approved");
+    // 500,000 元 is not above the line: the 市教委 stage is passed by, and the case approved.
+    assert_eq!(v["status"], "approved", "{v}");
+    // Above the line the branch is taken: after 市发展改革委, 市教委 reviews.
+    let r = call(
+        &tokens[0],
+        "/applications",
+        json!({"kind": "pilot_test", "data": {"budget_fen": 300_000_000, "scope": "municipal"}}),
+    )
+    .await
+    .unwrap();
+    let big: Value = r.json().await.unwrap();
+    let big_id = big["id"].as_i64().unwrap();
+    let r = call(
+        &tokens[0],
+        &format!("/applications/{big_id}/actions"),
+        json!({"action": "submit", "version": big["version"]}),
+    )
+    .await
+    .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let r = call(
+        &tokens[1],
+        &format!("/applications/{big_id}/actions"),
+        json!({"action": "approve", "version": v["version"]}),
+    )
+    .await
+    .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["stage_code"].as_str()),
+        (Some("in_review"), Some("jw_review")),
+        "{v}"
+    );
     // The API documents the kind's data from its file.
     let doc: Value = c
         .get(format!("http://{addr}/api/v1/openapi.json"))
@@ -267,4 +352,5 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
         "the kind's form is documented"
     );
     std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(pdir).ok();
 }

@@ -111,7 +111,22 @@ pub struct StageDef {
     /// The parameter giving the working days from the stage's start to its deadline; for
     /// publicity, its length.
     pub deadline: ParamRef,
+    /// A branch: the stage is taken only when the condition holds for the application's data
+    /// (otherwise the case moves past it); never on the first stage.
+    pub when: Option<Condition>,
 }
+
+/// `when = { field = "amount_fen", above = "param:…" }`: the field's value (a money field in
+/// fen against a parameter in 元; an integer field against the parameter as it is) is above
+/// the parameter in force on the filing date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Condition {
+    pub field: String,
+    pub above: ParamRef,
+}
+
+/// The values a branch's threshold may take.
+pub const THRESHOLD_RANGE: std::ops::RangeInclusive<i64> = 0..=i64::MAX;
 
 /// The working days a stage deadline may be (a publicity period included).
 pub const DEADLINE_DAYS: std::ops::RangeInclusive<i64> = 1..=365;
@@ -145,7 +160,10 @@ impl Kind {
                 StepKind::Scoring { min_score, .. } => Some((s, min_score, SCORE_RANGE)),
                 _ => None,
             };
-            std::iter::once((s, &s.deadline, DEADLINE_DAYS)).chain(score)
+            let branch = s.when.as_ref().map(|c| (s, &c.above, THRESHOLD_RANGE));
+            std::iter::once((s, &s.deadline, DEADLINE_DAYS))
+                .chain(score)
+                .chain(branch)
         })
     }
 }
@@ -458,6 +476,31 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         stages.push(stage);
     }
 
+    for (i, st) in stages.iter().enumerate() {
+        let Some(c) = &st.when else { continue };
+        if i == 0 {
+            return Err(config(format!(
+                "第1个阶段（{}）不能带分支条件（“when”）",
+                st.code
+            )));
+        }
+        let numeric = fields.iter().any(|f| {
+            f.name == c.field
+                && matches!(
+                    f.ty,
+                    crate::form::FieldType::Money | crate::form::FieldType::Integer { .. }
+                )
+        });
+        if !numeric {
+            return Err(config(format!(
+                "第{}个阶段（{}）：分支条件的字段“{}”不存在或不是金额、整数字段",
+                i + 1,
+                st.code,
+                c.field
+            )));
+        }
+    }
+
     Ok(Kind {
         code,
         title,
@@ -522,7 +565,15 @@ fn parse_stage(
     let step_s = f.text("step")?;
     let step = match step_s.as_str() {
         "review" => {
-            f.only(&["code", "name", "step", "deadline", "reviewers", "mode"])?;
+            f.only(&[
+                "code",
+                "name",
+                "step",
+                "deadline",
+                "reviewers",
+                "mode",
+                "when",
+            ])?;
             let reviewers = f.reviewers("reviewers", measure)?;
             let mode = match f.opt_text("mode")?.as_deref() {
                 None | Some("all") => Mode::All,
@@ -540,7 +591,15 @@ fn parse_stage(
             StepKind::Review { reviewers, mode }
         }
         "scoring" => {
-            f.only(&["code", "name", "step", "deadline", "reviewers", "min_score"])?;
+            f.only(&[
+                "code",
+                "name",
+                "step",
+                "deadline",
+                "reviewers",
+                "min_score",
+                "when",
+            ])?;
             let reviewers = f.reviewers("reviewers", measure)?;
             StepKind::Scoring {
                 reviewers,
@@ -548,7 +607,7 @@ fn parse_stage(
             }
         }
         "publicity" => {
-            f.only(&["code", "name", "step", "deadline", "handlers"])?;
+            f.only(&["code", "name", "step", "deadline", "handlers", "when"])?;
             StepKind::Publicity {
                 handlers: f.reviewers("handlers", measure)?,
             }
@@ -564,6 +623,7 @@ fn parse_stage(
         name,
         step,
         deadline,
+        when: f.condition()?,
     })
 }
 
@@ -678,6 +738,22 @@ impl<'t> Fields<'t> {
                 "{what}（“{key}”）应写作 \"param:<参数文件>.<参数名>\"，实际为“{s}”"
             ))),
         }
+    }
+
+    /// `when = { field = "…", above = "param:…" }` (checked against the fields by the kind).
+    fn condition(&self) -> Result<Option<Condition>, WorkflowError> {
+        let Some(v) = self.get("when") else {
+            return Ok(None);
+        };
+        let bad = || self.err("“when”应写作 { field = \"字段名\", above = \"param:…\" }");
+        let t = v.as_table().ok_or_else(bad)?;
+        if t.keys().any(|k| k != "field" && k != "above") {
+            return Err(bad());
+        }
+        let inner = Fields::new(t, self.place.clone());
+        let field = inner.text("field").map_err(|_| bad())?;
+        let above = inner.param_ref("above", "分支条件")?;
+        Ok(Some(Condition { field, above }))
     }
 
     fn reviewers(

@@ -438,6 +438,8 @@ pub struct Context<'a> {
     /// The value of the policy parameter with this key (a stage's deadline or pass mark,
     /// [`ParamRef`]) in force on the date the case was filed; `None` if it has none then.
     pub param: &'a (dyn Fn(&str) -> Option<i64> + Sync),
+    /// The application's data, for branches on its fields (`StageDef::when`).
+    pub data: Option<&'a serde_json::Value>,
 }
 
 impl Context<'_> {
@@ -448,6 +450,44 @@ impl Context<'_> {
         r: &ParamRef,
         range: std::ops::RangeInclusive<i64>,
     ) -> Result<u32, WorkflowError> {
+        let v = self.value(stage, r, range)?;
+        u32::try_from(v).map_err(|_| WorkflowError::Param {
+            stage: stage.name.clone(),
+            key: r.key().to_owned(),
+            problem: format!("的取值{v}无效"),
+        })
+    }
+
+    /// Whether the case takes `stage`: no branch, or its condition holds for the data.
+    fn takes(&self, kind: &Kind, stage: &StageDef) -> Result<bool, WorkflowError> {
+        let Some(c) = &stage.when else {
+            return Ok(true);
+        };
+        let limit = self.value(stage, &c.above, config::THRESHOLD_RANGE)?;
+        let money = kind
+            .fields
+            .iter()
+            .any(|f| f.name == c.field && f.ty == crate::form::FieldType::Money);
+        // A money field is stored in fen; its threshold is in 元.
+        let limit = if money {
+            limit.saturating_mul(100)
+        } else {
+            limit
+        };
+        let value = self
+            .data
+            .and_then(|d| d.get(&c.field))
+            .and_then(serde_json::Value::as_i64)
+            .unwrap_or(0);
+        Ok(value > limit)
+    }
+
+    fn value(
+        &self,
+        stage: &StageDef,
+        r: &ParamRef,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> Result<i64, WorkflowError> {
         let problem = |problem: String| WorkflowError::Param {
             stage: stage.name.clone(),
             key: r.key().to_owned(),
@@ -461,7 +501,7 @@ impl Context<'_> {
                 range.end()
             )));
         }
-        u32::try_from(v).map_err(|_| problem(format!("的取值{v}无效")))
+        Ok(v)
     }
 }
 
@@ -1039,17 +1079,33 @@ fn advance(
     ctx: &Context,
     notify: &mut Vec<Notify>,
 ) -> Result<String, WorkflowError> {
-    let next = from.saturating_add(1);
+    // Branches: stages whose condition does not hold for the data are passed by, and said so.
+    let mut next = from.saturating_add(1);
+    let mut passed = String::new();
+    while let Some(stage) = kind.stage(next) {
+        if ctx.takes(kind, stage)? {
+            break;
+        }
+        passed.push_str(&format!("无需“{}”阶段（分支条件不满足）；", stage.name));
+        next += 1;
+    }
     if next < kind.stages.len() {
         let name = enter_stage(kind, s, next, ctx)?;
         notify.push(Notify::Reviewers(next));
         if s.status == Status::Publicity {
             notify.push(Notify::Applicant);
             let due = s.due.map(zh_date).unwrap_or_default();
-            Ok(format!("进入“{name}”阶段，公示期至{due}"))
+            Ok(format!("{passed}进入“{name}”阶段，公示期至{due}"))
         } else {
-            Ok(format!("进入“{name}”阶段"))
+            Ok(format!("{passed}进入“{name}”阶段"))
         }
+    } else if !passed.is_empty() {
+        s.status = Status::Approved;
+        s.stage_started = None;
+        s.due = None;
+        s.acted.clear();
+        notify.push(Notify::Applicant);
+        Ok(format!("{passed}申请已通过"))
     } else {
         s.status = Status::Approved;
         s.stage_started = None;

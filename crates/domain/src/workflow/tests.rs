@@ -48,6 +48,7 @@ fn ctx(today: NaiveDate) -> Context<'static> {
         applicant_district: Some(HOME),
         add_working_days: &add_wd,
         param: &shipped_param,
+        data: None,
     }
 }
 
@@ -685,6 +686,7 @@ fn district_of_another_area_cannot_act() {
         applicant_district: None,
         add_working_days: &add_wd,
         param: &shipped_param,
+        data: None,
     };
     assert_eq!(
         apply(k, &s, &approve(), &district(HOME), &c),
@@ -1095,6 +1097,7 @@ fn numbers_come_from_the_cases_parameters() {
         applicant_district: Some(HOME),
         add_working_days: &add_wd,
         param,
+        data: None,
     };
     let run = |c: &Context, s: &State, a: Action, who: &Actor| apply(k, s, &a, who, c);
     let score = |n| Action::Score {
@@ -1319,6 +1322,7 @@ fn every_error_message_is_chinese() {
             applicant_district: None,
             add_working_days: &add_wd,
             param: &shipped_param,
+            data: None,
         },
     ];
     for s in &states {
@@ -1728,4 +1732,115 @@ fn every_kind_parameter_is_shipped_dated_and_in_range() {
     }
     // 15 stage deadlines and one pass mark across the six shipped kinds.
     assert_eq!(named, 16);
+}
+
+/// A branch: the extra stage is taken only when the requested amount is above the parameter
+/// (in 元, against a money field in fen) in force for the case; otherwise the case moves past
+/// it and the history says so. A branch on the first stage, on an unknown or a text field,
+/// is refused at load.
+#[test]
+fn branches_take_a_stage_only_when_the_condition_holds() {
+    const BRANCHED: &str = r#"
+code = "loan_test"
+title = "贷款项目推荐（测试）"
+measure = 11
+applicant = "school"
+
+[[fields]]
+name = "amount_fen"
+label = "申请金额（元）"
+type = "money"
+[[fields]]
+name = "note"
+label = "说明"
+type = "text"
+
+[[stages]]
+code = "first"
+name = "初审"
+step = "review"
+reviewers = ["fgw"]
+deadline = "param:workflow.annual_report_review_days"
+[[stages]]
+code = "big"
+name = "大额复核"
+step = "review"
+reviewers = ["jrj"]
+deadline = "param:workflow.annual_report_review_days"
+when = { field = "amount_fen", above = "param:test.big_yuan" }
+[[stages]]
+code = "last"
+name = "推荐决定"
+step = "review"
+reviewers = ["fgw"]
+deadline = "param:workflow.annual_report_review_days"
+"#;
+    let k = parse_kind(BRANCHED).unwrap();
+    fn param(key: &str) -> Option<i64> {
+        if key == "test.big_yuan" {
+            Some(1_000_000)
+        } else {
+            shipped_param(key)
+        }
+    }
+    let run = |amount_fen: i64| {
+        let data = serde_json::json!({ "amount_fen": amount_fen });
+        let c = Context {
+            today: d0(),
+            applicant_district: Some(HOME),
+            add_working_days: &add_wd,
+            param: &param,
+            data: Some(&data),
+        };
+        let s = apply(&k, &new_draft(), &Action::Submit, &applicant(), &c)
+            .unwrap()
+            .state;
+        apply(&k, &s, &approve(), &dept("fgw"), &c).unwrap()
+    };
+    // 1,000,000 元 exactly is not above: the big-amount review is passed by.
+    let small = run(100_000_000);
+    assert_eq!(small.state.stage, 2);
+    assert!(
+        small.summary.contains("无需“大额复核”阶段"),
+        "{}",
+        small.summary
+    );
+    let big = run(100_000_001);
+    assert_eq!(big.state.stage, 1);
+    assert!(!big.summary.contains("无需"), "{}", big.summary);
+    // The threshold is a parameter the kind names.
+    assert!(k.param_refs().any(|(_, r, _)| r.key() == "test.big_yuan"));
+
+    for (from, to, expected) in [
+        (
+            "when = { field = \"amount_fen\", above = \"param:test.big_yuan\" }\n[[stages]]\ncode = \"last\"",
+            "[[stages]]\ncode = \"last\"",
+            "",
+        ),
+        (
+            "field = \"amount_fen\"",
+            "field = \"note\"",
+            "不是金额、整数字段",
+        ),
+        ("field = \"amount_fen\"", "field = \"nope\"", "“nope”不存在"),
+        (
+            "above = \"param:test.big_yuan\"",
+            "above = 1000000",
+            "分支条件（“above”）不能直接写数字",
+        ),
+    ] {
+        let text = BRANCHED.replace(from, to);
+        if expected.is_empty() {
+            // Moving the branch onto the first stage.
+            let text = text.replace(
+                "deadline = \"param:workflow.annual_report_review_days\"\n[[stages]]\ncode = \"big\"",
+                "deadline = \"param:workflow.annual_report_review_days\"\nwhen = { field = \"amount_fen\", above = \"param:test.big_yuan\" }\n[[stages]]\ncode = \"big\"",
+            );
+            let e = parse_kind(&text).unwrap_err().to_string();
+            assert!(e.contains("第1个阶段（first）不能带分支条件"), "{e}");
+        } else {
+            let e = parse_kind(&text).unwrap_err().to_string();
+            assert!(e.contains(expected), "{expected}: {e}");
+        }
+    }
 }
