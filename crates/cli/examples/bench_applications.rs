@@ -249,6 +249,8 @@ fn stage_actors(
             district: None,
             is_applicant: false,
         }],
+        // The shipped kinds the bench drives name no reviewer by a field.
+        Reviewers::Field(name) => panic!("the bench does not drive field reviewers ({name})"),
     };
     let needed = match &s.step {
         StepKind::Review {
@@ -823,7 +825,12 @@ async fn load(db: &Db, rows: &[AppRow]) -> Res<(usize, usize)> {
         } else {
             None
         };
-        for k in web::applications::pending_keys(r.kind, st, r.district.as_deref()) {
+        for k in web::applications::pending_keys(
+            r.kind,
+            st,
+            r.district.as_deref(),
+            &serde_json::Value::Null,
+        ) {
             pending.push(vec![
                 Val::S(k),
                 Val::S(due.clone().unwrap_or_else(|| "9999-12-31".into())),

@@ -25,6 +25,8 @@
 //! - `district` — a division code of Chongqing's 41 districts and zones.
 //! - `major` — a vocational major code (six digits, or six and `K`).
 //! - `id_card` — a 居民身份证号码 (GB 11643, check character verified), shown masked.
+//! - `org` — an organisation of `org_kind` (e.g. the bank the applicant chose), stored as its
+//!   id; the caller checks that it exists and is of that kind, and shows its name.
 
 use std::ops::RangeInclusive;
 
@@ -67,6 +69,7 @@ pub enum FieldType {
     District,
     Major,
     IdCard,
+    Org { org_kind: crate::orgs::OrgKind },
 }
 
 impl FieldType {
@@ -84,6 +87,7 @@ impl FieldType {
             FieldType::District => "district",
             FieldType::Major => "major",
             FieldType::IdCard => "id_card",
+            FieldType::Org { .. } => "org",
         }
     }
 }
@@ -107,6 +111,7 @@ impl FieldDef {
             FieldType::Bool => json!(false),
             FieldType::Integer { min, .. } => json!(min.max(0)),
             FieldType::Money | FieldType::Percent => json!(0),
+            FieldType::Org { .. } => Value::Null,
             _ => json!(""),
         })
     }
@@ -127,7 +132,7 @@ impl FieldDef {
         let label = &self.label;
         match &self.ty {
             FieldType::Bool => unreachable!("handled above"),
-            FieldType::Integer { .. } | FieldType::Year => {
+            FieldType::Integer { .. } | FieldType::Year | FieldType::Org { .. } => {
                 let n: i64 = raw
                     .replace([',', '，'], "")
                     .parse()
@@ -251,6 +256,11 @@ impl FieldDef {
                     })
                     .ok_or_else(|| format!("{label}应为重庆市的区县（如 渝中区 或 500103）"))
             }
+            FieldType::Org { org_kind } => v
+                .as_i64()
+                .filter(|n| *n > 0)
+                .map(|n| json!(n))
+                .ok_or_else(|| format!("{label}应为一个{}", org_kind.label())),
             FieldType::Major => MajorCode::parse(text()?)
                 .map(|m| json!(m.as_str()))
                 .map_err(|e| format!("{label}：{e}")),
@@ -280,6 +290,7 @@ impl FieldDef {
                 .map(|h| format!("{}%", decimal(h, false)))
                 .unwrap_or_default(),
             FieldType::Year => v.as_i64().map(|n| n.to_string()).unwrap_or_default(),
+            FieldType::Org { .. } => v.as_i64().map(|n| format!("机构 {n}")).unwrap_or_default(),
             FieldType::Enum { options } => {
                 let code = v.as_str().unwrap_or("");
                 options
@@ -314,7 +325,7 @@ impl FieldDef {
                 .map(|fen| decimal(fen, false))
                 .unwrap_or_default(),
             FieldType::Percent => v.as_i64().map(|h| decimal(h, false)).unwrap_or_default(),
-            FieldType::Integer { .. } | FieldType::Year => {
+            FieldType::Integer { .. } | FieldType::Year | FieldType::Org { .. } => {
                 v.as_i64().map(|n| n.to_string()).unwrap_or_default()
             }
             _ => v.as_str().unwrap_or("").to_owned(),
@@ -424,9 +435,17 @@ pub fn parse_fields(values: &[toml::Value]) -> Result<Vec<FieldDef>, String> {
             "district" => FieldType::District,
             "major" => FieldType::Major,
             "id_card" => FieldType::IdCard,
+            "org" => {
+                allowed.push("org_kind");
+                let k = text("org_kind")?
+                    .ok_or_else(|| format!("{place}：机构字段须写明“org_kind”"))?;
+                let org_kind = crate::orgs::OrgKind::parse(&k)
+                    .ok_or_else(|| format!("{place}：未知的机构类型“{k}”"))?;
+                FieldType::Org { org_kind }
+            }
             other => {
                 return Err(format!(
-                    "{place}：未知的字段类型“{other}”（应为 bool、integer、money、percent、year、date、text、enum、district、major 或 id_card）"
+                    "{place}：未知的字段类型“{other}”（应为 bool、integer、money、percent、year、date、text、enum、district、major、id_card 或 org）"
                 ));
             }
         };

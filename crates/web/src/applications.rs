@@ -122,12 +122,19 @@ pub fn reviewer_keys(c: &Caller) -> Vec<String> {
         Some(Role::Department) => p.unit_code.iter().map(|u| format!("unit:{u}")).collect(),
         Some(Role::District) => p.district.iter().map(|d| format!("district:{d}")).collect(),
         Some(Role::Operator) => vec!["role:operator".to_string()],
-        _ => Vec::new(),
+        // Banks (and any organisation) review what an application names them for.
+        _ => vec![format!("org:{}", p.org_id)],
     }
 }
 
-fn keys_of(r: &Reviewers, applicant_district: Option<&str>) -> Vec<String> {
+fn keys_of(r: &Reviewers, applicant_district: Option<&str>, data: &Value) -> Vec<String> {
     match r {
+        Reviewers::Field(name) => data
+            .get(name)
+            .and_then(Value::as_i64)
+            .map(|id| format!("org:{id}"))
+            .into_iter()
+            .collect(),
         Reviewers::DistrictOfApplicant => applicant_district
             .map(|d| format!("district:{d}"))
             .into_iter()
@@ -138,12 +145,17 @@ fn keys_of(r: &Reviewers, applicant_district: Option<&str>) -> Vec<String> {
 }
 
 /// Who is awaited now, as reviewer keys.
-pub fn pending_keys(kind: &Kind, state: &State, applicant_district: Option<&str>) -> Vec<String> {
+pub fn pending_keys(
+    kind: &Kind,
+    state: &State,
+    applicant_district: Option<&str>,
+    data: &Value,
+) -> Vec<String> {
     if !matches!(state.status, Status::InReview | Status::Publicity) {
         return Vec::new();
     }
     let awaited = workflow::pending_reviewers(kind, state);
-    keys_of(&awaited, applicant_district)
+    keys_of(&awaited, applicant_district, data)
 }
 
 /// Whether the caller may see the application: its applicant, operators, and whoever reviews
@@ -161,8 +173,9 @@ pub fn visible(c: &Caller, kind: &Kind, app: &Application) -> bool {
     if keys.iter().any(|k| k == "role:operator") {
         return true;
     }
+    let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
     kind.stages.iter().any(|s| {
-        let all = keys_of(s.actors(), app.district.as_deref());
+        let all = keys_of(s.actors(), app.district.as_deref(), &data);
         all.iter().any(|k| keys.contains(k))
     })
 }
@@ -263,6 +276,53 @@ fn with_context<T>(
     })
 }
 
+/// Checks every `org` field's value: an organisation of the field's kind (the bank the
+/// applicant chose exists and is a bank). 422 naming the field otherwise.
+pub async fn check_org_refs(
+    state: &AppState,
+    kind: &Kind,
+    data: &Map<String, Value>,
+) -> AppResult<()> {
+    for f in &kind.fields {
+        let domain::form::FieldType::Org { org_kind } = f.ty else {
+            continue;
+        };
+        let Some(id) = data.get(&f.name).and_then(Value::as_i64) else {
+            continue;
+        };
+        let ok = orgs::get(&state.db, &Scope::All, id)
+            .await?
+            .is_some_and(|o| o.kind == org_kind.as_str());
+        if !ok {
+            return Err(AppError::invalid(
+                &f.name,
+                format!("{}：所选机构不存在或不是{}", f.label, org_kind.label()),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The names of the organisations the application's `org` fields name, by field.
+pub async fn org_names(
+    state: &AppState,
+    kind: &Kind,
+    data: &Value,
+) -> AppResult<std::collections::HashMap<String, String>> {
+    let mut out = std::collections::HashMap::new();
+    for f in &kind.fields {
+        if !matches!(f.ty, domain::form::FieldType::Org { .. }) {
+            continue;
+        }
+        if let Some(id) = data.get(&f.name).and_then(Value::as_i64)
+            && let Some(o) = orgs::get(&state.db, &Scope::All, id).await?
+        {
+            out.insert(f.name.clone(), o.name);
+        }
+    }
+    Ok(out)
+}
+
 /// Creates a draft for the caller's organisation.
 pub async fn create_draft(
     state: &AppState,
@@ -279,6 +339,7 @@ pub async fn create_draft(
         .await?
         .ok_or(AppError::NotFound("机构"))?;
     let year = data.get("year").and_then(Value::as_i64);
+    check_org_refs(state, kind, &data).await?;
     check_can_open(state, org.id, kind, year).await?;
     let title = match year {
         Some(y) => format!("{}（{}年度）", kind.title, y),
@@ -649,6 +710,9 @@ pub async fn act(
         }
         check_requirement_in_force(state, app.applicant_org_id, kind).await?;
     }
+    if let Some(m) = &new_data {
+        check_org_refs(state, kind, m).await?;
+    }
     let filed = application_date(&app, &action, today);
     let data_value: Value = match &new_data {
         Some(m) => Value::Object(m.clone()),
@@ -691,7 +755,7 @@ pub async fn act(
         new_state.status,
         Status::InReview | Status::Publicity | Status::Returned
     );
-    let pending = pending_keys(kind, new_state, app.district.as_deref());
+    let pending = pending_keys(kind, new_state, app.district.as_deref(), &data_value);
     let mut notify: Vec<(Recipient, String)> = vec![(
         Recipient::Org(app.applicant_org_id),
         format!("{}：{}", app.title, t.summary),
@@ -780,10 +844,11 @@ pub async fn save_data(
     version: i64,
     data: Map<String, Value>,
 ) -> AppResult<Application> {
-    let (app, _kind) = load(state, c, id).await?;
+    let (app, kind) = load(state, c, id).await?;
     if app.applicant_org_id != c.principal.org_id {
         return Err(AppError::Forbidden);
     }
+    check_org_refs(state, kind, &data).await?;
     if !matches!(app.status.as_str(), "draft" | "returned") {
         return Err(AppError::Conflict(
             "只有草稿或退回修改的申报可以修改".into(),
@@ -857,11 +922,15 @@ pub fn sniff(bytes: &[u8]) -> Result<&'static str, AppError> {
 }
 
 /// Whether a stage is one the caller acts in (for showing buttons).
-pub fn can_act(c: &Caller, kind: &Kind, app: &Application) -> bool {
-    let Ok(state) = serde_json::from_str::<State>(&app.state_json) else {
+pub fn can_act(state: &AppState, c: &Caller, kind: &Kind, app: &Application) -> bool {
+    let Ok(current) = serde_json::from_str::<State>(&app.state_json) else {
         return false;
     };
-    workflow::may_act(kind, &state, &actor_of(c, app))
+    let today = domain::calendar::today_shanghai();
+    let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+    with_context(state, app, &data, today, filed_on(app, today), |ctx| {
+        workflow::may_act_on(kind, &current, &actor_of(c, app), ctx)
+    })
 }
 
 /// The actions the caller may take on the application now: exactly those [`act`] would

@@ -38,6 +38,13 @@ label = "试点核心区"
 type = "district"
 help = "可不填"
 
+[[fields]]
+name = "bank"
+label = "合作银行"
+type = "org"
+org_kind = "bank"
+required = true
+
 [[stages]]
 code = "fgw_review"
 name = "市发展改革委审核"
@@ -55,6 +62,14 @@ reviewers = ["jw"]
 mode = "any"
 deadline = "param:workflow.cultivation_district_review_days"
 when = { field = "budget_fen", above = "param:pilot_test.big_budget_yuan" }
+
+# The bank the district chose confirms its financing.
+[[stages]]
+code = "bank_review"
+name = "合作银行确认"
+step = "review"
+reviewers = "field:bank"
+deadline = "param:workflow.cultivation_district_review_days"
 "#;
 
 /// The operator's parameter the branch names: above 1,000,000 元.
@@ -181,9 +196,38 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
     let o = chanjiao_in(None, &url, &["kinds"], None);
     assert!(!String::from_utf8_lossy(&o.stdout).contains("pilot_test"));
 
-    // Accounts: a district (the applicant) and 市发展改革委 (the reviewer).
+    // Accounts: a district (the applicant), 市发展改革委 (the reviewer), a bank (chosen by the
+    // applicant in the form) and an operator (registers the bank).
+    let bank_code = crate::helpers::credit("91500103MA5U7B001");
+    {
+        let db = store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+        let mut tx = db.begin().await.unwrap();
+        store::orgs::insert(
+            &mut tx,
+            &store::Actor::system("测试夹具"),
+            &store::orgs::NewOrg {
+                kind: domain::orgs::OrgKind::Bank,
+                code: bank_code.clone(),
+                name: "渝中示例银行（测试）".into(),
+                district: Some("500103".into()),
+                school_level: None,
+                industry: None,
+                size: None,
+                ownership: None,
+                unit_code: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
     let mut tokens = Vec::new();
-    for (user, role, org) in [("dis", "district", "500103"), ("fgw1", "department", "fgw")] {
+    for (user, role, org) in [
+        ("dis", "district", "500103"),
+        ("fgw1", "department", "fgw"),
+        ("bank1", "bank", bank_code.as_str()),
+    ] {
         let o = chanjiao_in(
             None,
             &url,
@@ -257,7 +301,7 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
     let r = call(
         &tokens[0],
         "/applications",
-        json!({"kind": "pilot_test", "data": {"budget_fen": 100, "scope": "global"}}),
+        json!({"kind": "pilot_test", "data": {"budget_fen": 100, "scope": "global", "bank": 1}}),
     )
     .await
     .unwrap();
@@ -270,11 +314,36 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
             .contains("申报层级应为以下之一：市级培育、推荐国家第二批"),
         "{v}"
     );
+    let bank_id: i64 = {
+        let db = store::Db::connect(&url).await.unwrap();
+        store::orgs::get_by_code(&db, &bank_code)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    };
+    // The bank field takes a bank: a district is not one.
+    let r = call(
+        &tokens[0],
+        "/applications",
+        json!({"kind": "pilot_test", "data": {"budget_fen": 100, "scope": "national", "bank": 1}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert!(
+        v["message"]
+            .as_str()
+            .unwrap()
+            .contains("合作银行：所选机构不存在或不是金融机构"),
+        "{v}"
+    );
     let r = call(
         &tokens[0],
         "/applications",
         json!({"kind": "pilot_test", "data": {"budget_fen": 50_000_000, "scope": "national",
-               "start_date": "2027-01-04", "core_zone": "500103"}}),
+               "start_date": "2027-01-04", "core_zone": "500103", "bank": bank_id}}),
     )
     .await
     .unwrap();
@@ -305,13 +374,44 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
     .unwrap();
     assert_eq!(r.status(), 200);
     let v: Value = r.json().await.unwrap();
-    // 500,000 元 is not above the line: the 市教委 stage is passed by, and the case approved.
+    // 500,000 元 is not above the line: the 市教委 stage is passed by, and the bank the
+    // district chose is awaited — in its queue — and approves.
+    assert_eq!(v["stage_code"], "bank_review", "{v}");
+    let q: Value = c
+        .get(format!("http://{addr}/api/v1/queue"))
+        .bearer_auth(&tokens[2])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(q["total"], 1, "{q}");
+    assert_eq!(q["items"][0]["id"], id);
+    // 市发展改革委 cannot act for the bank.
+    let r = call(
+        &tokens[1],
+        &format!("/applications/{id}/actions"),
+        json!({"action": "approve", "version": v["version"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 409);
+    let r = call(
+        &tokens[2],
+        &format!("/applications/{id}/actions"),
+        json!({"action": "approve", "version": v["version"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
     assert_eq!(v["status"], "approved", "{v}");
     // Above the line the branch is taken: after 市发展改革委, 市教委 reviews.
     let r = call(
         &tokens[0],
         "/applications",
-        json!({"kind": "pilot_test", "data": {"budget_fen": 300_000_000, "scope": "municipal"}}),
+        json!({"kind": "pilot_test", "data": {"budget_fen": 300_000_000, "scope": "municipal", "bank": bank_id}}),
     )
     .await
     .unwrap();

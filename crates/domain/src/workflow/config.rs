@@ -24,7 +24,8 @@
 //! name = "区县初审"
 //! step = "review"                       # review | scoring | publicity
 //! reviewers = "district_of_applicant"   # review/scoring: "district_of_applicant",
-//!                                       #   "role:<role>" (e.g. "role:operator"), or unit codes ["fgw", "jw"]
+//!                                       #   "role:<role>" (e.g. "role:operator"), unit codes ["fgw", "jw"],
+//!                                       #   or "field:<name>": the organisation chosen in an `org` field
 //! mode = "all"                          # review only, optional (default "all"): all | sequential | any
 //! min_score = "param:workflow.recommendation_pass_score"   # scoring only, required: passing mean score
 //! deadline = "param:workflow.certification_district_review_days"
@@ -226,6 +227,9 @@ pub enum Reviewers {
     Units(Vec<String>),
     /// Any user with this role.
     Role(Role),
+    /// The organisation the applicant named in this field (an `org` field), e.g. the bank it
+    /// chose.
+    Field(String),
 }
 
 impl Reviewers {
@@ -239,6 +243,7 @@ impl Reviewers {
                 .collect::<Vec<_>>()
                 .join("、"),
             Reviewers::Role(role) => role.label().to_owned(),
+            Reviewers::Field(_) => "申报单位选定的机构".to_owned(),
         }
     }
 }
@@ -477,6 +482,17 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
     }
 
     for (i, st) in stages.iter().enumerate() {
+        if let Reviewers::Field(name) = st.actors()
+            && !fields
+                .iter()
+                .any(|f| &f.name == name && matches!(f.ty, crate::form::FieldType::Org { .. }))
+        {
+            return Err(config(format!(
+                "第{}个阶段（{}）：审核方字段“{name}”不存在或不是机构字段（type = \"org\"）",
+                i + 1,
+                st.code
+            )));
+        }
         let Some(c) = &st.when else { continue };
         if i == 0 {
             return Err(config(format!(
@@ -767,6 +783,10 @@ impl<'t> Fields<'t> {
                 let s = s.trim();
                 if s == "district_of_applicant" {
                     return Ok(Reviewers::DistrictOfApplicant);
+                }
+                if let Some(f) = s.strip_prefix("field:") {
+                    // Checked against the kind's fields once they are all read.
+                    return Ok(Reviewers::Field(f.trim().to_owned()));
                 }
                 if let Some(r) = s.strip_prefix("role:") {
                     return Role::ALL

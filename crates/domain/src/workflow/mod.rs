@@ -443,6 +443,13 @@ pub struct Context<'a> {
 }
 
 impl Context<'_> {
+    fn whose(&self) -> Whose<'_> {
+        Whose {
+            district: self.applicant_district,
+            data: self.data,
+        }
+    }
+
     /// The number `r` names for `stage`, checked to lie in `range`.
     fn number(
         &self,
@@ -578,7 +585,7 @@ pub fn apply(
             let StepKind::Review { reviewers, mode } = &stage.step else {
                 return Err(wrong_step(stage, ak));
             };
-            let id = stage_reviewer(stage, actor, ctx.applicant_district)?;
+            let id = stage_reviewer(stage, actor, ctx.whose())?;
             expect_turn(stage, state, &id)?;
             s.acted.push(UnitAction {
                 unit: id,
@@ -605,7 +612,7 @@ pub fn apply(
             if matches!(stage.step, StepKind::Publicity { .. }) {
                 return Err(wrong_step(stage, ak));
             }
-            let id = stage_reviewer(stage, actor, ctx.applicant_district)?;
+            let id = stage_reviewer(stage, actor, ctx.whose())?;
             expect_turn(stage, state, &id)?;
             let reason = required(reason, "驳回理由")?;
             s.status = Status::Rejected;
@@ -624,7 +631,7 @@ pub fn apply(
             if matches!(stage.step, StepKind::Publicity { .. }) {
                 return Err(wrong_step(stage, ak));
             }
-            let id = stage_reviewer(stage, actor, ctx.applicant_district)?;
+            let id = stage_reviewer(stage, actor, ctx.whose())?;
             expect_turn(stage, state, &id)?;
             let comment = required(comment, "退回意见")?;
             s.status = Status::Returned;
@@ -644,7 +651,7 @@ pub fn apply(
             else {
                 return Err(wrong_step(stage, ak));
             };
-            let id = stage_reviewer(stage, actor, ctx.applicant_district)?;
+            let id = stage_reviewer(stage, actor, ctx.whose())?;
             expect_turn(stage, state, &id)?;
             if *score > 100 {
                 return Err(WorkflowError::ScoreRange { score: *score });
@@ -712,7 +719,7 @@ pub fn apply(
         } => {
             expect_status(state, &[Status::Publicity], ak)?;
             let stage = current_stage(kind, state)?;
-            stage_reviewer(stage, actor, ctx.applicant_district)?;
+            stage_reviewer(stage, actor, ctx.whose())?;
             let Some(pos) = state.objections.iter().position(|o| o.id == *id) else {
                 return Err(WorkflowError::ObjectionNotFound { id: *id });
             };
@@ -737,7 +744,7 @@ pub fn apply(
         Action::ConcludePublicity => {
             expect_status(state, &[Status::Publicity], ak)?;
             let stage = current_stage(kind, state)?;
-            stage_reviewer(stage, actor, ctx.applicant_district)?;
+            stage_reviewer(stage, actor, ctx.whose())?;
             let due = publicity_due(state)?;
             if ctx.today <= due {
                 return Err(WorkflowError::PublicityNotEnded { due });
@@ -753,7 +760,7 @@ pub fn apply(
             let last = kind
                 .last_stage()
                 .ok_or_else(|| WorkflowError::Inconsistent("流程没有阶段".to_owned()))?;
-            if !may_revoke(kind, actor, ctx.applicant_district) {
+            if !may_revoke(kind, actor, ctx.whose()) {
                 return Err(WorkflowError::NotRevoker {
                     stage: last.name.clone(),
                 });
@@ -857,7 +864,10 @@ pub fn allowed_actions(
 /// district users to their area) and counts a publicity stage's handlers as able to act
 /// throughout the period. [`may_act_on`] answers exactly, with the context.
 pub fn may_act(kind: &Kind, state: &State, actor: &Actor) -> bool {
-    let area = actor.district.as_deref();
+    let area = Whose {
+        district: actor.district.as_deref(),
+        data: None,
+    };
     match state.status {
         Status::InReview | Status::Publicity => {
             let Some(stage) = kind.stage(state.stage) else {
@@ -971,11 +981,16 @@ fn wrong_step(stage: &StageDef, action: ActionKind) -> WorkflowError {
 
 /// The identity under which `actor` reviews or handles `stage` (unit code, district code
 /// or role), or why they may not.
-fn stage_reviewer(
-    stage: &StageDef,
-    actor: &Actor,
-    applicant_district: Option<&str>,
-) -> Result<String, WorkflowError> {
+/// What of the case decides who reviews it: the applicant's area and the application's data
+/// (the organisation an `org` field names).
+#[derive(Clone, Copy)]
+struct Whose<'a> {
+    district: Option<&'a str>,
+    data: Option<&'a serde_json::Value>,
+}
+
+fn stage_reviewer(stage: &StageDef, actor: &Actor, whose: Whose) -> Result<String, WorkflowError> {
+    let applicant_district = whose.district;
     if actor.is_applicant {
         return Err(WorkflowError::OwnApplication);
     }
@@ -996,6 +1011,12 @@ fn stage_reviewer(
             }
         }
         Reviewers::Role(r) => (actor.role == *r).then(|| r.as_str().to_owned()),
+        Reviewers::Field(name) => whose
+            .data
+            .and_then(|d| d.get(name))
+            .and_then(serde_json::Value::as_i64)
+            .filter(|id| *id == actor.org_id)
+            .map(|id| format!("org{id}")),
     };
     id.ok_or_else(|| WorkflowError::NotReviewer {
         stage: stage.name.clone(),
@@ -1117,11 +1138,11 @@ fn advance(
 }
 
 /// Operators, and the reviewers of the last stage (never the applicant), may revoke.
-fn may_revoke(kind: &Kind, actor: &Actor, applicant_district: Option<&str>) -> bool {
+fn may_revoke(kind: &Kind, actor: &Actor, whose: Whose) -> bool {
     actor.role == Role::Operator
         || kind
             .last_stage()
-            .is_some_and(|last| stage_reviewer(last, actor, applicant_district).is_ok())
+            .is_some_and(|last| stage_reviewer(last, actor, whose).is_ok())
 }
 
 fn publicity_due(state: &State) -> Result<NaiveDate, WorkflowError> {

@@ -1844,3 +1844,82 @@ deadline = "param:workflow.annual_report_review_days"
         }
     }
 }
+
+/// A stage reviewed by the organisation an `org` field names: only that organisation's users
+/// act, whatever their role; the field must exist and be an `org` field.
+#[test]
+fn a_field_names_the_reviewing_organisation() {
+    const BANKED: &str = r#"
+code = "bank_test"
+title = "银行确认（测试）"
+measure = 11
+applicant = "school"
+[[fields]]
+name = "bank"
+label = "合作银行"
+type = "org"
+org_kind = "bank"
+[[stages]]
+code = "first"
+name = "初审"
+step = "review"
+reviewers = ["fgw"]
+deadline = "param:workflow.annual_report_review_days"
+[[stages]]
+code = "bank"
+name = "银行确认"
+step = "review"
+reviewers = "field:bank"
+deadline = "param:workflow.annual_report_review_days"
+"#;
+    let k = parse_kind(BANKED).unwrap();
+    let data = serde_json::json!({ "bank": 77 });
+    let c = Context {
+        today: d0(),
+        applicant_district: Some(HOME),
+        add_working_days: &add_wd,
+        param: &shipped_param,
+        data: Some(&data),
+    };
+    let s = apply(&k, &new_draft(), &Action::Submit, &applicant(), &c)
+        .unwrap()
+        .state;
+    let s = apply(&k, &s, &approve(), &dept("fgw"), &c).unwrap().state;
+    assert_eq!(pending_reviewers(&k, &s), Reviewers::Field("bank".into()));
+    let bank = |org_id| Actor {
+        role: Role::Bank,
+        org_id,
+        unit_code: None,
+        district: None,
+        is_applicant: false,
+    };
+    assert!(
+        apply(&k, &s, &approve(), &bank(78), &c).is_err(),
+        "another bank"
+    );
+    assert!(apply(&k, &s, &approve(), &dept("fgw"), &c).is_err());
+    let t = apply(&k, &s, &approve(), &bank(77), &c).unwrap();
+    assert_eq!(t.state.status, Status::Approved);
+    for (from, to, expected) in [
+        (
+            "reviewers = \"field:bank\"",
+            "reviewers = \"field:nope\"",
+            "审核方字段“nope”不存在",
+        ),
+        (
+            "type = \"org\"\norg_kind = \"bank\"",
+            "type = \"text\"",
+            "不是机构字段",
+        ),
+        (
+            "org_kind = \"bank\"",
+            "org_kind = \"pawnshop\"",
+            "未知的机构类型“pawnshop”",
+        ),
+    ] {
+        let e = parse_kind(&BANKED.replace(from, to))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(expected), "{expected}: {e}");
+    }
+}

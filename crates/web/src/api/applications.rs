@@ -326,6 +326,7 @@ pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
                 t.pattern = Some("^[0-9]{6}[Kk]?$".into());
                 t
             }
+            FieldType::Org { .. } => integer(1, i64::MAX >> 11, !f.is_required()),
             FieldType::IdCard => {
                 let mut t = text(18);
                 t.pattern = Some("^[0-9]{17}[0-9Xx]$".into());
@@ -388,7 +389,8 @@ pub async fn get_one(
     let events = apps::events(&state.db, app.id).await?;
     let wf: domain::workflow::State =
         serde_json::from_str(&app.state_json).map_err(|e| AppError::Internal(e.to_string()))?;
-    let pending = svc::pending_keys(kind, &wf, app.district.as_deref());
+    let data: serde_json::Value = serde_json::from_str(&app.data_json).unwrap_or_default();
+    let pending = svc::pending_keys(kind, &wf, app.district.as_deref(), &data);
     let allowed_actions = svc::allowed_actions(&state, &c, kind, &app)
         .into_iter()
         .map(|a| a.as_str().to_string())

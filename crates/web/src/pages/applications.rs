@@ -136,7 +136,23 @@ pub(super) async fn list(
         heading: "我的申报",
         notice: q.notice.as_deref().map(|_| "已保存".to_string()),
         new_kinds,
-        show_queue_link: !svc::reviewer_keys(&c).is_empty(),
+        // Reviewers, and any organisation an application names to act on it.
+        show_queue_link: apps::queue(
+            &state.db,
+            &svc::reviewer_keys(&c),
+            Paging::new(Some(1), Some(1)),
+        )
+        .await?
+        .total
+            > 0
+            || matches!(
+                domain::orgs::Role::parse(&c.principal.role),
+                Some(
+                    domain::orgs::Role::Department
+                        | domain::orgs::Role::District
+                        | domain::orgs::Role::Operator
+                )
+            ),
         total: page.total,
         rows: page.items.iter().map(row).collect(),
         pager: super::Pager::new("/applications", &[], page.page, page.pages()),
@@ -228,7 +244,41 @@ struct FormPage {
     fields: Vec<FieldView>,
 }
 
-fn field_views(kind: &str, values: &HashMap<String, String>) -> Vec<FieldView> {
+/// The organisations an `org` field offers, by field name: (id, name) of that kind.
+async fn org_choices(
+    state: &AppState,
+    kind: &str,
+) -> Result<HashMap<String, Vec<(String, String)>>, AppError> {
+    let mut out = HashMap::new();
+    for f in svc::fields(kind) {
+        if let domain::form::FieldType::Org { org_kind } = f.ty {
+            let page = store::orgs::list(
+                &state.db,
+                &store::orgs::Scope::All,
+                &store::orgs::Filter {
+                    kind: Some(org_kind),
+                    ..Default::default()
+                },
+                Paging::new(Some(1), Some(200)),
+            )
+            .await?;
+            out.insert(
+                f.name.clone(),
+                page.items
+                    .into_iter()
+                    .map(|o| (o.id.to_string(), o.name))
+                    .collect(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn field_views(
+    kind: &str,
+    values: &HashMap<String, String>,
+    choices: &HashMap<String, Vec<(String, String)>>,
+) -> Vec<FieldView> {
     use domain::form::FieldType;
     svc::fields(kind)
         .iter()
@@ -249,6 +299,11 @@ fn field_views(kind: &str, values: &HashMap<String, String>) -> Vec<FieldView> {
                     6,
                 ),
                 FieldType::Date => ("date", Vec::new(), 10),
+                FieldType::Org { .. } => (
+                    "select",
+                    choices.get(&f.name).cloned().unwrap_or_default(),
+                    20,
+                ),
                 FieldType::IdCard => ("input", Vec::new(), 18),
                 _ => ("input", Vec::new(), 24),
             };
@@ -279,8 +334,13 @@ struct KindQuery {
     kind: Option<String>,
 }
 
-async fn new_form(PageCaller(c): PageCaller, Query(q): Query<KindQuery>) -> PageResult {
+async fn new_form(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Query(q): Query<KindQuery>,
+) -> PageResult {
     let kind = svc::kind_of(q.kind.as_deref().unwrap_or(""))?;
+    let choices = org_choices(&state, &kind.code).await?;
     render(&FormPage {
         layout: Layout::new(&kind.title, "applications", Some(&c)),
         kind: kind.code.clone(),
@@ -288,11 +348,13 @@ async fn new_form(PageCaller(c): PageCaller, Query(q): Query<KindQuery>) -> Page
         action: "/applications/new".into(),
         version: 0,
         errors: Vec::new(),
-        fields: field_views(&kind.code, &HashMap::new()),
+        fields: field_views(&kind.code, &HashMap::new(), &choices),
     })
 }
 
-fn form_error(
+#[allow(clippy::too_many_arguments)] // one call shape for the three forms
+async fn form_error(
+    state: &AppState,
     c: &Caller,
     kind: &workflow::Kind,
     action: String,
@@ -308,7 +370,7 @@ fn form_error(
         action,
         version,
         errors,
-        fields: field_views(&kind.code, form),
+        fields: field_views(&kind.code, form, &org_choices(state, &kind.code).await?),
     })?;
     *resp.status_mut() = status;
     Ok(resp)
@@ -322,19 +384,37 @@ async fn create(
     c.check_csrf(form.get("csrf").map(String::as_str).unwrap_or(""))?;
     let kind = svc::kind_of(form.get("kind").map(String::as_str).unwrap_or(""))?;
     match svc::parse_form(&kind.code, &form) {
-        Ok(data) => {
-            let app = svc::create_draft(&state, &c, &kind.code, data).await?;
-            Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response())
+        Ok(data) => match svc::create_draft(&state, &c, &kind.code, data).await {
+            Ok(app) => Ok(Redirect::to(&format!("/applications/{}", app.id)).into_response()),
+            // A bad organisation reference: the form comes back with what was typed.
+            Err(e @ AppError::Invalid { .. }) => {
+                form_error(
+                    &state,
+                    &c,
+                    kind,
+                    "/applications/new".into(),
+                    0,
+                    &form,
+                    vec![e.to_string()],
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => Err(e.into()),
+        },
+        Err(errs) => {
+            form_error(
+                &state,
+                &c,
+                kind,
+                "/applications/new".into(),
+                0,
+                &form,
+                errs.iter().map(ToString::to_string).collect(),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
-        Err(errs) => form_error(
-            &c,
-            kind,
-            "/applications/new".into(),
-            0,
-            &form,
-            errs.iter().map(ToString::to_string).collect(),
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        ),
     }
 }
 
@@ -360,7 +440,11 @@ async fn edit_form(
         action: format!("/applications/{}/edit", app.id),
         version: app.version,
         errors: Vec::new(),
-        fields: field_views(&kind.code, &data_to_form(&kind.code, &data)),
+        fields: field_views(
+            &kind.code,
+            &data_to_form(&kind.code, &data),
+            &org_choices(&state, &kind.code).await?,
+        ),
     })
 }
 
@@ -380,26 +464,39 @@ async fn save(
     match svc::parse_form(&kind.code, &form) {
         Ok(data) => match svc::save_data(&state, &c, app.id, version, data).await {
             Ok(_) => Ok(Redirect::to(&format!("/applications/{id}")).into_response()),
-            Err(e @ AppError::Conflict(_)) => form_error(
+            Err(e @ (AppError::Conflict(_) | AppError::Invalid { .. })) => {
+                let status = if matches!(e, AppError::Conflict(_)) {
+                    axum::http::StatusCode::CONFLICT
+                } else {
+                    axum::http::StatusCode::UNPROCESSABLE_ENTITY
+                };
+                form_error(
+                    &state,
+                    &c,
+                    kind,
+                    format!("/applications/{id}/edit"),
+                    app.version,
+                    &form,
+                    vec![e.to_string()],
+                    status,
+                )
+                .await
+            }
+            Err(e) => Err(e.into()),
+        },
+        Err(errs) => {
+            form_error(
+                &state,
                 &c,
                 kind,
                 format!("/applications/{id}/edit"),
-                app.version,
+                version,
                 &form,
-                vec![e.to_string()],
-                axum::http::StatusCode::CONFLICT,
-            ),
-            Err(e) => Err(e.into()),
-        },
-        Err(errs) => form_error(
-            &c,
-            kind,
-            format!("/applications/{id}/edit"),
-            version,
-            &form,
-            errs.iter().map(ToString::to_string).collect(),
-            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
-        ),
+                errs.iter().map(ToString::to_string).collect(),
+                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }
 
@@ -567,7 +664,7 @@ async fn detail_page(
             Some(("更正原因（必填）", true)),
         ));
     }
-    if !is_applicant && svc::can_act(c, kind, &app) {
+    if !is_applicant && svc::can_act(state, c, kind, &app) {
         match svc::step_of(kind, &app) {
             Some("review") => {
                 actions.push(av(
@@ -623,7 +720,10 @@ async fn detail_page(
             Some(("异议内容（必填）", true)),
         ));
     }
-    if !is_applicant && wf.status == workflow::Status::Approved && svc::can_act(c, kind, &app) {
+    if !is_applicant
+        && wf.status == workflow::Status::Approved
+        && svc::can_act(state, c, kind, &app)
+    {
         actions.push(av(
             "revoke",
             "撤销",
@@ -635,10 +735,14 @@ async fn detail_page(
     let allowed = svc::allowed_actions(state, c, kind, &app);
     actions.retain(|a| allowed.iter().any(|k| k.as_str() == a.code));
     let data_v: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+    let names = svc::org_names(state, kind, &data_v).await?;
     let data = svc::fields(&kind.code)
         .iter()
         .map(|f| {
-            let s = f.display(&data_v[&f.name]);
+            let s = names
+                .get(&f.name)
+                .cloned()
+                .unwrap_or_else(|| f.display(&data_v[&f.name]));
             (f.label.as_str(), s)
         })
         .collect();

@@ -193,6 +193,8 @@ async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> 
             "本校专业建设".to_owned()
         }
         Some(Role::Bank) => {
+            // What applications name the bank to confirm (a kind's `field:` reviewer).
+            work = queue_figures(&state, &caller, today).await?;
             note = Some(
                 "金融支持产教融合项目的推送与授信（措施11）上线后，推送给本行的项目将在此列出。",
             );
