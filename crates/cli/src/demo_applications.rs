@@ -55,6 +55,9 @@ const BACKDATED_REEVALUATION: (i64, i64) = (1_775_008_800, 1_781_496_000);
 /// publicity period included).
 const RECENT_CULTIVATION: (i64, i64) = (1_772_416_800, 1_777_521_600);
 const RECENT_CERTIFICATION: (i64, i64) = (1_780_279_200, 1_793_332_800);
+/// Certifications awaiting the decision: filed 2026-09-01 10:00, publicity concluded
+/// 2026-11-30 12:00.
+const AUTUMN_CERTIFICATION: (i64, i64) = (1_788_228_000, 1_796_011_200);
 
 /// The joint-review units of certification, in order.
 const JOINT: [&str; 5] = ["jxw", "czj", "rsj", "gzw", "sw"];
@@ -489,6 +492,11 @@ impl Demo {
     /// the row's deadline, the state's and the pending reviewers'.
     async fn make_overdue(&self, id: i64, which: usize) -> Result<()> {
         let (started, due) = OVERDUE[which % OVERDUE.len()];
+        self.set_due(id, started, due).await
+    }
+
+    /// Moves the current stage's start and deadline (state, row and pending reviewers).
+    async fn set_due(&self, id: i64, started: &str, due: &str) -> Result<()> {
         self.set_state_dates(id, Some(started), due).await?;
         sqlx::query("UPDATE applications SET due_date = $1 WHERE id = $2")
             .bind(due)
@@ -843,9 +851,13 @@ impl Demo {
                 }
             }
             Plan::CertDecision => {
-                let (_, id) = self.certification_submitted(ent, Form::Eligible).await?;
+                // Filed in the autumn; publicity ended; the decision stage began on
+                // 2026-11-30 with its deadline from then — a history whose dates hold.
+                let (cultivation, id) = self.certification_submitted(ent, Form::Eligible).await?;
                 self.through_joint_review(ent, id).await?;
                 self.conclude(id).await?;
+                self.backdate(cultivation, RECENT_CULTIVATION).await?;
+                self.backdate_open(id, AUTUMN_CERTIFICATION).await?;
             }
             Plan::CertReturned { at } => {
                 let (_, id) = self.certification_submitted(ent, Form::Eligible).await?;
@@ -1006,6 +1018,43 @@ impl Demo {
     /// certification was granted (the approval in the history), and in the demo every
     /// decision is taken today, so without this the claims of earlier years would all be
     /// "not certified". Audit entries keep their real time: the audit chain is never edited.
+    /// [`Self::backdate`] for a case still in review: not decided, its current stage begun at
+    /// the window's end with the deadline its parameter gives from then.
+    async fn backdate_open(&self, id: i64, window: (i64, i64)) -> Result<()> {
+        self.backdate(id, window).await?;
+        let app = store::applications::get(self.db(), id)
+            .await?
+            .ok_or_else(|| anyhow!("申报 {id} 不存在"))?;
+        let kind = web::applications::kind_of(&app.kind).map_err(|e| anyhow!("{e}"))?;
+        let day = |t: i64| {
+            chrono::DateTime::from_timestamp(t, 0)
+                .map(domain::calendar::shanghai_date)
+                .context("时间无效")
+        };
+        let started = day(window.1)?;
+        let filed = day(app.submitted_at.context("未提交")?)?;
+        let stage = kind.stage(app.stage as usize).context("阶段无效")?;
+        let (days, _) = self
+            .state
+            .params
+            .integer(stage.deadline.key(), filed)
+            .map_err(|e| anyhow!("{e}"))?;
+        let due = self
+            .state
+            .calendar
+            .add_working_days(started, u32::try_from(days)?);
+        sqlx::query("UPDATE applications SET decided_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(self.db().pool())
+            .await?;
+        self.set_due(
+            id,
+            &started.format("%Y-%m-%d").to_string(),
+            &due.format("%Y-%m-%d").to_string(),
+        )
+        .await
+    }
+
     async fn backdate(&self, id: i64, (from, to): (i64, i64)) -> Result<()> {
         let pool = self.db().pool();
         let events: Vec<i64> = sqlx::query_scalar(
