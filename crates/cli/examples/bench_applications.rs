@@ -649,6 +649,7 @@ fn generate(
         .filter(|(_, y)| *y < 2025)
         .copied()
         .collect();
+    let mut claimed: std::collections::HashSet<(usize, i32)> = std::collections::HashSet::new();
     for n in 0..n_apps {
         let r = n % 50;
         // 30% cultivation, 40% certification, 8% recommendation, 22% claims.
@@ -666,7 +667,13 @@ fn generate(
                 .choose(&mut g.rng)
                 .copied()
                 .ok_or("no open ledgers")?;
-            (tax, pick(&mut g.rng, &tax_mix), &ledgers[i], Some(y + 1))
+            let mut target = pick(&mut g.rng, &tax_mix);
+            // One standing claim per enterprise and year (the database's unique index): a
+            // second claim for a year already claimed is one that was rejected.
+            if !matches!(target, Target::Rejected { .. }) && !claimed.insert((i, y + 1)) {
+                target = Target::Rejected { stage: 0 };
+            }
+            (tax, target, &ledgers[i], Some(y + 1))
         };
         // In-flight ones started within the last three months; decided ones earlier.
         let start = match target {
