@@ -291,22 +291,25 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
         }
     };
     let c = client();
+    // A POST to the API: its status and JSON answer.
     let call = |token: &str, path: &str, body: Value| {
-        c.post(format!("http://{addr}/api/v1{path}"))
+        let req = c
+            .post(format!("http://{addr}/api/v1{path}"))
             .bearer_auth(token)
-            .json(&body)
-            .send()
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
     };
     // The form's rules come from the file: a required field, an option that is not one.
-    let r = call(
+    let (s, v) = call(
         &tokens[0],
         "/applications",
         json!({"kind": "pilot_test", "data": {"budget_fen": 100, "scope": "global", "bank": 1}}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 422);
-    let v: Value = r.json().await.unwrap();
+    .await;
+    assert_eq!(s, 422);
     assert!(
         v["message"]
             .as_str()
@@ -323,15 +326,13 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
             .id
     };
     // The bank field takes a bank: a district is not one.
-    let r = call(
+    let (s, v) = call(
         &tokens[0],
         "/applications",
         json!({"kind": "pilot_test", "data": {"budget_fen": 100, "scope": "national", "bank": 1}}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 422);
-    let v: Value = r.json().await.unwrap();
+    .await;
+    assert_eq!(s, 422);
     assert!(
         v["message"]
             .as_str()
@@ -339,41 +340,35 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
             .contains("合作银行：所选机构不存在或不是金融机构"),
         "{v}"
     );
-    let r = call(
+    let (s, app) = call(
         &tokens[0],
         "/applications",
         json!({"kind": "pilot_test", "data": {"budget_fen": 50_000_000, "scope": "national",
                "start_date": "2027-01-04", "core_zone": "500103", "bank": bank_id}}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 201);
-    let app: Value = r.json().await.unwrap();
+    .await;
+    assert_eq!(s, 201);
     let id = app["id"].as_i64().unwrap();
-    let r = call(
+    let (s, v) = call(
         &tokens[0],
         &format!("/applications/{id}/actions"),
         json!({"action": "submit", "version": app["version"]}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    .await;
+    assert_eq!(s, 200);
     // The deadline is the parameter's 10 working days from today.
     let due = domain::calendar::Calendar::shipped()
         .add_working_days(domain::calendar::today_shanghai(), 10)
         .format("%Y-%m-%d")
         .to_string();
     assert_eq!(v["due_date"], due, "{v}");
-    let r = call(
+    let (s, v) = call(
         &tokens[1],
         &format!("/applications/{id}/actions"),
         json!({"action": "approve", "version": v["version"]}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    .await;
+    assert_eq!(s, 200);
     // 500,000 元 is not above the line: the 市教委 stage is passed by, and the bank the
     // district chose is awaited — in its queue — and approves.
     assert_eq!(v["stage_code"], "bank_review", "{v}");
@@ -389,50 +384,40 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
     assert_eq!(q["total"], 1, "{q}");
     assert_eq!(q["items"][0]["id"], id);
     // 市发展改革委 cannot act for the bank.
-    let r = call(
+    let (s, _) = call(
         &tokens[1],
         &format!("/applications/{id}/actions"),
         json!({"action": "approve", "version": v["version"]}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 409);
-    let r = call(
+    .await;
+    assert_eq!(s, 409);
+    let (s, v) = call(
         &tokens[2],
         &format!("/applications/{id}/actions"),
         json!({"action": "approve", "version": v["version"]}),
     )
-    .await
-    .unwrap();
-    assert_eq!(r.status(), 200);
-    let v: Value = r.json().await.unwrap();
+    .await;
+    assert_eq!(s, 200);
     assert_eq!(v["status"], "approved", "{v}");
     // Above the line the branch is taken: after 市发展改革委, 市教委 reviews.
-    let r = call(
+    let (_, big) = call(
         &tokens[0],
         "/applications",
         json!({"kind": "pilot_test", "data": {"budget_fen": 300_000_000, "scope": "municipal", "bank": bank_id}}),
-    )
-    .await
-    .unwrap();
-    let big: Value = r.json().await.unwrap();
+    ).await;
     let big_id = big["id"].as_i64().unwrap();
-    let r = call(
+    let (_, v) = call(
         &tokens[0],
         &format!("/applications/{big_id}/actions"),
         json!({"action": "submit", "version": big["version"]}),
     )
-    .await
-    .unwrap();
-    let v: Value = r.json().await.unwrap();
-    let r = call(
+    .await;
+    let (_, v) = call(
         &tokens[1],
         &format!("/applications/{big_id}/actions"),
         json!({"action": "approve", "version": v["version"]}),
     )
-    .await
-    .unwrap();
-    let v: Value = r.json().await.unwrap();
+    .await;
     assert_eq!(
         (v["status"].as_str(), v["stage_code"].as_str()),
         (Some("in_review"), Some("jw_review")),
