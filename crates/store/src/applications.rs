@@ -165,6 +165,8 @@ pub struct Change {
     /// Reviewer keys now awaited (replaces the previous set).
     pub pending: Vec<String>,
     pub notify: Vec<(Recipient, String)>,
+    /// What the decision does to registers, written in the same transaction.
+    pub effects: Vec<crate::registers::EntryWrite>,
 }
 
 /// The columns a transition returns: everything but the (large) explanation, which callers
@@ -381,6 +383,9 @@ fn change_statements(actor: &Actor, c: &Change, t: i64) -> Batch {
             ),
             args,
         );
+    }
+    for w in &c.effects {
+        b.append(crate::registers::write_statements(&actor.name, w, t));
     }
     b
 }
@@ -760,38 +765,6 @@ pub async fn queue_overdue(db: &Db, reviewers: &[String], today: chrono::NaiveDa
         q = q.bind(r);
     }
     Ok(q.fetch_one(db.pool()).await?)
-}
-
-/// Approved applications of a kind, for public lists (e.g. certified enterprises), searched
-/// by applicant name.
-pub async fn approved(
-    db: &Db,
-    kind: &str,
-    name_part: Option<&str>,
-    paging: Paging,
-) -> Result<Page<Summary>> {
-    let mut q = QueryBuilder::new();
-    q.and_eq_str("a.kind", kind);
-    q.and_eq_str("a.status", "approved");
-    if let Some(n) = name_part.map(str::trim).filter(|s| !s.is_empty()) {
-        let p = q.arg(crate::Arg::Str(format!("%{}%", n.replace(['%', '_'], ""))));
-        q.and(format!("o.name LIKE {p}"));
-    }
-    let from = "applications a JOIN orgs o ON o.id = a.applicant_org_id";
-    let total = q.count(db, from).await?;
-    let sql = format!(
-        "SELECT {SUMMARY_COLS} FROM {from}{} ORDER BY a.decided_at DESC, a.id DESC LIMIT {} OFFSET {}",
-        q.where_sql(),
-        paging.per_page,
-        paging.offset()
-    );
-    let items = q.fetch_all::<Summary>(db, &sql).await?;
-    Ok(Page {
-        items,
-        total,
-        page: paging.page,
-        per_page: paging.per_page,
-    })
 }
 
 /// The organisation's applications of a kind in a status (e.g. its approved certification).

@@ -95,24 +95,6 @@ pub async fn awaited_due_before(db: &Db, status: &str, before: &str) -> Result<V
     .await?)
 }
 
-/// The organisations holding an application of one of `kinds` in `status`, in id order.
-pub async fn applicants_with(db: &Db, kinds: &[&str], status: &str) -> Result<Vec<i64>> {
-    if kinds.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ps: Vec<String> = (2..=kinds.len() + 1).map(|i| format!("${i}")).collect();
-    let sql = format!(
-        "SELECT DISTINCT applicant_org_id FROM applications \
-         WHERE status = $1 AND kind IN ({}) ORDER BY applicant_org_id",
-        ps.join(", ")
-    );
-    let mut q = sqlx::query_scalar::<_, i64>(&sql).bind(status);
-    for k in kinds {
-        q = q.bind(*k);
-    }
-    Ok(q.fetch_all(db.pool()).await?)
-}
-
 /// A notice: its key (sent once per key), its kind (counted in the pass's audit entry) and the
 /// inbox items that send it.
 #[derive(Debug, Clone)]

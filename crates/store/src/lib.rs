@@ -19,6 +19,7 @@ pub mod majors;
 pub mod names;
 pub mod occupations;
 pub mod orgs;
+pub mod registers;
 pub mod supply;
 
 use std::sync::Arc;
@@ -704,6 +705,7 @@ mod tests {
                 applications::Recipient::Reviewer("unit:fgw".into()),
                 "待办".into(),
             )],
+            effects: Vec::new(),
         }
     }
 

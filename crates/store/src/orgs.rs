@@ -2,6 +2,7 @@
 
 use domain::orgs::OrgKind;
 use domain::reference::{AREAS, UNITS};
+use domain::workflow::register::CERTIFIED;
 use serde::Serialize;
 use serde_json::json;
 use sqlx::Row;
@@ -99,9 +100,9 @@ pub struct Filter {
 pub enum Programme {
     /// In the cultivation database (its cultivation approved) and never certified.
     Cultivated,
-    /// Certified now: a certification or re-evaluation approved (not revoked) on or after
-    /// `granted_since` (unix seconds) — the caller computes it from the validity in force.
-    Certified { granted_since: i64 },
+    /// Certified on `on` (`YYYY-MM-DD`): its entry in the list of certified enterprises
+    /// (`domain::workflow::register::CERTIFIED`) is in force that day.
+    Certified { on: chrono::NaiveDate },
 }
 
 impl Programme {
@@ -217,20 +218,24 @@ fn plan(scope: &Scope, f: &Filter) -> Plan {
     if let Some(k) = f.kind {
         q.and_eq_str("orgs.kind", k.as_str());
     }
-    const CERTIFYING: &str = "a.kind IN ('enterprise_certification', 'reevaluation')";
     match f.programme {
         None => {}
-        Some(Programme::Cultivated) => q.and(format!(
-            "EXISTS (SELECT 1 FROM applications a WHERE a.applicant_org_id = orgs.id \
-             AND a.kind = 'enterprise_cultivation' AND a.status = 'approved') \
-             AND NOT EXISTS (SELECT 1 FROM applications a WHERE a.applicant_org_id = orgs.id \
-             AND {CERTIFYING} AND a.status IN ('approved', 'revoked'))"
-        )),
-        Some(Programme::Certified { granted_since }) => {
-            let p = q.arg(Arg::Int(granted_since));
+        Some(Programme::Cultivated) => {
+            let r = q.arg(Arg::Str(CERTIFIED.to_owned()));
             q.and(format!(
                 "EXISTS (SELECT 1 FROM applications a WHERE a.applicant_org_id = orgs.id \
-                 AND {CERTIFYING} AND a.status = 'approved' AND a.decided_at >= {p})"
+                 AND a.kind = 'enterprise_cultivation' AND a.status = 'approved') \
+                 AND NOT EXISTS (SELECT 1 FROM register_entries e WHERE e.owner_org_id = orgs.id \
+                 AND e.register = {r})"
+            ))
+        }
+        Some(Programme::Certified { on }) => {
+            let r = q.arg(Arg::Str(CERTIFIED.to_owned()));
+            let p = q.arg(Arg::Str(on.format("%Y-%m-%d").to_string()));
+            q.and(format!(
+                "EXISTS (SELECT 1 FROM register_entries e WHERE e.owner_org_id = orgs.id \
+                 AND e.register = {r} AND e.status <> 'ended' AND e.valid_from <= {p} \
+                 AND e.valid_until >= {p})"
             ));
         }
     }

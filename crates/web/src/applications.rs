@@ -2,7 +2,7 @@
 //! application, decides visibility, runs the pure workflow (`domain::workflow`) and the
 //! kind's policy rule, and stores the transition with its history, inbox items and audit.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use domain::form::FieldDef;
 use domain::orgs::Role;
 use domain::workflow::{self, Action, Kind, Reviewers, State, Status, StepKind};
@@ -527,85 +527,10 @@ pub async fn evaluate_rule(
 /// The last day a certification (or a re-evaluation) granted on `granted` is valid:
 /// `certification.validity_years` later (the value in force at the grant date), less a day.
 pub fn certification_valid_until(state: &AppState, granted: NaiveDate) -> Option<NaiveDate> {
-    let (years, _) = state
-        .params
-        .integer("certification.validity_years", granted)
-        .ok()?;
-    granted
-        .checked_add_months(chrono::Months::new(
-            u32::try_from(years).ok()?.checked_mul(12)?,
-        ))
-        .and_then(|e| e.pred_opt())
+    crate::features::registers::valid_until(state, "certification.validity_years", granted)
 }
 
-/// A period the enterprise was certified: from the day a certification or a re-evaluation
-/// was granted to the last day it held (its validity's end, or the day before a revocation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct CertifiedPeriod {
-    pub from: NaiveDate,
-    pub until: NaiveDate,
-    /// Ended by revocation rather than by its validity.
-    pub revoked: bool,
-}
-
-impl CertifiedPeriod {
-    /// Whether the period counts for tax year `y`: it began in or before `y` and did not end
-    /// before `y` was out — the year a certification lapses or is revoked earns no new credit,
-    /// as the year of revocation never did.
-    pub fn covers_year(&self, y: i64) -> bool {
-        i64::from(self.from.year()) <= y && y < i64::from(self.until.year())
-            || (i64::from(self.until.year()) == y
-                && !self.revoked
-                && self.until.month() == 12
-                && self.until.day() == 31)
-    }
-
-    pub fn covers(&self, day: NaiveDate) -> bool {
-        self.from <= day && day <= self.until
-    }
-}
-
-/// Every period the enterprise was certified: its approved (or later revoked) certifications
-/// and re-evaluations, each bounded by its validity.
-pub async fn certified_periods(state: &AppState, org_id: i64) -> AppResult<Vec<CertifiedPeriod>> {
-    let day_of =
-        |t: i64| chrono::DateTime::from_timestamp(t, 0).map(domain::calendar::shanghai_date);
-    let mut out = Vec::new();
-    for kind in ["enterprise_certification", "reevaluation"] {
-        for status in ["approved", "revoked"] {
-            for a in apps::of_org(&state.db, org_id, kind, Some(status)).await? {
-                let events = apps::events(&state.db, a.id).await?;
-                let granted = events
-                    .iter()
-                    .find(|e| e.to_status == "approved")
-                    .map(|e| e.at)
-                    .or(a.decided_at)
-                    .and_then(day_of);
-                let revoked = events
-                    .iter()
-                    .find(|e| e.to_status == "revoked")
-                    .map(|e| e.at)
-                    .and_then(day_of)
-                    .and_then(|d| d.pred_opt());
-                let Some(from) = granted else { continue };
-                let Some(valid) = certification_valid_until(state, from) else {
-                    continue;
-                };
-                let (until, revoked) = match revoked {
-                    Some(r) if r < valid => (r, true),
-                    _ => (valid, false),
-                };
-                out.push(CertifiedPeriod {
-                    from,
-                    until,
-                    revoked,
-                });
-            }
-        }
-    }
-    out.sort_by_key(|p| p.from);
-    Ok(out)
-}
+pub use crate::features::registers::{CertifiedPeriod, certified_periods};
 
 /// The ledger input of an enterprise: its verified claims, plus `extra` (a claim being
 /// reviewed), one row per year, certified from the year its certification was granted.
@@ -775,6 +700,26 @@ pub async fn act(
             ),
         ));
     }
+    // A decision's effects on registers go in the same transaction.
+    let trigger = match new_state.status {
+        _ if new_state.status == current.status => None,
+        Status::Approved => Some(workflow::Trigger::Approved),
+        Status::Rejected => Some(workflow::Trigger::Rejected),
+        Status::Revoked => Some(workflow::Trigger::Revoked),
+        _ => None,
+    };
+    let effects = match trigger {
+        Some(t) => crate::features::registers::effects_for(
+            state,
+            kind,
+            &app,
+            &data_value,
+            t,
+            today,
+            &applicant,
+        )?,
+        None => Vec::new(),
+    };
     let change = Change {
         id: app.id,
         expected_version: version,
@@ -807,6 +752,7 @@ pub async fn act(
         ),
         pending,
         notify,
+        effects,
     };
     apps::commit_change(&state.db, &c.actor(), change)
         .await
@@ -882,6 +828,7 @@ pub async fn save_data(
         decided: false,
         pending: Vec::new(),
         notify: Vec::new(),
+        effects: Vec::new(),
     };
     apps::commit_change(&state.db, &c.actor(), change)
         .await

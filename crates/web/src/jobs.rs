@@ -6,10 +6,11 @@
 //!   `jobs.deadline_reminder_working_days` working days (`AppState::calendar`) is announced to
 //!   each awaited reviewer, and again once it is overdue — once per application, stage, due
 //!   date and kind of notice;
-//! - certification expiry: an enterprise whose certification (the latest granted period of
-//!   [`certified_periods`], re-evaluations included, revocations excepted) ends within
-//!   `jobs.expiry_reminder_days` days is told to apply for re-evaluation, and told again the day
-//!   after it ended without renewal — once per organisation, period end and kind;
+//! - register expiry: the owner of a register entry (a certification, re-evaluations
+//!   included) that ends within `jobs.expiry_reminder_days` days is told (for certification:
+//!   to apply for re-evaluation); once its last day has passed the entry is marked expired
+//!   and the owner told again — once per entry, last day and kind; a revoked entry is not
+//!   announced;
 //! - publicity ended: a publicity whose period is over is announced to its handlers, once per
 //!   application and end date.
 //!
@@ -30,7 +31,6 @@ use store::applications::{NewInboxItem, Recipient};
 use store::jobs::{self as stored, Notice, PassLock};
 
 use crate::AppState;
-use crate::applications::certified_periods;
 
 /// The parameter: how many working days before a stage's due date its reviewers are reminded.
 pub const REMINDER_WORKING_DAYS: &str = "jobs.deadline_reminder_working_days";
@@ -43,9 +43,6 @@ pub const OVERDUE: &str = "overdue";
 pub const EXPIRING: &str = "expiring";
 pub const EXPIRED: &str = "expired";
 pub const PUBLICITY_ENDED: &str = "publicity_ended";
-
-/// The kinds of application that certify an enterprise for a period.
-const CERTIFYING: &[&str] = &["enterprise_certification", "reevaluation"];
 
 /// What one pass did.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -93,7 +90,7 @@ impl Pass {
             return format!("{day}：没有需要发送的提醒");
         }
         format!(
-            "{day}：审核即将到期提醒 {} 件，审核逾期提醒 {} 件，认定有效期届满提醒 {} 件，认定到期通知 {} 件，公示期满提醒 {} 件；共发出消息 {} 条",
+            "{day}：审核即将到期提醒 {} 件，审核逾期提醒 {} 件，名录有效期届满提醒 {} 件，名录到期通知 {} 件，公示期满提醒 {} 件；共发出消息 {} 条",
             self.deadline_soon,
             self.overdue,
             self.expiring,
@@ -172,9 +169,12 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
 }
 
 async fn pass(state: &AppState, actor: &Actor, today: NaiveDate) -> Result<Pass, JobError> {
+    // Decisions recorded around the workflow (imports, another process) reach the registers
+    // before their validity is judged.
+    crate::features::registers::backfill(state).await?;
     let mut notices = deadline_notices(state, today).await?;
     notices.extend(publicity_notices(state, today).await?);
-    notices.extend(expiry_notices(state, today).await?);
+    notices.extend(expiry_notices(state, actor, today).await?);
     let sent = stored::send(&state.db, actor, &iso(today), &notices).await?;
     Ok(Pass::new(today, false, &sent.by_kind, sent.items))
 }
@@ -277,43 +277,61 @@ async fn publicity_notices(state: &AppState, today: NaiveDate) -> Result<Vec<Not
         .collect())
 }
 
-/// Certifications ending within the parameter's days, and those ended without renewal.
-async fn expiry_notices(state: &AppState, today: NaiveDate) -> Result<Vec<Notice>, JobError> {
+/// Register entries ending within the parameter's days, told to their owners; and those whose
+/// last day has passed, marked expired (with a line in their history) and told so — once
+/// per entry, last day and kind. A renewed entry has a new last day; an ended one is not
+/// announced.
+async fn expiry_notices(
+    state: &AppState,
+    actor: &Actor,
+    today: NaiveDate,
+) -> Result<Vec<Notice>, JobError> {
     let (m, _) = state.params.integer(EXPIRY_REMINDER_DAYS, today)?;
     let horizon = u64::try_from(m)
         .ok()
         .and_then(|m| today.checked_add_days(Days::new(m)))
         .ok_or_else(|| JobError(format!("参数 {EXPIRY_REMINDER_DAYS} 无效：{m}")))?;
+    let codes: Vec<&str> = domain::workflow::registers()
+        .iter()
+        .map(|r| r.code.as_str())
+        .collect();
     let mut out = Vec::new();
-    for org in stored::applicants_with(&state.db, CERTIFYING, "approved").await? {
-        let periods = certified_periods(state, org).await?;
-        // The latest grant decides: a re-evaluation renews, a revocation ends without expiry.
-        let Some(latest) = periods.iter().max_by_key(|p| (p.from, p.until)) else {
+    for e in store::registers::ending_by(&state.db, &codes, &iso(horizon)).await? {
+        let Some(r) = domain::workflow::register(&e.register) else {
             continue;
         };
-        if latest.revoked {
+        let Some(until) = e
+            .valid_until
+            .as_deref()
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        else {
             continue;
-        }
-        let until = latest.until;
+        };
         let day = domain::workflow::zh_date(until);
+        let what = match r.key {
+            domain::workflow::EntryKey::Owner => format!("“{}”登记", r.title),
+            domain::workflow::EntryKey::Application => format!("“{}”中的“{}”", r.title, e.title),
+        };
+        let hint = |h: &Option<String>| h.as_deref().map(|h| format!("，{h}")).unwrap_or_default();
         let (kind, text) = if until < today {
-            (
-                EXPIRED,
-                format!("产教融合型企业认定已于{day}到期，可重新申报认定"),
-            )
-        } else if until <= horizon {
+            let text = format!("{what}已于{day}到期{}", hint(&r.expired_hint));
+            if !store::registers::mark_expired(&state.db, actor, &e, &format!("有效期于{day}届满"))
+                .await?
+            {
+                continue;
+            }
+            (EXPIRED, text)
+        } else {
             (
                 EXPIRING,
-                format!("产教融合型企业认定有效期至{day}，请在届满前申请复核评价"),
+                format!("{what}有效期至{day}{}", hint(&r.renewal_hint)),
             )
-        } else {
-            continue;
         };
         out.push(Notice {
-            key: format!("{kind}:{org}:{}", iso(until)),
+            key: format!("{kind}:{}:{}:{}", e.register, e.entry_key, iso(until)),
             kind: kind.to_owned(),
             items: vec![NewInboxItem {
-                to: Recipient::Org(org),
+                to: Recipient::Org(e.owner_org_id),
                 application_id: None,
                 text,
             }],
@@ -336,7 +354,7 @@ mod tests {
         assert_eq!(p.notices(), 3);
         assert_eq!(
             p.summary(),
-            "2026年3月2日：审核即将到期提醒 0 件，审核逾期提醒 2 件，认定有效期届满提醒 1 件，认定到期通知 0 件，公示期满提醒 0 件；共发出消息 5 条"
+            "2026年3月2日：审核即将到期提醒 0 件，审核逾期提醒 2 件，名录有效期届满提醒 1 件，名录到期通知 0 件，公示期满提醒 0 件；共发出消息 5 条"
         );
         let none = Pass::new(day, false, &BTreeMap::new(), 0);
         assert_eq!(none.summary(), "2026年3月2日：没有需要发送的提醒");

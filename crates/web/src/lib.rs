@@ -10,6 +10,7 @@ pub mod auth;
 pub mod charts;
 pub mod demand;
 pub mod error;
+pub mod features;
 pub mod heavy;
 pub mod import;
 pub mod jobs;
@@ -142,6 +143,13 @@ fn on_panic(payload: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
 /// Serves until Ctrl-C or SIGTERM, then finishes in-flight requests.
 pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()> {
     let db = state.db.clone();
+    // Decisions taken before registers existed (or loaded around the workflow, like the
+    // demo) are written to them before the first request reads "certified".
+    match features::registers::backfill(&state).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(applications = n, "registers backfilled"),
+        Err(e) => tracing::error!("名录补录失败：{e}"),
+    }
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

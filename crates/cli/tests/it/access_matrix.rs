@@ -93,6 +93,13 @@ const MATRIX: &[Row] = &[
     ("POST","/applications/{id}/edit",                      "own",   [404, 404, 404, 404, 404, 422, 404, 303]),
     ("POST","/applications/{id}/edit",                      "other", [404, 404, 404, 404, 404, 404, 404, 303]),
     ("GET", "/certified",                                   "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Registers: the list of certified enterprises is public (non-public registers are scoped
+    // by organisation; tests/it/registers.rs).
+    ("GET", "/registers",                                   "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/registers/{register}",                        "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/registers/{register}/export.xlsx",            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/registers/{register}/{id}",                   "own",   [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/registers/{register}/{id}",                   "other", [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/inbox",                                       "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/queue",                                       "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     // Measure 12: the enterprise's ledger, the tax bureau's claims.
@@ -149,6 +156,10 @@ const MATRIX: &[Row] = &[
     ("POST","/api/v1/applications/{id}/actions",            "own",   [404, 404, 404, 404, 404, 409, 404, 401]),
     ("POST","/api/v1/applications/{id}/actions",            "other", [404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET", "/api/v1/certified",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/registers",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/registers/{register}",                 "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/registers/{register}/{id}",            "own",   [200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET", "/api/v1/registers/{register}/{id}",            "other", [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/demand",                               "-",     [200, 403, 200, 403, 403, 403, 403, 401]),
     ("POST","/api/v1/demand/confirm",                       "-",     [200, 403, 200, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/demand/pending",                       "-",     [200, 403, 200, 403, 403, 403, 403, 401]),
@@ -179,6 +190,9 @@ struct Ids {
     /// Enterprise A's and B's drafts.
     app_a: i64,
     app_b: i64,
+    /// Enterprise A's and B's entries in the list of certified enterprises.
+    entry_a: i64,
+    entry_b: i64,
     victim_user: i64,
     victim_token: i64,
     own_org: HashMap<&'static str, i64>,
@@ -267,6 +281,16 @@ async fn world(backend: store::Backend) -> World {
     // Tax claims need a certified enterprise (checked when a claim is created).
     app.certified(&credit(ENT_A)).await;
     app.certified(&credit(ENT_B)).await;
+    let entry = |code: String| {
+        let app = &app;
+        async move {
+            app.count(&format!(
+                "SELECT e.id FROM register_entries e JOIN orgs o ON o.id = e.owner_org_id WHERE o.code = '{code}'"
+            ))
+            .await
+        }
+    };
+    let (entry_a, entry_b) = (entry(credit(ENT_A)).await, entry(credit(ENT_B)).await);
     let app_a = draft(&app, &tokens["enterprise"]).await;
     let app_b = draft(&app, &victim).await;
     let _ = bank;
@@ -281,6 +305,8 @@ async fn world(backend: store::Backend) -> World {
             ent_b,
             app_a,
             app_b,
+            entry_a,
+            entry_b,
             victim_user,
             victim_token,
             own_org,
@@ -333,6 +359,9 @@ impl World {
             subst(&mut p, "{sid}", "1".into());
         } else if route.starts_with("/admin/tokens/") {
             subst(&mut p, "{id}", i.victim_token.to_string());
+        } else if route.contains("/registers/{register}") {
+            subst(&mut p, "{register}", "certified_enterprises".into());
+            subst(&mut p, "{id}", pick(i.entry_a, i.entry_b));
         } else if route.starts_with("/measures/") {
             subst(&mut p, "{number}", "5".into());
         } else if route.contains("/majors/{level}/{code}") {

@@ -482,7 +482,8 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
             .await
             .unwrap();
         assert_eq!(r["total"], 1);
-        assert_eq!(r["items"][0]["applicant_name"], "渝中示例智造有限公司");
+        assert_eq!(r["items"][0]["owner_name"], "渝中示例智造有限公司");
+        assert_eq!(r["items"][0]["in_force"], true);
         let html = client()
             .get(w.app.url("/certified"))
             .send()
@@ -493,13 +494,16 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
             .unwrap();
         assert!(html.contains("渝中示例智造有限公司"));
         // Valid for the parameter's number of years (3 by default) from the day it was granted.
-        let until = domain::calendar::today_shanghai()
+        let until_day = domain::calendar::today_shanghai()
             .checked_add_months(chrono::Months::new(36))
             .and_then(|d| d.pred_opt())
-            .unwrap()
-            .format("%Y-%m-%d")
-            .to_string();
-        assert!(html.contains(&until), "validity end {until} shown");
+            .unwrap();
+        let until = until_day.format("%Y-%m-%d").to_string();
+        assert!(
+            html.contains(&domain::workflow::zh_date(until_day)),
+            "validity end {until} shown"
+        );
+        assert_eq!(r["items"][0]["valid_until"], until.as_str());
         // A certified enterprise reports yearly; the lead units review it.
         let report = w
             .create(
@@ -538,19 +542,8 @@ async fn certification_runs_through_every_stage_and_reaches_the_public_list() {
             )),
             "{v}"
         );
-        let (_, long_ago) = days_ago(4 * 366);
-        sqlx::query("UPDATE application_events SET at = $1 WHERE application_id = $2")
-            .bind(long_ago)
-            .bind(id)
-            .execute(w.app.db.pool())
-            .await
-            .unwrap();
-        sqlx::query("UPDATE applications SET decided_at = $1 WHERE id = $2")
-            .bind(long_ago)
-            .bind(id)
-            .execute(w.app.db.pool())
-            .await
-            .unwrap();
+        let (long_ago, _) = days_ago(4 * 366);
+        w.app.regrant(id, long_ago).await;
         w.create("ent", "enterprise_certification", cert_data())
             .await;
         let v = store::audit::verify(&w.app.db).await.unwrap();
@@ -664,18 +657,8 @@ async fn organisations_show_and_filter_by_programme_standing() {
             .await;
         assert_eq!(names(&v), Vec::<String>::new());
         // Once the certification has lapsed (granted, as if, four years ago) it is not listed.
-        let (_, long_ago) = days_ago(4 * 366);
-        for sql in [
-            "UPDATE application_events SET at = $1 WHERE application_id = $2",
-            "UPDATE applications SET decided_at = $1 WHERE id = $2",
-        ] {
-            sqlx::query(sql)
-                .bind(long_ago)
-                .bind(cert)
-                .execute(w.app.db.pool())
-                .await
-                .unwrap();
-        }
+        let (long_ago, _) = days_ago(4 * 366);
+        w.app.regrant(cert, long_ago).await;
         assert_eq!(list("certified").await, Vec::<String>::new());
         // Kinds that need the certification in force refuse a lapsed one, saying since when.
         for kind in ["reevaluation", "national_recommendation"] {

@@ -240,6 +240,44 @@ impl TestApp {
         .execute(self.db.pool())
         .await
         .unwrap();
+        // The list of certified enterprises, as the server's backfill writes it.
+        let state = web::AppState::new(self.db.clone());
+        web::features::registers::backfill(&state).await.unwrap();
+    }
+
+    /// Moves application `id`'s decision to `day` (a fixture: an older grant), with what it
+    /// wrote to registers: the validity then counts from `day`
+    /// (`certification.validity_years`, shipped value).
+    pub async fn regrant(&self, id: i64, day: chrono::NaiveDate) {
+        let at = day.and_hms_opt(2, 0, 0).unwrap().and_utc().timestamp();
+        for sql in [
+            "UPDATE application_events SET at = $1 WHERE application_id = $2",
+            "UPDATE applications SET decided_at = $1 WHERE id = $2",
+        ] {
+            sqlx::query(sql)
+                .bind(at)
+                .bind(id)
+                .execute(self.db.pool())
+                .await
+                .unwrap();
+        }
+        let state = web::AppState::new(self.db.clone());
+        let until = web::applications::certification_valid_until(&state, day).unwrap();
+        let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        for sql in [
+            "UPDATE register_events SET valid_from = $1, valid_until = $2 \
+             WHERE application_id = $3 AND action IN ('add', 'extend')",
+            "UPDATE register_entries SET valid_from = $1, valid_until = $2, status = 'active' \
+             WHERE application_id = $3",
+        ] {
+            sqlx::query(sql)
+                .bind(iso(day))
+                .bind(iso(until))
+                .bind(id)
+                .execute(self.db.pool())
+                .await
+                .unwrap();
+        }
     }
 
     pub async fn count(&self, sql: &str) -> i64 {

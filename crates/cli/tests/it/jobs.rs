@@ -171,18 +171,7 @@ impl World {
 
     /// Moves application `id`'s grant (its history and decision time) to `day`, 10:00 Beijing.
     async fn granted_on(&self, id: i64, day: NaiveDate) {
-        let at = day.and_hms_opt(2, 0, 0).unwrap().and_utc().timestamp();
-        for sql in [
-            "UPDATE application_events SET at = $1 WHERE application_id = $2",
-            "UPDATE applications SET decided_at = $1 WHERE id = $2",
-        ] {
-            sqlx::query(sql)
-                .bind(at)
-                .bind(id)
-                .execute(self.app.db.pool())
-                .await
-                .unwrap();
-        }
+        self.app.regrant(id, day).await;
     }
 
     /// An approved application of `kind` for the enterprise `name`, written through the store
@@ -458,7 +447,7 @@ async fn publicity_end_and_certification_expiry_are_told_once() {
         assert_eq!(counts(&p), [0, 0, 1, 0, 0, 1], "{p:?}");
         assert_eq!(counts(&w.pass().await), [0; 6]);
         let expiring = format!(
-            "产教融合型企业认定有效期至{}，请在届满前申请复核评价",
+            "“产教融合型企业名单”登记有效期至{}，请在届满前申请复核评价",
             domain::workflow::zh_date(until)
         );
         assert_eq!(w.told(&expiring).await, (vec![], vec![smart]));
@@ -470,7 +459,7 @@ async fn publicity_end_and_certification_expiry_are_told_once() {
         assert_eq!(counts(&p), [0, 0, 0, 1, 0, 1], "{p:?}");
         assert_eq!(counts(&w.pass().await), [0; 6]);
         let expired = format!(
-            "产教融合型企业认定已于{}到期，可重新申报认定",
+            "“产教融合型企业名单”登记已于{}到期，可重新申报认定",
             domain::workflow::zh_date(ended_on)
         );
         assert_eq!(w.told(&expired).await, (vec![], vec![smart]));

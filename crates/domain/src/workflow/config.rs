@@ -82,6 +82,11 @@ pub struct Kind {
     pub correctable: bool,
     /// The stages, in order; never empty.
     pub stages: Vec<StageDef>,
+    /// What decisions do to registers (`[[effects]]`, see [`super::register`]).
+    pub effects: Vec<super::register::Effect>,
+    /// The file's version (`version`, default 1); an application keeps the version it was
+    /// filed under.
+    pub version: u32,
 }
 
 impl Kind {
@@ -315,51 +320,103 @@ pub(super) const SHIPPED: &[(&str, &str)] = &[
     ),
 ];
 
-/// Parses and cross-checks kind files (codes unique, `requires` names a kind): the shipped
-/// ones, then `extra` (file name, text) replacing a shipped kind of the same code or adding one.
-fn load_files<'a>(
-    extra: impl IntoIterator<Item = (&'a str, &'a str)>,
-) -> Result<Vec<Kind>, String> {
+/// The shipped registers' files, embedded in the binary.
+pub(super) const SHIPPED_REGISTERS: &[(&str, &str)] = &[(
+    "registers/certified_enterprises.toml",
+    include_str!("../../registers/certified_enterprises.toml"),
+)];
+
+/// Every kind and register, as loaded.
+struct Catalog {
+    kinds: Vec<Kind>,
+    registers: Vec<super::register::Register>,
+}
+
+/// Parses `files` (name, text) with `parse` into `out`, each replacing the item of the same
+/// code already there (a shipped one) or added; a code twice among `files` is refused.
+fn merge<T>(
+    out: &mut Vec<T>,
+    files: &[(String, String)],
+    parse: impl Fn(&str) -> Result<T, WorkflowError>,
+    code: impl Fn(&T) -> &str,
+    what: &str,
+) -> Result<(), String> {
+    let mut seen: Vec<String> = Vec::new();
+    for (file, text) in files {
+        let item = parse(text).map_err(|e| format!("{file}：{e}"))?;
+        let c = code(&item).to_owned();
+        if seen.contains(&c) {
+            return Err(format!("{file}：{what}代码“{c}”重复"));
+        }
+        match out.iter_mut().find(|x| code(x) == c) {
+            Some(x) => *x = item,
+            None => out.push(item),
+        }
+        seen.push(c);
+    }
+    Ok(())
+}
+
+/// Parses and cross-checks kind and register files (codes unique, `requires` names a kind,
+/// effects name registers that fit): the shipped ones, then `kinds` and `registers` (file
+/// name, text) replacing a shipped one of the same code or adding one.
+fn load_files(
+    kinds_extra: &[(String, String)],
+    registers_extra: &[(String, String)],
+) -> Result<Catalog, String> {
+    let owned = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|(f, t)| ((*f).to_owned(), (*t).to_owned()))
+            .collect()
+    };
     let mut kinds: Vec<Kind> = Vec::with_capacity(SHIPPED.len());
-    for (file, text) in SHIPPED {
-        let kind = parse_kind(text).map_err(|e| format!("{file}：{e}"))?;
-        if kinds.iter().any(|k| k.code == kind.code) {
-            return Err(format!("{file}：申报事项代码“{}”重复", kind.code));
-        }
-        kinds.push(kind);
-    }
-    let mut replaced: Vec<String> = Vec::new();
-    for (file, text) in extra {
-        let kind = parse_kind(text).map_err(|e| format!("{file}：{e}"))?;
-        if replaced.contains(&kind.code) {
-            return Err(format!("{file}：申报事项代码“{}”重复", kind.code));
-        }
-        replaced.push(kind.code.clone());
-        match kinds.iter_mut().find(|k| k.code == kind.code) {
-            Some(k) => *k = kind,
-            None => kinds.push(kind),
-        }
-    }
+    merge(
+        &mut kinds,
+        &owned(SHIPPED),
+        parse_kind,
+        |k| &k.code,
+        "申报事项",
+    )?;
+    merge(&mut kinds, kinds_extra, parse_kind, |k| &k.code, "申报事项")?;
+    let mut registers = Vec::new();
+    let parse_reg = super::register::parse_register;
+    merge(
+        &mut registers,
+        &owned(SHIPPED_REGISTERS),
+        parse_reg,
+        |r| &r.code,
+        "名录",
+    )?;
+    merge(
+        &mut registers,
+        registers_extra,
+        parse_reg,
+        |r| &r.code,
+        "名录",
+    )?;
     for kind in &kinds {
         if let Some(req) = &kind.requires
             && !kinds.iter().any(|k| &k.code == req)
         {
             return Err(format!("申报事项“{}”的前置事项“{req}”不存在", kind.code));
         }
+        super::register::check_effects(kind, &registers)
+            .map_err(|e| format!("申报事项“{}”：{e}", kind.code))?;
     }
-    Ok(kinds)
+    Ok(Catalog { kinds, registers })
 }
 
-static KINDS: OnceLock<Vec<Kind>> = OnceLock::new();
+static CATALOG: OnceLock<Catalog> = OnceLock::new();
 
-/// Loads the kinds once, at startup, before any use: the shipped files with every `*.toml`
-/// file of `dir` (an operator's `--kinds-dir`) replacing the shipped kind of the same code
-/// or adding a new one. An invalid file is refused naming the file and the place in it;
-/// loading twice is refused.
-pub fn load_kinds(dir: &std::path::Path) -> Result<&'static [Kind], String> {
+/// The `*.toml` files of `dir` (name, text), sorted; none if `dir` does not exist and
+/// `optional`.
+fn toml_files(dir: &std::path::Path, optional: bool) -> Result<Vec<(String, String)>, String> {
     let mut files: Vec<(String, String)> = Vec::new();
-    let entries = std::fs::read_dir(dir)
-        .map_err(|e| format!("无法读取申报事项目录 {}：{e}", dir.display()))?;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) if optional && e.kind() == std::io::ErrorKind::NotFound => return Ok(files),
+        Err(e) => return Err(format!("无法读取目录 {}：{e}", dir.display())),
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.extension().and_then(|e| e.to_str()) != Some("toml") {
@@ -370,11 +427,28 @@ pub fn load_kinds(dir: &std::path::Path) -> Result<&'static [Kind], String> {
         files.push((path.display().to_string(), text));
     }
     files.sort();
-    let loaded = load_files(files.iter().map(|(f, t)| (f.as_str(), t.as_str())))?;
-    KINDS
+    Ok(files)
+}
+
+/// Loads the kinds and registers once, at startup, before any use: the shipped files with
+/// every `*.toml` file of `dir` (an operator's `--kinds-dir`) and of `dir/registers`
+/// replacing the shipped kind or register of the same code or adding a new one. An invalid
+/// file is refused naming the file and the place in it; loading twice is refused.
+pub fn load_kinds(dir: &std::path::Path) -> Result<&'static [Kind], String> {
+    let kinds = toml_files(dir, false)?;
+    let registers = toml_files(&dir.join("registers"), true)?;
+    let loaded = load_files(&kinds, &registers)?;
+    CATALOG
         .set(loaded)
         .map_err(|_| "申报事项已加载，须在启动时指定目录".to_owned())?;
-    Ok(kinds())
+    Ok(self::kinds())
+}
+
+fn catalog() -> &'static Catalog {
+    CATALOG.get_or_init(|| match load_files(&[], &[]) {
+        Ok(c) => c,
+        Err(e) => panic!("内置申报流程配置无效：{e}"),
+    })
 }
 
 /// Every application kind: the shipped ones, or those [`load_kinds`] loaded at startup.
@@ -382,10 +456,17 @@ pub fn load_kinds(dir: &std::path::Path) -> Result<&'static [Kind], String> {
 /// # Panics
 /// Only if a shipped file is invalid, which the crate's tests rule out.
 pub fn kinds() -> &'static [Kind] {
-    KINDS.get_or_init(|| match load_files([]) {
-        Ok(kinds) => kinds,
-        Err(e) => panic!("内置申报流程配置无效：{e}"),
-    })
+    &catalog().kinds
+}
+
+/// Every register: the shipped ones, or those [`load_kinds`] loaded at startup.
+pub fn registers() -> &'static [super::register::Register] {
+    &catalog().registers
+}
+
+/// The register with this code.
+pub fn register(code: &str) -> Option<&'static super::register::Register> {
+    registers().iter().find(|r| r.code == code)
 }
 
 /// The shipped kind with this code.
@@ -402,7 +483,28 @@ pub fn kind(code: &str) -> Option<&'static Kind> {
 /// keys that do not fit the step (e.g. `mode` on a scoring stage), and a deadline or pass
 /// mark written as a number instead of a `param:` reference.
 pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
-    let table: toml::Table = toml::from_str(toml_text).map_err(|e| {
+    let table = parse_toml(toml_text)?;
+    let top = Fields::new(&table, String::new());
+    top.only(&[
+        "code",
+        "title",
+        "measure",
+        "version",
+        "applicant",
+        "rule",
+        "requires",
+        "requires_valid",
+        "correctable",
+        "fields",
+        "stages",
+        "effects",
+    ])?;
+    parse_kind_table(&top)
+}
+
+/// A TOML document, or the line its syntax error is on.
+pub(super) fn parse_toml(toml_text: &str) -> Result<toml::Table, WorkflowError> {
+    toml::from_str(toml_text).map_err(|e| {
         let line = e.span().map(|s| {
             toml_text[..s.start.min(toml_text.len())]
                 .matches('\n')
@@ -413,21 +515,10 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
             line: line.unwrap_or(1),
             detail: e.message().to_owned(),
         }
-    })?;
-    let top = Fields::new(&table, String::new());
-    top.only(&[
-        "code",
-        "title",
-        "measure",
-        "applicant",
-        "rule",
-        "requires",
-        "requires_valid",
-        "correctable",
-        "fields",
-        "stages",
-    ])?;
+    })
+}
 
+fn parse_kind_table(top: &Fields) -> Result<Kind, WorkflowError> {
     let code = top.code("code")?;
     let title = top.text("title")?;
     let measure_no = top.integer("measure")?;
@@ -435,7 +526,9 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         .ok()
         .and_then(reference::measure)
         .ok_or_else(|| config(format!("措施编号应为1至13，实际为{measure_no}")))?;
-    let applicants = parse_applicants(top.get("applicant"))?;
+    let applicants = parse_org_kinds(top.get("applicant"), "applicant")?;
+    let version = top.version()?;
+    let effects = super::register::parse_effects(top.get("effects"))?;
     let rule = top.opt_code("rule")?;
     let requires = top.opt_code("requires")?;
     let fields = match top.get("fields") {
@@ -528,35 +621,46 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         fields,
         correctable,
         stages,
+        effects,
+        version,
     })
 }
 
-/// `applicant = "enterprise"` or `applicant = ["school", "enterprise"]`.
-fn parse_applicants(v: Option<&toml::Value>) -> Result<Vec<OrgKind>, WorkflowError> {
+/// `applicant = "enterprise"` or `applicant = ["school", "enterprise"]` (likewise a
+/// register's `owner`): organisation kinds, at least one, none repeated.
+pub(super) fn parse_org_kinds(
+    v: Option<&toml::Value>,
+    key: &str,
+) -> Result<Vec<OrgKind>, WorkflowError> {
+    let what = if key == "applicant" {
+        "申报主体类型"
+    } else {
+        "机构类型"
+    };
     let one = |s: &str| {
         OrgKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| config(format!("未知的申报主体类型“{s}”")))
+            .ok_or_else(|| config(format!("字段“{key}”：未知的{what}“{s}”")))
     };
     let kinds = match v {
-        None => return Err(config("缺少字段“applicant”")),
+        None => return Err(config(format!("缺少字段“{key}”"))),
         Some(toml::Value::String(s)) => vec![one(s.trim())?],
         Some(toml::Value::Array(list)) => list
             .iter()
             .map(|x| {
                 x.as_str()
-                    .ok_or_else(|| config("字段“applicant”的列表应由机构类型组成"))
+                    .ok_or_else(|| config(format!("字段“{key}”的列表应由机构类型组成")))
                     .and_then(|s| one(s.trim()))
             })
             .collect::<Result<Vec<_>, _>>()?,
-        Some(_) => return Err(config("字段“applicant”应为机构类型或机构类型列表")),
+        Some(_) => return Err(config(format!("字段“{key}”应为机构类型或机构类型列表"))),
     };
     if kinds.is_empty() {
-        return Err(config("字段“applicant”不能为空"));
+        return Err(config(format!("字段“{key}”不能为空")));
     }
     if (1..kinds.len()).any(|i| kinds[..i].contains(&kinds[i])) {
-        return Err(config("字段“applicant”有重复的机构类型"));
+        return Err(config(format!("字段“{key}”有重复的机构类型")));
     }
     Ok(kinds)
 }
@@ -643,37 +747,37 @@ fn parse_stage(
     })
 }
 
-fn config(msg: impl Into<String>) -> WorkflowError {
+pub(super) fn config(msg: impl Into<String>) -> WorkflowError {
     WorkflowError::Config(msg.into())
 }
 
 /// Typed access to one TOML table with Chinese errors prefixed by the table's place.
-struct Fields<'t> {
+pub(super) struct Fields<'t> {
     table: &'t toml::Table,
     place: String,
 }
 
 impl<'t> Fields<'t> {
-    fn new(table: &'t toml::Table, place: String) -> Self {
+    pub(super) fn new(table: &'t toml::Table, place: String) -> Self {
         Self { table, place }
     }
 
-    fn err(&self, msg: impl AsRef<str>) -> WorkflowError {
+    pub(super) fn err(&self, msg: impl AsRef<str>) -> WorkflowError {
         config(format!("{}{}", self.place, msg.as_ref()))
     }
 
-    fn get(&self, key: &str) -> Option<&'t toml::Value> {
+    pub(super) fn get(&self, key: &str) -> Option<&'t toml::Value> {
         self.table.get(key)
     }
 
-    fn only(&self, allowed: &[&str]) -> Result<(), WorkflowError> {
+    pub(super) fn only(&self, allowed: &[&str]) -> Result<(), WorkflowError> {
         match self.table.keys().find(|k| !allowed.contains(&k.as_str())) {
             Some(k) => Err(self.err(format!("不支持的字段“{k}”"))),
             None => Ok(()),
         }
     }
 
-    fn opt_text(&self, key: &str) -> Result<Option<String>, WorkflowError> {
+    pub(super) fn opt_text(&self, key: &str) -> Result<Option<String>, WorkflowError> {
         match self.get(key) {
             None => Ok(None),
             Some(toml::Value::String(s)) => {
@@ -688,13 +792,13 @@ impl<'t> Fields<'t> {
         }
     }
 
-    fn text(&self, key: &str) -> Result<String, WorkflowError> {
+    pub(super) fn text(&self, key: &str) -> Result<String, WorkflowError> {
         self.opt_text(key)?
             .ok_or_else(|| self.err(format!("缺少字段“{key}”")))
     }
 
     /// A machine code: lowercase ASCII letters, digits and `_`, starting with a letter.
-    fn opt_code(&self, key: &str) -> Result<Option<String>, WorkflowError> {
+    pub(super) fn opt_code(&self, key: &str) -> Result<Option<String>, WorkflowError> {
         let Some(s) = self.opt_text(key)? else {
             return Ok(None);
         };
@@ -711,12 +815,12 @@ impl<'t> Fields<'t> {
         }
     }
 
-    fn code(&self, key: &str) -> Result<String, WorkflowError> {
+    pub(super) fn code(&self, key: &str) -> Result<String, WorkflowError> {
         self.opt_code(key)?
             .ok_or_else(|| self.err(format!("缺少字段“{key}”")))
     }
 
-    fn integer(&self, key: &str) -> Result<i64, WorkflowError> {
+    pub(super) fn integer(&self, key: &str) -> Result<i64, WorkflowError> {
         match self.get(key) {
             None => Err(self.err(format!("缺少字段“{key}”"))),
             Some(toml::Value::Integer(n)) => Ok(*n),
@@ -727,7 +831,7 @@ impl<'t> Fields<'t> {
     /// A reference to a dated policy parameter: `"param:<file>.<name>"`, both parts
     /// lowercase ASCII letters, digits and `_`. A bare number is refused by name, since a
     /// kind file may not hold an undated policy number.
-    fn param_ref(&self, key: &str, what: &str) -> Result<ParamRef, WorkflowError> {
+    pub(super) fn param_ref(&self, key: &str, what: &str) -> Result<ParamRef, WorkflowError> {
         let s = match self.get(key) {
             None => return Err(self.err(format!("缺少字段“{key}”"))),
             Some(toml::Value::String(s)) => s.trim(),
@@ -772,6 +876,59 @@ impl<'t> Fields<'t> {
         Ok(Some(Condition { field, above }))
     }
 
+    /// A list of unit codes, each responsible for `measure`, none repeated, not empty.
+    pub(super) fn units(
+        &self,
+        key: &str,
+        measure: &reference::Measure,
+    ) -> Result<Vec<String>, WorkflowError> {
+        let Some(toml::Value::Array(items)) = self.get(key) else {
+            return Err(self.err(format!("字段“{key}”应为单位代码列表")));
+        };
+        if items.is_empty() {
+            return Err(self.err(format!("字段“{key}”的单位列表不能为空")));
+        }
+        let mut units: Vec<String> = Vec::with_capacity(items.len());
+        for item in items {
+            let Some(code) = item.as_str().map(str::trim) else {
+                return Err(self.err(format!("字段“{key}”的单位代码应为字符串")));
+            };
+            let Some(unit) = reference::unit(code) else {
+                return Err(self.err(format!("未知的单位代码“{code}”")));
+            };
+            if !measure.is_responsible(code) {
+                return Err(self.err(format!(
+                    "{}不是措施{}（{}）的责任单位",
+                    unit.name, measure.number, measure.title
+                )));
+            }
+            if units.iter().any(|u| u == code) {
+                return Err(self.err(format!("单位“{}”重复", unit.name)));
+            }
+            units.push(code.to_owned());
+        }
+        Ok(units)
+    }
+
+    pub(super) fn opt_bool(&self, key: &str) -> Result<Option<bool>, WorkflowError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(toml::Value::Boolean(b)) => Ok(Some(*b)),
+            Some(_) => Err(self.err(format!("字段“{key}”应为 true 或 false"))),
+        }
+    }
+
+    /// `version = N` (optional, default 1): a positive integer.
+    pub(super) fn version(&self) -> Result<u32, WorkflowError> {
+        match self.get("version") {
+            None => Ok(1),
+            Some(toml::Value::Integer(n)) if (1..=i64::from(u32::MAX)).contains(n) => {
+                Ok(u32::try_from(*n).unwrap_or(1))
+            }
+            Some(_) => Err(self.err("字段“version”应为正整数")),
+        }
+    }
+
     fn reviewers(
         &self,
         key: &str,
@@ -799,31 +956,7 @@ impl<'t> Fields<'t> {
                     "字段“{key}”应为 \"district_of_applicant\"、\"role:角色\" 或单位代码列表，实际为“{s}”"
                 )))
             }
-            Some(toml::Value::Array(items)) => {
-                if items.is_empty() {
-                    return Err(self.err(format!("字段“{key}”的单位列表不能为空")));
-                }
-                let mut units: Vec<String> = Vec::with_capacity(items.len());
-                for item in items {
-                    let Some(code) = item.as_str().map(str::trim) else {
-                        return Err(self.err(format!("字段“{key}”的单位代码应为字符串")));
-                    };
-                    let Some(unit) = reference::unit(code) else {
-                        return Err(self.err(format!("未知的单位代码“{code}”")));
-                    };
-                    if !measure.is_responsible(code) {
-                        return Err(self.err(format!(
-                            "{}不是措施{}（{}）的责任单位",
-                            unit.name, measure.number, measure.title
-                        )));
-                    }
-                    if units.iter().any(|u| u == code) {
-                        return Err(self.err(format!("单位“{}”重复", unit.name)));
-                    }
-                    units.push(code.to_owned());
-                }
-                Ok(Reviewers::Units(units))
-            }
+            Some(toml::Value::Array(_)) => Ok(Reviewers::Units(self.units(key, measure)?)),
             Some(_) => Err(self.err(format!(
                 "字段“{key}”应为 \"district_of_applicant\"、\"role:角色\" 或单位代码列表"
             ))),

@@ -15,6 +15,7 @@
 //! while it is `InReview` or `Returned`.
 
 mod config;
+pub mod register;
 #[cfg(test)]
 mod tests;
 
@@ -23,8 +24,9 @@ use serde::{Deserialize, Serialize};
 
 pub use config::{
     DEADLINE_DAYS, Kind, Mode, ParamRef, Reviewers, SCORE_RANGE, StageDef, StepKind, kind, kinds,
-    load_kinds, parse_kind,
+    load_kinds, parse_kind, register, registers,
 };
+pub use register::{Effect, EffectAction, EntryKey, Register, Trigger, parse_register};
 
 use crate::orgs::Role;
 use crate::reference;

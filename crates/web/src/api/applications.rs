@@ -629,22 +629,3 @@ pub async fn queue(
         .into(),
     ))
 }
-
-/// Certified 产教融合型企业 (public).
-#[utoipa::path(get, path = "/certified", tag = "applications", params(PageParams),
-    responses((status = 200, body = SummaryPage)))]
-pub async fn certified(
-    State(state): State<AppState>,
-    Query(q): Query<PageParams>,
-) -> AppResult<Json<SummaryPage>> {
-    Ok(Json(
-        apps::approved(
-            &state.db,
-            "enterprise_certification",
-            q.q.as_deref(),
-            super::paging(q.page, q.per_page)?,
-        )
-        .await?
-        .into(),
-    ))
-}

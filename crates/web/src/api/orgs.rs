@@ -39,22 +39,6 @@ pub struct OrgQuery {
     pub per_page: Option<String>,
 }
 
-/// The earliest grant (unix seconds, start of the Beijing day) of a certification still in
-/// force on `today`: `certification.validity_years` (the value in force today) before it.
-fn certified_since(params: &policy::ParamSet, today: chrono::NaiveDate) -> AppResult<i64> {
-    let (years, _) = params
-        .integer("certification.validity_years", today)
-        .map_err(|e| AppError::Internal(e.to_string()))?;
-    let months = u32::try_from(years.clamp(0, 100) * 12).unwrap_or(0);
-    let since = today
-        .checked_sub_months(chrono::Months::new(months))
-        .and_then(|d| d.succ_opt())
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc().timestamp() - 8 * 3600)
-        .unwrap_or(0);
-    Ok(since)
-}
-
 fn nonempty(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
@@ -62,7 +46,7 @@ fn nonempty(v: &Option<String>) -> Option<&str> {
 impl OrgQuery {
     /// The filter, with "certified" meaning a certification in force on `today` under the
     /// validity parameter then in force.
-    pub fn filter(&self, params: &policy::ParamSet, today: chrono::NaiveDate) -> AppResult<Filter> {
+    pub fn filter(&self, today: chrono::NaiveDate) -> AppResult<Filter> {
         let kind = match nonempty(&self.kind) {
             None => None,
             Some(k) => Some(
@@ -83,9 +67,7 @@ impl OrgQuery {
         let programme = match nonempty(&self.programme) {
             None => None,
             Some("cultivated") => Some(Programme::Cultivated),
-            Some("certified") => Some(Programme::Certified {
-                granted_since: certified_since(params, today)?,
-            }),
+            Some("certified") => Some(Programme::Certified { on: today }),
             Some(other) => {
                 return Err(AppError::invalid(
                     "programme",
@@ -292,7 +274,7 @@ pub async fn list(
     let page = orgs::list(
         &state.db,
         &org_scope(&caller.principal),
-        &q.filter(&state.params, domain::calendar::today_shanghai())?,
+        &q.filter(domain::calendar::today_shanghai())?,
         q.paging()?,
     )
     .await?;

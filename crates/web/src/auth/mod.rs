@@ -440,6 +440,17 @@ impl FromRequestParts<AppState> for ApiCaller {
     }
 }
 
+/// An API caller who may or may not be signed in (public lists); a bad credential is still
+/// refused.
+pub struct MaybeApiCaller(pub Option<Caller>);
+
+impl FromRequestParts<AppState> for MaybeApiCaller {
+    type Rejection = AppError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        Ok(MaybeApiCaller(resolve(parts, state).await?))
+    }
+}
+
 /// A signed-in page visitor; redirected to the login page when absent.
 pub struct PageCaller(pub Caller);
 

@@ -1,5 +1,5 @@
 //! Application pages: lists, the reviewer queue, the inbox, forms, the application page with
-//! its actions, attachments and history, and the public list of certified enterprises.
+//! its actions, attachments and history.
 
 use std::collections::HashMap;
 
@@ -19,7 +19,7 @@ use super::rules::{StepView, trace_view};
 use super::{Layout, fmt_time, parse_page, render};
 use crate::AppState;
 use crate::applications::{self as svc};
-use crate::auth::{Caller, MaybeCaller, PageCaller};
+use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageError, PageResult};
 
 pub fn router() -> super::Routes {
@@ -37,7 +37,6 @@ pub fn router() -> super::Routes {
         .route("/applications/{id}/attachments/{aid}", get(download))
         .route("/queue", get(queue))
         .route("/inbox", get(inbox))
-        .route("/certified", get(certified))
 }
 
 fn status_label(s: &str) -> String {
@@ -1046,82 +1045,4 @@ async fn download(
         data,
     )
         .into_response())
-}
-
-/// The end of a certification's validity (a dated parameter, at the date it was granted).
-fn valid_until(state: &AppState, granted: &str) -> String {
-    let Ok(d) = chrono::NaiveDate::parse_from_str(granted, "%Y-%m-%d") else {
-        return String::new();
-    };
-    match svc::certification_valid_until(state, d) {
-        Some(end) if end < domain::calendar::today_shanghai() => {
-            format!("{}（已到期，待复核）", end.format("%Y-%m-%d"))
-        }
-        Some(end) => end.format("%Y-%m-%d").to_string(),
-        None => String::new(),
-    }
-}
-
-#[derive(Template)]
-#[template(path = "certified.html")]
-struct CertifiedPage {
-    layout: Layout,
-    q: String,
-    rows: Vec<(String, String, String, String)>,
-    pager: super::Pager,
-}
-
-#[derive(serde::Deserialize, Default)]
-struct CertQuery {
-    q: Option<String>,
-    page: Option<String>,
-}
-
-async fn certified(
-    State(state): State<AppState>,
-    MaybeCaller(c): MaybeCaller,
-    Query(q): Query<CertQuery>,
-) -> PageResult {
-    let text: String = q.q.clone().unwrap_or_default().chars().take(50).collect();
-    let page = apps::approved(
-        &state.db,
-        "enterprise_certification",
-        Some(&text),
-        Paging::new(parse_page(&q.page), Some(20)),
-    )
-    .await?;
-    let rows = page
-        .items
-        .iter()
-        .map(|s| {
-            let d = s
-                .district
-                .as_deref()
-                .and_then(domain::reference::area)
-                .map(|a| a.name)
-                .unwrap_or("—");
-            let granted = s
-                .decided_at
-                .map(|t| fmt_time(t)[..10].to_string())
-                .unwrap_or_default();
-            (
-                s.applicant_name.clone(),
-                d.to_string(),
-                granted.clone(),
-                valid_until(&state, &granted),
-            )
-        })
-        .collect();
-    let pager = super::Pager::new(
-        "/certified",
-        &[("q", text.clone())],
-        page.page,
-        page.pages(),
-    );
-    render(&CertifiedPage {
-        layout: Layout::new("产教融合型企业名单", "certified", c.as_ref()),
-        q: text,
-        rows,
-        pager,
-    })
 }

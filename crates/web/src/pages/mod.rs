@@ -73,6 +73,7 @@ pub fn routes() -> Routes {
         .merge(supply::router())
         .merge(demand::router())
         .merge(alignment::router())
+        .merge(crate::features::registers::pages::router())
 }
 
 /// The pages, with the 404 page for unknown URLs. [`crate::app`] layers [`error_layout`] on it.

@@ -106,7 +106,7 @@ async fn list(
     Query(q): Query<OrgQuery>,
 ) -> PageResult {
     caller.require(Permission::ViewOrgs)?;
-    let filter = q.filter(&state.params, domain::calendar::today_shanghai())?;
+    let filter = q.filter(domain::calendar::today_shanghai())?;
     let paging = q.paging()?;
     let page = orgs::list(&state.db, &org_scope(&caller.principal), &filter, paging).await?;
     let kind = filter
@@ -158,7 +158,7 @@ async fn export(
     let list = orgs::export(
         &state.db,
         &org_scope(&caller.principal),
-        &q.filter(&state.params, domain::calendar::today_shanghai())?,
+        &q.filter(domain::calendar::today_shanghai())?,
         EXPORT_CAP,
     )
     .await?;

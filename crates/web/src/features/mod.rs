@@ -1,0 +1,6 @@
+//! The platform's features, one directory each: its service (plain functions over
+//! [`crate::AppState`], no axum types), its pages and its API. Templates live in
+//! `templates/<feature>/`. Features not yet moved here live in the crate's top-level modules
+//! (see docs/architecture.md).
+
+pub mod registers;

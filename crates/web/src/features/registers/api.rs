@@ -1,0 +1,211 @@
+//! The registers' API: `/registers` (the registers), `/registers/{register}` (a list, the
+//! standard list shape) and `/registers/{register}/{id}` (an entry with its members and
+//! history). Public registers answer without a token; `/certified` is the list of certified
+//! enterprises in force today.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use serde::Serialize;
+use serde_json::Value;
+use store::registers::{self as stored, Entry, EntryEvent, Member};
+use utoipa::ToSchema;
+
+use super::{CERTIFIED, RegisterQuery, in_force, reader, register_of};
+use crate::AppState;
+use crate::auth::MaybeApiCaller;
+use crate::error::{AppError, AppResult, ErrorBody};
+
+/// A register, as its file declares it.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterInfo {
+    pub code: String,
+    pub title: String,
+    pub measure: u8,
+    pub version: u32,
+    /// Listed without login.
+    pub public: bool,
+    /// `owner`: one entry per organisation; `application`: one per approved application.
+    pub key: String,
+    /// The entries' own fields: (name, Chinese label, type).
+    pub fields: Vec<FieldInfo>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FieldInfo {
+    pub name: String,
+    pub label: String,
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// The registers the caller may read (public ones without a token).
+#[utoipa::path(get, path = "/registers", tag = "registers",
+    responses((status = 200, body = Vec<RegisterInfo>), (status = 401, body = ErrorBody)))]
+pub async fn index(MaybeApiCaller(c): MaybeApiCaller) -> AppResult<Json<Vec<RegisterInfo>>> {
+    Ok(Json(
+        domain::workflow::registers()
+            .iter()
+            .filter(|r| r.public || c.is_some())
+            .map(|r| RegisterInfo {
+                code: r.code.clone(),
+                title: r.title.clone(),
+                measure: r.measure,
+                version: r.version,
+                public: r.public,
+                key: match r.key {
+                    domain::workflow::EntryKey::Owner => "owner".into(),
+                    domain::workflow::EntryKey::Application => "application".into(),
+                },
+                fields: r
+                    .fields
+                    .iter()
+                    .map(|f| FieldInfo {
+                        name: f.name.clone(),
+                        label: f.label.clone(),
+                        ty: f.ty.code().into(),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    ))
+}
+
+/// An entry of a register.
+#[derive(Serialize, ToSchema)]
+pub struct EntryOut {
+    pub id: i64,
+    pub register: String,
+    pub title: String,
+    pub owner_org_id: i64,
+    pub owner_name: String,
+    /// The owner's 统一社会信用代码.
+    pub owner_code: String,
+    pub owner_district: Option<String>,
+    /// `active`, `expired` or `ended`.
+    pub status: String,
+    /// In force today (not ended, begun, not past its last day).
+    pub in_force: bool,
+    /// First day, `YYYY-MM-DD`.
+    pub valid_from: Option<String>,
+    /// Last day, `YYYY-MM-DD`.
+    pub valid_until: Option<String>,
+    /// The entry's own fields (see the register's `fields`).
+    #[schema(value_type = Object)]
+    pub data: Value,
+    /// The application whose decision last wrote the entry.
+    pub application_id: Option<i64>,
+    pub updated_at: i64,
+}
+
+impl EntryOut {
+    fn of(e: Entry, today: chrono::NaiveDate) -> EntryOut {
+        EntryOut {
+            in_force: in_force(&e, today),
+            data: serde_json::from_str(&e.data_json).unwrap_or(Value::Null),
+            id: e.id,
+            register: e.register,
+            title: e.title,
+            owner_org_id: e.owner_org_id,
+            owner_name: e.owner_name,
+            owner_code: e.owner_code,
+            owner_district: e.owner_district,
+            status: e.status,
+            valid_from: e.valid_from,
+            valid_until: e.valid_until,
+            application_id: e.application_id,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryPage {
+    pub items: Vec<EntryOut>,
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+async fn page(
+    state: &AppState,
+    c: Option<&crate::auth::Caller>,
+    code: &str,
+    q: &RegisterQuery,
+) -> AppResult<Json<EntryPage>> {
+    let r = register_of(code)?;
+    let reader = reader(c, r)?;
+    let today = domain::calendar::today_shanghai();
+    let p = stored::list(&state.db, &r.code, &reader, &q.filter(today)?, q.paging()?).await?;
+    Ok(Json(EntryPage {
+        items: p
+            .items
+            .into_iter()
+            .map(|e| EntryOut::of(e, today))
+            .collect(),
+        total: p.total,
+        page: p.page,
+        per_page: p.per_page,
+    }))
+}
+
+/// A register's entries, the latest begun first (public registers without a token).
+#[utoipa::path(get, path = "/registers/{register}", tag = "registers",
+    params(("register" = String, Path, description = "The register's code, e.g. certified_enterprises"), RegisterQuery),
+    responses((status = 200, body = EntryPage), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn list(
+    State(state): State<AppState>,
+    MaybeApiCaller(c): MaybeApiCaller,
+    Path(code): Path<String>,
+    Query(q): Query<RegisterQuery>,
+) -> AppResult<Json<EntryPage>> {
+    page(&state, c.as_ref(), &code, &q).await
+}
+
+/// Certified 产教融合型企业 (public): the list of certified enterprises; `standing=in_force`
+/// unless another standing is asked for.
+#[utoipa::path(get, path = "/certified", tag = "registers", params(RegisterQuery),
+    responses((status = 200, body = EntryPage), (status = 400, body = ErrorBody)))]
+pub async fn certified(
+    State(state): State<AppState>,
+    MaybeApiCaller(c): MaybeApiCaller,
+    Query(mut q): Query<RegisterQuery>,
+) -> AppResult<Json<EntryPage>> {
+    if q.standing.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        q.standing = Some("in_force".into());
+    }
+    page(&state, c.as_ref(), CERTIFIED, &q).await
+}
+
+/// An entry with its members and history.
+#[derive(Serialize, ToSchema)]
+pub struct EntryDetail {
+    pub entry: EntryOut,
+    pub members: Vec<Member>,
+    pub events: Vec<EntryEvent>,
+}
+
+/// One entry of a register, with its members and history.
+#[utoipa::path(get, path = "/registers/{register}/{id}", tag = "registers",
+    params(("register" = String, Path, description = "The register's code"),
+        ("id" = i64, Path, description = "The entry's id")),
+    responses((status = 200, body = EntryDetail), (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_one(
+    State(state): State<AppState>,
+    MaybeApiCaller(c): MaybeApiCaller,
+    Path((code, id)): Path<(String, i64)>,
+) -> AppResult<Json<EntryDetail>> {
+    let r = register_of(&code)?;
+    let reader = reader(c.as_ref(), r)?;
+    let e = stored::get(&state.db, &r.code, &reader, id)
+        .await?
+        .ok_or(AppError::NotFound("名录条目"))?;
+    let members = stored::members(&state.db, &r.code, &e.entry_key).await?;
+    let events = stored::events(&state.db, &r.code, &e.entry_key).await?;
+    Ok(Json(EntryDetail {
+        entry: EntryOut::of(e, domain::calendar::today_shanghai()),
+        members,
+        events,
+    }))
+}

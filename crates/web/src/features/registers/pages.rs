@@ -1,0 +1,325 @@
+//! Register pages: the index of registers, a register's list (filters, paging, XLSX export)
+//! and an entry's detail with its members and history. `/certified` is the list of
+//! certified enterprises at its long-standing address.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::routing::get;
+use chrono::NaiveDate;
+use domain::workflow::{self, Register};
+use serde_json::Value;
+use store::registers::{self as stored, Entry};
+
+use super::{CERTIFIED, RegisterQuery, STANDINGS, reader, register_of, standing};
+use crate::AppState;
+use crate::auth::MaybeCaller;
+use crate::error::{AppError, PageResult};
+use crate::pages::{
+    Layout, Pager, Routes, SelectOption, district_options, fmt_time, options, render,
+};
+use crate::xlsx;
+
+pub fn router() -> Routes {
+    Routes::new()
+        .route("/registers", get(index))
+        .route("/registers/{register}", get(list))
+        .route("/registers/{register}/export.xlsx", get(export))
+        .route("/registers/{register}/{id}", get(detail))
+        .route("/certified", get(certified))
+}
+
+struct RegisterLine {
+    code: String,
+    title: String,
+    measure: u8,
+    public: bool,
+}
+
+#[derive(Template)]
+#[template(path = "registers/index.html")]
+struct IndexPage {
+    layout: Layout,
+    registers: Vec<RegisterLine>,
+}
+
+/// The registers the visitor may read: public ones, and every one once signed in.
+async fn index(MaybeCaller(c): MaybeCaller) -> PageResult {
+    let registers = workflow::registers()
+        .iter()
+        .filter(|r| r.public || c.is_some())
+        .map(|r| RegisterLine {
+            code: r.code.clone(),
+            title: r.title.clone(),
+            measure: r.measure,
+            public: r.public,
+        })
+        .collect();
+    render(&IndexPage {
+        layout: Layout::new("名录", "registers", c.as_ref()),
+        registers,
+    })
+}
+
+/// A row of a list.
+struct Row {
+    href: String,
+    title: String,
+    owner: String,
+    district: String,
+    valid_from: String,
+    valid_until: String,
+    standing: &'static str,
+}
+
+fn district_name(d: &Option<String>) -> String {
+    d.as_deref()
+        .and_then(domain::reference::area)
+        .map_or_else(|| "—".to_owned(), |a| a.name.to_owned())
+}
+
+fn day_text(d: &Option<String>) -> String {
+    d.as_deref()
+        .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .map_or_else(|| "—".to_owned(), workflow::zh_date)
+}
+
+fn row(r: &Register, e: &Entry, today: NaiveDate) -> Row {
+    Row {
+        href: format!("/registers/{}/{}", r.code, e.id),
+        title: e.title.clone(),
+        owner: e.owner_name.clone(),
+        district: district_name(&e.owner_district),
+        valid_from: day_text(&e.valid_from),
+        valid_until: day_text(&e.valid_until),
+        standing: standing(e, today),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registers/list.html")]
+struct ListPage {
+    layout: Layout,
+    register: &'static Register,
+    /// Entries are titled by their owner (one per organisation).
+    by_owner: bool,
+    path: String,
+    q: String,
+    district_options: Vec<SelectOption>,
+    standing_options: Vec<SelectOption>,
+    query: String,
+    total: String,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+async fn list(
+    State(state): State<AppState>,
+    MaybeCaller(c): MaybeCaller,
+    Path(code): Path<String>,
+    Query(q): Query<RegisterQuery>,
+) -> PageResult {
+    list_page(&state, c.as_ref(), register_of(&code)?, &q).await
+}
+
+async fn certified(
+    State(state): State<AppState>,
+    MaybeCaller(c): MaybeCaller,
+    Query(q): Query<RegisterQuery>,
+) -> PageResult {
+    list_page(&state, c.as_ref(), register_of(CERTIFIED)?, &q).await
+}
+
+async fn list_page(
+    state: &AppState,
+    c: Option<&crate::auth::Caller>,
+    r: &'static Register,
+    q: &RegisterQuery,
+) -> PageResult {
+    let reader = reader(c, r)?;
+    let today = domain::calendar::today_shanghai();
+    let filter = q.filter(today)?;
+    let page = stored::list(&state.db, &r.code, &reader, &filter, q.paging()?).await?;
+    let text = filter.q.clone().unwrap_or_default();
+    let district = filter.district.clone().unwrap_or_default();
+    let standing_v = q.standing.clone().unwrap_or_default().trim().to_owned();
+    let base = [
+        ("q", text.clone()),
+        ("district", district.clone()),
+        ("standing", standing_v.clone()),
+    ];
+    let path = format!("/registers/{}", r.code);
+    let query = serde_urlencoded::to_string(
+        base.iter()
+            .filter(|(_, v)| !v.is_empty())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    render(&ListPage {
+        layout: Layout::new(&r.title, "registers", c),
+        register: r,
+        by_owner: r.key == workflow::EntryKey::Owner,
+        pager: Pager::new(&path, &base, page.page, page.pages()),
+        path,
+        q: text,
+        district_options: district_options(&district),
+        standing_options: options(STANDINGS, &standing_v),
+        query,
+        total: crate::numbers::count(page.total),
+        rows: page.items.iter().map(|e| row(r, e, today)).collect(),
+    })
+}
+
+/// The filtered list as XLSX (at most this many rows).
+const EXPORT_CAP: i64 = 100_000;
+
+async fn export(
+    State(state): State<AppState>,
+    MaybeCaller(c): MaybeCaller,
+    Path(code): Path<String>,
+    Query(q): Query<RegisterQuery>,
+) -> PageResult {
+    let r = register_of(&code)?;
+    let reader = reader(c.as_ref(), r)?;
+    let today = domain::calendar::today_shanghai();
+    let list = stored::export(&state.db, &r.code, &reader, &q.filter(today)?, EXPORT_CAP).await?;
+    let mut headers: Vec<&str> = vec![
+        "名称",
+        "所属机构",
+        "统一社会信用代码",
+        "所在区县",
+        "生效日期",
+        "有效期至",
+        "状态",
+    ];
+    headers.extend(r.fields.iter().map(|f| f.label.as_str()));
+    let rows: Vec<Vec<xlsx::Cell>> = list
+        .iter()
+        .map(|e| {
+            let data: Value = serde_json::from_str(&e.data_json).unwrap_or(Value::Null);
+            let mut cells: Vec<xlsx::Cell> = vec![
+                e.title.clone().into(),
+                e.owner_name.clone().into(),
+                e.owner_code.clone().into(),
+                district_name(&e.owner_district).into(),
+                e.valid_from.clone().unwrap_or_default().into(),
+                e.valid_until.clone().unwrap_or_default().into(),
+                standing(e, today).into(),
+            ];
+            cells.extend(r.fields.iter().map(|f| {
+                let v = data.get(&f.name).unwrap_or(&Value::Null);
+                match v {
+                    Value::Null => String::new(),
+                    v => f.display(v),
+                }
+                .into()
+            }));
+            cells
+        })
+        .collect();
+    let bytes = xlsx::table(&r.title, &headers, &rows)?;
+    Ok(xlsx::download(&format!("{}.xlsx", r.title), bytes))
+}
+
+struct FieldLine {
+    label: String,
+    value: String,
+}
+
+struct MemberLine {
+    name: String,
+    code: String,
+    role: String,
+}
+
+struct EventLine {
+    at: String,
+    action: &'static str,
+    actor: String,
+    summary: String,
+    application: Option<i64>,
+}
+
+fn action_label(a: &str) -> &'static str {
+    match a {
+        "add" => "列入",
+        "extend" => "延续",
+        "end" => "终止",
+        "change" => "变更",
+        "expire" => "到期",
+        _ => "其他",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registers/detail.html")]
+struct DetailPage {
+    layout: Layout,
+    register: &'static Register,
+    entry: Entry,
+    district: String,
+    valid_from: String,
+    valid_until: String,
+    standing: &'static str,
+    fields: Vec<FieldLine>,
+    members: Vec<MemberLine>,
+    events: Vec<EventLine>,
+}
+
+async fn detail(
+    State(state): State<AppState>,
+    MaybeCaller(c): MaybeCaller,
+    Path((code, id)): Path<(String, i64)>,
+) -> PageResult {
+    let r = register_of(&code)?;
+    let reader = reader(c.as_ref(), r)?;
+    let entry = stored::get(&state.db, &r.code, &reader, id)
+        .await?
+        .ok_or(AppError::NotFound("名录条目"))?;
+    let today = domain::calendar::today_shanghai();
+    let data: Value = serde_json::from_str(&entry.data_json).unwrap_or(Value::Null);
+    let fields = r
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let v = data.get(&f.name).filter(|v| !v.is_null())?;
+            Some(FieldLine {
+                label: f.label.clone(),
+                value: f.display(v),
+            })
+        })
+        .collect();
+    let members = stored::members(&state.db, &r.code, &entry.entry_key)
+        .await?
+        .into_iter()
+        .map(|m| MemberLine {
+            role: r.role_label(&m.role).to_owned(),
+            name: m.name,
+            code: m.code,
+        })
+        .collect();
+    // Who decided is shown to signed-in users; the public sees what happened and when.
+    let signed_in = c.is_some();
+    let events = stored::events(&state.db, &r.code, &entry.entry_key)
+        .await?
+        .into_iter()
+        .map(|e| EventLine {
+            at: fmt_time(e.at),
+            action: action_label(&e.action),
+            actor: if signed_in { e.actor } else { String::new() },
+            summary: e.summary,
+            application: e.application_id.filter(|_| signed_in),
+        })
+        .collect();
+    render(&DetailPage {
+        layout: Layout::new(&entry.title, "registers", c.as_ref()),
+        register: r,
+        district: district_name(&entry.owner_district),
+        valid_from: day_text(&entry.valid_from),
+        valid_until: day_text(&entry.valid_until),
+        standing: standing(&entry, today),
+        entry,
+        fields,
+        members,
+        events,
+    })
+}
