@@ -1016,7 +1016,7 @@ pub async fn store_attachment(
     }
     let ct = svc::sniff(bytes)?;
     let mut tx = state.db.begin().await?;
-    apps::add_attachment(&mut tx, &c.actor(), app.id, filename, ct, bytes).await?;
+    apps::add_attachment(&mut tx, &c.actor(), app.id, None, filename, ct, bytes).await?;
     tx.commit().await?;
     Ok(())
 }
