@@ -49,6 +49,12 @@ pub enum IdError {
     MajorCodeFormat,
     #[error("行业代码应符合GB/T 4754-2017，如C3911")]
     IndustryCodeFormat,
+    #[error("职业代码不能为空")]
+    OccupationCodeEmpty,
+    #[error(
+        "职业代码“{code}”格式无效，应为形如 4-04-05-01 的职业分类大典代码（大类为1–8，其余各段为2位数字）"
+    )]
+    OccupationCodeFormat { code: String },
 }
 
 impl IdError {
@@ -69,6 +75,8 @@ impl IdError {
             IdError::IdCardCheck => "id_card.check",
             IdError::MajorCodeFormat => "major_code.format",
             IdError::IndustryCodeFormat => "industry_code.format",
+            IdError::OccupationCodeEmpty => "occupation_code.empty",
+            IdError::OccupationCodeFormat { .. } => "occupation_code.format",
         }
     }
 }
@@ -429,6 +437,93 @@ impl fmt::Display for MajorCode {
 
 string_id_impls!(MajorCode);
 
+// ---------------------------------------------------------------------------
+// 职业分类大典（2022年版）代码
+// ---------------------------------------------------------------------------
+
+/// The hyphens an occupation code may be written with (full-width and dashes are read as `-`).
+pub const OCCUPATION_HYPHENS: [char; 5] = ['-', '－', '—', '–', '‐'];
+
+/// The levels of the occupational classification, by number of code segments, with their
+/// Chinese names.
+pub const OCCUPATION_LEVELS: [(&str, &str); 4] = [
+    ("MAJOR_GROUP", "大类"),
+    ("SUB_GROUP", "中类"),
+    ("MINOR_GROUP", "小类"),
+    ("OCCUPATION", "职业"),
+];
+
+/// A code of 《中华人民共和国职业分类大典（2022年版）》: `4` (大类), `4-04` (中类), `4-04-05`
+/// (小类) or `4-04-05-01` (职业, `d-dd-dd-dd`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OccupationCode {
+    code: String,
+    segments: usize,
+}
+
+impl OccupationCode {
+    /// Parses a code of any level; the first segment is a major group 1–8, the others two
+    /// digits each. Blanks around it are trimmed and the [`OCCUPATION_HYPHENS`] read as `-`.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let norm: String = crate::text::trim(s)
+            .chars()
+            .map(|c| {
+                if OCCUPATION_HYPHENS.contains(&c) {
+                    '-'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        if norm.is_empty() {
+            return Err(IdError::OccupationCodeEmpty);
+        }
+        let parts: Vec<&str> = norm.split('-').collect();
+        let first_ok = parts[0].len() == 1 && matches!(parts[0].as_bytes()[0], b'1'..=b'8');
+        let rest_ok = parts[1..]
+            .iter()
+            .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()));
+        if parts.len() > 4 || !first_ok || !rest_ok {
+            return Err(IdError::OccupationCodeFormat { code: norm });
+        }
+        Ok(OccupationCode {
+            segments: parts.len(),
+            code: norm,
+        })
+    }
+
+    /// Parses the code of an occupation itself (`d-dd-dd-dd`), not of a group: `Ok(None)` for
+    /// a well-formed group code (大类, 中类 or 小类).
+    pub fn parse_occupation(s: &str) -> Result<Option<Self>, IdError> {
+        Self::parse(s).map(|c| c.is_occupation().then_some(c))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.code
+    }
+
+    /// MAJOR_GROUP, SUB_GROUP, MINOR_GROUP or OCCUPATION.
+    pub fn level(&self) -> &'static str {
+        OCCUPATION_LEVELS[self.segments - 1].0
+    }
+
+    /// Whether the code names an occupation (four segments) rather than a group.
+    pub fn is_occupation(&self) -> bool {
+        self.segments == 4
+    }
+
+    /// The code of the group above, if any (`4-04-05` for `4-04-05-01`).
+    pub fn parent(&self) -> Option<String> {
+        self.code.rsplit_once('-').map(|(p, _)| p.to_string())
+    }
+}
+
+impl fmt::Display for OccupationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.code)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -582,6 +677,18 @@ mod tests {
                 "industry_code.format",
                 "行业代码应符合GB/T 4754-2017，如C3911",
             ),
+            (
+                IdError::OccupationCodeEmpty,
+                "occupation_code.empty",
+                "职业代码不能为空",
+            ),
+            (
+                IdError::OccupationCodeFormat {
+                    code: "4-4-05-01".into(),
+                },
+                "occupation_code.format",
+                "职业代码“4-4-05-01”格式无效，应为形如 4-04-05-01 的职业分类大典代码（大类为1–8，其余各段为2位数字）",
+            ),
         ];
         let mut codes = std::collections::HashSet::new();
         for (e, code, msg) in cases {
@@ -599,6 +706,60 @@ mod tests {
         assert_eq!(back, c);
         assert!(serde_json::from_str::<CreditCode>("\"91350100M000100Y44\"").is_err());
         assert_eq!("91350100M000100Y43".parse::<CreditCode>().unwrap(), c);
+    }
+
+    // ----- occupation code -----
+
+    #[test]
+    fn occupation_codes_parse_at_every_level() {
+        let c = OccupationCode::parse(" 4-04-05-01 ").unwrap();
+        assert_eq!(c.as_str(), "4-04-05-01");
+        assert_eq!(c.level(), "OCCUPATION");
+        assert!(c.is_occupation());
+        assert_eq!(c.parent().as_deref(), Some("4-04-05"));
+        assert_eq!(OccupationCode::parse("4").unwrap().level(), "MAJOR_GROUP");
+        assert_eq!(OccupationCode::parse("4").unwrap().parent(), None);
+        assert_eq!(OccupationCode::parse("4-04").unwrap().level(), "SUB_GROUP");
+        assert_eq!(
+            OccupationCode::parse("2－02－10").unwrap().as_str(),
+            "2-02-10"
+        );
+        assert_eq!(
+            OccupationCode::parse("2－02－10－03").unwrap().to_string(),
+            "2-02-10-03"
+        );
+        assert_eq!(
+            OccupationCode::parse("  "),
+            Err(IdError::OccupationCodeEmpty)
+        );
+        for bad in [
+            "9-01",
+            "0",
+            "4-4-05-01",
+            "4-04-05-01-01",
+            "4-04-05-0A",
+            "40405",
+        ] {
+            assert_eq!(
+                OccupationCode::parse(bad),
+                Err(IdError::OccupationCodeFormat { code: bad.into() }),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_four_segments_name_an_occupation() {
+        assert_eq!(
+            OccupationCode::parse_occupation("2-02-10-03")
+                .unwrap()
+                .map(|c| c.to_string()),
+            Some("2-02-10-03".to_string())
+        );
+        for group in ["2", "2-02", "2-02-10"] {
+            assert_eq!(OccupationCode::parse_occupation(group), Ok(None), "{group}");
+        }
+        assert!(OccupationCode::parse_occupation("2-2-10-03").is_err());
     }
 
     // ----- division code -----

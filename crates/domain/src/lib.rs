@@ -14,4 +14,4 @@ pub mod reference;
 pub mod text;
 pub mod workflow;
 
-pub use ids::{CreditCode, DivisionCode, IdCardNumber, IdError, MajorCode};
+pub use ids::{CreditCode, DivisionCode, IdCardNumber, IdError, MajorCode, OccupationCode};

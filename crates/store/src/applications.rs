@@ -798,13 +798,16 @@ pub struct Attachment {
     pub sha256: String,
     pub uploaded_by: Option<i64>,
     pub created_at: i64,
+    /// The attachment slot (a kind's `attachment` field) it was uploaded into, if any.
+    pub slot: Option<String>,
 }
 
-/// Stores an attachment (bytes once per checksum) and its audit entry.
+/// Stores an attachment (bytes once per checksum), in `slot` when given, and its audit entry.
 pub async fn add_attachment(
     tx: &mut Tx,
     actor: &Actor,
     application_id: i64,
+    slot: Option<&str>,
     filename: &str,
     content_type: &str,
     bytes: &[u8],
@@ -816,8 +819,8 @@ pub async fn add_attachment(
         .execute(&mut *tx.inner)
         .await?;
     let a: Attachment = sqlx::query_as(
-        "INSERT INTO attachments (application_id, filename, content_type, size, sha256, uploaded_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *",
+        "INSERT INTO attachments (application_id, filename, content_type, size, sha256, uploaded_by, created_at, slot) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING *",
     )
     .bind(application_id)
     .bind(filename)
@@ -826,6 +829,7 @@ pub async fn add_attachment(
     .bind(&sha)
     .bind(actor.user_id)
     .bind(now())
+    .bind(slot)
     .fetch_one(&mut *tx.inner)
     .await?;
     audit::record(
@@ -835,7 +839,7 @@ pub async fn add_attachment(
         "application",
         &application_id.to_string(),
         None,
-        Some(&json!({"attachment": a.id, "filename": filename, "size": a.size, "sha256": sha})),
+        Some(&json!({"attachment": a.id, "slot": slot, "filename": filename, "size": a.size, "sha256": sha})),
     )
     .await?;
     Ok(a)

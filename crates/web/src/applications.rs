@@ -29,27 +29,12 @@ pub const MAX_SCORE: u32 = 100;
 pub const MAX_ATTACHMENT: usize = 10 * 1024 * 1024;
 
 /// What a resubmission changed, field by field, as a history line reads it:
-/// `投资额（元）：1,000.00 → 1,200.00`; empty when nothing changed.
+/// `投资额（元）：1,000.00 → 1,200.00`, a group's by row (`股东信息第2行持股比例：…`); empty
+/// when nothing changed.
 pub fn data_changes(kind: &str, before: &Value, after: &Value) -> Vec<String> {
     fields(kind)
         .iter()
-        .filter(|f| before[&f.name] != after[&f.name])
-        .map(|f| {
-            let show = |v: &Value| {
-                let t = f.display(v);
-                if t.is_empty() {
-                    "（空）".to_owned()
-                } else {
-                    t
-                }
-            };
-            format!(
-                "{}：{} → {}",
-                f.label,
-                show(&before[&f.name]),
-                show(&after[&f.name])
-            )
-        })
+        .flat_map(|f| f.changes(&before[&f.name], &after[&f.name]))
         .collect()
 }
 
@@ -103,13 +88,12 @@ pub fn parse_form(
 ) -> Result<Map<String, Value>, Vec<AppError>> {
     let mut data = Map::new();
     let mut errs = Vec::new();
-    for f in fields(kind) {
-        let raw = form.get(&f.name).map_or("", String::as_str);
-        match f.from_form(raw) {
+    for f in fields(kind).iter().filter(|f| f.holds_data()) {
+        match f.read_form(form) {
             Ok(v) => {
                 data.insert(f.name.clone(), v);
             }
-            Err(m) => errs.push(AppError::invalid(&f.name, m)),
+            Err(ms) => errs.extend(ms.into_iter().map(|m| AppError::invalid(&f.name, m))),
         }
     }
     if errs.is_empty() { Ok(data) } else { Err(errs) }
@@ -301,6 +285,35 @@ pub async fn check_org_refs(
         }
     }
     Ok(())
+}
+
+/// Checks that every required attachment slot of the kind holds a file (before a submission).
+/// 422 naming the empty slots otherwise.
+pub async fn check_slots(state: &AppState, kind: &Kind, application_id: i64) -> AppResult<()> {
+    let required: Vec<&FieldDef> = kind
+        .fields
+        .iter()
+        .filter(|f| !f.holds_data() && f.is_required())
+        .collect();
+    if required.is_empty() {
+        return Ok(());
+    }
+    let files = apps::attachments(&state.db, application_id).await?;
+    let empty: Vec<&FieldDef> = required
+        .into_iter()
+        .filter(|f| {
+            !files
+                .iter()
+                .any(|a| a.slot.as_deref() == Some(f.name.as_str()))
+        })
+        .collect();
+    match empty.first() {
+        None => Ok(()),
+        Some(first) => Err(AppError::invalid(
+            &first.name,
+            domain::form::unfilled_slots(&empty),
+        )),
+    }
 }
 
 /// The names of the organisations the application's `org` fields name, by field.
@@ -638,6 +651,9 @@ pub async fn act(
     if let Some(m) = &new_data {
         check_org_refs(state, kind, m).await?;
     }
+    if matches!(action, Action::Submit | Action::Resubmit) {
+        check_slots(state, kind, app.id).await?;
+    }
     let filed = application_date(&app, &action, today);
     let data_value: Value = match &new_data {
         Some(m) => Value::Object(m.clone()),
@@ -923,6 +939,10 @@ pub fn parse_json_data(
     }
     let mut out = Map::new();
     for f in fs {
+        // An attachment slot is filled by uploading a file, never through the data.
+        if !f.holds_data() && !data.contains_key(&f.name) {
+            continue;
+        }
         let v = f
             .from_json(data.get(&f.name).unwrap_or(&Value::Null))
             .map_err(|m| AppError::invalid(&format!("data.{}", f.name), m))?;

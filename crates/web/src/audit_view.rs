@@ -121,6 +121,7 @@ const FIELDS: &[(&str, &str)] = &[
     ("occupation_code", "职业"),
     ("note", "备注"),
     ("attachment", "附件编号"),
+    ("slot", "申报材料"),
     ("filename", "文件名"),
     ("file", "文件"),
     ("address", "登录地址"),

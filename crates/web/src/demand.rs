@@ -184,7 +184,7 @@ fn check_row(row: &Row) -> Result<Parsed, Vec<(&'static str, String)>> {
                 None
             }
             Err(e) => {
-                errs.push(("occupation", e));
+                errs.push(("occupation", e.to_string()));
                 None
             }
         }
@@ -539,7 +539,8 @@ pub async fn confirm(
     let code = match occupation.map(domain::text::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(raw) => {
-            let c = OccupationCode::parse(raw).map_err(|e| AppError::invalid("occupation", e))?;
+            let c = OccupationCode::parse(raw)
+                .map_err(|e| AppError::invalid("occupation", e.to_string()))?;
             if store::occupations::get(db, c.as_str()).await?.is_none() {
                 return Err(AppError::invalid(
                     "occupation",

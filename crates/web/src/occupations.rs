@@ -21,13 +21,9 @@ use tabular::{Column, Problem, Report, Row, Schema};
 use crate::error::{AppError, AppResult};
 use crate::majors::{LEVELS, level_label};
 
-/// Levels of the occupational classification, by number of code segments.
-pub const OCCUPATION_LEVELS: [(&str, &str); 4] = [
-    ("MAJOR_GROUP", "大类"),
-    ("SUB_GROUP", "中类"),
-    ("MINOR_GROUP", "小类"),
-    ("OCCUPATION", "职业"),
-];
+/// Levels of the occupational classification, by number of code segments; the code itself and
+/// the hyphens it may be written with (`domain::ids`).
+pub use domain::ids::{OCCUPATION_HYPHENS as HYPHENS, OCCUPATION_LEVELS, OccupationCode};
 
 pub fn occupation_level_label(code: &str) -> &'static str {
     OCCUPATION_LEVELS
@@ -37,9 +33,6 @@ pub fn occupation_level_label(code: &str) -> &'static str {
         .unwrap_or("—")
 }
 
-/// The hyphens a code may be written with.
-pub const HYPHENS: [char; 5] = ['-', '－', '—', '–', '‐'];
-
 /// A regular expression (JSON Schema dialect) of what [`OccupationCode::parse`] accepts.
 pub fn code_pattern() -> String {
     let b = domain::text::blank_class();
@@ -47,66 +40,12 @@ pub fn code_pattern() -> String {
     format!("^{b}*[1-8](?:[{h}][0-9]{{2}}){{0,3}}{b}*$")
 }
 
-/// A parsed 职业分类大典 (2022) code: `4`, `4-04`, `4-04-05` or `4-04-05-01`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OccupationCode {
-    code: String,
-    segments: usize,
-}
-
-impl OccupationCode {
-    /// Parses a code; the first segment is a major group 1–8, the others two digits each.
-    /// Full-width hyphens are accepted.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let norm: String = domain::text::trim(s)
-            .chars()
-            .map(|c| match c {
-                c if HYPHENS.contains(&c) => '-',
-                c => c,
-            })
-            .collect();
-        let bad = || {
-            if norm.is_empty() {
-                "职业代码不能为空".to_string()
-            } else {
-                format!(
-                    "职业代码“{norm}”格式无效，应为形如 4-04-05-01 的职业分类大典代码（大类为1–8，其余各段为2位数字）"
-                )
-            }
-        };
-        let parts: Vec<&str> = norm.split('-').collect();
-        if parts.len() > 4 {
-            return Err(bad());
-        }
-        let first = parts[0];
-        if first.len() != 1 || !matches!(first.as_bytes()[0], b'1'..=b'8') {
-            return Err(bad());
-        }
-        if parts[1..]
-            .iter()
-            .any(|p| p.len() != 2 || !p.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(bad());
-        }
-        Ok(OccupationCode {
-            segments: parts.len(),
-            code: norm,
-        })
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.code
-    }
-
-    /// MAJOR_GROUP, SUB_GROUP, MINOR_GROUP or OCCUPATION.
-    pub fn level(&self) -> &'static str {
-        OCCUPATION_LEVELS[self.segments - 1].0
-    }
-
-    /// The code of the group above, if any (`4-04-05` for `4-04-05-01`).
-    pub fn parent(&self) -> Option<String> {
-        self.code.rsplit_once('-').map(|(p, _)| p.to_string())
-    }
+/// A regular expression (JSON Schema dialect) of an occupation's own code (`4-04-05-01`, not a
+/// group's), as an application's occupation field accepts it.
+pub fn occupation_pattern() -> String {
+    let b = domain::text::blank_class();
+    let h: String = HYPHENS.iter().collect();
+    format!("^{b}*[1-8](?:[{h}][0-9]{{2}}){{3}}{b}*$")
 }
 
 fn parse_occupation_level(s: &str) -> Option<&'static str> {
@@ -208,7 +147,7 @@ fn check_occupation(row: &Row) -> Result<NewOccupation, Vec<(&'static str, Strin
     let code = match OccupationCode::parse(row.get("code")) {
         Ok(c) => Some(c),
         Err(e) => {
-            errs.push(("code", e));
+            errs.push(("code", e.to_string()));
             None
         }
     };
@@ -302,7 +241,7 @@ fn check_pair(row: &Row) -> Result<Pair, Vec<(&'static str, String)>> {
     let occupation = match OccupationCode::parse(row.get("occupationCode")) {
         Ok(c) => c.as_str().to_string(),
         Err(e) => {
-            errs.push(("occupationCode", e));
+            errs.push(("occupationCode", e.to_string()));
             String::new()
         }
     };
@@ -461,7 +400,7 @@ pub async fn find_major(db: &Db, level: &str, code: &str) -> AppResult<store::ma
 
 /// Checks an occupation code as a request gives it: well formed and known (422 naming it).
 pub async fn known_occupation(db: &Db, field: &str, code: &str) -> AppResult<String> {
-    let c = OccupationCode::parse(code).map_err(|e| AppError::invalid(field, e))?;
+    let c = OccupationCode::parse(code).map_err(|e| AppError::invalid(field, e.to_string()))?;
     match occ::get(db, c.as_str()).await? {
         Some(o) => Ok(o.code),
         None => Err(AppError::invalid(
@@ -482,7 +421,8 @@ pub async fn set_major_occupations(
     let mut seen = HashSet::new();
     let mut wanted = Vec::new();
     for raw in codes {
-        let c = OccupationCode::parse(raw).map_err(|e| AppError::invalid("occupations", e))?;
+        let c = OccupationCode::parse(raw)
+            .map_err(|e| AppError::invalid("occupations", e.to_string()))?;
         if !known.contains(c.as_str()) {
             return Err(AppError::invalid(
                 "occupations",
@@ -508,36 +448,4 @@ pub async fn set_major_occupations(
     occ::set_for_major(&mut tx, actor, &major.level, &major.code, &pairs).await?;
     tx.commit().await?;
     Ok(occ::for_major(db, &major.level, &major.code).await?)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_parse_at_every_level() {
-        let c = OccupationCode::parse(" 4-04-05-01 ").unwrap();
-        assert_eq!(c.as_str(), "4-04-05-01");
-        assert_eq!(c.level(), "OCCUPATION");
-        assert_eq!(c.parent().as_deref(), Some("4-04-05"));
-        assert_eq!(OccupationCode::parse("4").unwrap().level(), "MAJOR_GROUP");
-        assert_eq!(OccupationCode::parse("4").unwrap().parent(), None);
-        assert_eq!(OccupationCode::parse("4-04").unwrap().level(), "SUB_GROUP");
-        assert_eq!(
-            OccupationCode::parse("2－02－10").unwrap().as_str(),
-            "2-02-10"
-        );
-        for bad in [
-            "",
-            "9-01",
-            "0",
-            "4-4-05-01",
-            "4-04-05-01-01",
-            "4-04-05-0A",
-            "40405",
-        ] {
-            let e = OccupationCode::parse(bad).unwrap_err();
-            assert!(e.contains("职业代码"), "{bad}: {e}");
-        }
-    }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{chanjiao_in, client, fresh_database};
+use crate::helpers::{chanjiao_in, client, fresh_database, hidden};
 
 /// A district applies, 市发展改革委 reviews; the form has a required budget, a scope chosen
 /// from options, a start date and an optional core zone.
@@ -72,6 +72,90 @@ reviewers = "field:bank"
 deadline = "param:workflow.cultivation_district_review_days"
 "#;
 
+/// A district files a cooperation project: a project number of a set pattern, the occupation
+/// it trains for, the partner school's credit code, the project company's shareholders (rows
+/// whose shares add up to 100%) and two attachment slots, the licence required (PDF only).
+const EQUITY: &str = r#"
+code = "equity_test"
+title = "校企合作项目公司备案（测试）"
+measure = 1
+applicant = "district"
+
+[[fields]]
+name = "project_no"
+label = "项目编号"
+type = "text"
+max_length = 20
+required = true
+pattern = "CQ-[0-9]{4}"
+pattern_message = "应为 CQ- 加4位数字，如 CQ-0421"
+
+[[fields]]
+name = "occupation"
+label = "面向职业"
+type = "occupation"
+required = true
+
+[[fields]]
+name = "partner_code"
+label = "合作院校统一社会信用代码"
+type = "credit_code"
+
+[[fields]]
+name = "shareholders"
+label = "股东信息"
+type = "group"
+min_rows = 1
+max_rows = 5
+sum = { field = "share", equals = 100 }
+
+[[fields.fields]]
+name = "name"
+label = "名称"
+type = "text"
+max_length = 60
+required = true
+
+[[fields.fields]]
+name = "code"
+label = "统一社会信用代码"
+type = "credit_code"
+
+[[fields.fields]]
+name = "way"
+label = "出资方式"
+type = "enum"
+options = [["cash", "货币"], ["in_kind", "实物"]]
+required = true
+
+[[fields.fields]]
+name = "share"
+label = "持股比例"
+type = "percent"
+required = true
+
+[[fields]]
+name = "licence"
+label = "营业执照"
+type = "attachment"
+required = true
+content_types = ["application/pdf"]
+
+[[fields]]
+name = "photos"
+label = "现场照片"
+type = "attachment"
+content_types = ["image/png", "image/jpeg"]
+
+[[stages]]
+code = "fgw_review"
+name = "市发展改革委审核"
+step = "review"
+reviewers = ["fgw"]
+mode = "any"
+deadline = "param:workflow.cultivation_district_review_days"
+"#;
+
 /// The operator's parameter the branch names: above 1,000,000 元.
 const PARAMS: &str = r#"
 [big_budget_yuan]
@@ -116,6 +200,56 @@ fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output 
     o
 }
 
+/// `chanjiao serve` on `url` with the kinds of `dir` and the parameters of `pdir`; stopped
+/// when the value is dropped. Returns it and the address it listens on.
+fn serve(url: &str, dir: &std::path::Path, pdir: &std::path::Path) -> (Server, String) {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+        .args([
+            "--kinds-dir",
+            dir.to_str().unwrap(),
+            "--policy-dir",
+            pdir.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env("CHANJIAO_DATABASE_URL", url)
+        .env("CHANJIAO_LOG", "error")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let addr = loop {
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("serve prints its address");
+        if let Some(a) = line
+            .strip_prefix("平台已启动：http://")
+            .and_then(|r| r.split('/').next())
+        {
+            break a.to_string();
+        }
+    };
+    (server, addr)
+}
+
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[tokio::test]
 async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
     let url = fresh_database(store::Backend::Sqlite).await;
@@ -145,15 +279,38 @@ async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
             PILOT.replace("reviewers = [\"fgw\"]", "reviewers = [\"sw\"]"),
             "不是措施1",
         ),
+        (
+            EQUITY.replace("\"CQ-[0-9]{4}\"", "\"CQ-[0-9\""),
+            "字段“project_no”：“pattern”不是有效的正则表达式（unclosed character class）",
+        ),
+        (
+            EQUITY.replace(
+                "type = \"credit_code\"\n\n[[fields.fields]]",
+                "type = \"attachment\"\n\n[[fields.fields]]",
+            ),
+            "字段“shareholders.code”：表格内的字段不能是 attachment 类型",
+        ),
+        (
+            EQUITY.replace(
+                "content_types = [\"application/pdf\"]",
+                "content_types = [\"application/msword\"]",
+            ),
+            "字段“licence”：不支持的文件类型“application/msword”",
+        ),
     ];
     for (text, expected) in cases {
-        let dir = kinds_dir(&[("pilot_test.toml", &text)]);
+        let file = if text.contains("equity_test") {
+            "equity_test.toml"
+        } else {
+            "pilot_test.toml"
+        };
+        let dir = kinds_dir(&[(file, &text)]);
         let o = run(&url, &dir, &["kinds"]);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{expected}: {err}");
         // The file (for a file's own faults) or the kind's code (for what the policy lacks).
         assert!(
-            err.contains("pilot_test"),
+            err.contains(&file[..file.len() - 5]),
             "the file or kind is named: {err}"
         );
         assert!(err.contains(expected), "{expected}: {err}");
@@ -163,7 +320,6 @@ async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
 
 #[tokio::test]
 async fn a_kind_from_the_directory_runs_on_the_server() {
-    use std::io::BufRead;
     let url = fresh_database(store::Backend::Sqlite).await;
     // Kind files and parameter files are read from their own directories.
     let dir = kinds_dir(&[("pilot_test.toml", PILOT)]);
@@ -249,47 +405,7 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
         tokens.push(out.trim_end().lines().last().unwrap().to_string());
     }
 
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
-        .args([
-            "--kinds-dir",
-            dir.to_str().unwrap(),
-            "--policy-dir",
-            pdir.to_str().unwrap(),
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-        ])
-        .env("CHANJIAO_DATABASE_URL", &url)
-        .env("CHANJIAO_LOG", "error")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let _server = Server(child);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let _ = tx.send(line.unwrap());
-        }
-    });
-    let addr = loop {
-        let line = rx
-            .recv_timeout(std::time::Duration::from_secs(60))
-            .expect("serve prints its address");
-        if let Some(a) = line
-            .strip_prefix("平台已启动：http://")
-            .and_then(|r| r.split('/').next())
-        {
-            break a.to_string();
-        }
-    };
+    let (_server, addr) = serve(&url, &dir, &pdir);
     let c = client();
     // A POST to the API: its status and JSON answer.
     let call = |token: &str, path: &str, body: Value| {
@@ -436,6 +552,385 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
         doc.to_string().contains("建设资金（元）"),
         "the kind's form is documented"
     );
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(pdir).ok();
+}
+
+/// Creates a user of `role` in `org` with the tests' password; returns an API token of it.
+fn user_with_token(url: &str, user: &str, role: &str, org: &str) -> String {
+    let o = chanjiao_in(
+        None,
+        url,
+        &[
+            "user",
+            "add",
+            "--username",
+            user,
+            "--role",
+            role,
+            "--org",
+            org,
+            "--password-stdin",
+        ],
+        Some(crate::helpers::PASSWORD),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = chanjiao_in(None, url, &["token", "create", "--username", user], None);
+    let out = String::from_utf8_lossy(&o.stdout).to_string();
+    out.trim_end().lines().last().unwrap().to_string()
+}
+
+/// A browser-like client signed in to the server at `addr`.
+async fn login(addr: &str, user: &str) -> reqwest::Client {
+    let c = client();
+    let html = c
+        .get(format!("http://{addr}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&html, "csrf").unwrap();
+    let r = c
+        .post(format!("http://{addr}/login"))
+        .form(&[
+            ("username", user),
+            ("password", crate::helpers::PASSWORD),
+            ("csrf", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "login of {user}");
+    c
+}
+
+/// The new field types of a kind file on the real server, on both backends: a text pattern,
+/// an occupation, credit codes, a group of rows whose shares add up (through the API and the
+/// form), and attachment slots (typed uploads, a required one before submission).
+#[tokio::test]
+async fn typed_rows_patterns_and_attachment_slots_run_on_the_server() {
+    for backend in crate::helpers::backends() {
+        typed_fields_on(backend).await;
+    }
+}
+
+async fn typed_fields_on(backend: store::Backend) {
+    let url = fresh_database(backend).await;
+    let dir = kinds_dir(&[("equity_test.toml", EQUITY)]);
+    let pdir = kinds_dir(&[("pilot_test.toml", PARAMS)]);
+    {
+        let db = store::Db::connect(&url).await.unwrap();
+        db.migrate().await.unwrap();
+    }
+    let district = user_with_token(&url, "dis", "district", "500103");
+    let fgw = user_with_token(&url, "fgw1", "department", "fgw");
+    let (_server, addr) = serve(&url, &dir, &pdir);
+    let c = client();
+    let call = |token: &str, path: &str, body: Value| {
+        let req = c
+            .post(format!("http://{addr}/api/v1{path}"))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let partner = crate::helpers::credit("91500103MA5U7B001");
+    let good = json!({
+        "project_no": "CQ-0421",
+        "occupation": "6－20－01－01",
+        "partner_code": partner.to_lowercase(),
+        "shareholders": [
+            {"name": "重庆示例职业学院", "code": partner, "way": "cash", "share": 6000},
+            {"name": "重庆示例制造有限公司", "way": "in_kind", "share": 4000}
+        ]
+    });
+    // Each refusal of the API names the field (and the row) in the kind's words.
+    let refused = [
+        (
+            "project_no",
+            json!("CQ-42"),
+            "项目编号：应为 CQ- 加4位数字，如 CQ-0421",
+        ),
+        (
+            "occupation",
+            json!("6-20-01"),
+            "面向职业：“6-20-01”是职业分类的上级类别，应填到具体职业（4段代码，如 4-04-05-01）",
+        ),
+        (
+            "partner_code",
+            json!(format!("{}X", &partner[..17])),
+            "合作院校统一社会信用代码：统一社会信用代码校验位错误",
+        ),
+        (
+            "shareholders",
+            json!([{"name": "甲", "way": "cash", "share": 6000},
+                   {"name": "乙", "way": "cash", "share": 3000}]),
+            "股东信息：各行持股比例合计应为100.00%，现为90.00%",
+        ),
+        (
+            "shareholders",
+            json!([{"name": "甲", "way": "cash", "share": 6000},
+                   {"name": "乙", "way": "stock", "share": 4000}]),
+            "股东信息第2行：出资方式应为以下之一：货币、实物",
+        ),
+        ("shareholders", json!([]), "股东信息至少填写1行"),
+        (
+            "licence",
+            json!(1),
+            "营业执照是附件，请在申报页面上传文件，不在申报内容中填写",
+        ),
+    ];
+    for (field, value, expected) in refused {
+        let mut data = good.clone();
+        data[field] = value;
+        let (s, v) = call(
+            &district,
+            "/applications",
+            json!({"kind": "equity_test", "data": data}),
+        )
+        .await;
+        assert_eq!(s, 422, "{field}: {v}");
+        let message = v["message"].as_str().unwrap();
+        assert!(message.contains(expected), "{field}: {message}");
+    }
+    let (s, app) = call(
+        &district,
+        "/applications",
+        json!({"kind": "equity_test", "data": good}),
+    )
+    .await;
+    assert_eq!(s, 201, "{app}");
+    let id = app["id"].as_i64().unwrap();
+    let stored: Value = serde_json::from_str(app["data_json"].as_str().unwrap()).unwrap();
+    assert_eq!(stored["occupation"], "6-20-01-01");
+    assert_eq!(stored["partner_code"], partner.as_str());
+    assert_eq!(
+        stored["shareholders"],
+        json!([
+            {"name": "重庆示例职业学院", "code": partner, "way": "cash", "share": 6000},
+            {"name": "重庆示例制造有限公司", "code": "", "way": "in_kind", "share": 4000}
+        ])
+    );
+    // The required licence is not there yet: no submission.
+    let (s, v) = call(
+        &district,
+        &format!("/applications/{id}/actions"),
+        json!({"action": "submit", "version": app["version"]}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["message"].as_str()),
+        (422, Some("请先上传营业执照再提交")),
+        "{v}"
+    );
+
+    // The page shows the rows as a table and the slots with what they take.
+    let page = login(&addr, "dis").await;
+    let get = |path: String| {
+        let req = page.get(format!("http://{addr}{path}"));
+        async move { req.send().await.unwrap().text().await.unwrap() }
+    };
+    let html = get(format!("/applications/{id}")).await;
+    for expected in [
+        "<th>持股比例</th>",
+        "<td>60.00%</td>",
+        "<td>实物</td>",
+        "申报材料",
+        "营业执照",
+        "必传，接受PDF 文档",
+        "选传，接受PNG 图片、JPEG 图片",
+        "未上传",
+    ] {
+        assert!(html.contains(expected), "{expected}");
+    }
+    let csrf = hidden(&html, "csrf").unwrap();
+    let upload = |slot: &'static str, name: &'static str, bytes: &'static [u8]| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", csrf.clone())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name),
+            )
+            // The slot may come after the file.
+            .text("slot", slot);
+        page.post(format!("http://{addr}/applications/{id}/attachments"))
+            .multipart(form)
+            .send()
+    };
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+    const PDF: &[u8] = b"%PDF-1.7\n%test licence\n";
+    let r = upload("licence", "执照.png", PNG).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .unwrap()
+            .contains("营业执照只接受PDF 文档，所传文件是PNG 图片")
+    );
+    let r = upload("nonesuch", "执照.pdf", PDF).await.unwrap();
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.unwrap().contains("未知的申报材料"));
+    let db = store::Db::connect(&url).await.unwrap();
+    let files = store::applications::attachments(&db, id).await.unwrap();
+    assert!(files.is_empty(), "refused files are not stored: {files:?}");
+    let r = upload("licence", "营业执照.pdf", PDF).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let r = upload("photos", "现场.png", PNG).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let files = store::applications::attachments(&db, id).await.unwrap();
+    let slots: Vec<(Option<&str>, &str)> = files
+        .iter()
+        .map(|a| (a.slot.as_deref(), a.content_type.as_str()))
+        .collect();
+    assert_eq!(
+        slots,
+        vec![
+            (Some("licence"), "application/pdf"),
+            (Some("photos"), "image/png")
+        ]
+    );
+    let html = get(format!("/applications/{id}")).await;
+    assert!(
+        html.contains("营业执照.pdf</a>（"),
+        "the slot shows its file"
+    );
+    assert!(!html.contains("未上传"), "both slots are filled");
+
+    // The form: the rows entered and two blank ones, inputs named by row and column.
+    let html = get(format!("/applications/{id}/edit")).await;
+    assert!(html.contains("name=\"shareholders[1].name\" value=\"重庆示例制造有限公司\""));
+    assert!(html.contains("name=\"shareholders[3].share\" value=\"\""));
+    assert!(!html.contains("shareholders[4]"));
+    assert!(html.contains("营业执照（必传）：已上传"));
+    let version = hidden(&html, "version").unwrap();
+    let mut form: Vec<(String, String)> = vec![
+        ("csrf".into(), hidden(&html, "csrf").unwrap()),
+        ("kind".into(), "equity_test".into()),
+        ("version".into(), version.clone()),
+        ("project_no".into(), "CQ-0421".into()),
+        ("occupation".into(), "6-20-01-01".into()),
+        ("partner_code".into(), String::new()),
+    ];
+    let rows = [
+        ("重庆示例职业学院", "cash", "50"),
+        ("", "", ""),
+        ("重庆示例制造有限公司", "in_kind", "150"),
+        ("重庆示例投资有限公司", "cash", "10"),
+    ];
+    for (i, (name, way, share)) in rows.iter().enumerate() {
+        form.push((format!("shareholders[{i}].name"), (*name).into()));
+        form.push((format!("shareholders[{i}].code"), String::new()));
+        form.push((format!("shareholders[{i}].way"), (*way).into()));
+        form.push((format!("shareholders[{i}].share"), (*share).into()));
+    }
+    let post = |form: Vec<(String, String)>| {
+        page.post(format!("http://{addr}/applications/{id}/edit"))
+            .form(&form)
+            .send()
+    };
+    // A bad cell is named by its row in the form; the form comes back as typed.
+    let r = post(form.clone()).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("股东信息第3行：持股比例须为0至100之间的数"),
+        "{html}"
+    );
+    assert!(html.contains("name=\"shareholders[3].name\" value=\"重庆示例投资有限公司\""));
+    let at = form
+        .iter()
+        .position(|(k, _)| k == "shareholders[2].share")
+        .unwrap();
+    form[at].1 = "40".into();
+    let r = post(form).await.unwrap();
+    assert_eq!(r.status(), 303);
+    let saved = store::applications::get(&db, id).await.unwrap().unwrap();
+    let data: Value = serde_json::from_str(&saved.data_json).unwrap();
+    // The blank row is not kept; the rows close up.
+    assert_eq!(
+        data["shareholders"],
+        json!([
+            {"name": "重庆示例职业学院", "code": "", "way": "cash", "share": 5000},
+            {"name": "重庆示例制造有限公司", "code": "", "way": "in_kind", "share": 4000},
+            {"name": "重庆示例投资有限公司", "code": "", "way": "cash", "share": 1000}
+        ])
+    );
+    assert_eq!(data["partner_code"], "");
+    assert!(data.get("licence").is_none(), "slots are not data: {data}");
+
+    // With the licence uploaded the submission goes through, and a return and resubmission
+    // says what changed, row by row.
+    let (s, v) = call(
+        &district,
+        &format!("/applications/{id}/actions"),
+        json!({"action": "submit", "version": saved.version}),
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("in_review")), "{v}");
+    let (s, v) = call(
+        &fgw,
+        &format!("/applications/{id}/actions"),
+        json!({"action": "return", "version": v["version"], "text": "请核对出资比例"}),
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("returned")), "{v}");
+    let mut changed = data.clone();
+    changed["shareholders"][0]["share"] = json!(4000);
+    changed["shareholders"][1]["share"] = json!(5000);
+    let (s, v) = call(
+        &district,
+        &format!("/applications/{id}/actions"),
+        json!({"action": "resubmit", "version": v["version"], "data": changed}),
+    )
+    .await;
+    assert_eq!((s, v["status"].as_str()), (200, Some("in_review")), "{v}");
+    let events = store::applications::events(&db, id).await.unwrap();
+    let last = &events.last().unwrap().summary;
+    assert!(
+        last.contains(
+            "股东信息第1行持股比例：50.00% → 40.00%；股东信息第2行持股比例：40.00% → 50.00%"
+        ),
+        "{last}"
+    );
+
+    // The API documents the rows as an array of objects and leaves the slots out.
+    let doc: Value = c
+        .get(format!("http://{addr}/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds = doc.pointer("/components/schemas/NewApplicationInput/oneOf");
+    let equity = kinds
+        .and_then(Value::as_array)
+        .and_then(|ks| {
+            ks.iter()
+                .find(|k| k["properties"]["kind"]["enum"][0] == "equity_test")
+        })
+        .unwrap_or_else(|| panic!("the kind's variant: {kinds:?}"));
+    let data = &equity["properties"]["data"];
+    let rows = &data["properties"]["shareholders"];
+    assert_eq!(rows["type"], "array", "{rows}");
+    assert_eq!(
+        (rows["minItems"].as_i64(), rows["maxItems"].as_i64()),
+        (Some(1), Some(5))
+    );
+    assert_eq!(rows["items"]["properties"]["share"]["maximum"], 10_000);
+    assert_eq!(rows["items"]["required"], json!(["name", "way", "share"]));
+    assert!(
+        data["properties"]["project_no"]["pattern"]
+            .as_str()
+            .unwrap()
+            .contains("(?:CQ-[0-9]{4})")
+    );
+    assert!(data["properties"].get("licence").is_none(), "{data}");
     std::fs::remove_dir_all(dir).ok();
     std::fs::remove_dir_all(pdir).ok();
 }

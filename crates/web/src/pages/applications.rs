@@ -219,16 +219,28 @@ async fn inbox(
 }
 
 struct FieldView {
-    name: &'static str,
+    /// The input's name: the field's, or a group's cell's (`shareholders[0].share`).
+    name: String,
     label: &'static str,
     help: Option<&'static str>,
     value: String,
-    /// How it is entered: `bool`, `textarea`, `select`, `date` or `input`.
+    /// How it is entered: `bool`, `textarea`, `select`, `date`, `input`, `group` (a table of
+    /// rows of cells) or `attachment` (a slot, uploaded on the application's page).
     input: &'static str,
     /// For `select`: (value, label), the options of an enum or the districts.
     options: Vec<(String, String)>,
     max_length: usize,
     required: bool,
+    /// For `group`: the columns (label, required) and the rows' cells: the rows entered and
+    /// blank ones to add more (ignored when left blank).
+    columns: Vec<(&'static str, bool)>,
+    rows: Vec<Vec<FieldView>>,
+    /// For `group`: the fewest and most rows.
+    min_rows: usize,
+    max_rows: usize,
+    /// For `attachment`: the kinds of file it takes, and the file in it (link, file name).
+    accept: String,
+    file: Option<(String, String)>,
 }
 
 #[derive(Template)]
@@ -273,58 +285,171 @@ async fn org_choices(
     Ok(out)
 }
 
+/// Blank rows a group's form offers after those entered (more after saving).
+const BLANK_ROWS: usize = 2;
+
+/// The newest file of each attachment slot of an application, by slot name.
+fn slot_files(files: &[apps::Attachment]) -> HashMap<&str, &apps::Attachment> {
+    let mut out = HashMap::new();
+    for a in files {
+        if let Some(slot) = a.slot.as_deref() {
+            // Listed in upload order: a later file replaces an earlier one.
+            out.insert(slot, a);
+        }
+    }
+    out
+}
+
+/// What an attachment slot takes, in words: `PDF 文档、PNG 图片`.
+fn accepted(content_types: &[String]) -> String {
+    content_types
+        .iter()
+        .map(|c| domain::form::content_type_name(c))
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+/// The form's inputs for a kind's fields: `values` by input name (as posted, or the stored
+/// data put back), the organisations `org` fields offer, and the application's attachments
+/// (none before it is saved) for its slots.
 fn field_views(
     kind: &str,
     values: &HashMap<String, String>,
     choices: &HashMap<String, Vec<(String, String)>>,
+    app_id: Option<i64>,
+    files: &[apps::Attachment],
 ) -> Vec<FieldView> {
     use domain::form::FieldType;
+    let in_slots = slot_files(files);
     svc::fields(kind)
         .iter()
-        .map(|f| {
-            let (input, options, max_length) = match &f.ty {
-                FieldType::Bool => ("bool", Vec::new(), 1),
-                FieldType::Text { max_length } if *max_length > 100 => {
-                    ("textarea", Vec::new(), *max_length)
-                }
-                FieldType::Text { max_length } => ("input", Vec::new(), *max_length),
-                FieldType::Enum { options } => ("select", options.clone(), 64),
-                FieldType::District => (
-                    "select",
-                    domain::reference::AREAS
+        .map(|f| match &f.ty {
+            FieldType::Group {
+                fields,
+                min_rows,
+                max_rows,
+                ..
+            } => {
+                let posted = f.form_rows(values);
+                // The rows entered (up to the last that is not blank), then blank ones.
+                let entered = posted
+                    .iter()
+                    .rev()
+                    .find(|(_, cells)| !f.row_is_blank(cells))
+                    .map_or(0, |(i, _)| i + 1);
+                let shown = (entered + BLANK_ROWS)
+                    .max(*min_rows)
+                    .min(*max_rows)
+                    .max(entered);
+                let rows = (0..shown)
+                    .map(|i| {
+                        fields
+                            .iter()
+                            .map(|c| {
+                                let name = f.input_name(i, &c.name);
+                                let value = values.get(&name).cloned().unwrap_or_default();
+                                let mut v = scalar_view(c, name, value, choices);
+                                // A blank row must not stop the browser from sending the form.
+                                v.required = false;
+                                v
+                            })
+                            .collect()
+                    })
+                    .collect();
+                FieldView {
+                    input: "group",
+                    columns: fields
                         .iter()
-                        .map(|a| (a.code.to_owned(), a.name.to_owned()))
+                        .map(|c| (c.label.as_str(), c.is_required()))
                         .collect(),
-                    6,
-                ),
-                FieldType::Date => ("date", Vec::new(), 10),
-                FieldType::Org { .. } => (
-                    "select",
-                    choices.get(&f.name).cloned().unwrap_or_default(),
-                    20,
-                ),
-                FieldType::IdCard => ("input", Vec::new(), 18),
-                _ => ("input", Vec::new(), 24),
-            };
-            FieldView {
-                name: f.name.as_str(),
-                label: f.label.as_str(),
-                help: f.help.as_deref(),
-                value: values.get(&f.name).cloned().unwrap_or_default(),
-                input,
-                options,
-                max_length,
-                required: f.is_required(),
+                    rows,
+                    min_rows: if f.is_required() {
+                        (*min_rows).max(1)
+                    } else {
+                        *min_rows
+                    },
+                    max_rows: *max_rows,
+                    ..scalar_view(f, f.name.clone(), String::new(), choices)
+                }
+            }
+            FieldType::Attachment { content_types } => FieldView {
+                input: "attachment",
+                accept: accepted(content_types),
+                file: in_slots.get(f.name.as_str()).and_then(|a| {
+                    app_id.map(|id| {
+                        (
+                            format!("/applications/{id}/attachments/{}", a.id),
+                            a.filename.clone(),
+                        )
+                    })
+                }),
+                ..scalar_view(f, f.name.clone(), String::new(), choices)
+            },
+            _ => {
+                let value = values.get(&f.name).cloned().unwrap_or_default();
+                scalar_view(f, f.name.clone(), value, choices)
             }
         })
         .collect()
 }
 
-/// Stored data back into form strings (money in yuan).
+/// The input of a single-value field (a kind's, or a group's cell).
+fn scalar_view(
+    f: &'static domain::form::FieldDef,
+    name: String,
+    value: String,
+    choices: &HashMap<String, Vec<(String, String)>>,
+) -> FieldView {
+    use domain::form::FieldType;
+    let (input, options, max_length) = match &f.ty {
+        FieldType::Bool => ("bool", Vec::new(), 1),
+        FieldType::Text { max_length, .. } if *max_length > 100 => {
+            ("textarea", Vec::new(), *max_length)
+        }
+        FieldType::Text { max_length, .. } => ("input", Vec::new(), *max_length),
+        FieldType::Enum { options } => ("select", options.clone(), 64),
+        FieldType::District => (
+            "select",
+            domain::reference::AREAS
+                .iter()
+                .map(|a| (a.code.to_owned(), a.name.to_owned()))
+                .collect(),
+            6,
+        ),
+        FieldType::Date => ("date", Vec::new(), 10),
+        FieldType::Org { .. } => (
+            "select",
+            choices.get(&f.name).cloned().unwrap_or_default(),
+            20,
+        ),
+        FieldType::IdCard => ("input", Vec::new(), 18),
+        FieldType::CreditCode => ("input", Vec::new(), 18),
+        FieldType::Occupation => ("input", Vec::new(), 16),
+        _ => ("input", Vec::new(), 24),
+    };
+    FieldView {
+        name,
+        label: f.label.as_str(),
+        help: f.help.as_deref(),
+        value,
+        input,
+        options,
+        max_length,
+        required: f.is_required(),
+        columns: Vec::new(),
+        rows: Vec::new(),
+        min_rows: 0,
+        max_rows: 0,
+        accept: String::new(),
+        file: None,
+    }
+}
+
+/// Stored data back into form strings by input name (money in yuan, a group's cells).
 fn data_to_form(kind: &str, data: &Value) -> HashMap<String, String> {
     svc::fields(kind)
         .iter()
-        .map(|f| (f.name.clone(), f.to_form(&data[&f.name])))
+        .flat_map(|f| f.form_values(&data[&f.name]))
         .collect()
 }
 
@@ -347,7 +472,7 @@ async fn new_form(
         action: "/applications/new".into(),
         version: 0,
         errors: Vec::new(),
-        fields: field_views(&kind.code, &HashMap::new(), &choices),
+        fields: field_views(&kind.code, &HashMap::new(), &choices, None, &[]),
     })
 }
 
@@ -356,12 +481,17 @@ async fn form_error(
     state: &AppState,
     c: &Caller,
     kind: &workflow::Kind,
+    app_id: Option<i64>,
     action: String,
     version: i64,
     form: &HashMap<String, String>,
     errors: Vec<String>,
     status: axum::http::StatusCode,
 ) -> PageResult {
+    let files = match app_id {
+        Some(id) => apps::attachments(&state.db, id).await?,
+        None => Vec::new(),
+    };
     let mut resp = render(&FormPage {
         layout: Layout::new(&kind.title, "applications", Some(c)),
         kind: kind.code.clone(),
@@ -369,7 +499,13 @@ async fn form_error(
         action,
         version,
         errors,
-        fields: field_views(&kind.code, form, &org_choices(state, &kind.code).await?),
+        fields: field_views(
+            &kind.code,
+            form,
+            &org_choices(state, &kind.code).await?,
+            app_id,
+            &files,
+        ),
     })?;
     *resp.status_mut() = status;
     Ok(resp)
@@ -391,6 +527,7 @@ async fn create(
                     &state,
                     &c,
                     kind,
+                    None,
                     "/applications/new".into(),
                     0,
                     &form,
@@ -406,6 +543,7 @@ async fn create(
                 &state,
                 &c,
                 kind,
+                None,
                 "/applications/new".into(),
                 0,
                 &form,
@@ -432,6 +570,7 @@ async fn edit_form(
         return Err(AppError::Forbidden.into());
     }
     let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
+    let files = apps::attachments(&state.db, app.id).await?;
     render(&FormPage {
         layout: Layout::new(&kind.title, "applications", Some(&c)),
         kind: kind.code.clone(),
@@ -443,6 +582,8 @@ async fn edit_form(
             &kind.code,
             &data_to_form(&kind.code, &data),
             &org_choices(&state, &kind.code).await?,
+            Some(app.id),
+            &files,
         ),
     })
 }
@@ -473,6 +614,7 @@ async fn save(
                     &state,
                     &c,
                     kind,
+                    Some(id),
                     format!("/applications/{id}/edit"),
                     app.version,
                     &form,
@@ -488,6 +630,7 @@ async fn save(
                 &state,
                 &c,
                 kind,
+                Some(id),
                 format!("/applications/{id}/edit"),
                 version,
                 &form,
@@ -531,6 +674,28 @@ struct FileView {
     kind: &'static str,
     size: String,
     created: String,
+    /// The attachment slot it was uploaded into, by its label (`—` for none).
+    slot: String,
+}
+
+/// One item of the application's content: a field's label and value in words, or a group's
+/// rows as a table (column labels, cells).
+struct DataView {
+    label: &'static str,
+    text: String,
+    table: Option<(Vec<&'static str>, Vec<Vec<String>>)>,
+}
+
+/// An attachment slot of the kind: what it asks for and the file in it.
+struct SlotView {
+    name: &'static str,
+    label: &'static str,
+    help: Option<&'static str>,
+    required: bool,
+    /// The kinds of file it takes, in words, and as the file input's `accept` list.
+    accept: String,
+    accept_types: String,
+    file: Option<FileView>,
 }
 
 #[derive(Template)]
@@ -552,7 +717,8 @@ struct DetailPage {
     /// The date the limits are taken at (the filing date, or today for a draft).
     limits_date: String,
     actions: Vec<ActionView>,
-    data: Vec<(&'static str, String)>,
+    data: Vec<DataView>,
+    slots: Vec<SlotView>,
     editable: bool,
     outcome: Option<String>,
     trace: Vec<StepView>,
@@ -735,31 +901,75 @@ async fn detail_page(
     actions.retain(|a| allowed.iter().any(|k| k.as_str() == a.code));
     let data_v: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
     let names = svc::org_names(state, kind, &data_v).await?;
+    let occupations = occupation_names(state, kind, &data_v).await?;
     let data = svc::fields(&kind.code)
         .iter()
+        .filter(|f| f.holds_data())
         .map(|f| {
-            let s = names
+            let v = &data_v[&f.name];
+            let table = f.table(v).map(|(columns, mut rows)| {
+                // Occupations with their names, where the platform's classification has them.
+                if let domain::form::FieldType::Group { fields, .. } = &f.ty {
+                    for (j, c) in fields.iter().enumerate() {
+                        for (row, cells) in v.as_array().into_iter().flatten().zip(&mut rows) {
+                            cells[j] = with_occupation_name(c, &row[&c.name], &occupations);
+                        }
+                    }
+                }
+                (columns, rows)
+            });
+            let text = names
                 .get(&f.name)
                 .cloned()
-                .unwrap_or_else(|| f.display(&data_v[&f.name]));
-            (f.label.as_str(), s)
+                .unwrap_or_else(|| with_occupation_name(f, v, &occupations));
+            DataView {
+                label: f.label.as_str(),
+                text,
+                table,
+            }
         })
         .collect();
     let decision: Option<Value> = app
         .decision_json
         .as_deref()
         .and_then(|d| serde_json::from_str(d).ok());
-    let files = apps::attachments(&state.db, app.id)
-        .await?
-        .into_iter()
-        .map(|a| FileView {
-            id: a.id,
-            filename: a.filename,
-            kind: super::file_kind(&a.content_type),
-            size: super::file_size(a.size),
-            created: fmt_time(a.created_at),
+    let attachments = apps::attachments(&state.db, app.id).await?;
+    let file_view = |a: &apps::Attachment| FileView {
+        id: a.id,
+        filename: a.filename.clone(),
+        kind: super::file_kind(&a.content_type),
+        size: super::file_size(a.size),
+        created: fmt_time(a.created_at),
+        slot: a
+            .slot
+            .as_deref()
+            .map(|s| {
+                kind.fields
+                    .iter()
+                    .find(|f| f.name == s)
+                    .map_or(s, |f| f.label.as_str())
+                    .to_owned()
+            })
+            .unwrap_or_else(|| "—".into()),
+    };
+    let in_slots = slot_files(&attachments);
+    let slots = kind
+        .fields
+        .iter()
+        .filter_map(|f| match &f.ty {
+            domain::form::FieldType::Attachment { content_types } => Some(SlotView {
+                name: f.name.as_str(),
+                label: f.label.as_str(),
+                help: f.help.as_deref(),
+                required: f.is_required(),
+                accept: accepted(content_types),
+                accept_types: content_types.join(","),
+                file: in_slots.get(f.name.as_str()).map(|a| file_view(a)),
+            }),
+            _ => None,
         })
         .collect();
+    let files = attachments.iter().map(file_view).collect();
     let events = apps::events(&state.db, app.id).await?;
     // A returned application says why at the top: the latest return's comment and who wrote it.
     let returned = (wf.status == workflow::Status::Returned)
@@ -814,6 +1024,7 @@ async fn detail_page(
         limits_date: workflow::zh_date(filed),
         actions,
         data,
+        slots,
         editable: is_applicant
             && matches!(
                 wf.status,
@@ -829,6 +1040,53 @@ async fn detail_page(
         returned,
         app,
     })
+}
+
+/// The names of the occupations the application's `occupation` fields (and group columns)
+/// hold, by code, where the platform's classification has them.
+async fn occupation_names(
+    state: &AppState,
+    kind: &workflow::Kind,
+    data: &Value,
+) -> Result<HashMap<String, String>, AppError> {
+    use domain::form::FieldType;
+    let mut codes: Vec<&str> = Vec::new();
+    for f in &kind.fields {
+        match &f.ty {
+            FieldType::Occupation => codes.extend(data[&f.name].as_str()),
+            FieldType::Group { fields, .. } => {
+                for row in data[&f.name].as_array().into_iter().flatten() {
+                    for c in fields.iter().filter(|c| c.ty == FieldType::Occupation) {
+                        codes.extend(row[&c.name].as_str());
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = HashMap::new();
+    for code in codes.into_iter().filter(|c| !c.is_empty()) {
+        if !out.contains_key(code)
+            && let Some(o) = store::occupations::get(&state.db, code).await?
+        {
+            out.insert(code.to_owned(), o.name);
+        }
+    }
+    Ok(out)
+}
+
+/// A value as the page shows it; an occupation's code with its name when known
+/// (`2-02-10-03 工业机器人系统操作员`).
+fn with_occupation_name(
+    f: &domain::form::FieldDef,
+    v: &Value,
+    names: &HashMap<String, String>,
+) -> String {
+    let shown = f.display(v);
+    match (&f.ty, names.get(&shown)) {
+        (domain::form::FieldType::Occupation, Some(name)) => format!("{shown} {name}"),
+        _ => shown,
+    }
 }
 
 async fn detail(
@@ -950,40 +1208,69 @@ async fn upload(
 ) -> PageResult {
     crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let id = parse_id(&id)?;
-    let (app, _) = svc::load(&state, &c, id).await?;
+    let (app, kind) = svc::load(&state, &c, id).await?;
     let mut errors = Vec::new();
-    let mut stored = false;
+    // The slot (a kind's attachment field) the files are for, if any, and the files: read
+    // whole before any is stored, so the slot counts wherever the form puts it.
+    let mut slot: Option<String> = None;
+    let mut files: Vec<(String, Bytes)> = Vec::new();
     while let Some(field) = mp
         .next_field()
         .await
         .map_err(|e| AppError::invalid("file", format!("上传失败：{e}")))?
     {
-        if field.name() != Some("file") {
-            continue;
+        match field.name() {
+            Some("slot") => {
+                let name = field.text().await.unwrap_or_default();
+                slot = Some(name.trim().to_owned()).filter(|s| !s.is_empty());
+            }
+            Some("file") => {
+                let filename: String = field
+                    .file_name()
+                    .unwrap_or("附件")
+                    .chars()
+                    .filter(|ch| !ch.is_control() && *ch != '/' && *ch != '\\')
+                    .take(100)
+                    .collect();
+                match field.bytes().await {
+                    Ok(b) => files.push((filename, b)),
+                    Err(_) => {
+                        errors.push(format!(
+                            "附件超过{}MB上限或上传中断",
+                            svc::MAX_ATTACHMENT / 1024 / 1024
+                        ));
+                        break;
+                    }
+                }
+            }
+            _ => {}
         }
-        let filename: String = field
-            .file_name()
-            .unwrap_or("附件")
-            .chars()
-            .filter(|ch| !ch.is_control() && *ch != '/' && *ch != '\\')
-            .take(100)
-            .collect();
-        let bytes: Bytes = match field.bytes().await {
-            Ok(b) => b,
-            Err(_) => {
-                errors.push(format!(
-                    "附件超过{}MB上限或上传中断",
-                    svc::MAX_ATTACHMENT / 1024 / 1024
-                ));
-                break;
+    }
+    let slot_def = match &slot {
+        None => None,
+        Some(name) => match kind
+            .fields
+            .iter()
+            .find(|f| &f.name == name && !f.holds_data())
+        {
+            Some(f) => Some(f),
+            None => {
+                errors.push("未知的申报材料，请刷新页面后重新上传".into());
+                files.clear();
+                None
             }
-        };
-        match store_attachment(&state, &c, &app, &filename, &bytes).await {
-            Ok(()) => stored = true,
-            Err(e @ (AppError::Invalid { .. } | AppError::Forbidden | AppError::Conflict(_))) => {
-                errors.push(e.to_string())
+        },
+    };
+    let mut stored = false;
+    if errors.is_empty() {
+        for (filename, bytes) in &files {
+            match store_attachment(&state, &c, &app, slot_def, filename, bytes).await {
+                Ok(()) => stored = true,
+                Err(
+                    e @ (AppError::Invalid { .. } | AppError::Forbidden | AppError::Conflict(_)),
+                ) => errors.push(e.to_string()),
+                Err(e) => return Err(e.into()),
             }
-            Err(e) => return Err(e.into()),
         }
     }
     if stored && errors.is_empty() {
@@ -997,11 +1284,13 @@ async fn upload(
     Ok(resp)
 }
 
-/// Checks and stores an attachment (applicant only, while the application can be edited).
+/// Checks and stores an attachment (applicant only, while the application can be edited),
+/// into `slot` when given: the slot must take the file's type (as recognised by content).
 pub async fn store_attachment(
     state: &AppState,
     c: &Caller,
     app: &apps::Application,
+    slot: Option<&domain::form::FieldDef>,
     filename: &str,
     bytes: &[u8],
 ) -> Result<(), AppError> {
@@ -1014,8 +1303,21 @@ pub async fn store_attachment(
         ));
     }
     let ct = svc::sniff(bytes)?;
+    if let Some(s) = slot {
+        s.accepts_file(ct)
+            .map_err(|m| AppError::invalid(&s.name, m))?;
+    }
     let mut tx = state.db.begin().await?;
-    apps::add_attachment(&mut tx, &c.actor(), app.id, filename, ct, bytes).await?;
+    apps::add_attachment(
+        &mut tx,
+        &c.actor(),
+        app.id,
+        slot.map(|s| s.name.as_str()),
+        filename,
+        ct,
+        bytes,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
