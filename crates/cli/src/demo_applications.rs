@@ -328,6 +328,12 @@ pub async fn generate(db: &Db) -> Result<usize> {
     for (plan, org) in plans.into_iter().zip(pool) {
         d.run(plan, &org).await?;
     }
+    // The decisions were taken today and then moved into the past: the registers they wrote
+    // are written again from the dated history.
+    store::registers::clear_decided(db).await?;
+    web::features::registers::backfill(&d.state)
+        .await
+        .map_err(|e| anyhow!("名录补录失败：{e}"))?;
     Ok(d.created)
 }
 

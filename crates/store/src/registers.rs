@@ -146,6 +146,25 @@ pub async fn write(db: &Db, actor: &Actor, writes: &[EntryWrite]) -> Result<()> 
     tx.commit().await
 }
 
+/// Removes what decisions wrote to registers (entries, their members and history), so that
+/// [`unrecorded_decisions`] replays them all: for a generated database whose decisions were
+/// moved in time after they were taken (the demo).
+pub async fn clear_decided(db: &Db) -> Result<()> {
+    let mut tx = db.begin().await?;
+    for sql in [
+        "DELETE FROM register_members WHERE EXISTS (SELECT 1 FROM register_events r \
+         WHERE r.register = register_members.register AND r.entry_key = register_members.entry_key \
+         AND r.application_id IS NOT NULL)",
+        "DELETE FROM register_entries WHERE EXISTS (SELECT 1 FROM register_events r \
+         WHERE r.register = register_entries.register AND r.entry_key = register_entries.entry_key \
+         AND r.application_id IS NOT NULL)",
+        "DELETE FROM register_events WHERE application_id IS NOT NULL",
+    ] {
+        sqlx::query(sql).execute(&mut *tx.inner).await?;
+    }
+    tx.commit().await
+}
+
 /// An entry, with its owner's name and district.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Entry {

@@ -43,6 +43,11 @@ pub fn data_changes(kind: &str, before: &Value, after: &Value) -> Vec<String> {
 /// dated value lies in the range the engine accepts. The message names the kind and the key.
 pub fn check_kinds(params: &policy::ParamSet) -> Result<(), String> {
     for k in workflow::kinds() {
+        for (i, e) in k.effects.iter().enumerate() {
+            let Some(r) = &e.validity else { continue };
+            let place = format!("申报事项“{}”第{}个效果", k.code, i + 1);
+            check_integer_param(params, &place, r.key(), workflow::register::VALIDITY_YEARS)?;
+        }
         if let Some(rule) = &k.rule
             && !policy::RULES.iter().any(|(name, _, _)| name == rule)
         {
@@ -50,22 +55,32 @@ pub fn check_kinds(params: &policy::ParamSet) -> Result<(), String> {
         }
         for (stage, r, range) in k.param_refs() {
             let place = format!("申报事项“{}”阶段“{}”", k.code, stage.code);
-            let p = params
-                .param(r.key())
-                .map_err(|_| format!("{place}：政策参数“{}”不存在", r.key()))?;
-            for period in &p.values {
-                match period.value {
-                    policy::params::Value::Integer(v) if range.contains(&v) => {}
-                    ref other => {
-                        return Err(format!(
-                            "{place}：政策参数“{}”自{}起的取值{other}不是{}至{}之间的整数",
-                            r.key(),
-                            period.from,
-                            range.start(),
-                            range.end()
-                        ));
-                    }
-                }
+            check_integer_param(params, &place, r.key(), range)?;
+        }
+    }
+    Ok(())
+}
+
+/// The parameter `key` exists and every dated value of it is an integer within `range`.
+fn check_integer_param(
+    params: &policy::ParamSet,
+    place: &str,
+    key: &str,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<(), String> {
+    let p = params
+        .param(key)
+        .map_err(|_| format!("{place}：政策参数“{key}”不存在"))?;
+    for period in &p.values {
+        match period.value {
+            policy::params::Value::Integer(v) if range.contains(&v) => {}
+            ref other => {
+                return Err(format!(
+                    "{place}：政策参数“{key}”自{}起的取值{other}不是{}至{}之间的整数",
+                    period.from,
+                    range.start(),
+                    range.end()
+                ));
             }
         }
     }

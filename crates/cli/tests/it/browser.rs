@@ -815,3 +815,318 @@ async fn every_role_sees_its_own_work_at_home_in_chromium() {
     c.close().await.unwrap();
     let _ = std::fs::remove_dir_all(profile);
 }
+
+/// A district files a financing project with its bank (a kind from a `--kinds-dir`, no Rust):
+/// shareholders as rows, the bank chosen in the form reviews after 市发展改革委, a branch
+/// passed by, a parameter deadline; approval adds an entry to a register of the same
+/// directory, valid for a parameter's years, with the bank as member; the scheduler warns
+/// before the entry ends and marks it expired after.
+const PROJECT: &str = r#"
+code = "project_test"
+title = "校企合作融资项目申报（测试）"
+measure = 1
+applicant = "district"
+
+[[fields]]
+name = "amount_fen"
+label = "申请融资额（元）"
+type = "money"
+required = true
+
+[[fields]]
+name = "bank"
+label = "合作银行"
+type = "org"
+org_kind = "bank"
+required = true
+
+[[fields]]
+name = "shareholders"
+label = "项目公司股东"
+type = "group"
+min_rows = 1
+max_rows = 3
+sum = { field = "share", equals = 100 }
+
+[[fields.fields]]
+name = "name"
+label = "名称"
+type = "text"
+max_length = 60
+required = true
+
+[[fields.fields]]
+name = "share"
+label = "持股比例"
+type = "percent"
+required = true
+
+[[stages]]
+code = "fgw_review"
+name = "市发展改革委审核"
+step = "review"
+reviewers = ["fgw"]
+mode = "any"
+deadline = "param:workflow.cultivation_district_review_days"
+
+[[stages]]
+code = "jw_review"
+name = "市教委复核（大额）"
+step = "review"
+reviewers = ["jw"]
+mode = "any"
+deadline = "param:workflow.cultivation_district_review_days"
+when = { field = "amount_fen", above = "param:pilot_test.big_budget_yuan" }
+
+[[stages]]
+code = "bank_review"
+name = "合作银行确认"
+step = "review"
+reviewers = "field:bank"
+deadline = "param:workflow.cultivation_district_review_days"
+
+[[effects]]
+on = "approved"
+register = "project_register_test"
+action = "add"
+validity = "param:pilot_test.project_validity_years"
+copy = ["amount_fen"]
+members = [{ field = "bank", role = "bank" }]
+
+[[effects]]
+on = "revoked"
+register = "project_register_test"
+action = "end"
+"#;
+
+const PROJECT_REGISTER: &str = r#"
+code = "project_register_test"
+title = "校企合作融资项目名录（测试）"
+measure = 1
+owner = "district"
+key = "application"
+members = [["bank", "合作银行"]]
+renewal_hint = "请及时办理续期"
+
+[[fields]]
+name = "amount_fen"
+label = "融资额（元）"
+type = "money"
+"#;
+
+const PROJECT_PARAMS: &str = r#"
+[big_budget_yuan]
+description = "大额复核线（测试）"
+type = "integer"
+unit = "元"
+measure = 1
+[[big_budget_yuan.values]]
+from = "2019-01-01"
+value = 1000000
+source = "测试文件 第一条"
+verified = false
+
+[project_validity_years]
+description = "融资项目名录有效期（测试）"
+type = "integer"
+unit = "年"
+measure = 1
+[[project_validity_years.values]]
+from = "2019-01-01"
+value = 2
+source = "测试文件 第二条"
+verified = false
+"#;
+
+async fn fill_quoted(c: &fantoccini::Client, name: &str, value: &str) {
+    let el = c
+        .find(Locator::Css(&format!("[name=\"{name}\"]")))
+        .await
+        .unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_kind_and_register_from_the_directory_in_chromium() {
+    use crate::kinds::{kinds_dir, serve};
+    let url = crate::helpers::fresh_database(store::Backend::Sqlite).await;
+    let dir = kinds_dir(&[("project_test.toml", PROJECT)]);
+    std::fs::create_dir_all(dir.join("registers")).unwrap();
+    std::fs::write(
+        dir.join("registers/project_register_test.toml"),
+        PROJECT_REGISTER,
+    )
+    .unwrap();
+    let pdir = kinds_dir(&[("pilot_test.toml", PROJECT_PARAMS)]);
+    let db = store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    // The server runs in its own process (kinds load once per process); the test reaches
+    // its database as a TestApp would.
+    let (_server, addr) = serve(&url, &dir, &pdir);
+    let app = TestApp {
+        addr: addr.parse().unwrap(),
+        db: db.clone(),
+        db_url: url.clone(),
+    };
+    let bank_code = credit("91500103MA5U7B002");
+    let bank = app
+        .org(OrgKind::Bank, &bank_code, "渝中示例银行（测试）", "500103")
+        .await;
+    app.user("p_dis", "district", "500103").await;
+    app.user("p_dis2", "district", "500112").await;
+    app.user("p_fgw", "department", "fgw").await;
+    app.user("p_bank", "bank", &bank_code).await;
+    let (_driver, c, profile) = start_browser().await;
+    let shots = screenshots_dir();
+
+    // The district fills the form: amount, its bank, shareholders whose shares add up.
+    login_as(&c, &app, "p_dis").await;
+    c.goto(&app.url("/applications/new?kind=project_test"))
+        .await
+        .unwrap();
+    fill(&c, "amount_fen", "500000").await;
+    click(
+        &c,
+        Locator::Css(&format!("select[name=bank] option[value=\"{bank}\"]")),
+    )
+    .await;
+    fill_quoted(&c, "shareholders[0].name", "渝中区国有资产经营公司").await;
+    fill_quoted(&c, "shareholders[0].share", "60").await;
+    fill_quoted(&c, "shareholders[1].name", "渝中示例职业教育中心").await;
+    fill_quoted(&c, "shareholders[1].share", "30").await;
+    // 60% + 30% is refused, naming the rows' sum.
+    click(&c, Locator::Css("form.form button[type=submit]")).await;
+    let alert = text_of(&c, Locator::Css(".alert")).await;
+    assert!(alert.contains("项目公司股东"), "{alert}");
+    fill_quoted(&c, "shareholders[1].share", "40").await;
+    follow(
+        &c,
+        Locator::Css("form.form button[type=submit]"),
+        "/applications/",
+    )
+    .await;
+    let id = app_id(c.current_url().await.unwrap().as_str());
+    act(&c, "submit", None).await;
+    // 市发展改革委 approves; 500,000 元 is not above the line, so 市教委's stage is passed by
+    // and the bank the district chose is awaited.
+    login_as(&c, &app, "p_fgw").await;
+    c.goto(&app.url(&format!("/applications/{id}")))
+        .await
+        .unwrap();
+    act(&c, "approve", None).await;
+    login_as(&c, &app, "p_bank").await;
+    c.goto(&app.url("/queue")).await.unwrap();
+    let q = text_of(&c, Locator::Css("table.grid tbody")).await;
+    assert!(q.contains("校企合作融资项目申报（测试）"), "{q}");
+    c.goto(&app.url(&format!("/applications/{id}")))
+        .await
+        .unwrap();
+    act(&c, "approve", None).await;
+    let status = text_of(&c, Locator::Css("dl.fields dd .tag")).await;
+    assert_eq!(status, "已通过");
+
+    // The entry is in the register, valid for the parameter's 2 years, the bank a member.
+    let today = domain::calendar::today_shanghai();
+    let until = today
+        .checked_add_months(chrono::Months::new(24))
+        .and_then(|d| d.pred_opt())
+        .unwrap();
+    c.goto(&app.url("/registers/project_register_test"))
+        .await
+        .unwrap();
+    let list = text_of(&c, Locator::Css("table.grid tbody")).await;
+    assert!(list.contains("渝中区"), "{list}");
+    assert!(list.contains(&domain::workflow::zh_date(until)), "{list}");
+    assert!(list.contains("有效"), "{list}");
+    follow(
+        &c,
+        Locator::Css("table.grid tbody a"),
+        "/registers/project_register_test/",
+    )
+    .await;
+    let entry_url = c.current_url().await.unwrap().to_string();
+    let detail = text_of(&c, Locator::Css("main")).await;
+    assert!(
+        detail.contains("渝中示例银行（测试）"),
+        "the bank is a member: {detail}"
+    );
+    assert!(detail.contains("500,000.00"), "the copied amount: {detail}");
+    assert!(detail.contains("列入"), "{detail}");
+    shot(&c, &shots, "40-register-entry.png").await;
+    // Not a public register: another district neither lists nor opens it.
+    login_as(&c, &app, "p_dis2").await;
+    c.goto(&app.url("/registers/project_register_test"))
+        .await
+        .unwrap();
+    let list = text_of(&c, Locator::Css("table.grid tbody")).await;
+    assert!(list.contains("没有符合条件的条目"), "{list}");
+    c.goto(&entry_url).await.unwrap();
+    let body = text_of(&c, Locator::Css("main")).await;
+    assert!(body.contains("名录条目不存在或无权查看"), "{body}");
+
+    // The scheduler: the entry ending within the reminder window is announced to its owner
+    // once; after its last day it is marked expired. (The entry's dates are moved as time
+    // would move them.)
+    let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+    let soon = today + chrono::Days::new(10);
+    sqlx::query("UPDATE register_entries SET valid_until = $1")
+        .bind(iso(soon))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let run_once = || {
+        let o = crate::helpers::chanjiao_in(
+            None,
+            &url,
+            &[
+                "--kinds-dir",
+                dir.to_str().unwrap(),
+                "--policy-dir",
+                pdir.to_str().unwrap(),
+                "jobs",
+                "run-once",
+            ],
+            None,
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let out = run_once();
+    assert!(out.contains("名录有效期届满提醒 1 件"), "{out}");
+    let gone = today - chrono::Days::new(1);
+    sqlx::query("UPDATE register_entries SET valid_until = $1")
+        .bind(iso(gone))
+        .execute(db.pool())
+        .await
+        .unwrap();
+    let out = run_once();
+    assert!(out.contains("名录到期通知 1 件"), "{out}");
+    assert!(run_once().contains("没有需要发送的提醒"));
+    login_as(&c, &app, "p_dis").await;
+    c.goto(&entry_url).await.unwrap();
+    let detail = text_of(&c, Locator::Css("main")).await;
+    assert!(detail.contains("已到期"), "{detail}");
+    assert!(
+        detail.contains(&format!("有效期于{}届满", domain::workflow::zh_date(gone))),
+        "the history says when it expired: {detail}"
+    );
+    shot(&c, &shots, "41-register-expired.png").await;
+    c.goto(&app.url("/inbox")).await.unwrap();
+    let inbox = text_of(&c, Locator::Css("main")).await;
+    assert!(
+        inbox.contains(&format!(
+            "“校企合作融资项目名录（测试）”中的“校企合作融资项目申报（测试）”有效期至{}，请及时办理续期",
+            domain::workflow::zh_date(soon)
+        )),
+        "{inbox}"
+    );
+    assert!(
+        inbox.contains(&format!("已于{}到期", domain::workflow::zh_date(gone))),
+        "{inbox}"
+    );
+    c.close().await.unwrap();
+    std::fs::remove_dir_all(profile).ok();
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(pdir).ok();
+}

@@ -170,7 +170,7 @@ source = "测试文件 第一条"
 verified = false
 "#;
 
-fn kinds_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
+pub(crate) fn kinds_dir(files: &[(&str, &str)]) -> std::path::PathBuf {
     static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
         "chanjiao-kinds-{}-{}",
@@ -202,7 +202,7 @@ fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output 
 
 /// `chanjiao serve` on `url` with the kinds of `dir` and the parameters of `pdir`; stopped
 /// when the value is dropped. Returns it and the address it listens on.
-fn serve(url: &str, dir: &std::path::Path, pdir: &std::path::Path) -> (Server, String) {
+pub(crate) fn serve(url: &str, dir: &std::path::Path, pdir: &std::path::Path) -> (Server, String) {
     use std::io::BufRead;
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
         .args([
@@ -241,7 +241,7 @@ fn serve(url: &str, dir: &std::path::Path, pdir: &std::path::Path) -> (Server, S
     (server, addr)
 }
 
-struct Server(std::process::Child);
+pub(crate) struct Server(std::process::Child);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -557,7 +557,7 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
 }
 
 /// Creates a user of `role` in `org` with the tests' password; returns an API token of it.
-fn user_with_token(url: &str, user: &str, role: &str, org: &str) -> String {
+pub(crate) fn user_with_token(url: &str, user: &str, role: &str, org: &str) -> String {
     let o = chanjiao_in(
         None,
         url,

@@ -327,7 +327,7 @@ pub(super) const SHIPPED_REGISTERS: &[(&str, &str)] = &[(
 )];
 
 /// Every kind and register, as loaded.
-struct Catalog {
+pub(super) struct Catalog {
     kinds: Vec<Kind>,
     registers: Vec<super::register::Register>,
 }
@@ -360,7 +360,7 @@ fn merge<T>(
 /// Parses and cross-checks kind and register files (codes unique, `requires` names a kind,
 /// effects name registers that fit): the shipped ones, then `kinds` and `registers` (file
 /// name, text) replacing a shipped one of the same code or adding one.
-fn load_files(
+pub(super) fn load_files(
     kinds_extra: &[(String, String)],
     registers_extra: &[(String, String)],
 ) -> Result<Catalog, String> {

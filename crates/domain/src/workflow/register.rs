@@ -370,6 +370,15 @@ pub(super) fn check_effects(
 ) -> Result<(), WorkflowError> {
     for (i, e) in kind.effects.iter().enumerate() {
         let place = format!("第{}个效果：", i + 1);
+        if kind.effects[..i]
+            .iter()
+            .any(|x| x.on == e.on && x.register == e.register)
+        {
+            return Err(config(format!(
+                "{place}同一决定对名录“{}”只能有一个效果",
+                e.register
+            )));
+        }
         let Some(r) = registers.iter().find(|r| r.code == e.register) else {
             return Err(config(format!("{place}名录“{}”不存在", e.register)));
         };

@@ -1923,3 +1923,178 @@ deadline = "param:workflow.annual_report_review_days"
         assert!(e.contains(expected), "{expected}: {e}");
     }
 }
+
+// ---------------------------------------------------------------- registers and effects
+
+const REG: &str = r#"
+code = "projects"
+title = "项目名录"
+measure = 3
+owner = ["enterprise", "school"]
+key = "application"
+members = [["bank", "合作银行"]]
+
+[[fields]]
+name = "amount_fen"
+label = "金额（元）"
+type = "money"
+"#;
+
+/// MINI with fields and the given effects.
+fn with_effects(effects: &str) -> String {
+    format!(
+        "{MINI}\n[[fields]]\nname = \"amount_fen\"\nlabel = \"金额（元）\"\ntype = \"money\"\n\n\
+         [[fields]]\nname = \"bank\"\nlabel = \"合作银行\"\ntype = \"org\"\norg_kind = \"bank\"\n\n\
+         [[fields]]\nname = \"note\"\nlabel = \"说明\"\ntype = \"text\"\n{effects}"
+    )
+}
+
+fn load(kind: &str, register: &str) -> Result<(), String> {
+    config::load_files(
+        &[("k.toml".into(), kind.into())],
+        &[("registers/r.toml".into(), register.into())],
+    )
+    .map(|_| ())
+}
+
+#[test]
+fn registers_parse_and_refuse_what_they_cannot_be() {
+    let r = parse_register(REG).unwrap();
+    assert_eq!(r.key, EntryKey::Application);
+    assert_eq!(r.version, 1);
+    assert!(!r.public);
+    assert_eq!(r.role_label("bank"), "合作银行");
+    assert_eq!(r.key.of(7, 42), "app:42");
+    assert_eq!(EntryKey::Owner.of(7, 42), "org:7");
+    for (text, expected) in [
+        (
+            REG.replace("key = \"application\"", "key = \"row\""),
+            "未知的名录键“row”",
+        ),
+        (
+            REG.replace("owner = [\"enterprise\", \"school\"]", "owner = \"alien\""),
+            "未知的机构类型“alien”",
+        ),
+        (
+            REG.replace("measure = 3", "measure = 3\neditors = [\"mzj\"]"),
+            "不是措施3",
+        ),
+        (
+            REG.replace(
+                "members = [[\"bank\", \"合作银行\"]]",
+                "members = [[\"bank\"]]",
+            ),
+            "“members”应写作",
+        ),
+        (
+            REG.replace("title = \"项目名录\"", "title = \"项目名录\"\ncolour = 1"),
+            "不支持的字段“colour”",
+        ),
+        (
+            REG.replace("measure = 3", "measure = 3\nversion = 0"),
+            "字段“version”应为正整数",
+        ),
+    ] {
+        let e = parse_register(&text).expect_err(expected).to_string();
+        assert!(e.contains(expected), "{e} should contain {expected}");
+    }
+}
+
+#[test]
+fn effects_are_checked_against_their_registers() {
+    let add = "\n[[effects]]\non = \"approved\"\nregister = \"projects\"\naction = \"add\"\n\
+               validity = \"param:certification.validity_years\"\ncopy = [\"amount_fen\"]\n\
+               members = [{ field = \"bank\", role = \"bank\" }]\n";
+    load(&with_effects(add), REG).unwrap();
+    let k = parse_kind(&with_effects(add)).unwrap();
+    assert_eq!(k.effects.len(), 1);
+    assert_eq!(k.effects[0].action, EffectAction::Add);
+    assert_eq!(
+        k.effects[0].validity.as_ref().map(ParamRef::key),
+        Some("certification.validity_years")
+    );
+    for (effects, expected) in [
+        (add.replace("projects", "nowhere"), "名录“nowhere”不存在"),
+        (
+            add.replace("[\"amount_fen\"]", "[\"note\"]"),
+            "复制的字段“note”不是名录“projects”的字段",
+        ),
+        (
+            add.replace("[\"amount_fen\"]", "[\"gone\"]"),
+            "复制的字段“gone”不是本事项的字段",
+        ),
+        (
+            add.replace("field = \"bank\"", "field = \"note\""),
+            "成员字段“note”不存在或不是机构字段",
+        ),
+        (
+            add.replace("role = \"bank\"", "role = \"guarantor\""),
+            "没有成员角色“guarantor”",
+        ),
+        (
+            format!("{add}{add}"),
+            "同一决定对名录“projects”只能有一个效果",
+        ),
+        (
+            add.replace("on = \"approved\"", "on = \"submitted\""),
+            "未知的触发时机“submitted”",
+        ),
+        (
+            add.replace("action = \"add\"", "action = \"end\""),
+            "只有 add 和 extend 可以带有效期",
+        ),
+        (
+            add.replace("\"param:certification.validity_years\"", "3"),
+            "有效期（“validity”）不能直接写数字",
+        ),
+    ] {
+        let e = load(&with_effects(&effects), REG).expect_err(expected);
+        assert!(e.contains(expected), "{e} should contain {expected}");
+        // A fault of the file names the file; a mismatch with a register, the kind.
+        assert!(
+            e.starts_with("k.toml：") || e.starts_with("申报事项“mini”："),
+            "{e}"
+        );
+    }
+    // The register must take the kind's applicants as owners.
+    let e = load(
+        &with_effects(add),
+        &REG.replace("[\"enterprise\", \"school\"]", "\"school\""),
+    )
+    .unwrap_err();
+    assert!(e.contains("名录“projects”的条目不能属于企业"), "{e}");
+    // An extend must say by how long.
+    let extend = add
+        .replace("action = \"add\"", "action = \"extend\"")
+        .replace("validity = \"param:certification.validity_years\"\n", "");
+    let e = load(&with_effects(&extend), REG).unwrap_err();
+    assert!(e.contains("extend 须给出有效期"), "{e}");
+}
+
+#[test]
+fn the_shipped_certification_writes_the_certified_list() {
+    let cert = kind("enterprise_certification").unwrap();
+    fn on(k: &Kind, t: Trigger) -> Vec<(&str, EffectAction)> {
+        k.effects
+            .iter()
+            .filter(|e| e.on == t)
+            .map(|e| (e.register.as_str(), e.action))
+            .collect()
+    }
+    assert_eq!(
+        on(cert, Trigger::Approved),
+        [(register::CERTIFIED, EffectAction::Add)]
+    );
+    assert_eq!(
+        on(cert, Trigger::Revoked),
+        [(register::CERTIFIED, EffectAction::End)]
+    );
+    let re = kind("reevaluation").unwrap();
+    assert_eq!(
+        on(re, Trigger::Approved),
+        [(register::CERTIFIED, EffectAction::Extend)]
+    );
+    let list = super::register(register::CERTIFIED).unwrap();
+    assert!(list.public);
+    assert_eq!(list.key, EntryKey::Owner);
+}

@@ -155,7 +155,16 @@ async fn list_page(
     )
     .unwrap_or_default();
     render(&ListPage {
-        layout: Layout::new(&r.title, "registers", c),
+        // The certified list stays under its measure's menu.
+        layout: Layout::new(
+            &r.title,
+            if r.code == CERTIFIED {
+                "certified"
+            } else {
+                "registers"
+            },
+            c,
+        ),
         register: r,
         by_owner: r.key == workflow::EntryKey::Owner,
         pager: Pager::new(&path, &base, page.page, page.pages()),
