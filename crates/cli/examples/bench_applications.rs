@@ -741,6 +741,7 @@ async fn explanations(db: &Db, rows: &[AppRow]) -> Res<usize> {
             decided_at: r.decided_at,
             created_at: r.created_at,
             updated_at: r.updated_at,
+            kind_version: i64::from(r.kind.version),
         };
         let data: Value = serde_json::from_str(&r.data_json)?;
         let as_of = chrono::DateTime::from_timestamp(submitted, 0)

@@ -510,8 +510,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             println!("数据库已是最新结构（{}）", backend_name(db.backend()));
         }
         Command::Serve(args) => {
-            load_params(&cli.policy_dir)?;
+            let params = load_params(&cli.policy_dir)?;
             let db = open(&url).await?;
+            web::applications::record_kinds(&web::AppState::with_params(db.clone(), params))
+                .await
+                .map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))?;
             if args.demo {
                 demo::generate(&db, args.scale, args.postings).await?;
                 let accounts = demo::reset_demo_accounts(&db).await?;

@@ -38,6 +38,8 @@ pub struct Application {
     pub decided_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// The version of its kind's file it was filed under (migrations/*/0018_registers.sql).
+    pub kind_version: i64,
 }
 
 /// A line of a list: the application with its applicant's name.
@@ -79,7 +81,8 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: &NewApplication) -> Result<
     let t = now();
     let app: Application = sqlx::query_as(&format!(
         "INSERT INTO applications (kind, applicant_org_id, district, title, year, status, stage, \
-         state_json, data_json, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $9) RETURNING {RETURNED}",
+         state_json, data_json, created_at, updated_at, kind_version) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8, $9, $9, $10) RETURNING {RETURNED}",
     ))
     .bind(&new.kind)
     .bind(new.applicant_org_id)
@@ -90,6 +93,8 @@ pub async fn create(tx: &mut Tx, actor: &Actor, new: &NewApplication) -> Result<
     .bind(&new.state_json)
     .bind(&new.data_json)
     .bind(t)
+    // Filed under the kind's version now loaded.
+    .bind(domain::workflow::kind(&new.kind).map_or(1, |k| i64::from(k.version)))
     .fetch_one(&mut *tx.inner)
     .await?;
     sqlx::query(
@@ -172,7 +177,8 @@ pub struct Change {
 /// The columns a transition returns: everything but the (large) explanation, which callers
 /// read with the application when they show it.
 const RETURNED: &str = "id, kind, applicant_org_id, district, title, year, status, stage, stage_code, due_date, \
-    state_json, data_json, NULL AS decision_json, version, submitted_at, decided_at, created_at, updated_at";
+    state_json, data_json, NULL AS decision_json, version, submitted_at, decided_at, created_at, updated_at, \
+    kind_version";
 
 /// Whole applications: the row and its explanation (migrations/*/0011_application_decisions.sql).
 const WHOLE: &str = "SELECT a.*, d.decision_json FROM applications a \
@@ -262,6 +268,7 @@ fn application_of(r: &rusqlite::Row) -> rusqlite::Result<Application> {
         decided_at: r.get("decided_at")?,
         created_at: r.get("created_at")?,
         updated_at: r.get("updated_at")?,
+        kind_version: r.get("kind_version")?,
     })
 }
 
@@ -941,4 +948,38 @@ pub async fn inbox(
         page: paging.page,
         per_page: paging.per_page,
     })
+}
+
+/// Records the file of `kind` at `version` unless a file of that version is recorded; returns
+/// the recorded file (the one given, or the one kept before).
+pub async fn record_kind_definition(
+    db: &Db,
+    kind: &str,
+    version: i64,
+    toml: &str,
+) -> Result<String> {
+    sqlx::query(
+        "INSERT INTO kind_definitions (kind, version, toml, loaded_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (kind, version) DO NOTHING",
+    )
+    .bind(kind)
+    .bind(version)
+    .bind(toml)
+    .bind(now())
+    .execute(db.pool())
+    .await?;
+    kind_definition(db, kind, version)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("申报事项“{kind}”第{version}版的定义")))
+}
+
+/// The recorded file of `kind` at `version`.
+pub async fn kind_definition(db: &Db, kind: &str, version: i64) -> Result<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT toml FROM kind_definitions WHERE kind = $1 AND version = $2")
+            .bind(kind)
+            .bind(version)
+            .fetch_optional(db.pool())
+            .await?,
+    )
 }

@@ -96,6 +96,63 @@ pub fn kind_of(code: &str) -> AppResult<&'static Kind> {
     workflow::kind(code).ok_or(AppError::NotFound("申报类型"))
 }
 
+/// The kind as `app` was filed under it: the loaded kind when the versions agree, otherwise
+/// the recorded file of its version ([`record_kinds`]), parsed once and kept.
+pub async fn kind_for(state: &AppState, app: &Application) -> AppResult<&'static Kind> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static OLD: OnceLock<Mutex<HashMap<(String, i64), &'static Kind>>> = OnceLock::new();
+    let current = kind_of(&app.kind)?;
+    if i64::from(current.version) == app.kind_version {
+        return Ok(current);
+    }
+    let key = (app.kind.clone(), app.kind_version);
+    let cache = OLD.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(k) = cache.lock().ok().and_then(|m| m.get(&key).copied()) {
+        return Ok(k);
+    }
+    let text = apps::kind_definition(&state.db, &app.kind, app.kind_version)
+        .await?
+        .ok_or_else(|| {
+            AppError::Internal(format!(
+                "申报事项“{}”第{}版的定义未记录",
+                app.kind, app.kind_version
+            ))
+        })?;
+    let kind = workflow::parse_kind(&text).map_err(|e| {
+        AppError::Internal(format!(
+            "申报事项“{}”第{}版的定义无法读取：{e}",
+            app.kind, app.kind_version
+        ))
+    })?;
+    let kind: &'static Kind = Box::leak(Box::new(kind));
+    if let Ok(mut m) = cache.lock() {
+        m.insert(key, kind);
+    }
+    Ok(kind)
+}
+
+/// Records every loaded kind's file under its version, at start. A file changed without a
+/// new version is refused, naming the kind: applications filed under that version must go on
+/// under the definition they were filed under.
+pub async fn record_kinds(state: &AppState) -> Result<(), String> {
+    for k in workflow::kinds() {
+        let kept =
+            apps::record_kind_definition(&state.db, &k.code, i64::from(k.version), &k.source)
+                .await
+                .map_err(|e| e.to_string())?;
+        let same =
+            kept == k.source || workflow::parse_kind(&kept).is_ok_and(|old| old.same_definition(k));
+        if !same {
+            return Err(format!(
+                "申报事项“{}”的文件已修改，但版本号仍为{}（与数据库中记录的第{}版不同）：修改流程或字段时请将 version 加一",
+                k.code, k.version, k.version
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Reads a submitted form (strings) into typed JSON data; every problem names its field.
 pub fn parse_form(
     kind: &str,
@@ -188,7 +245,7 @@ pub async fn load(
     let app = apps::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound("申报"))?;
-    let kind = kind_of(&app.kind)?;
+    let kind = kind_for(state, &app).await?;
     if !visible(c, kind, &app) {
         return Err(AppError::NotFound("申报"));
     }

@@ -204,6 +204,8 @@ fn run(url: &str, dir: &std::path::Path, args: &[&str]) -> std::process::Output 
 /// when the value is dropped. Returns it and the address it listens on.
 pub(crate) fn serve(url: &str, dir: &std::path::Path, pdir: &std::path::Path) -> (Server, String) {
     use std::io::BufRead;
+    // Run in the kind directory: a PostgreSQL server's audit key (`./chanjiao-postgres.audit-key`)
+    // is made there, not in the crate's directory, where other tests expect none.
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
         .args([
             "--kinds-dir",
@@ -214,6 +216,7 @@ pub(crate) fn serve(url: &str, dir: &std::path::Path, pdir: &std::path::Path) ->
             "--bind",
             "127.0.0.1:0",
         ])
+        .current_dir(dir)
         .env("CHANJIAO_DATABASE_URL", url)
         .env("CHANJIAO_LOG", "error")
         .stdout(std::process::Stdio::piped())
@@ -931,6 +934,158 @@ async fn typed_fields_on(backend: store::Backend) {
             .contains("(?:CQ-[0-9]{4})")
     );
     assert!(data["properties"].get("licence").is_none(), "{data}");
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(pdir).ok();
+}
+
+/// Starts `chanjiao serve` expecting it to refuse: its exit code and what it said (killed and
+/// failed after 30 s if it serves instead).
+fn serve_refused(url: &str, dir: &std::path::Path, pdir: &std::path::Path) -> (i32, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_chanjiao"))
+        .args([
+            "--kinds-dir",
+            dir.to_str().unwrap(),
+            "--policy-dir",
+            pdir.to_str().unwrap(),
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+        ])
+        .env("CHANJIAO_DATABASE_URL", url)
+        .env("CHANJIAO_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    for _ in 0..300 {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+            return (status.code().unwrap_or(-1), err);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    panic!("serve started although it should have refused");
+}
+
+/// An application keeps the version of its kind it was filed under: after the operator adds
+/// a stage (and raises `version`), the case filed before goes on under the old stages and a
+/// new case takes the new ones; a file changed without a new version stops the server.
+#[tokio::test]
+async fn an_application_keeps_the_kind_version_it_was_filed_under() {
+    let url = fresh_database(store::Backend::Sqlite).await;
+    let dir = kinds_dir(&[("pilot_test.toml", PILOT)]);
+    let pdir = kinds_dir(&[("pilot_test.toml", PARAMS)]);
+    let db = store::Db::connect(&url).await.unwrap();
+    db.migrate().await.unwrap();
+    let bank_code = crate::helpers::credit("91500103MA5U7B003");
+    let bank = {
+        let mut tx = db.begin().await.unwrap();
+        let o = store::orgs::insert(
+            &mut tx,
+            &store::Actor::system("测试夹具"),
+            &store::orgs::NewOrg {
+                kind: domain::orgs::OrgKind::Bank,
+                code: bank_code.clone(),
+                name: "渝中示例银行（版本测试）".into(),
+                district: Some("500103".into()),
+                school_level: None,
+                industry: None,
+                size: None,
+                ownership: None,
+                unit_code: None,
+            },
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        o.id
+    };
+    let dis = user_with_token(&url, "v_dis", "district", "500103");
+    let dis2 = user_with_token(&url, "v_dis2", "district", "500112");
+    let fgw = user_with_token(&url, "v_fgw", "department", "fgw");
+    let c = client();
+    let post = |addr: &str, token: &str, path: &str, body: Value| {
+        let req = c
+            .post(format!("http://{addr}/api/v1{path}"))
+            .bearer_auth(token)
+            .json(&body);
+        async move {
+            let r = req.send().await.unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let form = json!({"kind": "pilot_test", "data": {"budget_fen": 10_000_000, "scope": "municipal", "bank": bank}});
+    // Filed and submitted under version 1.
+    let old = {
+        let (_server, addr) = serve(&url, &dir, &pdir);
+        let (s, a) = post(&addr, &dis, "/applications", form.clone()).await;
+        assert_eq!(s, 201, "{a}");
+        assert_eq!(a["kind_version"], 1, "{a}");
+        let id = a["id"].as_i64().unwrap();
+        let (s, a) = post(
+            &addr,
+            &dis,
+            &format!("/applications/{id}/actions"),
+            json!({"action": "submit", "version": a["version"]}),
+        )
+        .await;
+        assert_eq!(s, 200, "{a}");
+        a
+    };
+    // The operator adds a stage: 市教委 checks every case after 市发展改革委.
+    let extra = "[[stages]]\ncode = \"jw_check\"\nname = \"市教委核对\"\nstep = \"review\"\n\
+                 reviewers = [\"jw\"]\nmode = \"any\"\n\
+                 deadline = \"param:workflow.cultivation_district_review_days\"\n\n\
+                 # A branch: 市教委 reviews";
+    let v2 = PILOT.replacen("# A branch: 市教委 reviews", extra, 1);
+    // Without a new version the server refuses to start, naming the kind.
+    std::fs::write(dir.join("pilot_test.toml"), &v2).unwrap();
+    let (code, err) = serve_refused(&url, &dir, &pdir);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("申报事项“pilot_test”的文件已修改，但版本号仍为1"),
+        "{err}"
+    );
+    std::fs::write(
+        dir.join("pilot_test.toml"),
+        v2.replacen("measure = 1", "measure = 1\nversion = 2", 1),
+    )
+    .unwrap();
+    let (_server, addr) = serve(&url, &dir, &pdir);
+    // The old case: after 市发展改革委, its version's next stage (the bank), not the new one.
+    let id = old["id"].as_i64().unwrap();
+    let (s, a) = post(
+        &addr,
+        &fgw,
+        &format!("/applications/{id}/actions"),
+        json!({"action": "approve", "version": old["version"]}),
+    )
+    .await;
+    assert_eq!(s, 200, "{a}");
+    assert_eq!(a["stage_code"], "bank_review", "{a}");
+    assert_eq!(a["kind_version"], 1, "{a}");
+    // A new case (another district's) takes version 2 and its new stage.
+    let (_, n) = post(&addr, &dis2, "/applications", form).await;
+    assert_eq!(n["kind_version"], 2, "{n}");
+    let nid = n["id"].as_i64().unwrap();
+    let (_, n) = post(
+        &addr,
+        &dis2,
+        &format!("/applications/{nid}/actions"),
+        json!({"action": "submit", "version": n["version"]}),
+    )
+    .await;
+    let (s, n) = post(
+        &addr,
+        &fgw,
+        &format!("/applications/{nid}/actions"),
+        json!({"action": "approve", "version": n["version"]}),
+    )
+    .await;
+    assert_eq!(s, 200, "{n}");
+    assert_eq!(n["stage_code"], "jw_check", "{n}");
     std::fs::remove_dir_all(dir).ok();
     std::fs::remove_dir_all(pdir).ok();
 }

@@ -87,6 +87,16 @@ pub struct Kind {
     /// The file's version (`version`, default 1); an application keeps the version it was
     /// filed under.
     pub version: u32,
+    /// The file's text, kept so each version can be recorded and read back.
+    #[serde(skip)]
+    pub source: String,
+}
+
+impl Kind {
+    /// Whether `other` defines the same kind (comments and layout of the files aside).
+    pub fn same_definition(&self, other: &Kind) -> bool {
+        serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
+    }
 }
 
 impl Kind {
@@ -499,7 +509,9 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         "stages",
         "effects",
     ])?;
-    parse_kind_table(&top)
+    let mut kind = parse_kind_table(&top)?;
+    kind.source = toml_text.to_owned();
+    Ok(kind)
 }
 
 /// A TOML document, or the line its syntax error is on.
@@ -623,6 +635,7 @@ fn parse_kind_table(top: &Fields) -> Result<Kind, WorkflowError> {
         stages,
         effects,
         version,
+        source: String::new(),
     })
 }
 
