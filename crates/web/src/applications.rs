@@ -48,14 +48,53 @@ pub fn check_kinds(params: &policy::ParamSet) -> Result<(), String> {
             let place = format!("申报事项“{}”第{}个效果", k.code, i + 1);
             check_integer_param(params, &place, r.key(), workflow::register::VALIDITY_YEARS)?;
         }
-        if let Some(rule) = &k.rule
-            && !policy::RULES.iter().any(|(name, _, _)| name == rule)
-        {
-            return Err(format!("申报事项“{}”：未知的规则“{rule}”（rule）", k.code));
+        if let Some(rule) = &k.rule {
+            check_rule_inputs(params, k, rule)?;
         }
         for (stage, r, range) in k.param_refs() {
             let place = format!("申报事项“{}”阶段“{}”", k.code, stage.code);
             check_integer_param(params, &place, r.key(), range)?;
+        }
+    }
+    Ok(())
+}
+
+/// A kind's rule exists, and each of its inputs has a source: every input `[rule_inputs]`
+/// names is one the rule takes, from a platform source there is; every input the rule
+/// requires is mapped or a field of the same name.
+fn check_rule_inputs(params: &policy::ParamSet, k: &Kind, rule: &str) -> Result<(), String> {
+    let place = format!("申报事项“{}”", k.code);
+    let schema = policy::input_schema_with(rule, params)
+        .ok_or_else(|| format!("{place}：未知的规则“{rule}”（rule）"))?;
+    let props = schema["properties"]
+        .as_object()
+        .cloned()
+        .unwrap_or_default();
+    for (name, src) in &k.rule_inputs {
+        if !props.contains_key(name) {
+            return Err(format!(
+                "{place}：规则“{rule}”没有输入“{name}”（rule_inputs.{name}）"
+            ));
+        }
+        if let workflow::InputSource::Platform(p) = src
+            && !PLATFORM_INPUTS.iter().any(|(c, _)| c == p)
+        {
+            return Err(format!(
+                "{place}：未知的平台数据“{p}”（rule_inputs.{name}），可用：{}",
+                PLATFORM_INPUTS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .collect::<Vec<_>>()
+                    .join("、")
+            ));
+        }
+    }
+    let required = schema["required"].as_array().cloned().unwrap_or_default();
+    for r in required.iter().filter_map(Value::as_str) {
+        if k.input_source(r).is_none() && !k.fields.iter().any(|f| f.name == r) {
+            return Err(format!(
+                "{place}：规则“{rule}”的输入“{r}”没有来源：请在 [rule_inputs] 中指明，或设同名字段"
+            ));
         }
     }
     Ok(())
@@ -569,7 +608,65 @@ async fn check_requirement_in_force(state: &AppState, org_id: i64, kind: &Kind) 
     )))
 }
 
-/// Runs the kind's policy rule on the application's data, as of `today`.
+/// The data the platform gives a rule (`platform:<source>` in a kind's `[rule_inputs]`).
+pub const PLATFORM_INPUTS: &[(&str, &str)] = &[
+    ("filing_date", "申报日期（提交日）"),
+    (
+        "registered_in_chongqing",
+        "统一社会信用代码的登记管理机关在重庆市",
+    ),
+    (
+        "tax_ledger_years",
+        "企业的投资抵免台账（各年度已核定的申报，及当年是否在认定有效期内）",
+    ),
+];
+
+/// The input names of a rule (the properties of its input schema), read once per rule.
+fn rule_input_names(rule: &str) -> AppResult<&'static [String]> {
+    use std::collections::HashMap;
+    use std::sync::{Mutex, OnceLock};
+    static NAMES: OnceLock<Mutex<HashMap<String, &'static [String]>>> = OnceLock::new();
+    let cache = NAMES.get_or_init(|| Mutex::new(HashMap::new()));
+    if let Some(n) = cache.lock().ok().and_then(|m| m.get(rule).copied()) {
+        return Ok(n);
+    }
+    let schema = policy::input_schema(rule)
+        .ok_or_else(|| AppError::Internal(format!("未知的规则“{rule}”")))?;
+    let names: Vec<String> = schema["properties"]
+        .as_object()
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default();
+    let names: &'static [String] = Box::leak(names.into_boxed_slice());
+    if let Ok(mut m) = cache.lock() {
+        m.insert(rule.to_owned(), names);
+    }
+    Ok(names)
+}
+
+/// The value of platform input `source` for application `app` filed on `filed`.
+async fn platform_input(
+    state: &AppState,
+    source: &str,
+    app: &Application,
+    data: &Value,
+    filed: NaiveDate,
+) -> AppResult<Value> {
+    Ok(match source {
+        "filing_date" => json!(filed.format("%Y-%m-%d").to_string()),
+        // The registration authority's division code is the credit code's 3rd–8th characters.
+        "registered_in_chongqing" => {
+            let org = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
+            json!(org.is_some_and(|o| o.code.get(2..4) == Some("50")))
+        }
+        "tax_ledger_years" => tax_ledger_input(state, app.applicant_org_id, Some((app.id, data)))
+            .await?["years"]
+            .take(),
+        other => return Err(AppError::Internal(format!("未知的平台数据“{other}”"))),
+    })
+}
+
+/// Runs the kind's policy rule on the application's data, as of `today`: each input of the
+/// rule from where the kind's `[rule_inputs]` says, else from the field of the same name.
 pub async fn evaluate_rule(
     state: &AppState,
     kind: &Kind,
@@ -580,23 +677,24 @@ pub async fn evaluate_rule(
     let Some(rule) = &kind.rule else {
         return Ok(None);
     };
-    let input = match rule.as_str() {
-        "certification" => {
-            let mut m = data.as_object().cloned().unwrap_or_default();
-            m.insert(
-                "application_date".into(),
-                json!(today.format("%Y-%m-%d").to_string()),
-            );
-            m.insert(
-                "registered_in_chongqing".into(),
-                json!(app.district.is_some()),
-            );
-            m.remove("cooperation_summary");
-            Value::Object(m)
-        }
-        "tax_credit" => tax_ledger_input(state, app.applicant_org_id, Some((app.id, data))).await?,
-        _ => return Ok(None),
-    };
+    let mut m = Map::new();
+    for name in rule_input_names(rule)? {
+        let v = match kind.input_source(name) {
+            Some(workflow::InputSource::Platform(src)) => {
+                platform_input(state, src, app, data, today).await?
+            }
+            Some(workflow::InputSource::Field(f)) => match data.get(f) {
+                Some(v) => v.clone(),
+                None => continue,
+            },
+            None => match data.get(name) {
+                Some(v) => v.clone(),
+                None => continue,
+            },
+        };
+        m.insert(name.clone(), v);
+    }
+    let input = Value::Object(m);
     // A case dated before (or after) the policy's parameters is not bad input: the policy
     // does not apply to it, and the applicant is told why.
     let d =

@@ -1481,3 +1481,159 @@ async fn inbox_names_applicants_counts_unread_and_returns_say_why() {
         );
     }
 }
+
+/// The certification rule's `registered_in_chongqing` is read from the applicant's credit
+/// code (its registration authority's division code), not assumed: an enterprise registered
+/// in Beijing that operates in 渝中区 does not meet it.
+#[tokio::test]
+async fn registered_in_chongqing_is_read_from_the_credit_code() {
+    let app = crate::helpers::TestApp::spawn(store::Backend::Sqlite).await;
+    let state = web::AppState::new(app.db.clone());
+    let kind = web::applications::kind_of("enterprise_certification").unwrap();
+    for (code, expected) in [
+        (crate::helpers::credit("91500103MA5U7R001"), true),
+        (crate::helpers::credit("91110108MA5U7R002"), false),
+    ] {
+        let org = app
+            .org(
+                domain::orgs::OrgKind::Enterprise,
+                &code,
+                &format!("登记地测试企业{}", &code[2..8]),
+                "500103",
+            )
+            .await;
+        let a = store::applications::Application {
+            id: 0,
+            kind: kind.code.clone(),
+            applicant_org_id: org,
+            district: Some("500103".into()),
+            title: kind.title.clone(),
+            year: None,
+            status: "draft".into(),
+            stage: 0,
+            stage_code: None,
+            due_date: None,
+            state_json: "{}".into(),
+            data_json: cert_data().to_string(),
+            decision_json: None,
+            version: 1,
+            submitted_at: None,
+            decided_at: None,
+            created_at: 0,
+            updated_at: 0,
+            kind_version: 1,
+        };
+        let today = domain::calendar::today_shanghai();
+        let d = web::applications::evaluate_rule(&state, kind, &a, &cert_data(), today)
+            .await
+            .unwrap()
+            .unwrap();
+        let step = d["trace"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s.to_string().contains("registered_in_chongqing"))
+            .unwrap_or_else(|| panic!("no step on registration: {d}"));
+        assert_eq!(
+            step["inputs"]["registered_in_chongqing"], expected,
+            "{code}: {step}"
+        );
+        assert_eq!(step["result"], expected, "{code}: {step}");
+    }
+}
+
+/// The list of certified enterprises follows the decisions: a certification holds through its
+/// last day and not the day after (the prerequisite of a re-evaluation, across the boundary
+/// day); a passed re-evaluation extends the entry from its decision day, keeping its first
+/// day; revoking it ends the entry the day before.
+#[tokio::test]
+async fn reevaluation_extends_and_revocation_ends_the_certified_entry() {
+    for b in backends() {
+        let w = World::new(b).await;
+        let cert = certify(&w, "ent").await;
+        let today = domain::calendar::today_shanghai();
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let entry = || async {
+            let (s, v) = w
+                .call(
+                    "op",
+                    "GET",
+                    "/registers/certified_enterprises?q=渝中示例智造",
+                    None,
+                )
+                .await;
+            assert_eq!(s, 200, "{v}");
+            assert_eq!(v["total"], 1, "{v}");
+            v["items"][0].clone()
+        };
+        // Granted so that its last day is today: a re-evaluation may be filed; a day earlier,
+        // and the certification has lapsed yesterday: refused, saying since when.
+        let granted = today.succ_opt().unwrap() - chrono::Months::new(36);
+        w.app.regrant(cert, granted).await;
+        assert_eq!(entry().await["valid_until"], day(today));
+        let lapsed = granted.pred_opt().unwrap();
+        w.app.regrant(cert, lapsed).await;
+        let (s, v) = w
+            .call(
+                "ent",
+                "POST",
+                "/applications",
+                Some(json!({"kind": "reevaluation", "data": cert_data()})),
+            )
+            .await;
+        assert_eq!(s, 409, "{v}");
+        let yesterday = today.pred_opt().unwrap();
+        assert!(
+            v["message"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("已于{}失效", domain::workflow::zh_date(yesterday))),
+            "{v}"
+        );
+        w.app.regrant(cert, granted).await;
+        let re = w.create("ent", "reevaluation", cert_data()).await;
+        w.ok("ent", re, "submit").await;
+        w.ok("fgw", re, "approve").await;
+        w.ok("jw", re, "approve").await;
+        w.end_publicity(re).await;
+        w.ok("fgw", re, "conclude_publicity").await;
+        let v = w.ok("fgw", re, "approve").await;
+        assert_eq!(v["status"], "approved");
+        // Extended: three years from today, the first day kept.
+        let e = entry().await;
+        let until = today
+            .checked_add_months(chrono::Months::new(36))
+            .unwrap()
+            .pred_opt()
+            .unwrap();
+        assert_eq!(e["valid_until"], day(until), "{e}");
+        assert_eq!(e["valid_from"], day(granted), "{e}");
+        assert_eq!(e["in_force"], true, "{e}");
+        let (_, d) = w
+            .call(
+                "op",
+                "GET",
+                &format!("/registers/certified_enterprises/{}", e["id"]),
+                None,
+            )
+            .await;
+        let actions: Vec<&str> = d["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["action"].as_str().unwrap())
+            .collect();
+        assert_eq!(actions, ["add", "extend"], "{d}");
+        // Revoked: ended the day before, off the public list and the organisations filter.
+        let (s, v) = w.act("fgw", re, "revoke", Some("复核材料不实")).await;
+        assert_eq!(s, 200, "{v}");
+        let e = entry().await;
+        assert_eq!(e["status"], "ended", "{e}");
+        assert_eq!(e["valid_until"], day(yesterday), "{e}");
+        assert_eq!(e["in_force"], false, "{e}");
+        let (_, v) = w.call("op", "GET", "/certified", None).await;
+        assert_eq!(v["total"], 0, "{v}");
+        let (_, v) = w.call("op", "GET", "/orgs?programme=certified", None).await;
+        assert_eq!(names(&v), Vec::<String>::new());
+    }
+}

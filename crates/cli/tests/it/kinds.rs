@@ -269,6 +269,36 @@ async fn invalid_kind_files_stop_the_command_naming_file_and_key() {
             ),
             "政策参数“workflow.nope”不存在",
         ),
+        // The rule's inputs: each named one is the rule's, from a source there is; each one
+        // the rule requires has a source.
+        (
+            PILOT.replace(
+                "applicant = \"district\"",
+                "applicant = \"district\"\nrule = \"tax_credit\"\n[rule_inputs]\nyears = \"platform:tax_ledger_years\"\nnope = \"field:budget_fen\"",
+            ),
+            "规则“tax_credit”没有输入“nope”（rule_inputs.nope）",
+        ),
+        (
+            PILOT.replace(
+                "applicant = \"district\"",
+                "applicant = \"district\"\nrule = \"tax_credit\"\n[rule_inputs]\nyears = \"platform:weather\"",
+            ),
+            "未知的平台数据“weather”（rule_inputs.years）",
+        ),
+        (
+            PILOT.replace(
+                "applicant = \"district\"",
+                "applicant = \"district\"\nrule = \"tax_credit\"",
+            ),
+            "规则“tax_credit”的输入“years”没有来源",
+        ),
+        (
+            PILOT.replace(
+                "applicant = \"district\"",
+                "applicant = \"district\"\nrule = \"tax_credit\"\n[rule_inputs]\nyears = \"field:gone\"",
+            ),
+            "rule_inputs.years：字段“gone”不是本事项的字段",
+        ),
         (
             PILOT.replace("\"param:workflow.cultivation_district_review_days\"", "10"),
             "办理时限（“deadline”）不能直接写数字",

@@ -87,12 +87,32 @@ pub struct Kind {
     /// The file's version (`version`, default 1); an application keeps the version it was
     /// filed under.
     pub version: u32,
+    /// Where the rule's inputs come from beyond same-named fields (`[rule_inputs]`), in file
+    /// order: input name and source.
+    pub rule_inputs: Vec<(String, InputSource)>,
     /// The file's text, kept so each version can be recorded and read back.
     #[serde(skip)]
     pub source: String,
 }
 
+/// Where a rule input comes from: a field of the form, or data the platform holds
+/// (`platform:<source>`; the sources are the caller's, checked at start).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InputSource {
+    Field(String),
+    Platform(String),
+}
+
 impl Kind {
+    /// Where rule input `name` comes from, if the file says.
+    pub fn input_source(&self, name: &str) -> Option<&InputSource> {
+        self.rule_inputs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s)
+    }
+
     /// Whether `other` defines the same kind (comments and layout of the files aside).
     pub fn same_definition(&self, other: &Kind) -> bool {
         serde_json::to_value(self).ok() == serde_json::to_value(other).ok()
@@ -508,6 +528,7 @@ pub fn parse_kind(toml_text: &str) -> Result<Kind, WorkflowError> {
         "fields",
         "stages",
         "effects",
+        "rule_inputs",
     ])?;
     let mut kind = parse_kind_table(&top)?;
     kind.source = toml_text.to_owned();
@@ -542,6 +563,30 @@ fn parse_kind_table(top: &Fields) -> Result<Kind, WorkflowError> {
     let version = top.version()?;
     let effects = super::register::parse_effects(top.get("effects"))?;
     let rule = top.opt_code("rule")?;
+    let rule_inputs = match top.get("rule_inputs") {
+        None => Vec::new(),
+        Some(_) if rule.is_none() => return Err(config("“rule_inputs”须与“rule”一起使用")),
+        Some(toml::Value::Table(t)) => t
+            .iter()
+            .map(|(name, v)| {
+                let bad = || {
+                    config(format!(
+                        "rule_inputs.{name}：应写作 \"field:字段名\" 或 \"platform:数据项\""
+                    ))
+                };
+                let s = v.as_str().map(str::trim).ok_or_else(bad)?;
+                let src = if let Some(f) = s.strip_prefix("field:") {
+                    InputSource::Field(f.trim().to_owned())
+                } else if let Some(p) = s.strip_prefix("platform:") {
+                    InputSource::Platform(p.trim().to_owned())
+                } else {
+                    return Err(bad());
+                };
+                Ok((name.clone(), src))
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        Some(_) => return Err(config("“rule_inputs”应为表（[rule_inputs]）")),
+    };
     let requires = top.opt_code("requires")?;
     let fields = match top.get("fields") {
         None => Vec::new(),
@@ -622,6 +667,15 @@ fn parse_kind_table(top: &Fields) -> Result<Kind, WorkflowError> {
         }
     }
 
+    for (name, src) in &rule_inputs {
+        if let InputSource::Field(f) = src
+            && !fields.iter().any(|x| &x.name == f)
+        {
+            return Err(config(format!(
+                "rule_inputs.{name}：字段“{f}”不是本事项的字段"
+            )));
+        }
+    }
     Ok(Kind {
         code,
         title,
@@ -635,6 +689,7 @@ fn parse_kind_table(top: &Fields) -> Result<Kind, WorkflowError> {
         stages,
         effects,
         version,
+        rule_inputs,
         source: String::new(),
     })
 }

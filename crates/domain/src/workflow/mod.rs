@@ -23,8 +23,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
 pub use config::{
-    DEADLINE_DAYS, Kind, Mode, ParamRef, Reviewers, SCORE_RANGE, StageDef, StepKind, kind, kinds,
-    load_kinds, parse_kind, register, registers,
+    DEADLINE_DAYS, InputSource, Kind, Mode, ParamRef, Reviewers, SCORE_RANGE, StageDef, StepKind,
+    kind, kinds, load_kinds, parse_kind, register, registers,
 };
 pub use register::{Effect, EffectAction, EntryKey, Register, Trigger, parse_register};
 
