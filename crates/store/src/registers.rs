@@ -133,6 +133,11 @@ pub async fn write(db: &Db, actor: &Actor, writes: &[EntryWrite]) -> Result<()> 
         return Ok(());
     }
     let mut tx = db.begin().await?;
+    write_in(&mut tx, actor, writes).await?;
+    tx.commit().await
+}
+
+async fn write_in(tx: &mut crate::Tx, actor: &Actor, writes: &[EntryWrite]) -> Result<()> {
     let t = now();
     for w in writes {
         for (sql, args) in write_statements(&actor.name, w, t).into_statements() {
@@ -143,6 +148,25 @@ pub async fn write(db: &Db, actor: &Actor, writes: &[EntryWrite]) -> Result<()> 
             q.execute(&mut *tx.inner).await?;
         }
     }
+    Ok(())
+}
+
+/// Writes the entries of an import of `register` in one transaction, with its audit entry
+/// (`register.import`: how many rows, and their keys).
+pub async fn import(db: &Db, actor: &Actor, register: &str, writes: &[EntryWrite]) -> Result<()> {
+    let mut tx = db.begin().await?;
+    write_in(&mut tx, actor, writes).await?;
+    let keys: Vec<&str> = writes.iter().map(|w| w.entry_key.as_str()).collect();
+    crate::audit::record(
+        &mut tx,
+        actor,
+        "register.import",
+        "register",
+        register,
+        None,
+        Some(&serde_json::json!({"rows": writes.len(), "entries": keys})),
+    )
+    .await?;
     tx.commit().await
 }
 

@@ -574,9 +574,7 @@ pub async fn check_can_open(
         }
     }
     if let Some(req) = &kind.requires
-        && apps::of_org(&state.db, org_id, req, Some("approved"))
-            .await?
-            .is_empty()
+        && !requirement_held(state, org_id, req).await?
     {
         let title = workflow::kind(req).map_or(req.as_str(), |k| k.title.as_str());
         return Err(AppError::Conflict(format!(
@@ -585,6 +583,40 @@ pub async fn check_can_open(
         )));
     }
     check_requirement_in_force(state, org_id, kind).await
+}
+
+/// Whether the organisation holds what kind `req` grants: for a kind whose approval adds it
+/// to a register of one entry per organisation (the certified list), an entry there not ended
+/// (entries imported for decisions taken before the platform count too); otherwise an
+/// approved application of the kind.
+pub async fn requirement_held(state: &AppState, org_id: i64, req: &str) -> AppResult<bool> {
+    if let Some(register) = granting_register(req) {
+        let f = store::registers::Filter {
+            owner_org_id: Some(org_id),
+            ..Default::default()
+        };
+        let reader = store::registers::Reader {
+            scope: Scope::All,
+            public: true,
+        };
+        let entries = store::registers::export(&state.db, register, &reader, &f, 10).await?;
+        return Ok(entries.iter().any(|e| e.status != "ended"));
+    }
+    Ok(!apps::of_org(&state.db, org_id, req, Some("approved"))
+        .await?
+        .is_empty())
+}
+
+/// The owner-keyed register kind `code`'s approval adds its applicant to, if any.
+fn granting_register(code: &str) -> Option<&'static str> {
+    let kind = workflow::kind(code)?;
+    kind.effects.iter().find_map(|e| {
+        let r = workflow::register(&e.register)?;
+        (e.on == workflow::Trigger::Approved
+            && e.action == workflow::EffectAction::Add
+            && r.key == workflow::EntryKey::Owner)
+            .then_some(r.code.as_str())
+    })
 }
 
 /// For kinds whose prerequisite must be in force (`requires_valid`): the certification the
@@ -807,8 +839,7 @@ pub async fn act(
     if matches!(action, Action::Submit | Action::Resubmit)
         && let Some(req) = &kind.requires
     {
-        let held = apps::of_org(&state.db, app.applicant_org_id, req, Some("approved")).await?;
-        if held.is_empty() {
+        if !requirement_held(state, app.applicant_org_id, req).await? {
             let title = workflow::kind(req)
                 .map(|k| k.title.clone())
                 .unwrap_or_else(|| req.clone());

@@ -98,6 +98,9 @@ const MATRIX: &[Row] = &[
     ("GET", "/registers",                                   "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/registers/{register}",                        "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/registers/{register}/export.xlsx",            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Its editors (市发展改革委) and the operator import entries; the form without a file is 422.
+    ("GET", "/registers/{register}/template.xlsx",          "-",     [200, 200, 403, 403, 403, 403, 403, 303]),
+    ("POST","/registers/{register}/import",                 "-",     [422, 422, 403, 403, 403, 403, 403, 303]),
     ("GET", "/registers/{register}/{id}",                   "own",   [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/registers/{register}/{id}",                   "other", [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/inbox",                                       "-",     [200, 200, 200, 200, 200, 200, 200, 303]),

@@ -25,5 +25,6 @@ mod kinds;
 mod ops;
 mod pages;
 mod plain;
+mod registers;
 mod rules;
 mod schema_parity;

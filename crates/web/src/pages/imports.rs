@@ -94,19 +94,19 @@ pub fn problem_rows(report: &tabular::Report) -> Vec<(usize, String, String, Str
 
 /// Where an import's result page sits: its section (nav key, list path and name) and any
 /// further links to offer.
-pub struct ResultPlace {
+pub struct ResultPlace<'a> {
     pub nav: &'static str,
-    pub href: &'static str,
-    pub section: &'static str,
+    pub href: &'a str,
+    pub section: &'a str,
     pub links: &'static [(&'static str, &'static str)],
 }
 
 #[derive(askama::Template)]
 #[template(path = "import_result.html")]
-struct ResultPage {
+struct ResultPage<'a> {
     layout: super::Layout,
-    href: &'static str,
-    section: &'static str,
+    href: &'a str,
+    section: &'a str,
     links: &'static [(&'static str, &'static str)],
     heading: String,
     imported: usize,
@@ -119,7 +119,7 @@ struct ResultPage {
 /// The result of an import: `success` when rows were imported, else why nothing was (422).
 pub fn result_page(
     c: &crate::auth::Caller,
-    place: &ResultPlace,
+    place: &ResultPlace<'_>,
     heading: String,
     imported: usize,
     success: String,

@@ -6,7 +6,7 @@ mod applications;
 pub use applications::parse_action;
 mod audit;
 mod home;
-mod imports;
+pub(crate) mod imports;
 mod login;
 mod majors;
 pub use majors::{MajorQuery, filter as major_filter, pick_catalog};

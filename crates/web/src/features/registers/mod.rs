@@ -8,6 +8,7 @@
 //! ledger's `certified` flag, the organisations filter and the expiry reminders.
 
 pub mod api;
+pub mod import;
 pub mod pages;
 
 use chrono::{Datelike, NaiveDate};

@@ -3,8 +3,8 @@
 //! certified enterprises at its long-standing address.
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
-use axum::routing::get;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use domain::workflow::{self, Register};
 use serde_json::Value;
@@ -12,7 +12,7 @@ use store::registers::{self as stored, Entry};
 
 use super::{CERTIFIED, RegisterQuery, STANDINGS, reader, register_of, standing};
 use crate::AppState;
-use crate::auth::MaybeCaller;
+use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::{AppError, PageResult};
 use crate::pages::{
     Layout, Pager, Routes, SelectOption, district_options, fmt_time, options, render,
@@ -24,6 +24,13 @@ pub fn router() -> Routes {
         .route("/registers", get(index))
         .route("/registers/{register}", get(list))
         .route("/registers/{register}/export.xlsx", get(export))
+        .route("/registers/{register}/template.xlsx", get(template))
+        .route(
+            "/registers/{register}/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                super::import::IMPORT.max_body(),
+            )),
+        )
         .route("/registers/{register}/{id}", get(detail))
         .route("/certified", get(certified))
 }
@@ -110,6 +117,10 @@ struct ListPage {
     total: String,
     rows: Vec<Row>,
     pager: Pager,
+    /// The caller may import entries (one of the register's editors).
+    can_import: bool,
+    /// The importable columns' headers, for the form's hint.
+    columns: String,
 }
 
 async fn list(
@@ -175,7 +186,56 @@ async fn list_page(
         query,
         total: crate::numbers::count(page.total),
         rows: page.items.iter().map(|e| row(r, e, today)).collect(),
+        can_import: c.is_some_and(|c| super::import::may_edit(c, r)),
+        columns: super::import::schema_of(r)
+            .columns
+            .iter()
+            .map(|c| c.header)
+            .collect::<Vec<_>>()
+            .join("、"),
     })
+}
+
+/// The register's import template, for its editors.
+async fn template(PageCaller(c): PageCaller, Path(code): Path<String>) -> PageResult {
+    let r = register_of(&code)?;
+    if !super::import::may_edit(&c, r) {
+        return Err(AppError::Forbidden.into());
+    }
+    let bytes = tabular::template(super::import::schema_of(r))
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(xlsx::download(&format!("{}导入模板.xlsx", r.title), bytes))
+}
+
+/// Imports entries from a file (its editors), answering with the row report.
+async fn import(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(code): Path<String>,
+    mut mp: Multipart,
+) -> PageResult {
+    let r = register_of(&code)?;
+    if !super::import::may_edit(&c, r) {
+        return Err(AppError::Forbidden.into());
+    }
+    crate::auth::check_multipart_csrf(&c, &mut mp).await?;
+    let up = crate::pages::imports::read_upload(&mut mp, super::import::IMPORT).await?;
+    let only_valid = up.flag("only_valid");
+    let out = super::import::import(&state, &c.actor(), r, up.bytes, only_valid).await?;
+    let href = format!("/registers/{}", r.code);
+    crate::pages::imports::result_page(
+        &c,
+        &crate::pages::imports::ResultPlace {
+            nav: "registers",
+            href: &href,
+            section: &r.title,
+            links: &[],
+        },
+        format!("{}导入结果", r.title),
+        out.imported,
+        format!("已导入 {} 条。", crate::numbers::count(out.imported as i64)),
+        &out.report,
+    )
 }
 
 /// The filtered list as XLSX (at most this many rows).

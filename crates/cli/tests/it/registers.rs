@@ -1,0 +1,147 @@
+//! Registers entered by their editors: 市发展改革委 imports the enterprises certified before the
+//! platform into the list of certified enterprises (the shared import, its row report, all or
+//! nothing); an imported certification counts like a decided one (the tax-credit
+//! prerequisite, the ledger's certified years). On SQLite and PostgreSQL.
+
+use domain::orgs::OrgKind;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, backends, credit, hidden};
+
+const ENT: &str = "91500103MA5U7M001";
+
+/// Uploads `csv` to the import of the certified list as the page client `c`; the status and
+/// the page.
+async fn upload(app: &TestApp, c: &reqwest::Client, csv: &str) -> (u16, String) {
+    let page = c
+        .get(app.url("/registers/certified_enterprises"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&page, "csrf").unwrap();
+    let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
+        "file",
+        reqwest::multipart::Part::bytes(csv.as_bytes().to_vec()).file_name("certified.csv"),
+    );
+    let r = c
+        .post(app.url("/registers/certified_enterprises/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn editors_import_the_certified_list_and_it_counts() {
+    for b in backends() {
+        let app = TestApp::spawn(b).await;
+        app.org(
+            OrgKind::Enterprise,
+            &credit(ENT),
+            "渝中示例导入有限公司",
+            "500103",
+        )
+        .await;
+        app.user("fgw1", "department", "fgw").await;
+        app.user("jw1", "department", "jw").await;
+        let ent_user = app.user("ent1", "enterprise", &credit(ENT)).await;
+        let header = "所属机构统一社会信用代码,生效日期,有效期至\n";
+        // Not an editor of the list: refused, and no import form on the page.
+        let jw = app.login("jw1").await;
+        let (s, _) = upload(&app, &jw, header).await;
+        assert_eq!(s, 403);
+        let fgw = app.login("fgw1").await;
+        // A file with problems writes nothing and names the cells.
+        let bad = format!(
+            "{header}{},2024-03-01,2027-02-28\n{},2024-03-01,2027-02-28\n{},2024-13-01,\n",
+            credit(ENT),
+            credit("91500103MA5U7M009"),
+            credit(ENT),
+        );
+        let (s, html) = upload(&app, &fgw, &bad).await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("未在平台登记"), "{html}");
+        assert!(html.contains("A3"), "the unknown owner's cell: {html}");
+        assert!(html.contains("与第2行重复"), "{html}");
+        assert!(html.contains("不是有效日期"), "{html}");
+        assert_eq!(app.count("SELECT COUNT(*) FROM register_entries").await, 0);
+        // A clean file: listed, in force, with its history line.
+        let good = format!("{header}{},2024-03-01,2027-02-28\n", credit(ENT));
+        let (s, html) = upload(&app, &fgw, &good).await;
+        assert_eq!(s, 200, "{html}");
+        assert!(html.contains("已导入 1 条"), "{html}");
+        let r: Value = crate::helpers::client()
+            .get(app.url("/api/v1/certified"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["total"], 1, "{r}");
+        let e = &r["items"][0];
+        assert_eq!(e["owner_name"], "渝中示例导入有限公司");
+        assert_eq!(
+            (e["valid_from"].as_str(), e["valid_until"].as_str()),
+            (Some("2024-03-01"), Some("2027-02-28"))
+        );
+        let d: Value = crate::helpers::client()
+            .get(app.url(&format!(
+                "/api/v1/registers/certified_enterprises/{}",
+                e["id"]
+            )))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            d["events"][0]["summary"], "导入：列入，2024年3月1日起，有效期至2027年2月28日",
+            "{d}"
+        );
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'register.import'")
+                .await,
+            1
+        );
+        // The imported certification counts: the enterprise claims the credit, and 2025 is a
+        // certified year in its ledger.
+        let token = app.token(ent_user).await;
+        let c = crate::helpers::client();
+        let r = c
+            .post(app.url("/api/v1/applications"))
+            .bearer_auth(&token)
+            .json(&json!({"kind": "tax_credit_claim", "data": {"year": 2025, "investment_fen": 10_000_000, "tax_base_fen": 100_000_000, "evidence": "投资协议"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+        let a: Value = r.json().await.unwrap();
+        let r = c
+            .post(app.url(&format!("/api/v1/applications/{}/actions", a["id"])))
+            .bearer_auth(&token)
+            .json(&json!({"action": "submit", "version": a["version"]}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let v: Value = r.json().await.unwrap();
+        let d: Value = c
+            .get(app.url(&format!("/api/v1/applications/{}", v["id"])))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let years = d["decision"]["outcome"]["years"].as_array().unwrap();
+        let y = years.iter().find(|y| y["year"] == 2025).unwrap();
+        assert_eq!(y["eligible"], true, "{y}");
+    }
+}
