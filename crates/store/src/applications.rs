@@ -172,6 +172,8 @@ pub struct Change {
     pub notify: Vec<(Recipient, String)>,
     /// What the decision does to registers, written in the same transaction.
     pub effects: Vec<crate::registers::EntryWrite>,
+    /// With new data: the organisations it names as reviewers, (field, organisation).
+    pub parties: Option<Vec<(String, i64)>>,
 }
 
 /// The columns a transition returns: everything but the (large) explanation, which callers
@@ -394,7 +396,93 @@ fn change_statements(actor: &Actor, c: &Change, t: i64) -> Batch {
     for w in &c.effects {
         b.append(crate::registers::write_statements(&actor.name, w, t));
     }
+    if let Some(ps) = &c.parties {
+        b.append(party_statements(c.id, ps));
+    }
     b
+}
+
+/// The statements that make application `id`'s parties `ps` (field, organisation): rows of
+/// other fields go, these are inserted or changed (disjoint rows, so they fit one batch).
+fn party_statements(id: i64, ps: &[(String, i64)]) -> Batch {
+    use crate::Arg::{Int, Str};
+    let mut b = Batch::new();
+    let mut args = vec![Int(id)];
+    let names: Vec<String> = ps
+        .iter()
+        .map(|(f, _)| {
+            args.push(Str(f.clone()));
+            format!("${}", args.len())
+        })
+        .collect();
+    b.push(
+        if names.is_empty() {
+            "DELETE FROM application_parties WHERE application_id = $1".to_owned()
+        } else {
+            format!(
+                "DELETE FROM application_parties WHERE application_id = $1 AND field NOT IN ({})",
+                names.join(", ")
+            )
+        },
+        args,
+    );
+    if !ps.is_empty() {
+        let mut args = vec![Int(id)];
+        let mut values = Vec::new();
+        for (f, org) in ps {
+            let n = args.len();
+            values.push(format!("($1, ${}, ${})", n + 1, n + 2));
+            args.extend([Str(f.clone()), Int(*org)]);
+        }
+        b.push(
+            format!(
+                "INSERT INTO application_parties (application_id, field, org_id) VALUES {} \
+                 ON CONFLICT (application_id, field) DO UPDATE SET org_id = excluded.org_id",
+                values.join(", ")
+            ),
+            args,
+        );
+    }
+    b
+}
+
+/// Records the organisations a new application names as reviewers (in its creating
+/// transaction).
+pub async fn set_parties(tx: &mut Tx, id: i64, ps: &[(String, i64)]) -> Result<()> {
+    for (sql, args) in party_statements(id, ps).into_statements() {
+        let mut q = sqlx::query(&sql);
+        for a in &args {
+            q = a.bind(q);
+        }
+        q.execute(&mut *tx.inner).await?;
+    }
+    Ok(())
+}
+
+/// Applications of `kinds` with data but no party rows: those filed before parties were
+/// recorded, for the start-up backfill. (id, kind, data).
+pub async fn without_parties(db: &Db, kinds: &[&str]) -> Result<Vec<(i64, String, String)>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ps: Vec<String> = (1..=kinds.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT a.id, a.kind, a.data_json FROM applications a WHERE a.kind IN ({}) \
+         AND NOT EXISTS (SELECT 1 FROM application_parties p WHERE p.application_id = a.id) \
+         ORDER BY a.id",
+        ps.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for k in kinds {
+        q = q.bind(*k);
+    }
+    let rows = q.fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            use sqlx::Row;
+            Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?))
+        })
+        .collect()
 }
 
 /// An inbox item written outside a transition (the background jobs' notices, `store::jobs`):
@@ -518,11 +606,29 @@ pub struct Viewer {
     /// The kinds of other organisations' applications it sees (those it reviews at some
     /// stage); `None`: every kind.
     pub kinds: Option<Vec<String>>,
+    /// It also sees, outside its scope, the submitted applications that name its
+    /// organisation as a reviewer (a bank chosen in the form).
+    pub named: bool,
 }
 
 impl Viewer {
     /// Adds the viewer's conditions, after every other condition.
     fn restrict(&self, q: &mut QueryBuilder) {
+        let before = q.cond_count();
+        self.restrict_scope(q);
+        if self.named {
+            // The scope's conditions, or, as an alternative, the applications naming it.
+            let scoped = q.split_off_conds(before);
+            let org = q.arg(crate::Arg::Int(self.org_id));
+            q.and(format!(
+                "(({}) OR (a.status <> 'draft' AND EXISTS (SELECT 1 FROM application_parties p \
+                 WHERE p.application_id = a.id AND p.org_id = {org})))",
+                scoped.join(" AND ")
+            ));
+        }
+    }
+
+    fn restrict_scope(&self, q: &mut QueryBuilder) {
         self.scope.restrict(q, "a.applicant_org_id", "a.district");
         let others = match &self.kinds {
             None => "a.status <> 'draft'".to_string(),

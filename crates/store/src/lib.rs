@@ -483,6 +483,16 @@ impl QueryBuilder {
         self.conds.push(format!("{col} {op} {p}"));
     }
 
+    /// How many conditions there are.
+    pub(crate) fn cond_count(&self) -> usize {
+        self.conds.len()
+    }
+
+    /// Takes out the conditions added after the first `at` (their arguments stay).
+    pub(crate) fn split_off_conds(&mut self, at: usize) -> Vec<String> {
+        self.conds.split_off(at)
+    }
+
     pub(crate) fn where_sql(&self) -> String {
         if self.conds.is_empty() {
             String::new()
@@ -706,6 +716,7 @@ mod tests {
                 "待办".into(),
             )],
             effects: Vec::new(),
+            parties: None,
         }
     }
 

@@ -239,6 +239,50 @@ fn keys_of(r: &Reviewers, applicant_district: Option<&str>, data: &Value) -> Vec
     }
 }
 
+/// The organisations `data` names as reviewers of `kind` (its `field:` stages): (field,
+/// organisation).
+pub fn parties_of(kind: &Kind, data: &Value) -> Vec<(String, i64)> {
+    let mut out: Vec<(String, i64)> = Vec::new();
+    for s in &kind.stages {
+        if let Reviewers::Field(f) = s.actors()
+            && let Some(org) = data.get(f).and_then(Value::as_i64)
+            && !out.iter().any(|(x, _)| x == f)
+        {
+            out.push((f.clone(), org));
+        }
+    }
+    out
+}
+
+/// Records the parties of applications filed before parties were (at start): each
+/// application of a kind with a `field:` stage and no party rows.
+pub async fn backfill_parties(state: &AppState) -> AppResult<usize> {
+    let kinds: Vec<&str> = workflow::kinds()
+        .iter()
+        .filter(|k| {
+            k.stages
+                .iter()
+                .any(|s| matches!(s.actors(), Reviewers::Field(_)))
+        })
+        .map(|k| k.code.as_str())
+        .collect();
+    let mut n = 0;
+    for (id, code, data) in apps::without_parties(&state.db, &kinds).await? {
+        let Some(kind) = workflow::kind(&code) else {
+            continue;
+        };
+        let ps = parties_of(kind, &serde_json::from_str(&data).unwrap_or(Value::Null));
+        if ps.is_empty() {
+            continue;
+        }
+        let mut tx = state.db.begin().await?;
+        apps::set_parties(&mut tx, id, &ps).await?;
+        tx.commit().await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 /// Who is awaited now, as reviewer keys.
 pub fn pending_keys(
     kind: &Kind,
@@ -485,6 +529,13 @@ pub async fn create_draft(
         },
     )
     .await?;
+    let parties = parties_of(
+        kind,
+        &serde_json::from_str(&app.data_json).unwrap_or(Value::Null),
+    );
+    if !parties.is_empty() {
+        apps::set_parties(&mut tx, app.id, &parties).await?;
+    }
     tx.commit().await?;
     Ok(app)
 }
@@ -957,7 +1008,9 @@ pub async fn act(
             None
         },
         state_json: serde_json::to_string(new_state).unwrap_or_default(),
-        data_json: new_data.map(|m| Value::Object(m).to_string()),
+        data_json: new_data
+            .as_ref()
+            .map(|m| Value::Object(m.clone()).to_string()),
         // Unchanged explanations are not rewritten (reviews re-run the rule on the same data).
         decision_json: decision
             .map(|d| d.to_string())
@@ -970,6 +1023,9 @@ pub async fn act(
         pending,
         notify,
         effects,
+        parties: new_data
+            .as_ref()
+            .map(|m| parties_of(kind, &Value::Object(m.clone()))),
     };
     apps::commit_change(&state.db, &c.actor(), change)
         .await
@@ -1039,13 +1095,14 @@ pub async fn save_data(
         stage_code: app.stage_code.clone(),
         due_date: app.due_date.clone(),
         state_json: app.state_json.clone(),
-        data_json: Some(Value::Object(data).to_string()),
+        data_json: Some(Value::Object(data.clone()).to_string()),
         decision_json: None,
         submitted: false,
         decided: false,
         pending: Vec::new(),
         notify: Vec::new(),
         effects: Vec::new(),
+        parties: Some(parties_of(kind, &Value::Object(data.clone()))),
     };
     apps::commit_change(&state.db, &c.actor(), change)
         .await

@@ -150,6 +150,9 @@ pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()
         Ok(n) => tracing::info!(applications = n, "registers backfilled"),
         Err(e) => tracing::error!("名录补录失败：{e}"),
     }
+    if let Err(e) = applications::backfill_parties(&state).await {
+        tracing::error!("申报审核方补录失败：{e}");
+    }
     axum::serve(
         listener,
         app(state).into_make_service_with_connect_info::<SocketAddr>(),

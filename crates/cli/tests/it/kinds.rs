@@ -548,6 +548,19 @@ async fn a_kind_from_the_directory_runs_on_the_server() {
     .await;
     assert_eq!(s, 200);
     assert_eq!(v["status"], "approved", "{v}");
+    // Decided, it stays in the bank's list (the bank is named in it), and the bank's list
+    // holds nothing else of the district's.
+    let list: Value = c
+        .get(format!("http://{addr}/api/v1/applications"))
+        .bearer_auth(&tokens[2])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["total"], 1, "{list}");
+    assert_eq!(list["items"][0]["id"], id, "{list}");
     // Above the line the branch is taken: after 市发展改革委, 市教委 reviews.
     let (_, big) = call(
         &tokens[0],

@@ -80,8 +80,11 @@ pub fn org_scope(p: &Principal) -> Scope {
 /// with a stage of its unit, for a district those with a stage of the applicant's district
 /// (within its own district).
 pub fn viewer(p: &Principal) -> Viewer {
+    let scope = org_scope(p);
     Viewer {
-        scope: org_scope(p),
+        // An organisation (a bank chosen in a form) may be named as a reviewer.
+        named: matches!(scope, Scope::Org(_)),
+        scope,
         org_id: p.org_id,
         kinds: reviewed_kinds(p),
     }
@@ -191,6 +194,7 @@ mod tests {
                     "enterprise_certification".into(),
                     "enterprise_cultivation".into()
                 ]),
+                named: false,
             }
         );
     }
