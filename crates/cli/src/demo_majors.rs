@@ -433,7 +433,7 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
             );
         };
         let bytes = std::fs::read(&path)?;
-        let out = web::majors::import_catalog(db, &actor, bytes, false, false)
+        let out = web::features::majors::import_catalog(db, &actor, bytes, false, false)
             .await
             .map_err(|e| anyhow::anyhow!("演示专业目录导入失败：{e}"))?;
         if out.imported == 0 {

@@ -429,15 +429,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out =
-                web::majors::import_catalog(&db, &Actor::system("cli"), bytes, only_valid, replace)
-                    .await
-                    .map_err(|e| match e {
-                        web::AppError::Conflict(m) => {
-                            anyhow::anyhow!("{m}；如需更新请加 --replace")
-                        }
-                        other => anyhow::anyhow!(other.to_string()),
-                    })?;
+            let out = web::features::majors::import_catalog(
+                &db,
+                &Actor::system("cli"),
+                bytes,
+                only_valid,
+                replace,
+            )
+            .await
+            .map_err(|e| match e {
+                web::AppError::Conflict(m) => {
+                    anyhow::anyhow!("{m}；如需更新请加 --replace")
+                }
+                other => anyhow::anyhow!(other.to_string()),
+            })?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }

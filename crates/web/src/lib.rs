@@ -14,7 +14,6 @@ pub mod features;
 pub mod heavy;
 pub mod import;
 pub mod jobs;
-pub mod majors;
 pub mod numbers;
 pub mod occupations;
 pub mod ops;

@@ -19,7 +19,7 @@ use store::{Actor, Db};
 use tabular::{Column, Problem, Report, Row, Schema};
 
 use crate::error::{AppError, AppResult};
-use crate::majors::{LEVELS, level_label};
+use crate::features::majors::{LEVELS, level_label};
 
 /// Levels of the occupational classification, by number of code segments; the code itself and
 /// the hyphens it may be written with (`domain::ids`).

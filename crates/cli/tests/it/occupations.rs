@@ -32,9 +32,10 @@ const OCCUPATIONS: &str = "\
 
 async fn setup(app: &TestApp) {
     let actor = store::Actor::system("t");
-    let out = web::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
-        .await
-        .unwrap();
+    let out =
+        web::features::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
+            .await
+            .unwrap();
     assert!(out.report.is_clean(), "{:?}", out.report);
     let out = web::occupations::import_occupations(&app.db, &actor, OCCUPATIONS.as_bytes(), false)
         .await
@@ -306,7 +307,7 @@ async fn bad_files_are_reported_by_row_and_column_and_nothing_is_written() {
     for b in backends() {
         let app = TestApp::spawn(b).await;
         let actor = store::Actor::system("t");
-        web::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
+        web::features::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
             .await
             .unwrap();
         app.user("jw_staff", "department", "jw").await;

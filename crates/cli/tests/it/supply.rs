@@ -62,7 +62,7 @@ async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
 async fn schools_report_supply_with_row_by_row_validation() {
     for b in backends() {
         let app = TestApp::spawn(b).await;
-        let out = web::majors::import_catalog(
+        let out = web::features::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
             std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
@@ -314,7 +314,7 @@ async fn supply_import_command_validates_and_reports() {
         "/../../../shared/data/major-catalog-2021.csv"
     ))
     .unwrap();
-    web::majors::import_catalog(
+    web::features::majors::import_catalog(
         &db,
         &store::Actor::system("t"),
         catalog.clone(),

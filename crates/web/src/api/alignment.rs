@@ -87,12 +87,16 @@ pub async fn majors(
     let c = state.alignment.get(&state).await?;
     let year = c.year_or_latest(super::query_year(&p.year)?.map(|y| y as i32));
     let level = p.level.as_deref().map(str::trim).unwrap_or("");
-    if !level.is_empty() && !crate::majors::LEVELS.iter().any(|(l, _)| *l == level) {
+    if !level.is_empty()
+        && !crate::features::majors::LEVELS
+            .iter()
+            .any(|(l, _)| *l == level)
+    {
         return Err(AppError::invalid(
             "level",
             format!(
                 "level 应为 {} 之一",
-                crate::majors::LEVELS.map(|(l, _)| l).join("、")
+                crate::features::majors::LEVELS.map(|(l, _)| l).join("、")
             ),
         ));
     }

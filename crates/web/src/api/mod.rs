@@ -4,7 +4,6 @@
 pub mod alignment;
 pub mod applications;
 pub mod demand;
-pub mod majors;
 pub mod measures;
 pub mod normalise;
 pub mod occupations;
@@ -191,7 +190,7 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(crate::features::registers::api::index))
         .routes(routes!(crate::features::registers::api::list))
         .routes(routes!(crate::features::registers::api::get_one))
-        .routes(routes!(majors::list))
+        .routes(routes!(crate::features::majors::api::list))
         .routes(routes!(occupations::list))
         .routes(routes!(occupations::for_major, occupations::replace))
         .routes(routes!(demand::list))

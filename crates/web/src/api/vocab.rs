@@ -33,7 +33,7 @@ pub fn major_class() -> Object {
 
 /// Education levels of the major catalog.
 pub fn major_level() -> Object {
-    one_of(crate::majors::LEVELS.map(|(code, _)| code)).build()
+    one_of(crate::features::majors::LEVELS.map(|(code, _)| code)).build()
 }
 
 /// How a posting's occupation was found (`store::demand::status`).

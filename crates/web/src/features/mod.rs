@@ -3,4 +3,5 @@
 //! `templates/<feature>/`. Features not yet moved here live in the crate's top-level modules
 //! (see docs/architecture.md).
 
+pub mod majors;
 pub mod registers;

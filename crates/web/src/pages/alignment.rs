@@ -50,7 +50,7 @@ pub fn router() -> super::Routes {
 const PER_PAGE: usize = 50;
 
 fn level_label(level: &str) -> &'static str {
-    crate::majors::level_label(level)
+    crate::features::majors::level_label(level)
 }
 
 fn class_tag(v: Option<Verdict>) -> (String, String) {
@@ -508,7 +508,7 @@ async fn city(
             .unwrap_or_default(),
         year_options: year_options(&c, year),
         level_options: with_all(
-            crate::majors::LEVELS
+            crate::features::majors::LEVELS
                 .iter()
                 .map(|(v, l)| SelectOption {
                     value: v.to_string(),

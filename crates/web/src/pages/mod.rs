@@ -4,34 +4,12 @@ mod admin;
 mod application_list;
 mod applications;
 pub use applications::parse_action;
-mod audit;
-mod home;
-mod imports;
-mod login;
-mod majors;
-pub use majors::{MajorQuery, filter as major_filter, pick_catalog};
-
-/// A major query from API parameters.
-pub fn majors_query(
-    catalog: Option<String>,
-    level: Option<String>,
-    category: Option<String>,
-    q: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-) -> MajorQuery {
-    MajorQuery {
-        catalog,
-        level,
-        category,
-        q,
-        page,
-        per_page,
-    }
-}
-
 mod alignment;
+mod audit;
 mod demand;
+mod home;
+pub(crate) mod imports;
+mod login;
 pub mod measures;
 mod occupations;
 mod orgs;
@@ -68,7 +46,7 @@ pub fn routes() -> Routes {
         .merge(applications::router())
         .merge(application_list::router())
         .merge(tax::router())
-        .merge(majors::router())
+        .merge(crate::features::majors::pages::router())
         .merge(occupations::router())
         .merge(supply::router())
         .merge(demand::router())

@@ -14,7 +14,7 @@ use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::{AppError, PageResult};
-use crate::majors::level_label;
+use crate::features::majors::level_label;
 use crate::numbers::filters;
 use crate::occupations::{
     CROSSWALK_SCHEMA, OCCUPATION_SCHEMA, find_major, known_occupation, occupation_level_label,
