@@ -460,10 +460,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Occupations { file, only_valid }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out =
-                web::occupations::import_occupations(&db, &Actor::system("cli"), bytes, only_valid)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out = web::features::occupations::import_occupations(
+                &db,
+                &Actor::system("cli"),
+                bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -479,10 +483,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Crosswalk { file, only_valid }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out =
-                web::occupations::import_crosswalk(&db, &Actor::system("cli"), bytes, only_valid)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out = web::features::occupations::import_crosswalk(
+                &db,
+                &Actor::system("cli"),
+                bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }

@@ -24,7 +24,7 @@ use tabular::{Cell, Column, Problem, Report, Row, Schema};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::occupations::OccupationCode;
+use crate::features::occupations::OccupationCode;
 
 pub const DEMAND_SCHEMA: Schema = Schema {
     sheet: "岗位需求",

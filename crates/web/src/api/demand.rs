@@ -162,7 +162,7 @@ pub async fn confirm(
         .as_deref()
         .map(domain::text::trim)
         .filter(|s| !s.is_empty())
-        .and_then(|s| crate::occupations::OccupationCode::parse(s).ok())
+        .and_then(|s| crate::features::occupations::OccupationCode::parse(s).ok())
         && store::occupations::get(&state.db, code.as_str())
             .await?
             .is_none()

@@ -6,7 +6,6 @@ pub mod applications;
 pub mod demand;
 pub mod measures;
 pub mod normalise;
-pub mod occupations;
 pub mod orgs;
 pub mod rules;
 pub mod vocab;
@@ -191,8 +190,11 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(crate::features::registers::api::list))
         .routes(routes!(crate::features::registers::api::get_one))
         .routes(routes!(crate::features::majors::api::list))
-        .routes(routes!(occupations::list))
-        .routes(routes!(occupations::for_major, occupations::replace))
+        .routes(routes!(crate::features::occupations::api::list))
+        .routes(routes!(
+            crate::features::occupations::api::for_major,
+            crate::features::occupations::api::replace
+        ))
         .routes(routes!(demand::list))
         .routes(routes!(demand::pending))
         .routes(routes!(demand::confirm))

@@ -127,7 +127,7 @@ pub fn posting_title() -> Object {
 /// An occupation code of the 职业分类大典, or blank, or `null` (no occupation fits).
 pub fn occupation_code() -> Object {
     let b = domain::text::blank_class();
-    let code = crate::occupations::code_pattern();
+    let code = crate::features::occupations::code_pattern();
     // The code, or only blanks.
     let pattern = format!("(?:{code})|^{b}*$");
     nullable(ObjectBuilder::new().pattern(Some(pattern)))

@@ -4,4 +4,5 @@
 //! (see docs/architecture.md).
 
 pub mod majors;
+pub mod occupations;
 pub mod registers;

@@ -11,7 +11,6 @@ mod home;
 pub(crate) mod imports;
 mod login;
 pub mod measures;
-mod occupations;
 mod orgs;
 mod rules;
 mod supply;
@@ -47,7 +46,7 @@ pub fn routes() -> Routes {
         .merge(application_list::router())
         .merge(tax::router())
         .merge(crate::features::majors::pages::router())
-        .merge(occupations::router())
+        .merge(crate::features::occupations::pages::router())
         .merge(supply::router())
         .merge(demand::router())
         .merge(alignment::router())

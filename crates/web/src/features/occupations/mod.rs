@@ -8,6 +8,9 @@
 //!   education level and code and applies to the current catalog: a major must be in it.
 //! - Both are all or nothing unless `only_valid` (then a named major gets its valid rows).
 
+pub mod api;
+pub mod pages;
+
 use std::collections::{BTreeMap, HashSet};
 
 use crate::import::read_table;
