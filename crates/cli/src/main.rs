@@ -405,9 +405,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let started = std::time::Instant::now();
-            let out = web::supply::import(&db, &Actor::system("cli"), bytes, None, only_valid)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out =
+                web::features::supply::import(&db, &Actor::system("cli"), bytes, None, only_valid)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }

@@ -18,7 +18,6 @@ pub mod numbers;
 pub mod ops;
 pub mod pages;
 pub mod programme;
-pub mod supply;
 pub mod xlsx;
 
 // `api/applications.rs` (not moved yet) still names `crate::occupations::occupation_pattern`.

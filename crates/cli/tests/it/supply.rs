@@ -225,7 +225,7 @@ async fn schools_report_supply_with_row_by_row_validation() {
         let r = c.get(app.url("/supply/export.xlsx")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let xlsx = r.bytes().await.unwrap().to_vec();
-        let table = tabular::read(&web::supply::SUPPLY_SCHEMA, &xlsx).unwrap();
+        let table = tabular::read(&web::features::supply::SUPPLY_SCHEMA, &xlsx).unwrap();
         assert_eq!(table.rows.len(), 4);
         let (s, h) = upload(&app, &c, &csrf, xlsx, false).await;
         assert_eq!(s, 200, "{h}");
@@ -296,7 +296,7 @@ async fn schools_report_supply_with_row_by_row_validation() {
             .unwrap()
             .to_vec();
         assert!(
-            tabular::read(&web::supply::SUPPLY_SCHEMA, &t)
+            tabular::read(&web::features::supply::SUPPLY_SCHEMA, &t)
                 .unwrap()
                 .rows
                 .is_empty()

@@ -198,7 +198,7 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(demand::list))
         .routes(routes!(demand::pending))
         .routes(routes!(demand::confirm))
-        .routes(routes!(demand::supply_list))
+        .routes(routes!(crate::features::supply::api::supply_list))
         .routes(routes!(alignment::majors))
         .split_for_parts();
     // The operations are known only now: their common errors are documented here.

@@ -6,3 +6,4 @@
 pub mod majors;
 pub mod occupations;
 pub mod registers;
+pub mod supply;

@@ -13,7 +13,6 @@ mod login;
 pub mod measures;
 mod orgs;
 mod rules;
-mod supply;
 mod tax;
 pub use rules::parse_yuan;
 
@@ -47,7 +46,7 @@ pub fn routes() -> Routes {
         .merge(tax::router())
         .merge(crate::features::majors::pages::router())
         .merge(crate::features::occupations::pages::router())
-        .merge(supply::router())
+        .merge(crate::features::supply::pages::router())
         .merge(demand::router())
         .merge(alignment::router())
         .merge(crate::features::registers::pages::router())

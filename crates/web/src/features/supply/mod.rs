@@ -6,6 +6,9 @@
 //! - The major code must be a major of the current catalog (any vocational level).
 //! - All or nothing unless `only_valid`.
 
+pub mod api;
+pub mod pages;
+
 use std::collections::{BTreeSet, HashMap};
 
 use crate::import::read_table;
