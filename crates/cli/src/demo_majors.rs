@@ -772,7 +772,7 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
         domain::calendar::today_shanghai(),
     )?;
     let matcher = analytics::matcher::Matcher::new(&docs);
-    web::demand::match_rows(&matcher, &HashMap::new(), min.ppm(), &mut rows);
+    web::features::demand::match_rows(&matcher, &HashMap::new(), min.ppm(), &mut rows);
     let mut tx = db.begin().await?;
     store::demand::import(&mut tx, &actor, "演示数据", &rows).await?;
     tx.commit().await?;

@@ -382,9 +382,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let out = web::demand::import(&state, &Actor::system("cli"), &name, bytes, only_valid)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out = web::features::demand::import(
+                &state,
+                &Actor::system("cli"),
+                &name,
+                bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }

@@ -8,7 +8,6 @@ pub mod applications;
 pub mod audit_view;
 pub mod auth;
 pub mod charts;
-pub mod demand;
 pub mod error;
 pub mod features;
 pub mod heavy;
@@ -48,7 +47,7 @@ pub struct AppState {
     /// Working days (holidays and make-up workdays), built once at start.
     pub calendar: std::sync::Arc<domain::calendar::Calendar>,
     /// The job-title matcher over the stored occupations (measure 5 demand).
-    pub matcher: demand::MatcherCache,
+    pub matcher: features::demand::MatcherCache,
     /// Measure 5 alignment measures, recomputed when the data change.
     pub alignment: alignment::AlignmentCache,
     /// Whether this process runs the background work now (it holds `store::lease::Lease`);
@@ -71,7 +70,7 @@ impl AppState {
             metrics: ops::metrics_handle(),
             params: std::sync::Arc::new(params),
             calendar: std::sync::Arc::new(domain::calendar::Calendar::shipped()),
-            matcher: demand::MatcherCache::default(),
+            matcher: features::demand::MatcherCache::default(),
             alignment: alignment::AlignmentCache::default(),
             background: Default::default(),
         }

@@ -3,7 +3,6 @@
 
 pub mod alignment;
 pub mod applications;
-pub mod demand;
 pub mod measures;
 pub mod normalise;
 pub mod orgs;
@@ -195,9 +194,9 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
             crate::features::occupations::api::for_major,
             crate::features::occupations::api::replace
         ))
-        .routes(routes!(demand::list))
-        .routes(routes!(demand::pending))
-        .routes(routes!(demand::confirm))
+        .routes(routes!(crate::features::demand::api::list))
+        .routes(routes!(crate::features::demand::api::pending))
+        .routes(routes!(crate::features::demand::api::confirm))
         .routes(routes!(crate::features::supply::api::supply_list))
         .routes(routes!(alignment::majors))
         .split_for_parts();

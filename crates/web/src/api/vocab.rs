@@ -119,9 +119,9 @@ pub fn org_name() -> Object {
     text(crate::api::orgs::NAME).build()
 }
 
-/// A posting title to confirm (`crate::demand::TITLE`).
+/// A posting title to confirm (`crate::features::demand::TITLE`).
 pub fn posting_title() -> Object {
-    text(crate::demand::TITLE).build()
+    text(crate::features::demand::TITLE).build()
 }
 
 /// An occupation code of the 职业分类大典, or blank, or `null` (no occupation fits).

@@ -6,7 +6,6 @@ mod applications;
 pub use applications::parse_action;
 mod alignment;
 mod audit;
-mod demand;
 mod home;
 pub(crate) mod imports;
 mod login;
@@ -47,7 +46,7 @@ pub fn routes() -> Routes {
         .merge(crate::features::majors::pages::router())
         .merge(crate::features::occupations::pages::router())
         .merge(crate::features::supply::pages::router())
-        .merge(demand::router())
+        .merge(crate::features::demand::pages::router())
         .merge(alignment::router())
         .merge(crate::features::registers::pages::router())
 }

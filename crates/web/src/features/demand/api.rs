@@ -15,12 +15,12 @@ use crate::error::{AppError, AppResult, ErrorBody};
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DemandParams {
-    #[param(schema_with = super::vocab::year)]
+    #[param(schema_with = crate::api::vocab::year)]
     pub year: Option<String>,
     /// District code, e.g. 500112
     pub district: Option<String>,
     /// How the posting's occupation was found
-    #[param(schema_with = super::vocab::demand_status)]
+    #[param(schema_with = crate::api::vocab::demand_status)]
     pub status: Option<String>,
     /// Occupation code, e.g. 6-22-01-01
     pub occupation: Option<String>,
@@ -66,7 +66,7 @@ pub async fn list(
         ));
     }
     let f = demand::Filter {
-        year: super::query_year(&p.year)?,
+        year: crate::api::query_year(&p.year)?,
         district: clean(&p.district),
         status: st,
         occupation_code: clean(&p.occupation),
@@ -75,7 +75,7 @@ pub async fn list(
         &state.db,
         &crate::auth::access::org_scope(&c.principal),
         &f,
-        super::query_paging(&p.page, &p.per_page)?,
+        crate::api::query_paging(&p.page, &p.per_page)?,
     )
     .await?;
     Ok(Json(PostingPage {
@@ -115,7 +115,7 @@ pub async fn pending(
     Query(p): Query<PageParams>,
 ) -> AppResult<Json<PendingPage>> {
     c.require(Permission::ManageDemand)?;
-    let page = demand::pending(&state.db, super::query_paging(&p.page, &p.per_page)?).await?;
+    let page = demand::pending(&state.db, crate::api::query_paging(&p.page, &p.per_page)?).await?;
     Ok(Json(PendingPage {
         items: page.items,
         total: page.total,
@@ -128,11 +128,11 @@ pub async fn pending(
 #[serde(deny_unknown_fields)]
 pub struct ConfirmBody {
     /// The posting title as the files wrote it.
-    #[schema(schema_with = super::vocab::posting_title)]
+    #[schema(schema_with = crate::api::vocab::posting_title)]
     pub title: String,
     /// The occupation the title stands for (404 when the platform does not have it); null
     /// or blank when no occupation fits.
-    #[schema(schema_with = super::vocab::occupation_code)]
+    #[schema(schema_with = crate::api::vocab::occupation_code)]
     pub occupation_code: Option<String>,
 }
 
@@ -167,7 +167,7 @@ pub async fn confirm(
     {
         return Err(AppError::NotFound("职业"));
     }
-    let rows = crate::demand::confirm(
+    let rows = super::confirm(
         &state.db,
         &c.actor(),
         &b.title,

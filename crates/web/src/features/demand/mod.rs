@@ -10,6 +10,9 @@
 //! - All or nothing unless `only_valid`. Rows are added; a file imported twice counts twice,
 //!   as two batches of postings would.
 
+pub mod api;
+pub mod pages;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
