@@ -2,7 +2,6 @@
 //! endpoints. It never builds SQL: everything goes through `store`.
 
 pub mod accounts;
-pub mod alignment;
 pub mod api;
 pub mod applications;
 pub mod audit_view;
@@ -49,7 +48,7 @@ pub struct AppState {
     /// The job-title matcher over the stored occupations (measure 5 demand).
     pub matcher: features::demand::MatcherCache,
     /// Measure 5 alignment measures, recomputed when the data change.
-    pub alignment: alignment::AlignmentCache,
+    pub alignment: features::alignment::AlignmentCache,
     /// Whether this process runs the background work now (it holds `store::lease::Lease`);
     /// shown by `/readyz`.
     pub background: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -71,7 +70,7 @@ impl AppState {
             params: std::sync::Arc::new(params),
             calendar: std::sync::Arc::new(domain::calendar::Calendar::shipped()),
             matcher: features::demand::MatcherCache::default(),
-            alignment: alignment::AlignmentCache::default(),
+            alignment: features::alignment::AlignmentCache::default(),
             background: Default::default(),
         }
     }

@@ -1,7 +1,6 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
-pub mod alignment;
 pub mod applications;
 pub mod measures;
 pub mod normalise;
@@ -198,7 +197,7 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(crate::features::demand::api::pending))
         .routes(routes!(crate::features::demand::api::confirm))
         .routes(routes!(crate::features::supply::api::supply_list))
-        .routes(routes!(alignment::majors))
+        .routes(routes!(crate::features::alignment::api::majors))
         .split_for_parts();
     // The operations are known only now: their common errors are documented here.
     utoipa::Modify::modify(&CommonErrors, &mut doc);

@@ -4,14 +4,13 @@ mod admin;
 mod application_list;
 mod applications;
 pub use applications::parse_action;
-mod alignment;
 mod audit;
 mod home;
 pub(crate) mod imports;
 mod login;
 pub mod measures;
 mod orgs;
-mod rules;
+pub(crate) mod rules;
 mod tax;
 pub use rules::parse_yuan;
 
@@ -47,7 +46,7 @@ pub fn routes() -> Routes {
         .merge(crate::features::occupations::pages::router())
         .merge(crate::features::supply::pages::router())
         .merge(crate::features::demand::pages::router())
-        .merge(alignment::router())
+        .merge(crate::features::alignment::pages::router())
         .merge(crate::features::registers::pages::router())
 }
 

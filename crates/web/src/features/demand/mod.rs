@@ -276,7 +276,7 @@ fn check_row(row: &Row) -> Result<Parsed, Vec<(&'static str, String)>> {
 /// occupations change (building loads the segmentation dictionary: about a second).
 #[derive(Clone, Default)]
 pub struct MatcherCache {
-    inner: crate::alignment::Stamped<Matcher>,
+    inner: crate::features::alignment::Stamped<Matcher>,
 }
 
 impl MatcherCache {

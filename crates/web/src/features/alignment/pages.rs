@@ -2,8 +2,8 @@
 //! clusters and each major; every class with its explanation; a printable school report; XLSX
 //! exports; and the scenario mode (change thresholds, see what changes, nothing saved).
 //!
-//! Who sees what (`web::alignment::{district_in_scope, Computed::school_in_scope}`, by the
-//! caller's scope from `web::auth::access`): city-wide aggregates (city, cluster, major)
+//! Who sees what (`web::features::alignment::{district_in_scope, Computed::school_in_scope}`,
+//! by the caller's scope from `web::auth::access`): city-wide aggregates (city, cluster, major)
 //! every signed-in user; a district's figures operators, departments, the district itself and
 //! the organisations registered in it; a school's figures (offerings, report, export, its
 //! lines in a major's or a scenario's lists) operators, departments, its district and the
@@ -21,19 +21,19 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::rules::{StepView, trace_view};
-use super::{Layout, SelectOption, render};
+use super::{Computed, district_in_scope};
 use crate::AppState;
-use crate::alignment::{Computed, district_in_scope};
 use crate::auth::access::sees_district;
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Group, grouped_bars, line_chart};
 use crate::error::{AppError, PageResult};
 use crate::numbers::{self, filters};
+use crate::pages::rules::{StepView, trace_view};
+use crate::pages::{Layout, Pager, Routes, SelectOption, render};
 use crate::xlsx::{self, Cell};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/alignment", get(city))
         .route("/alignment/export.xlsx", get(export))
         .route("/alignment/majors/{code}", get(major))
@@ -307,7 +307,7 @@ fn class_counts(c: &Computed, year: i32) -> Vec<ClassCount> {
 }
 
 #[derive(Template)]
-#[template(path = "alignment.html")]
+#[template(path = "alignment/city.html")]
 struct CityPage {
     layout: Layout,
     empty: bool,
@@ -331,7 +331,7 @@ struct CityPage {
     rows: Vec<MajorRow>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
     unmapped: String,
     skipped_supply: usize,
     computed: String,
@@ -364,7 +364,7 @@ struct Paged<T> {
     rows: Vec<T>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 fn paginate<T>(
@@ -388,7 +388,7 @@ fn paginate<T>(
             .collect(),
         total,
         page,
-        pager: super::Pager::new(path, base, page as i64, pages as i64),
+        pager: Pager::new(path, base, page as i64, pages as i64),
     }
 }
 
@@ -425,7 +425,7 @@ fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
     t.all_used()
         .into_iter()
         .map(|u| {
-            let (value, unit) = super::rules::plain_value(&value_text(&u.value), &u.unit);
+            let (value, unit) = crate::pages::rules::plain_value(&value_text(&u.value), &u.unit);
             (
                 u.description.clone(),
                 format!("{value} {unit}").trim_end().to_string(),
@@ -471,7 +471,7 @@ async fn city(
             rows: Vec::new(),
             total: 0,
             page: 1,
-            pager: super::Pager::new("/alignment", &[], 1, 1),
+            pager: Pager::new("/alignment", &[], 1, 1),
             unmapped: String::new(),
             skipped_supply: c.skipped_supply,
             computed: String::new(),
@@ -543,7 +543,7 @@ async fn city(
         skipped_supply: c.skipped_supply,
         computed: format!(
             "{} 计算，用时 {} 毫秒",
-            super::fmt_time(c.computed_at),
+            crate::pages::fmt_time(c.computed_at),
             c.took_ms
         ),
         thresholds: threshold_rows(&c, year),
@@ -805,7 +805,7 @@ struct OfferingLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_major.html")]
+#[template(path = "alignment/major.html")]
 struct MajorPage {
     layout: Layout,
     code: String,
@@ -947,7 +947,7 @@ struct AreaLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_districts.html")]
+#[template(path = "alignment/districts.html")]
 struct DistrictsPage {
     layout: Layout,
     year: i32,
@@ -1021,7 +1021,7 @@ async fn districts(
 }
 
 #[derive(Template)]
-#[template(path = "alignment_district.html")]
+#[template(path = "alignment/district.html")]
 struct DistrictPage {
     layout: Layout,
     code: String,
@@ -1034,7 +1034,7 @@ struct DistrictPage {
     rows: Vec<MajorRow>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
     schools: Vec<(String, String)>,
 }
 
@@ -1104,7 +1104,7 @@ struct ClusterLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_clusters.html")]
+#[template(path = "alignment/clusters.html")]
 struct ClustersPage {
     layout: Layout,
     year: i32,
@@ -1165,7 +1165,7 @@ struct ClusterMajorLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_cluster.html")]
+#[template(path = "alignment/cluster.html")]
 struct ClusterPage {
     layout: Layout,
     code: String,
@@ -1177,7 +1177,7 @@ struct ClusterPage {
     rows: Vec<ClusterMajorLine>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 async fn cluster(
@@ -1323,7 +1323,7 @@ fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<Offer
 }
 
 #[derive(Template)]
-#[template(path = "alignment_school.html")]
+#[template(path = "alignment/school.html")]
 struct SchoolPage {
     layout: Layout,
     id: i64,
@@ -1336,7 +1336,7 @@ struct SchoolPage {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_report.html")]
+#[template(path = "alignment/report.html")]
 struct ReportPage {
     name: String,
     district: String,
@@ -1410,7 +1410,7 @@ async fn school_report(
         name: info.name.clone(),
         district: area_name(&info.district),
         year,
-        generated: super::fmt_time(store::now()),
+        generated: crate::pages::fmt_time(store::now()),
         counts: counts_of(&rows),
         rows,
         thresholds: threshold_rows(&c, year),
@@ -1418,7 +1418,7 @@ async fn school_report(
 }
 
 #[derive(Template)]
-#[template(path = "alignment_offering.html")]
+#[template(path = "alignment/offering.html")]
 struct OfferingPage {
     layout: Layout,
     school_id: i64,
@@ -1486,7 +1486,7 @@ impl ChangeLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_scenario.html")]
+#[template(path = "alignment/scenario.html")]
 struct ScenarioPage {
     layout: Layout,
     year: i32,
@@ -1525,7 +1525,7 @@ async fn scenario(
     let shown = |k: ThresholdKey| {
         let v = value_text(&base.values.value(k));
         match base.used(k).unit.as_str() {
-            "比例" => super::rules::plain_value(&v, "比例").0,
+            "比例" => crate::pages::rules::plain_value(&v, "比例").0,
             _ => v,
         }
     };
