@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use crate::import::read_table;
 use analytics::matcher::{Candidate, Matcher, OccupationDoc};
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::orgs::IndustryCode;
 use serde::Serialize;
 use store::demand::{self, NewPosting, status};

@@ -8,7 +8,7 @@ pub mod pages;
 use std::collections::{HashMap, HashSet};
 
 use crate::import::read_table;
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::MajorCode;
 use serde::{Deserialize, Serialize};
 use store::majors::{self, Catalog, Filter, NewMajor};

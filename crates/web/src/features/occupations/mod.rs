@@ -14,7 +14,7 @@ pub mod pages;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::import::read_table;
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::MajorCode;
 use serde::Serialize;
 use store::occupations::{self as occ, MajorOccupation, NewOccupation};

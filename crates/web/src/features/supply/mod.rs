@@ -12,7 +12,7 @@ pub mod pages;
 use std::collections::{BTreeSet, HashMap};
 
 use crate::import::read_table;
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::orgs::Role;
 use domain::{CreditCode, MajorCode};
 use serde::Serialize;
