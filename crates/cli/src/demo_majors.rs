@@ -433,7 +433,7 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
             );
         };
         let bytes = std::fs::read(&path)?;
-        let out = web::majors::import_catalog(db, &actor, bytes, false, false)
+        let out = web::features::majors::import_catalog(db, &actor, bytes, false, false)
             .await
             .map_err(|e| anyhow::anyhow!("演示专业目录导入失败：{e}"))?;
         if out.imported == 0 {
@@ -772,7 +772,7 @@ pub async fn generate(db: &Db, postings: usize) -> Result<String> {
         domain::calendar::today_shanghai(),
     )?;
     let matcher = analytics::matcher::Matcher::new(&docs);
-    web::demand::match_rows(&matcher, &HashMap::new(), min.ppm(), &mut rows);
+    web::features::demand::match_rows(&matcher, &HashMap::new(), min.ppm(), &mut rows);
     let mut tx = db.begin().await?;
     store::demand::import(&mut tx, &actor, "演示数据", &rows).await?;
     tx.commit().await?;

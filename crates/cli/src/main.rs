@@ -382,9 +382,15 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let out = web::demand::import(&state, &Actor::system("cli"), &name, bytes, only_valid)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out = web::features::demand::import(
+                &state,
+                &Actor::system("cli"),
+                &name,
+                bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -405,9 +411,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
             let started = std::time::Instant::now();
-            let out = web::supply::import(&db, &Actor::system("cli"), bytes, None, only_valid)
-                .await
-                .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out =
+                web::features::supply::import(&db, &Actor::system("cli"), bytes, None, only_valid)
+                    .await
+                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -429,15 +436,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out =
-                web::majors::import_catalog(&db, &Actor::system("cli"), bytes, only_valid, replace)
-                    .await
-                    .map_err(|e| match e {
-                        web::AppError::Conflict(m) => {
-                            anyhow::anyhow!("{m}；如需更新请加 --replace")
-                        }
-                        other => anyhow::anyhow!(other.to_string()),
-                    })?;
+            let out = web::features::majors::import_catalog(
+                &db,
+                &Actor::system("cli"),
+                bytes,
+                only_valid,
+                replace,
+            )
+            .await
+            .map_err(|e| match e {
+                web::AppError::Conflict(m) => {
+                    anyhow::anyhow!("{m}；如需更新请加 --replace")
+                }
+                other => anyhow::anyhow!(other.to_string()),
+            })?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -455,10 +467,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Occupations { file, only_valid }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out =
-                web::occupations::import_occupations(&db, &Actor::system("cli"), bytes, only_valid)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out = web::features::occupations::import_occupations(
+                &db,
+                &Actor::system("cli"),
+                bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }
@@ -474,10 +490,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Import(ImportCommand::Crosswalk { file, only_valid }) => {
             let bytes = read_file(&file)?;
             let db = open(&url).await?;
-            let out =
-                web::occupations::import_crosswalk(&db, &Actor::system("cli"), bytes, only_valid)
-                    .await
-                    .map_err(|e| anyhow::anyhow!(e.to_string()))?;
+            let out = web::features::occupations::import_crosswalk(
+                &db,
+                &Actor::system("cli"),
+                bytes,
+                only_valid,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             if !report_problems(&out.report, out.imported) {
                 return Ok(ExitCode::from(2));
             }

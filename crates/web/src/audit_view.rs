@@ -458,7 +458,7 @@ fn object_text(e: &Listed, after: Option<&Value>, names: &Names) -> String {
             match names.majors.get(&(level.to_string(), code.to_string())) {
                 Some(name) => format!(
                     "{}专业 {code} {name} 的职业面向",
-                    crate::majors::level_label(level)
+                    crate::features::majors::level_label(level)
                 ),
                 None => format!("专业 {code} 的职业面向"),
             }

@@ -2,26 +2,24 @@
 //! endpoints. It never builds SQL: everything goes through `store`.
 
 pub mod accounts;
-pub mod alignment;
 pub mod api;
 pub mod applications;
 pub mod audit_view;
 pub mod auth;
 pub mod charts;
-pub mod demand;
 pub mod error;
 pub mod features;
 pub mod heavy;
 pub mod import;
 pub mod jobs;
-pub mod majors;
 pub mod numbers;
-pub mod occupations;
 pub mod ops;
 pub mod pages;
 pub mod programme;
-pub mod supply;
 pub mod xlsx;
+
+// `api/applications.rs` (not moved yet) still names `crate::occupations::occupation_pattern`.
+pub(crate) use features::occupations;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -48,9 +46,9 @@ pub struct AppState {
     /// Working days (holidays and make-up workdays), built once at start.
     pub calendar: std::sync::Arc<domain::calendar::Calendar>,
     /// The job-title matcher over the stored occupations (measure 5 demand).
-    pub matcher: demand::MatcherCache,
+    pub matcher: features::demand::MatcherCache,
     /// Measure 5 alignment measures, recomputed when the data change.
-    pub alignment: alignment::AlignmentCache,
+    pub alignment: features::alignment::AlignmentCache,
     /// Whether this process runs the background work now (it holds `store::lease::Lease`);
     /// shown by `/readyz`.
     pub background: std::sync::Arc<std::sync::atomic::AtomicBool>,
@@ -71,8 +69,8 @@ impl AppState {
             metrics: ops::metrics_handle(),
             params: std::sync::Arc::new(params),
             calendar: std::sync::Arc::new(domain::calendar::Calendar::shipped()),
-            matcher: demand::MatcherCache::default(),
-            alignment: alignment::AlignmentCache::default(),
+            matcher: features::demand::MatcherCache::default(),
+            alignment: features::alignment::AlignmentCache::default(),
             background: Default::default(),
         }
     }

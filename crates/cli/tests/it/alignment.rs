@@ -24,7 +24,7 @@ const ACCOUNTING: &str = "530304"; // 会计信息管理 → 会计专业人员
 /// nursing (few graduates in matching jobs) 改造升级.
 pub(crate) async fn seed(app: &TestApp) -> (i64, i64) {
     let actor = store::Actor::system("t");
-    let out = web::majors::import_catalog(
+    let out = web::features::majors::import_catalog(
         &app.db,
         &actor,
         std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),

@@ -24,7 +24,7 @@ async fn get(app: &TestApp, path: &str) -> (u16, Value) {
 async fn the_real_catalog_imports_and_answers_the_api() {
     for b in backends() {
         let app = TestApp::spawn(b).await;
-        let out = web::majors::import_catalog(
+        let out = web::features::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
             catalog_bytes(),
@@ -62,7 +62,7 @@ async fn the_real_catalog_imports_and_answers_the_api() {
         assert_eq!(s, 422);
         assert_eq!(v["code"], "invalid.level");
         // Importing the same catalog again is refused unless replacing; nothing doubles.
-        let e = web::majors::import_catalog(
+        let e = web::features::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
             catalog_bytes(),
@@ -72,7 +72,7 @@ async fn the_real_catalog_imports_and_answers_the_api() {
         .await
         .unwrap_err();
         assert!(e.to_string().contains("已存在"));
-        let out = web::majors::import_catalog(
+        let out = web::features::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
             catalog_bytes(),
@@ -182,7 +182,7 @@ async fn a_broken_file_is_reported_row_by_row_and_nothing_is_written() {
 #[tokio::test]
 async fn xlsx_export_reimports_and_the_template_reads_back() {
     let app = TestApp::spawn(store::Backend::Sqlite).await;
-    web::majors::import_catalog(
+    web::features::majors::import_catalog(
         &app.db,
         &store::Actor::system("t"),
         catalog_bytes(),
@@ -198,12 +198,18 @@ async fn xlsx_export_reimports_and_the_template_reads_back() {
         .unwrap();
     assert_eq!(r.status(), 200);
     let bytes = r.bytes().await.unwrap().to_vec();
-    let table = tabular::read(&web::majors::CATALOG_SCHEMA, &bytes).unwrap();
+    let table = tabular::read(&web::features::majors::CATALOG_SCHEMA, &bytes).unwrap();
     assert_eq!(table.rows.len(), 19 + 90 + 247);
     // The exported file is itself a valid catalog file.
-    let out = web::majors::import_catalog(&app.db, &store::Actor::system("t"), bytes, false, true)
-        .await
-        .unwrap();
+    let out = web::features::majors::import_catalog(
+        &app.db,
+        &store::Actor::system("t"),
+        bytes,
+        false,
+        true,
+    )
+    .await
+    .unwrap();
     assert_eq!(out.imported, 356);
     let t = client()
         .get(app.url("/majors/template.xlsx"))
@@ -214,7 +220,7 @@ async fn xlsx_export_reimports_and_the_template_reads_back() {
         .await
         .unwrap()
         .to_vec();
-    let table = tabular::read(&web::majors::CATALOG_SCHEMA, &t).unwrap();
+    let table = tabular::read(&web::features::majors::CATALOG_SCHEMA, &t).unwrap();
     assert!(table.rows.is_empty());
     let html = client()
         .get(app.url("/majors?level=VOCATIONAL_BACHELOR&q=%E6%8A%A4%E7%90%86"))

@@ -32,13 +32,19 @@ const OCCUPATIONS: &str = "\
 
 async fn setup(app: &TestApp) {
     let actor = store::Actor::system("t");
-    let out = web::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
-        .await
-        .unwrap();
+    let out =
+        web::features::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
+            .await
+            .unwrap();
     assert!(out.report.is_clean(), "{:?}", out.report);
-    let out = web::occupations::import_occupations(&app.db, &actor, OCCUPATIONS.as_bytes(), false)
-        .await
-        .unwrap();
+    let out = web::features::occupations::import_occupations(
+        &app.db,
+        &actor,
+        OCCUPATIONS.as_bytes(),
+        false,
+    )
+    .await
+    .unwrap();
     assert!(out.report.is_clean(), "{:?}", out.report);
     assert_eq!((out.imported, out.added, out.updated), (6, 6, 0));
 }
@@ -48,7 +54,7 @@ fn crosswalk_xlsx(rows: &[[&str; 4]]) -> Vec<u8> {
         .iter()
         .map(|r| r.iter().map(|s| tabular::Cell::from(*s)).collect())
         .collect();
-    tabular::export(&web::occupations::CROSSWALK_SCHEMA, &rows).unwrap()
+    tabular::export(&web::features::occupations::CROSSWALK_SCHEMA, &rows).unwrap()
 }
 
 async fn get(path: &str, app: &TestApp) -> (u16, Value) {
@@ -83,7 +89,7 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
         assert_eq!(v["code"], "invalid.per_page");
 
         // The crosswalk from XLSX, levels written either way.
-        let out = web::occupations::import_crosswalk(
+        let out = web::features::occupations::import_crosswalk(
             &app.db,
             &actor,
             crosswalk_xlsx(&[
@@ -111,7 +117,7 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
         assert_eq!(occ[1]["note"], "主要面向");
 
         // A second file (CSV) replaces the pairs of the majors it names, and only those.
-        let out = web::occupations::import_crosswalk(
+        let out = web::features::occupations::import_crosswalk(
             &app.db,
             &actor,
             "教育层次,专业代码,职业代码,备注\n高职专科,510201,4-04-05-02,\n".as_bytes(),
@@ -159,7 +165,7 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
             .await
             .unwrap()
             .to_vec();
-        let out = web::occupations::import_occupations(&app.db, &actor, bytes, false)
+        let out = web::features::occupations::import_occupations(&app.db, &actor, bytes, false)
             .await
             .unwrap();
         assert!(out.report.is_clean(), "{:?}", out.report);
@@ -171,9 +177,9 @@ async fn occupations_and_crosswalk_import_and_answer_the_api() {
             .unwrap();
         assert_eq!(r.status(), 200);
         let bytes = r.bytes().await.unwrap().to_vec();
-        let table = tabular::read(&web::occupations::CROSSWALK_SCHEMA, &bytes).unwrap();
+        let table = tabular::read(&web::features::occupations::CROSSWALK_SCHEMA, &bytes).unwrap();
         assert_eq!(table.rows.len(), 2);
-        let out = web::occupations::import_crosswalk(&app.db, &actor, bytes, false)
+        let out = web::features::occupations::import_crosswalk(&app.db, &actor, bytes, false)
             .await
             .unwrap();
         assert_eq!(
@@ -306,7 +312,7 @@ async fn bad_files_are_reported_by_row_and_column_and_nothing_is_written() {
     for b in backends() {
         let app = TestApp::spawn(b).await;
         let actor = store::Actor::system("t");
-        web::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
+        web::features::majors::import_catalog(&app.db, &actor, CATALOG.as_bytes(), false, false)
             .await
             .unwrap();
         app.user("jw_staff", "department", "jw").await;

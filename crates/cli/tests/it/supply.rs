@@ -62,7 +62,7 @@ async fn page(app: &TestApp, c: &reqwest::Client, path: &str) -> (u16, String) {
 async fn schools_report_supply_with_row_by_row_validation() {
     for b in backends() {
         let app = TestApp::spawn(b).await;
-        let out = web::majors::import_catalog(
+        let out = web::features::majors::import_catalog(
             &app.db,
             &store::Actor::system("t"),
             std::fs::read(CATALOG).expect("../shared/data/major-catalog-2021.csv"),
@@ -225,7 +225,7 @@ async fn schools_report_supply_with_row_by_row_validation() {
         let r = c.get(app.url("/supply/export.xlsx")).send().await.unwrap();
         assert_eq!(r.status(), 200);
         let xlsx = r.bytes().await.unwrap().to_vec();
-        let table = tabular::read(&web::supply::SUPPLY_SCHEMA, &xlsx).unwrap();
+        let table = tabular::read(&web::features::supply::SUPPLY_SCHEMA, &xlsx).unwrap();
         assert_eq!(table.rows.len(), 4);
         let (s, h) = upload(&app, &c, &csrf, xlsx, false).await;
         assert_eq!(s, 200, "{h}");
@@ -296,7 +296,7 @@ async fn schools_report_supply_with_row_by_row_validation() {
             .unwrap()
             .to_vec();
         assert!(
-            tabular::read(&web::supply::SUPPLY_SCHEMA, &t)
+            tabular::read(&web::features::supply::SUPPLY_SCHEMA, &t)
                 .unwrap()
                 .rows
                 .is_empty()
@@ -314,7 +314,7 @@ async fn supply_import_command_validates_and_reports() {
         "/../../../shared/data/major-catalog-2021.csv"
     ))
     .unwrap();
-    web::majors::import_catalog(
+    web::features::majors::import_catalog(
         &db,
         &store::Actor::system("t"),
         catalog.clone(),

@@ -1,13 +1,9 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
-pub mod alignment;
 pub mod applications;
-pub mod demand;
-pub mod majors;
 pub mod measures;
 pub mod normalise;
-pub mod occupations;
 pub mod orgs;
 pub mod rules;
 pub mod vocab;
@@ -191,14 +187,17 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(crate::features::registers::api::index))
         .routes(routes!(crate::features::registers::api::list))
         .routes(routes!(crate::features::registers::api::get_one))
-        .routes(routes!(majors::list))
-        .routes(routes!(occupations::list))
-        .routes(routes!(occupations::for_major, occupations::replace))
-        .routes(routes!(demand::list))
-        .routes(routes!(demand::pending))
-        .routes(routes!(demand::confirm))
-        .routes(routes!(demand::supply_list))
-        .routes(routes!(alignment::majors))
+        .routes(routes!(crate::features::majors::api::list))
+        .routes(routes!(crate::features::occupations::api::list))
+        .routes(routes!(
+            crate::features::occupations::api::for_major,
+            crate::features::occupations::api::replace
+        ))
+        .routes(routes!(crate::features::demand::api::list))
+        .routes(routes!(crate::features::demand::api::pending))
+        .routes(routes!(crate::features::demand::api::confirm))
+        .routes(routes!(crate::features::supply::api::supply_list))
+        .routes(routes!(crate::features::alignment::api::majors))
         .split_for_parts();
     // The operations are known only now: their common errors are documented here.
     utoipa::Modify::modify(&CommonErrors, &mut doc);

@@ -33,7 +33,7 @@ pub fn major_class() -> Object {
 
 /// Education levels of the major catalog.
 pub fn major_level() -> Object {
-    one_of(crate::majors::LEVELS.map(|(code, _)| code)).build()
+    one_of(crate::features::majors::LEVELS.map(|(code, _)| code)).build()
 }
 
 /// How a posting's occupation was found (`store::demand::status`).
@@ -119,15 +119,15 @@ pub fn org_name() -> Object {
     text(crate::api::orgs::NAME).build()
 }
 
-/// A posting title to confirm (`crate::demand::TITLE`).
+/// A posting title to confirm (`crate::features::demand::TITLE`).
 pub fn posting_title() -> Object {
-    text(crate::demand::TITLE).build()
+    text(crate::features::demand::TITLE).build()
 }
 
 /// An occupation code of the 职业分类大典, or blank, or `null` (no occupation fits).
 pub fn occupation_code() -> Object {
     let b = domain::text::blank_class();
-    let code = crate::occupations::code_pattern();
+    let code = crate::features::occupations::code_pattern();
     // The code, or only blanks.
     let pattern = format!("(?:{code})|^{b}*$");
     nullable(ObjectBuilder::new().pattern(Some(pattern)))

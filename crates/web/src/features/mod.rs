@@ -3,4 +3,9 @@
 //! `templates/<feature>/`. Features not yet moved here live in the crate's top-level modules
 //! (see docs/architecture.md).
 
+pub mod alignment;
+pub mod demand;
+pub mod majors;
+pub mod occupations;
 pub mod registers;
+pub mod supply;

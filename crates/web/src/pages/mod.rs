@@ -8,35 +8,9 @@ mod audit;
 mod home;
 pub(crate) mod imports;
 mod login;
-mod majors;
-pub use majors::{MajorQuery, filter as major_filter, pick_catalog};
-
-/// A major query from API parameters.
-pub fn majors_query(
-    catalog: Option<String>,
-    level: Option<String>,
-    category: Option<String>,
-    q: Option<String>,
-    page: Option<String>,
-    per_page: Option<String>,
-) -> MajorQuery {
-    MajorQuery {
-        catalog,
-        level,
-        category,
-        q,
-        page,
-        per_page,
-    }
-}
-
-mod alignment;
-mod demand;
 pub mod measures;
-mod occupations;
 mod orgs;
-mod rules;
-mod supply;
+pub(crate) mod rules;
 mod tax;
 pub use rules::parse_yuan;
 
@@ -68,11 +42,11 @@ pub fn routes() -> Routes {
         .merge(applications::router())
         .merge(application_list::router())
         .merge(tax::router())
-        .merge(majors::router())
-        .merge(occupations::router())
-        .merge(supply::router())
-        .merge(demand::router())
-        .merge(alignment::router())
+        .merge(crate::features::majors::pages::router())
+        .merge(crate::features::occupations::pages::router())
+        .merge(crate::features::supply::pages::router())
+        .merge(crate::features::demand::pages::router())
+        .merge(crate::features::alignment::pages::router())
         .merge(crate::features::registers::pages::router())
 }
 

@@ -1,12 +1,10 @@
-//! Measure 5 demand and supply over the API: postings (`GET /demand`), the confirmation queue
-//! (`GET /demand/pending`, `POST /demand/confirm`) — measure 5's units — and supply rows
-//! (`GET /supply`) — a school its own, measure 5's lead every school's.
+//! Measure 5 demand over the API: postings (`GET /demand`) and the confirmation queue
+//! (`GET /demand/pending`, `POST /demand/confirm`) — measure 5's units.
 
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
 use store::demand::{self, PendingTitle, Posting, status};
-use store::supply::{self, Supply};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
@@ -17,12 +15,12 @@ use crate::error::{AppError, AppResult, ErrorBody};
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct DemandParams {
-    #[param(schema_with = super::vocab::year)]
+    #[param(schema_with = crate::api::vocab::year)]
     pub year: Option<String>,
     /// District code, e.g. 500112
     pub district: Option<String>,
     /// How the posting's occupation was found
-    #[param(schema_with = super::vocab::demand_status)]
+    #[param(schema_with = crate::api::vocab::demand_status)]
     pub status: Option<String>,
     /// Occupation code, e.g. 6-22-01-01
     pub occupation: Option<String>,
@@ -68,7 +66,7 @@ pub async fn list(
         ));
     }
     let f = demand::Filter {
-        year: super::query_year(&p.year)?,
+        year: crate::api::query_year(&p.year)?,
         district: clean(&p.district),
         status: st,
         occupation_code: clean(&p.occupation),
@@ -77,7 +75,7 @@ pub async fn list(
         &state.db,
         &crate::auth::access::org_scope(&c.principal),
         &f,
-        super::query_paging(&p.page, &p.per_page)?,
+        crate::api::query_paging(&p.page, &p.per_page)?,
     )
     .await?;
     Ok(Json(PostingPage {
@@ -117,7 +115,7 @@ pub async fn pending(
     Query(p): Query<PageParams>,
 ) -> AppResult<Json<PendingPage>> {
     c.require(Permission::ManageDemand)?;
-    let page = demand::pending(&state.db, super::query_paging(&p.page, &p.per_page)?).await?;
+    let page = demand::pending(&state.db, crate::api::query_paging(&p.page, &p.per_page)?).await?;
     Ok(Json(PendingPage {
         items: page.items,
         total: page.total,
@@ -130,11 +128,11 @@ pub async fn pending(
 #[serde(deny_unknown_fields)]
 pub struct ConfirmBody {
     /// The posting title as the files wrote it.
-    #[schema(schema_with = super::vocab::posting_title)]
+    #[schema(schema_with = crate::api::vocab::posting_title)]
     pub title: String,
     /// The occupation the title stands for (404 when the platform does not have it); null
     /// or blank when no occupation fits.
-    #[schema(schema_with = super::vocab::occupation_code)]
+    #[schema(schema_with = crate::api::vocab::occupation_code)]
     pub occupation_code: Option<String>,
 }
 
@@ -162,14 +160,14 @@ pub async fn confirm(
         .as_deref()
         .map(domain::text::trim)
         .filter(|s| !s.is_empty())
-        .and_then(|s| crate::occupations::OccupationCode::parse(s).ok())
+        .and_then(|s| crate::features::occupations::OccupationCode::parse(s).ok())
         && store::occupations::get(&state.db, code.as_str())
             .await?
             .is_none()
     {
         return Err(AppError::NotFound("职业"));
     }
-    let rows = crate::demand::confirm(
+    let rows = super::confirm(
         &state.db,
         &c.actor(),
         &b.title,
@@ -177,58 +175,4 @@ pub async fn confirm(
     )
     .await?;
     Ok(Json(ConfirmResult { rows }))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct SupplyParams {
-    /// A school's org id (ignored for a school's own account)
-    #[param(value_type = Option<i64>)]
-    pub school: Option<String>,
-    #[param(schema_with = super::vocab::year)]
-    pub year: Option<String>,
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
-    pub page: Option<String>,
-    /// Items per page (at most 200; more is read as 200).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
-    pub per_page: Option<String>,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SupplyPage {
-    pub items: Vec<Supply>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-/// Supply rows (per school, major and year): a school sees its own, measure 5's lead all.
-#[utoipa::path(get, path = "/supply", tag = "majors", params(SupplyParams),
-    security(("bearer" = [])),
-    responses((status = 200, body = SupplyPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn supply_list(
-    State(state): State<AppState>,
-    ApiCaller(c): ApiCaller,
-    Query(p): Query<SupplyParams>,
-) -> AppResult<Json<SupplyPage>> {
-    let own = crate::supply::scope(&c.principal).ok_or(AppError::Forbidden)?;
-    let requested = super::query_int(&p.school, "school")?;
-    let f = supply::Filter {
-        school_org_id: own.or(requested),
-        year: super::query_year(&p.year)?,
-    };
-    let page = supply::list(
-        &state.db,
-        &crate::auth::access::org_scope(&c.principal),
-        &f,
-        super::query_paging(&p.page, &p.per_page)?,
-    )
-    .await?;
-    Ok(Json(SupplyPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
 }

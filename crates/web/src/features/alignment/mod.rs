@@ -7,6 +7,9 @@
 //!   `skipped_supply`, shown on the city page).
 //! - Postings waiting for confirmation or without an occupation count as unmapped demand.
 
+pub mod api;
+pub mod pages;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;

@@ -16,13 +16,13 @@ use crate::error::{AppError, AppResult, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub struct AlignmentParams {
     /// Year (default: the latest with data)
-    #[param(schema_with = super::vocab::year)]
+    #[param(schema_with = crate::api::vocab::year)]
     pub year: Option<String>,
     /// The major's class
-    #[param(schema_with = super::vocab::major_class)]
+    #[param(schema_with = crate::api::vocab::major_class)]
     pub class: Option<String>,
     /// Education level
-    #[param(schema_with = super::vocab::major_level)]
+    #[param(schema_with = crate::api::vocab::major_level)]
     pub level: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
@@ -83,16 +83,20 @@ pub async fn majors(
             )
         })?),
     };
-    let paging = super::query_paging(&p.page, &p.per_page)?;
+    let paging = crate::api::query_paging(&p.page, &p.per_page)?;
     let c = state.alignment.get(&state).await?;
-    let year = c.year_or_latest(super::query_year(&p.year)?.map(|y| y as i32));
+    let year = c.year_or_latest(crate::api::query_year(&p.year)?.map(|y| y as i32));
     let level = p.level.as_deref().map(str::trim).unwrap_or("");
-    if !level.is_empty() && !crate::majors::LEVELS.iter().any(|(l, _)| *l == level) {
+    if !level.is_empty()
+        && !crate::features::majors::LEVELS
+            .iter()
+            .any(|(l, _)| *l == level)
+    {
         return Err(AppError::invalid(
             "level",
             format!(
                 "level 应为 {} 之一",
-                crate::majors::LEVELS.map(|(l, _)| l).join("、")
+                crate::features::majors::LEVELS.map(|(l, _)| l).join("、")
             ),
         ));
     }

@@ -6,15 +6,15 @@ use serde::{Deserialize, Serialize};
 use store::majors::{self, Major};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{MajorQuery, filter, pick_catalog};
 use crate::AppState;
 use crate::error::{AppError, AppResult, ErrorBody};
-use crate::pages::majors_query;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MajorParams {
     /// Education level
-    #[param(schema_with = super::vocab::major_level)]
+    #[param(schema_with = crate::api::vocab::major_level)]
     pub level: Option<String>,
     /// 专业大类代码, e.g. 61
     pub category: Option<String>,
@@ -45,19 +45,19 @@ pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<MajorParams>,
 ) -> AppResult<Json<MajorPage>> {
-    let q = majors_query(
-        p.catalog,
-        p.level,
-        p.category,
-        p.q,
-        p.page.clone(),
-        p.per_page.clone(),
-    );
-    let cat = crate::pages::pick_catalog(&state, &q.catalog)
+    let q = MajorQuery {
+        catalog: p.catalog,
+        level: p.level,
+        category: p.category,
+        q: p.q,
+        page: p.page.clone(),
+        per_page: p.per_page.clone(),
+    };
+    let cat = pick_catalog(&state, &q.catalog)
         .await?
         .ok_or(AppError::NotFound("专业目录"))?;
-    let f = crate::pages::major_filter(&cat, &q)?;
-    let paging = super::query_paging(&p.page, &p.per_page)?;
+    let f = filter(&cat, &q)?;
+    let paging = crate::api::query_paging(&p.page, &p.per_page)?;
     let page = majors::list(&state.db, &f, paging).await?;
     Ok(Json(MajorPage {
         items: page.items,

@@ -11,19 +11,21 @@ use serde::Deserialize;
 use store::Paging;
 use store::demand::{self, Filter, status};
 
-use super::{Layout, SelectOption, district_options, options, parse_page, render};
+use super::{DEMAND_SCHEMA, export_row, ppm, threshold};
 use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{Caller, PageCaller};
-use crate::demand::{DEMAND_SCHEMA, export_row, ppm, threshold};
 use crate::error::{AppError, PageResult};
 use crate::numbers::filters;
+use crate::pages::{
+    Layout, Pager, Routes, SelectOption, district_options, options, parse_page, render,
+};
 use crate::xlsx;
 
 const EXPORT_CAP: i64 = 200_000;
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/demand", get(list))
         .route("/demand/template.xlsx", get(template))
         .route("/demand/export.xlsx", get(export))
@@ -78,7 +80,7 @@ fn filter(q: &ListQuery) -> Filter {
 }
 
 #[derive(Template)]
-#[template(path = "demand.html")]
+#[template(path = "demand/list.html")]
 struct ListPage {
     layout: Layout,
     district_options: Vec<SelectOption>,
@@ -93,7 +95,7 @@ struct ListPage {
     /// id, district, industry, title, occupation code, occupation name, status, confidence,
     /// count, date, salary
     rows: Vec<[String; 11]>,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 fn area_name(code: &str) -> String {
@@ -141,7 +143,7 @@ async fn list(
         ("status", f.status.clone().unwrap_or_default()),
         ("occupation", f.occupation_code.clone().unwrap_or_default()),
     ];
-    let pager = super::Pager::new("/demand", &base, page.page, page.pages());
+    let pager = Pager::new("/demand", &base, page.page, page.pages());
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -238,10 +240,10 @@ async fn import(
 ) -> PageResult {
     guard(&c)?;
     crate::auth::check_multipart_csrf(&c, &mut mp).await?;
-    let up = super::imports::read_upload(&mut mp, crate::import::DEMAND).await?;
+    let up = crate::pages::imports::read_upload(&mut mp, crate::import::DEMAND).await?;
     let only_valid = up.flag("only_valid");
     let name = up.file_name.clone().unwrap_or_default();
-    let out = crate::demand::import(&state, &c.actor(), &name, up.bytes, only_valid).await?;
+    let out = super::import(&state, &c.actor(), &name, up.bytes, only_valid).await?;
     let success = format!(
         "已导入 {} 行：{}。",
         out.imported,
@@ -251,9 +253,9 @@ async fn import(
             .collect::<Vec<_>>()
             .join("，")
     );
-    super::imports::result_page(
+    crate::pages::imports::result_page(
         &c,
-        &super::imports::ResultPlace {
+        &crate::pages::imports::ResultPlace {
             nav: "demand",
             href: "/demand",
             section: "岗位需求",
@@ -275,7 +277,7 @@ struct QueueItem {
 }
 
 #[derive(Template)]
-#[template(path = "demand_queue.html")]
+#[template(path = "demand/queue.html")]
 struct QueuePage {
     layout: Layout,
     notice: Option<String>,
@@ -283,7 +285,7 @@ struct QueuePage {
     threshold_source: String,
     total: i64,
     items: Vec<QueueItem>,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 #[derive(Deserialize, Default)]
@@ -343,7 +345,7 @@ async fn queue(
             candidates,
         });
     }
-    let pager = super::Pager::new("/demand/queue", &[], page.page, page.pages());
+    let pager = Pager::new("/demand/queue", &[], page.page, page.pages());
     render(&QueuePage {
         layout: Layout::new("待确认岗位名称", "demand", Some(&c)),
         notice: q.done.filter(|s| !s.is_empty()),
@@ -401,7 +403,7 @@ async fn confirm(
             }
         }
     };
-    let n = crate::demand::confirm(&state.db, &c.actor(), &f.title, code).await?;
+    let n = super::confirm(&state.db, &c.actor(), &f.title, code).await?;
     let msg = match code {
         Some(code) => format!("“{}”已确认为职业 {code}，{n} 行已计入需求", f.title),
         None => format!("“{}”已标记为无对应职业，{n} 行计为未对应需求", f.title),

@@ -8,10 +8,13 @@
 //!   education level and code and applies to the current catalog: a major must be in it.
 //! - Both are all or nothing unless `only_valid` (then a named major gets its valid rows).
 
+pub mod api;
+pub mod pages;
+
 use std::collections::{BTreeMap, HashSet};
 
 use crate::import::read_table;
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::MajorCode;
 use serde::Serialize;
 use store::occupations::{self as occ, MajorOccupation, NewOccupation};
@@ -19,7 +22,7 @@ use store::{Actor, Db};
 use tabular::{Column, Problem, Report, Row, Schema};
 
 use crate::error::{AppError, AppResult};
-use crate::majors::{LEVELS, level_label};
+use crate::features::majors::{LEVELS, level_label};
 
 /// Levels of the occupational classification, by number of code segments; the code itself and
 /// the hyphens it may be written with (`domain::ids`).

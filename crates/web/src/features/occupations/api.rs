@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use store::occupations::{self as occ, MajorOccupation, Occupation};
 use utoipa::{IntoParams, ToSchema};
 
+use super::{find_major, set_major_occupations};
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::auth::access::Permission;
 use crate::error::{AppResult, ErrorBody, json_body};
-use crate::occupations::{find_major, set_major_occupations};
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -41,7 +41,7 @@ pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<OccupationParams>,
 ) -> AppResult<Json<OccupationPage>> {
-    let paging = super::query_paging(&p.page, &p.per_page)?;
+    let paging = crate::api::query_paging(&p.page, &p.per_page)?;
     let q: Option<String> = p.q.map(|s| s.trim().chars().take(30).collect());
     let page = occ::list(&state.db, q.as_deref(), paging).await?;
     Ok(Json(OccupationPage {

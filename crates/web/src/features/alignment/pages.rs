@@ -2,8 +2,8 @@
 //! clusters and each major; every class with its explanation; a printable school report; XLSX
 //! exports; and the scenario mode (change thresholds, see what changes, nothing saved).
 //!
-//! Who sees what (`web::alignment::{district_in_scope, Computed::school_in_scope}`, by the
-//! caller's scope from `web::auth::access`): city-wide aggregates (city, cluster, major)
+//! Who sees what (`web::features::alignment::{district_in_scope, Computed::school_in_scope}`,
+//! by the caller's scope from `web::auth::access`): city-wide aggregates (city, cluster, major)
 //! every signed-in user; a district's figures operators, departments, the district itself and
 //! the organisations registered in it; a school's figures (offerings, report, export, its
 //! lines in a major's or a scenario's lists) operators, departments, its district and the
@@ -12,8 +12,7 @@
 use std::sync::Arc;
 
 use analytics::majors::{
-    Class, Measures, Ratio, ThresholdKey, Verdict, explain_major, summarize_major,
-    summarize_offering,
+    Class, Measures, Ratio, Verdict, explain_major, summarize_major, summarize_offering,
 };
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -21,19 +20,21 @@ use axum::routing::get;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::rules::{StepView, trace_view};
-use super::{Layout, SelectOption, render};
+use super::{Computed, district_in_scope};
 use crate::AppState;
-use crate::alignment::{Computed, district_in_scope};
 use crate::auth::access::sees_district;
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Group, grouped_bars, line_chart};
 use crate::error::{AppError, PageResult};
 use crate::numbers::{self, filters};
+use crate::pages::rules::{StepView, trace_view};
+use crate::pages::{Layout, Pager, Routes, SelectOption, render};
 use crate::xlsx::{self, Cell};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+mod scenario;
+
+pub fn router() -> Routes {
+    Routes::new()
         .route("/alignment", get(city))
         .route("/alignment/export.xlsx", get(export))
         .route("/alignment/majors/{code}", get(major))
@@ -44,13 +45,13 @@ pub fn router() -> super::Routes {
         .route("/alignment/schools/{id}", get(school))
         .route("/alignment/schools/{id}/report", get(school_report))
         .route("/alignment/schools/{id}/{code}/{year}", get(offering))
-        .route("/alignment/scenario", get(scenario))
+        .route("/alignment/scenario", get(scenario::scenario))
 }
 
 const PER_PAGE: usize = 50;
 
 fn level_label(level: &str) -> &'static str {
-    crate::majors::level_label(level)
+    crate::features::majors::level_label(level)
 }
 
 fn class_tag(v: Option<Verdict>) -> (String, String) {
@@ -307,7 +308,7 @@ fn class_counts(c: &Computed, year: i32) -> Vec<ClassCount> {
 }
 
 #[derive(Template)]
-#[template(path = "alignment.html")]
+#[template(path = "alignment/city.html")]
 struct CityPage {
     layout: Layout,
     empty: bool,
@@ -331,7 +332,7 @@ struct CityPage {
     rows: Vec<MajorRow>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
     unmapped: String,
     skipped_supply: usize,
     computed: String,
@@ -364,7 +365,7 @@ struct Paged<T> {
     rows: Vec<T>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 fn paginate<T>(
@@ -388,7 +389,7 @@ fn paginate<T>(
             .collect(),
         total,
         page,
-        pager: super::Pager::new(path, base, page as i64, pages as i64),
+        pager: Pager::new(path, base, page as i64, pages as i64),
     }
 }
 
@@ -425,7 +426,7 @@ fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
     t.all_used()
         .into_iter()
         .map(|u| {
-            let (value, unit) = super::rules::plain_value(&value_text(&u.value), &u.unit);
+            let (value, unit) = crate::pages::rules::plain_value(&value_text(&u.value), &u.unit);
             (
                 u.description.clone(),
                 format!("{value} {unit}").trim_end().to_string(),
@@ -471,7 +472,7 @@ async fn city(
             rows: Vec::new(),
             total: 0,
             page: 1,
-            pager: super::Pager::new("/alignment", &[], 1, 1),
+            pager: Pager::new("/alignment", &[], 1, 1),
             unmapped: String::new(),
             skipped_supply: c.skipped_supply,
             computed: String::new(),
@@ -508,7 +509,7 @@ async fn city(
             .unwrap_or_default(),
         year_options: year_options(&c, year),
         level_options: with_all(
-            crate::majors::LEVELS
+            crate::features::majors::LEVELS
                 .iter()
                 .map(|(v, l)| SelectOption {
                     value: v.to_string(),
@@ -543,7 +544,7 @@ async fn city(
         skipped_supply: c.skipped_supply,
         computed: format!(
             "{} 计算，用时 {} 毫秒",
-            super::fmt_time(c.computed_at),
+            crate::pages::fmt_time(c.computed_at),
             c.took_ms
         ),
         thresholds: threshold_rows(&c, year),
@@ -805,7 +806,7 @@ struct OfferingLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_major.html")]
+#[template(path = "alignment/major.html")]
 struct MajorPage {
     layout: Layout,
     code: String,
@@ -947,7 +948,7 @@ struct AreaLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_districts.html")]
+#[template(path = "alignment/districts.html")]
 struct DistrictsPage {
     layout: Layout,
     year: i32,
@@ -1021,7 +1022,7 @@ async fn districts(
 }
 
 #[derive(Template)]
-#[template(path = "alignment_district.html")]
+#[template(path = "alignment/district.html")]
 struct DistrictPage {
     layout: Layout,
     code: String,
@@ -1034,7 +1035,7 @@ struct DistrictPage {
     rows: Vec<MajorRow>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
     schools: Vec<(String, String)>,
 }
 
@@ -1104,7 +1105,7 @@ struct ClusterLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_clusters.html")]
+#[template(path = "alignment/clusters.html")]
 struct ClustersPage {
     layout: Layout,
     year: i32,
@@ -1165,7 +1166,7 @@ struct ClusterMajorLine {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_cluster.html")]
+#[template(path = "alignment/cluster.html")]
 struct ClusterPage {
     layout: Layout,
     code: String,
@@ -1177,7 +1178,7 @@ struct ClusterPage {
     rows: Vec<ClusterMajorLine>,
     total: usize,
     page: usize,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 async fn cluster(
@@ -1323,7 +1324,7 @@ fn school_rows(c: &Computed, school: u32, year: i32, explain: bool) -> Vec<Offer
 }
 
 #[derive(Template)]
-#[template(path = "alignment_school.html")]
+#[template(path = "alignment/school.html")]
 struct SchoolPage {
     layout: Layout,
     id: i64,
@@ -1336,7 +1337,7 @@ struct SchoolPage {
 }
 
 #[derive(Template)]
-#[template(path = "alignment_report.html")]
+#[template(path = "alignment/report.html")]
 struct ReportPage {
     name: String,
     district: String,
@@ -1410,7 +1411,7 @@ async fn school_report(
         name: info.name.clone(),
         district: area_name(&info.district),
         year,
-        generated: super::fmt_time(store::now()),
+        generated: crate::pages::fmt_time(store::now()),
         counts: counts_of(&rows),
         rows,
         thresholds: threshold_rows(&c, year),
@@ -1418,7 +1419,7 @@ async fn school_report(
 }
 
 #[derive(Template)]
-#[template(path = "alignment_offering.html")]
+#[template(path = "alignment/offering.html")]
 struct OfferingPage {
     layout: Layout,
     school_id: i64,
@@ -1455,180 +1456,7 @@ async fn offering(
     })
 }
 
-struct ThresholdField {
-    key: &'static str,
-    label: &'static str,
-    base: String,
-    value: String,
-    changed: bool,
-}
-
-struct ChangeLine {
-    subject: String,
-    href: Option<String>,
-    from: String,
-    from_key: String,
-    to: String,
-    to_key: String,
-}
-
-impl ChangeLine {
-    fn new(subject: String, href: String, from: Verdict, to: Verdict) -> ChangeLine {
-        ChangeLine {
-            subject,
-            href: Some(href),
-            from: from.class.label().into(),
-            from_key: from.class.key().into(),
-            to: to.class.label().into(),
-            to_key: to.class.key().into(),
-        }
-    }
-}
-
-#[derive(Template)]
-#[template(path = "alignment_scenario.html")]
-struct ScenarioPage {
-    layout: Layout,
-    year: i32,
-    year_options: Vec<SelectOption>,
-    fields: Vec<ThresholdField>,
-    error: Option<String>,
-    ran: bool,
-    majors: Vec<ChangeLine>,
-    offerings: Vec<ChangeLine>,
-    offerings_total: usize,
-}
-
-const SHOWN_CHANGES: usize = 200;
-
-/// The thresholds a scenario may change: those of the classification (the title matcher's
-/// confidence threshold classifies nothing).
-fn scenario_keys() -> impl Iterator<Item = ThresholdKey> {
-    ThresholdKey::ALL
-        .into_iter()
-        .filter(|k| *k != ThresholdKey::MatchConfidenceMin)
-}
-
-async fn scenario(
-    State(state): State<AppState>,
-    PageCaller(caller): PageCaller,
-    Query(q): Query<std::collections::HashMap<String, String>>,
-) -> PageResult {
-    let (c, year) =
-        computed_year(&state, q.get("year").and_then(|y| y.trim().parse().ok())).await?;
-    let base = c
-        .thresholds
-        .get(year)
-        .ok_or(AppError::NotFound("分析数据"))?;
-    // Thresholds as people write them: proportions as percentages (`85%`), which the
-    // scenario reads back as well as decimals.
-    let shown = |k: ThresholdKey| {
-        let v = value_text(&base.values.value(k));
-        match base.used(k).unit.as_str() {
-            "比例" => super::rules::plain_value(&v, "比例").0,
-            _ => v,
-        }
-    };
-    let overrides: Vec<(&str, &str)> = scenario_keys()
-        .filter_map(|k| {
-            let v = q.get(k.name())?.trim();
-            (!v.is_empty() && v != shown(k)).then_some((k.name(), v))
-        })
-        .collect();
-    let fields: Vec<ThresholdField> = scenario_keys()
-        .map(|k| {
-            let b = shown(k);
-            let v = q
-                .get(k.name())
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| b.clone());
-            ThresholdField {
-                key: k.name(),
-                label: k.label(),
-                changed: v != b,
-                base: b,
-                value: v,
-            }
-        })
-        .collect();
-    let mut page = ScenarioPage {
-        layout: Layout::new("情景分析", "alignment", Some(&caller)),
-        year,
-        year_options: year_options(&c, year),
-        fields,
-        error: None,
-        ran: false,
-        majors: Vec::new(),
-        offerings: Vec::new(),
-        offerings_total: 0,
-    };
-    if !overrides.is_empty() {
-        match c.thresholds.with_overrides(overrides.iter().copied()) {
-            Err(e) => page.error = Some(e.to_string()),
-            Ok(alt) => {
-                // Reclassifying every major and offering is heavy: off the async workers.
-                let shared = c.clone();
-                let diff = crate::heavy::run(move || {
-                    analytics::majors::compare(
-                        &shared.ds,
-                        &shared.measures,
-                        &shared.thresholds,
-                        &alt,
-                    )
-                })
-                .await?
-                .map_err(|e| AppError::Internal(e.to_string()))?;
-                page.ran = true;
-                page.majors = diff
-                    .majors
-                    .iter()
-                    .filter(|d| d.year == year)
-                    .map(|d| {
-                        let info = &c.ds.majors[d.major as usize];
-                        ChangeLine::new(
-                            format!("{}（{}）", info.name, info.code),
-                            format!("/alignment/majors/{}?year={year}", info.code),
-                            d.from,
-                            d.to,
-                        )
-                    })
-                    .collect();
-                let changes: Vec<_> = diff
-                    .offerings
-                    .iter()
-                    .filter(|d| c.ds.offerings[d.offering].year == year)
-                    .filter(|d| {
-                        let o = &c.ds.offerings[d.offering];
-                        c.school_visible(&caller.principal, o.school)
-                    })
-                    .collect();
-                page.offerings_total = changes.len();
-                page.offerings = changes
-                    .into_iter()
-                    .take(SHOWN_CHANGES)
-                    .map(|d| {
-                        let o = &c.ds.offerings[d.offering];
-                        let s = &c.ds.schools[o.school as usize];
-                        let info = &c.ds.majors[o.major as usize];
-                        ChangeLine::new(
-                            format!("{} · {}（{}）", s.name, info.name, info.code),
-                            format!("/alignment/schools/{}/{}/{year}", s.id, info.code),
-                            d.from,
-                            d.to,
-                        )
-                    })
-                    .collect();
-            }
-        }
-    }
-    let mut resp = render(&page)?;
-    if page.error.is_some() {
-        *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    Ok(resp)
-}
-
+/// A parameter's value as text (a string as it is, anything else as JSON).
 fn value_text(v: &policy::params::Value) -> String {
     match serde_json::to_value(v) {
         Ok(Value::String(s)) => s,

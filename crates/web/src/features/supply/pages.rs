@@ -8,19 +8,19 @@ use serde::Deserialize;
 use store::Paging;
 use store::supply::{self, Filter};
 
-use super::{Layout, SelectOption, fmt_time, parse_page, render};
+use super::{MAX_YEAR, MIN_YEAR, SUPPLY_SCHEMA, export_row, scope, yuan};
 use crate::AppState;
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageResult};
 use crate::numbers::filters;
-use crate::supply::{MAX_YEAR, MIN_YEAR, SUPPLY_SCHEMA, export_row, scope, yuan};
+use crate::pages::{Layout, Pager, Routes, SelectOption, fmt_time, parse_page, render};
 use crate::xlsx;
 
 /// At most this many rows in one export.
 const EXPORT_CAP: i64 = 100_000;
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/supply", get(list))
         .route("/supply/template.xlsx", get(template))
         .route("/supply/export.xlsx", get(export))
@@ -61,7 +61,7 @@ fn filter(c: &Caller, q: &ListQuery) -> Result<(Filter, Option<i64>), AppError> 
 }
 
 #[derive(Template)]
-#[template(path = "supply.html")]
+#[template(path = "supply/list.html")]
 struct ListPage {
     layout: Layout,
     /// Whether the caller sees every school (and may report for any).
@@ -75,7 +75,7 @@ struct ListPage {
     /// school, major code, major name, year, planned, actual, graduates, employed, matching,
     /// salary, updated
     rows: Vec<[String; 11]>,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 async fn list(
@@ -116,7 +116,7 @@ async fn list(
         ),
         ("year", f.year.map(|y| y.to_string()).unwrap_or_default()),
     ];
-    let pager = super::Pager::new("/supply", &base, page.page, page.pages());
+    let pager = Pager::new("/supply", &base, page.page, page.pages());
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -181,7 +181,7 @@ async fn export(
 
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
-    let up = super::imports::read_upload(mp, crate::import::SUPPLY).await?;
+    let up = crate::pages::imports::read_upload(mp, crate::import::SUPPLY).await?;
     let only_valid = up.flag("only_valid");
     Ok((up.bytes, only_valid))
 }
@@ -194,7 +194,7 @@ async fn import(
     let own = scope(&c.principal).ok_or(AppError::Forbidden)?;
     crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let (bytes, only_valid) = upload(&mut mp).await?;
-    let out = crate::supply::import(&state.db, &c.actor(), bytes, own, only_valid).await?;
+    let out = super::import(&state.db, &c.actor(), bytes, own, only_valid).await?;
     let success = format!(
         "已导入 {} 行（年份：{}；涉及 {} 所学校）。",
         out.imported,
@@ -205,9 +205,9 @@ async fn import(
             .join("、"),
         out.schools.len()
     );
-    super::imports::result_page(
+    crate::pages::imports::result_page(
         &c,
-        &super::imports::ResultPlace {
+        &crate::pages::imports::ResultPlace {
             nav: "supply",
             href: "/supply",
             section: "专业供给",

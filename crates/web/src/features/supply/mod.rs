@@ -6,10 +6,13 @@
 //! - The major code must be a major of the current catalog (any vocational level).
 //! - All or nothing unless `only_valid`.
 
+pub mod api;
+pub mod pages;
+
 use std::collections::{BTreeSet, HashMap};
 
 use crate::import::read_table;
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::orgs::Role;
 use domain::{CreditCode, MajorCode};
 use serde::Serialize;

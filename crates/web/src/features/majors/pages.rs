@@ -3,21 +3,20 @@
 use askama::Template;
 use axum::extract::{Multipart, Query, State};
 use axum::routing::{get, post};
-use serde::Deserialize;
 use store::Paging;
-use store::majors::{self, Catalog, Filter};
+use store::majors::{self, Catalog};
 
-use super::{Layout, SelectOption, fmt_time, options, parse_page, render};
+use super::{CATALOG_SCHEMA, LEVELS, MajorQuery, filter, level_label, nonempty, pick_catalog};
 use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::{AppError, PageResult};
-use crate::majors::{CATALOG_SCHEMA, LEVELS, level_label};
 use crate::numbers::filters;
+use crate::pages::{Layout, Pager, Routes, SelectOption, fmt_time, options, parse_page, render};
 use crate::xlsx;
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/majors", get(list))
         .route("/majors/export.xlsx", get(export))
         .route("/majors/template.xlsx", get(template))
@@ -29,63 +28,8 @@ pub fn router() -> super::Routes {
         )
 }
 
-#[derive(Deserialize, Default, Clone)]
-pub struct MajorQuery {
-    pub catalog: Option<String>,
-    pub level: Option<String>,
-    pub category: Option<String>,
-    pub q: Option<String>,
-    pub page: Option<String>,
-    pub per_page: Option<String>,
-}
-
-fn nonempty(v: &Option<String>) -> Option<String> {
-    v.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-}
-
-/// The catalog a query names (by code), or the current one.
-pub async fn pick_catalog(
-    state: &AppState,
-    code: &Option<String>,
-) -> Result<Option<Catalog>, AppError> {
-    Ok(match nonempty(code) {
-        Some(c) => Some(
-            majors::catalog_by_code(&state.db, &c)
-                .await?
-                .ok_or(AppError::NotFound("专业目录"))?,
-        ),
-        None => majors::current_catalog(&state.db).await?,
-    })
-}
-
-/// Builds the filter from query values; an unknown level is refused with the allowed values.
-pub fn filter(catalog: &Catalog, q: &MajorQuery) -> Result<Filter, AppError> {
-    let level = match nonempty(&q.level) {
-        Some(l) if LEVELS.iter().any(|(c, _)| *c == l) => Some(l),
-        Some(l) => {
-            return Err(AppError::invalid(
-                "level",
-                format!(
-                    "层次“{l}”无效，应为 VOCATIONAL_SECONDARY、VOCATIONAL_ASSOCIATE 或 VOCATIONAL_BACHELOR"
-                ),
-            ));
-        }
-        None => None,
-    };
-    Ok(Filter {
-        catalog_id: catalog.id,
-        level,
-        item_level: None,
-        category: nonempty(&q.category),
-        q: nonempty(&q.q).map(|s| s.chars().take(30).collect()),
-    })
-}
-
 #[derive(Template)]
-#[template(path = "majors.html")]
+#[template(path = "majors/list.html")]
 struct ListPage {
     layout: Layout,
     catalog: Option<Catalog>,
@@ -98,7 +42,7 @@ struct ListPage {
     query: String,
     total: i64,
     rows: Vec<(String, String, &'static str, String, String)>,
-    pager: super::Pager,
+    pager: Pager,
     can_import: bool,
 }
 
@@ -123,13 +67,13 @@ async fn list(
         query: String::new(),
         total: 0,
         rows: Vec::new(),
-        pager: super::Pager::new("/majors", &[], 1, 1),
+        pager: Pager::new("/majors", &[], 1, 1),
         can_import,
     };
     if let Some(cat) = catalog {
         let f = filter(&cat, &q)?;
         let list = majors::list(&state.db, &f, Paging::new(parse_page(&q.page), Some(50))).await?;
-        let sum = crate::majors::summary(&state.db, &cat).await?;
+        let sum = super::summary(&state.db, &cat).await?;
         page.summary = LEVELS
             .iter()
             .map(|(code, label)| {
@@ -161,7 +105,7 @@ async fn list(
             ("category", f.category.clone().unwrap_or_default()),
             ("q", f.q.clone().unwrap_or_default()),
         ];
-        page.pager = super::Pager::new("/majors", &base, list.page, list.pages());
+        page.pager = Pager::new("/majors", &base, list.page, list.pages());
         page.query = serde_urlencoded::to_string(
             base.iter()
                 .filter(|(_, v)| !v.is_empty())
@@ -243,12 +187,10 @@ async fn import(
 ) -> PageResult {
     c.require(Permission::ManageMajors)?;
     crate::auth::check_multipart_csrf(&c, &mut mp).await?;
-    let up = super::imports::read_upload(&mut mp, crate::import::CATALOG).await?;
+    let up = crate::pages::imports::read_upload(&mut mp, crate::import::CATALOG).await?;
     let (only_valid, replace) = (up.flag("only_valid"), up.flag("replace"));
     let bytes = up.bytes;
-    let out = match crate::majors::import_catalog(&state.db, &c.actor(), bytes, only_valid, replace)
-        .await
-    {
+    let out = match super::import_catalog(&state.db, &c.actor(), bytes, only_valid, replace).await {
         Ok(o) => o,
         Err(AppError::Conflict(msg)) => {
             return Err(
@@ -265,9 +207,9 @@ async fn import(
             .map(|c| format!("到“{}”", c.name))
             .unwrap_or_default()
     );
-    super::imports::result_page(
+    crate::pages::imports::result_page(
         &c,
-        &super::imports::ResultPlace {
+        &crate::pages::imports::ResultPlace {
             nav: "majors",
             href: "/majors",
             section: "专业目录",

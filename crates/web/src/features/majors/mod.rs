@@ -1,17 +1,22 @@
 //! Measure 5, the major catalog: its import schema and validation, shared by the upload page,
-//! the API and `chanjiao import major-catalog`.
+//! the API and `chanjiao import major-catalog`; the catalog a query names and its filter,
+//! shared by the list page and `GET /api/v1/majors`.
+
+pub mod api;
+pub mod pages;
 
 use std::collections::{HashMap, HashSet};
 
 use crate::import::read_table;
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::MajorCode;
-use serde::Serialize;
-use store::majors::{self, Catalog, NewMajor};
+use serde::{Deserialize, Serialize};
+use store::majors::{self, Catalog, Filter, NewMajor};
 use store::{Actor, Db};
 use tabular::{Column, Report, Row, Schema};
 
-use crate::error::AppResult;
+use crate::AppState;
+use crate::error::{AppError, AppResult};
 
 /// The catalog file: the columns of the Ministry's published dataset, with Chinese headers
 /// for the platform's own template.
@@ -359,4 +364,60 @@ pub async fn summary(db: &Db, catalog: &Catalog) -> AppResult<HashMap<String, (i
         }
     }
     Ok(out)
+}
+
+/// A catalog query: the list page's, or the API's parameters.
+#[derive(Deserialize, Default, Clone)]
+pub struct MajorQuery {
+    pub catalog: Option<String>,
+    pub level: Option<String>,
+    pub category: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<String>,
+    pub per_page: Option<String>,
+}
+
+fn nonempty(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+/// The catalog a query names (by code), or the current one.
+pub async fn pick_catalog(
+    state: &AppState,
+    code: &Option<String>,
+) -> Result<Option<Catalog>, AppError> {
+    Ok(match nonempty(code) {
+        Some(c) => Some(
+            majors::catalog_by_code(&state.db, &c)
+                .await?
+                .ok_or(AppError::NotFound("专业目录"))?,
+        ),
+        None => majors::current_catalog(&state.db).await?,
+    })
+}
+
+/// Builds the filter from query values; an unknown level is refused with the allowed values.
+pub fn filter(catalog: &Catalog, q: &MajorQuery) -> Result<Filter, AppError> {
+    let level = match nonempty(&q.level) {
+        Some(l) if LEVELS.iter().any(|(c, _)| *c == l) => Some(l),
+        Some(l) => {
+            return Err(AppError::invalid(
+                "level",
+                format!(
+                    "层次“{l}”无效，应为 VOCATIONAL_SECONDARY、VOCATIONAL_ASSOCIATE 或 VOCATIONAL_BACHELOR"
+                ),
+            ));
+        }
+        None => None,
+    };
+    Ok(Filter {
+        catalog_id: catalog.id,
+        level,
+        item_level: None,
+        category: nonempty(&q.category),
+        q: nonempty(&q.q).map(|s| s.chars().take(30).collect()),
+    })
 }

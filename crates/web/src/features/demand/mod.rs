@@ -10,12 +10,15 @@
 //! - All or nothing unless `only_valid`. Rows are added; a file imported twice counts twice,
 //!   as two batches of postings would.
 
+pub mod api;
+pub mod pages;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::import::read_table;
 use analytics::matcher::{Candidate, Matcher, OccupationDoc};
-use axum::body::Bytes;
+use bytes::Bytes;
 use domain::orgs::IndustryCode;
 use serde::Serialize;
 use store::demand::{self, NewPosting, status};
@@ -24,7 +27,7 @@ use tabular::{Cell, Column, Problem, Report, Row, Schema};
 
 use crate::AppState;
 use crate::error::{AppError, AppResult};
-use crate::occupations::OccupationCode;
+use crate::features::occupations::OccupationCode;
 
 pub const DEMAND_SCHEMA: Schema = Schema {
     sheet: "岗位需求",
@@ -273,7 +276,7 @@ fn check_row(row: &Row) -> Result<Parsed, Vec<(&'static str, String)>> {
 /// occupations change (building loads the segmentation dictionary: about a second).
 #[derive(Clone, Default)]
 pub struct MatcherCache {
-    inner: crate::alignment::Stamped<Matcher>,
+    inner: crate::features::alignment::Stamped<Matcher>,
 }
 
 impl MatcherCache {

@@ -9,20 +9,20 @@ use serde::Deserialize;
 use store::Paging;
 use store::occupations as occ;
 
-use super::{Layout, fmt_time, parse_page, render};
+use super::{
+    CROSSWALK_SCHEMA, OCCUPATION_SCHEMA, find_major, known_occupation, occupation_level_label,
+};
 use crate::AppState;
 use crate::auth::access::{Permission, allows};
 use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::{AppError, PageResult};
-use crate::majors::level_label;
+use crate::features::majors::level_label;
 use crate::numbers::filters;
-use crate::occupations::{
-    CROSSWALK_SCHEMA, OCCUPATION_SCHEMA, find_major, known_occupation, occupation_level_label,
-};
+use crate::pages::{Layout, Pager, Routes, fmt_time, parse_page, render};
 use crate::xlsx;
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/occupations", get(list))
         .route("/occupations/export.xlsx", get(export))
         .route("/occupations/template.xlsx", get(template))
@@ -64,7 +64,7 @@ fn clean_q(q: &Option<String>) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "occupations.html")]
+#[template(path = "occupations/list.html")]
 struct ListPage {
     layout: Layout,
     q: String,
@@ -72,7 +72,7 @@ struct ListPage {
     total: i64,
     /// code, name, level label, parent code, description
     rows: Vec<(String, String, &'static str, String, String)>,
-    pager: super::Pager,
+    pager: Pager,
     can_import: bool,
 }
 
@@ -92,7 +92,7 @@ async fn list(
     )
     .await?;
     let base = [("q", q.clone())];
-    let pager = super::Pager::new("/occupations", &base, page.page, page.pages());
+    let pager = Pager::new("/occupations", &base, page.page, page.pages());
     render(&ListPage {
         layout: Layout::new("职业分类", "occupations", c.as_ref()),
         query: if q.is_empty() {
@@ -180,7 +180,7 @@ async fn crosswalk_template() -> PageResult {
 
 /// Reads an upload's `file` and `only_valid` fields.
 async fn upload(mp: &mut Multipart) -> Result<(Vec<u8>, bool), AppError> {
-    let up = super::imports::read_upload(mp, crate::import::OCCUPATIONS).await?;
+    let up = crate::pages::imports::read_upload(mp, crate::import::OCCUPATIONS).await?;
     let only_valid = up.flag("only_valid");
     Ok((up.bytes, only_valid))
 }
@@ -192,9 +192,9 @@ fn result_page(
     detail: String,
     report: &tabular::Report,
 ) -> PageResult {
-    super::imports::result_page(
+    crate::pages::imports::result_page(
         c,
-        &super::imports::ResultPlace {
+        &crate::pages::imports::ResultPlace {
             nav: "occupations",
             href: "/occupations",
             section: "职业分类",
@@ -215,8 +215,7 @@ async fn import_occupations(
     c.require(Permission::ManageMajors)?;
     crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let (bytes, only_valid) = upload(&mut mp).await?;
-    let out =
-        crate::occupations::import_occupations(&state.db, &c.actor(), bytes, only_valid).await?;
+    let out = super::import_occupations(&state.db, &c.actor(), bytes, only_valid).await?;
     result_page(
         &c,
         "职业",
@@ -237,8 +236,7 @@ async fn import_crosswalk(
     c.require(Permission::ManageMajors)?;
     crate::auth::check_multipart_csrf(&c, &mut mp).await?;
     let (bytes, only_valid) = upload(&mut mp).await?;
-    let out =
-        crate::occupations::import_crosswalk(&state.db, &c.actor(), bytes, only_valid).await?;
+    let out = super::import_crosswalk(&state.db, &c.actor(), bytes, only_valid).await?;
     result_page(
         &c,
         "职业面向",
@@ -252,7 +250,7 @@ async fn import_crosswalk(
 }
 
 #[derive(Template)]
-#[template(path = "occupations_major.html")]
+#[template(path = "occupations/major.html")]
 struct EditorPage {
     layout: Layout,
     level: String,
