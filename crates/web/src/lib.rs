@@ -18,9 +18,6 @@ pub mod pages;
 pub mod programme;
 pub mod xlsx;
 
-// `api/applications.rs` (not moved yet) still names `crate::occupations::occupation_pattern`.
-pub(crate) use features::occupations;
-
 use std::net::SocketAddr;
 use std::time::Duration;
 

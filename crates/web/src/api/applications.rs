@@ -408,7 +408,7 @@ fn scalar_schema(f: &domain::form::FieldDef) -> utoipa::openapi::schema::Object 
             t.pattern = Some("^[0-9]{17}[0-9Xx]$".into());
             t
         }
-        FieldType::Occupation => code(crate::occupations::occupation_pattern(), 40),
+        FieldType::Occupation => code(crate::features::occupations::occupation_pattern(), 40),
         FieldType::CreditCode => {
             // As `vocab::credit_code`, in either case and with blanks around it (the server
             // trims and upper-cases), and the format that says the check character counts.

@@ -151,7 +151,7 @@ async fn page(
 /// A register's entries, the latest begun first (public registers without a token).
 #[utoipa::path(get, path = "/registers/{register}", tag = "registers",
     params(("register" = String, Path, description = "The register's code, e.g. certified_enterprises"), RegisterQuery),
-    responses((status = 200, body = EntryPage), (status = 400, body = ErrorBody),
+    responses((status = 200, body = EntryPage), (status = 422, description = "参数无效", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -165,7 +165,8 @@ pub async fn list(
 /// Certified 产教融合型企业 (public): the list of certified enterprises; `standing=in_force`
 /// unless another standing is asked for.
 #[utoipa::path(get, path = "/certified", tag = "registers", params(RegisterQuery),
-    responses((status = 200, body = EntryPage), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = EntryPage), (status = 401, body = ErrorBody),
+        (status = 422, description = "参数无效", body = ErrorBody)))]
 pub async fn certified(
     State(state): State<AppState>,
     MaybeApiCaller(c): MaybeApiCaller,
