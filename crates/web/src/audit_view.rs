@@ -64,6 +64,7 @@ pub const ENTITY_TYPES: &[(&str, &str)] = &[
     ("api_token", "接口令牌"),
     ("org", "机构"),
     ("application", "申报"),
+    ("register", "名录"),
     ("major_catalog", "专业目录"),
     ("major_occupations", "专业的职业面向"),
     ("occupation", "职业分类"),

@@ -145,6 +145,11 @@ pub fn programme() -> Object {
     one_of(store::orgs::Programme::OPTIONS.map(|(code, _)| code)).build()
 }
 
+/// A register entry's standing on the day (`features::registers::STANDINGS`).
+pub fn standing() -> Object {
+    one_of(crate::features::registers::STANDINGS.map(|(code, _)| code)).build()
+}
+
 pub fn district() -> Object {
     one_of(domain::reference::AREAS.iter().map(|a| a.code)).build()
 }

@@ -292,7 +292,7 @@ pub async fn import(
                     Some(reference) => format!("{name}（{reference}）"),
                     None => name,
                 },
-                action: "add".into(),
+                action: domain::workflow::EffectAction::Add.as_str().into(),
                 valid_from: Some(p.from.format("%Y-%m-%d").to_string()),
                 valid_until: p.until.map(|d| d.format("%Y-%m-%d").to_string()),
                 data_json: Some(Value::Object(p.data).to_string()),

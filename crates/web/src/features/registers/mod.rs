@@ -372,8 +372,10 @@ pub struct RegisterQuery {
     /// Part of the owner's name or the entry's title, or a full credit code
     pub q: Option<String>,
     /// The owner's division code, e.g. 500103
+    #[param(schema_with = crate::api::vocab::district)]
     pub district: Option<String>,
     /// `in_force` (in force today) or `lapsed` (expired, ended or not yet begun)
+    #[param(schema_with = crate::api::vocab::standing)]
     pub standing: Option<String>,
     /// Page number, from 1.
     #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
