@@ -189,6 +189,60 @@ pub async fn clear_decided(db: &Db) -> Result<()> {
     tx.commit().await
 }
 
+/// Ends entry `id` of `register` by an editor's decision on `day` (its last day the day
+/// before), with its history line and audit entry; whether it was still in force to end.
+pub async fn end_by_editor(
+    db: &Db,
+    actor: &Actor,
+    register: &str,
+    id: i64,
+    last_day: &str,
+    summary: &str,
+) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let t = now();
+    let row = sqlx::query(
+        "UPDATE register_entries SET status = 'ended', \
+         valid_until = CASE WHEN valid_until IS NULL OR valid_until > $1 THEN $1 ELSE valid_until END, \
+         updated_at = $2 WHERE register = $3 AND id = $4 AND status <> 'ended' RETURNING entry_key, valid_until",
+    )
+    .bind(last_day)
+    .bind(t)
+    .bind(register)
+    .bind(id)
+    .fetch_optional(&mut *tx.inner)
+    .await?;
+    let Some(row) = row else {
+        return Ok(false);
+    };
+    let key: String = row.try_get(0)?;
+    let until: Option<String> = row.try_get(1)?;
+    sqlx::query(
+        "INSERT INTO register_events (register, entry_key, at, action, application_id, actor, \
+         valid_from, valid_until, summary) VALUES ($1, $2, $3, 'end', NULL, $4, NULL, $5, $6)",
+    )
+    .bind(register)
+    .bind(&key)
+    .bind(t)
+    .bind(&actor.name)
+    .bind(&until)
+    .bind(summary)
+    .execute(&mut *tx.inner)
+    .await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        "register.end",
+        "register",
+        register,
+        Some(&serde_json::json!({"entry": key, "status": "in_force"})),
+        Some(&serde_json::json!({"entry": key, "status": "ended", "valid_until": until, "reason": summary})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
 /// An entry, with its owner's name and district.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Entry {

@@ -143,5 +143,61 @@ async fn editors_import_the_certified_list_and_it_counts() {
         let years = d["decision"]["outcome"]["years"].as_array().unwrap();
         let y = years.iter().find(|y| y["year"] == 2025).unwrap();
         assert_eq!(y["eligible"], true, "{y}");
+
+        // 市发展改革委 ends the imported entry (revoked outside the platform), with a reason;
+        // 市教委 may not. Ended, it is off the public list.
+        let entry_page = format!("/registers/certified_enterprises/{}", e["id"]);
+        let end = |c: &reqwest::Client, reason: &'static str| {
+            let (c, app, entry_page) = (c.clone(), &app, entry_page.clone());
+            async move {
+                let html = c
+                    .get(app.url(&entry_page))
+                    .send()
+                    .await
+                    .unwrap()
+                    .text()
+                    .await
+                    .unwrap();
+                let csrf = hidden(&html, "csrf").unwrap();
+                let r = c
+                    .post(app.url(&format!("{entry_page}/end")))
+                    .form(&[("csrf", csrf.as_str()), ("reason", reason)])
+                    .send()
+                    .await
+                    .unwrap();
+                (r.status().as_u16(), r.text().await.unwrap())
+            }
+        };
+        assert_eq!(end(&jw, "无权终止").await.0, 403);
+        let (s, _) = end(&fgw, "").await;
+        assert_eq!(s, 422);
+        let (s, _) = end(&fgw, "该企业认定已于2026年11月被撤销").await;
+        assert_eq!(s, 303);
+        let html = fgw
+            .get(app.url(&format!("{entry_page}?notice=ended")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("已终止该条目"), "{html}");
+        assert!(
+            html.contains("终止：该企业认定已于2026年11月被撤销"),
+            "{html}"
+        );
+        assert!(html.contains("已终止"), "{html}");
+        let r: Value = crate::helpers::client()
+            .get(app.url("/api/v1/certified"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(r["total"], 0, "{r}");
+        // Ended once: a second end is refused.
+        let (s, _) = end(&fgw, "重复").await;
+        assert_eq!(s, 409);
     }
 }

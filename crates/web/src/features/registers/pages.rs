@@ -4,6 +4,7 @@
 
 use askama::Template;
 use axum::extract::{Multipart, Path, Query, State};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use domain::workflow::{self, Register};
@@ -32,6 +33,7 @@ pub fn router() -> Routes {
             )),
         )
         .route("/registers/{register}/{id}", get(detail))
+        .route("/registers/{register}/{id}/end", post(end))
         .route("/certified", get(certified))
 }
 
@@ -332,12 +334,21 @@ struct DetailPage {
     fields: Vec<FieldLine>,
     members: Vec<MemberLine>,
     events: Vec<EventLine>,
+    /// The caller may end the entry (an editor; the entry not ended yet).
+    can_end: bool,
+    notice: Option<&'static str>,
+}
+
+#[derive(serde::Deserialize, Default)]
+struct DetailQuery {
+    notice: Option<String>,
 }
 
 async fn detail(
     State(state): State<AppState>,
     MaybeCaller(c): MaybeCaller,
     Path((code, id)): Path<(String, i64)>,
+    Query(dq): Query<DetailQuery>,
 ) -> PageResult {
     let r = register_of(&code)?;
     let reader = reader(c.as_ref(), r)?;
@@ -386,9 +397,57 @@ async fn detail(
         valid_from: day_text(&entry.valid_from),
         valid_until: day_text(&entry.valid_until),
         standing: standing(&entry, today),
+        can_end: entry.status != "ended"
+            && c.as_ref().is_some_and(|c| super::import::may_edit(c, r)),
+        notice: (dq.notice.as_deref() == Some("ended")).then_some("已终止该条目"),
         entry,
         fields,
         members,
         events,
     })
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct EndForm {
+    csrf: String,
+    reason: String,
+}
+
+/// An editor ends an entry (a certification revoked outside the platform's workflow, an
+/// imported entry withdrawn): its last day is yesterday, with the reason in its history.
+async fn end(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path((code, id)): Path<(String, i64)>,
+    axum::Form(form): axum::Form<EndForm>,
+) -> PageResult {
+    let r = register_of(&code)?;
+    if !super::import::may_edit(&c, r) {
+        return Err(AppError::Forbidden.into());
+    }
+    c.check_csrf(&form.csrf)?;
+    let reason = form.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        return Err(AppError::invalid("reason", "请填写终止原因（不超过500字）").into());
+    }
+    let yesterday = domain::calendar::today_shanghai()
+        .pred_opt()
+        .ok_or_else(|| AppError::Internal("日期超出范围".into()))?;
+    let ended = stored::end_by_editor(
+        &state.db,
+        &c.actor(),
+        &r.code,
+        id,
+        &yesterday.format("%Y-%m-%d").to_string(),
+        &format!("终止：{reason}"),
+    )
+    .await?;
+    if !ended {
+        return Err(AppError::Conflict("该条目不存在或已终止".into()).into());
+    }
+    Ok(
+        axum::response::Redirect::to(&format!("/registers/{}/{id}?notice=ended", r.code))
+            .into_response(),
+    )
 }
