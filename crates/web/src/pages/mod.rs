@@ -9,6 +9,7 @@ mod home;
 pub(crate) mod imports;
 mod login;
 pub mod measures;
+pub mod nav;
 mod orgs;
 pub(crate) mod rules;
 mod tax;
@@ -304,12 +305,8 @@ pub struct Layout {
     pub user: Option<UserBar>,
     pub csrf: String,
     pub is_operator: bool,
-    pub is_enterprise: bool,
-    pub can_tax_claims: bool,
-    /// Schools report their supply; measure 5's lead sees everyone's.
-    pub can_supply: bool,
-    /// Measure 5's units load demand and confirm title matches.
-    pub can_demand: bool,
+    /// The main navigation this visitor sees ([`nav`]).
+    pub nav_groups: Vec<nav::NavGroup>,
     /// Unread inbox items (shown beside 消息).
     pub unread: i64,
 }
@@ -329,26 +326,7 @@ impl Layout {
             csrf: caller.and_then(|c| c.csrf.clone()).unwrap_or_default(),
             unread: caller.and_then(|c| c.unread).unwrap_or(0),
             is_operator: caller.is_some_and(|c| c.principal.role == Role::Operator.as_str()),
-            is_enterprise: caller.is_some_and(|c| c.principal.role == Role::Enterprise.as_str()),
-            can_supply: caller.is_some_and(|c| {
-                c.principal.role == Role::School.as_str()
-                    || crate::auth::access::allows(
-                        &c.principal,
-                        crate::auth::access::Permission::ManageMajors,
-                    )
-            }),
-            can_demand: caller.is_some_and(|c| {
-                crate::auth::access::allows(
-                    &c.principal,
-                    crate::auth::access::Permission::ManageDemand,
-                )
-            }),
-            can_tax_claims: caller.is_some_and(|c| {
-                crate::auth::access::allows(
-                    &c.principal,
-                    crate::auth::access::Permission::ViewTaxClaims,
-                )
-            }),
+            nav_groups: nav::build(caller, nav),
         }
     }
 }
