@@ -1,6 +1,8 @@
 """schemathesis hooks: generators for the formats the API document names but JSON Schema
 cannot check, so that schema-valid requests are the ones the server accepts."""
 
+import base64
+
 import schemathesis
 from hypothesis import strategies as st
 
@@ -23,12 +25,24 @@ credit_codes = st.builds(
 
 schemathesis.openapi.format("gb32100", credit_codes)
 
+# An attachment's content: a file the platform recognises by its first bytes (PDF, PNG).
+FILES = [b"%PDF-1.7\n%schemathesis\n", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"]
+schemathesis.openapi.format(
+    "attachment-base64",
+    st.sampled_from([base64.b64encode(f).decode("ascii") for f in FILES]),
+)
+
 
 # The three constraints across fields that the rules' input schemas state in words (each
 # schema's description) because JSON Schema cannot: requests that break them are refused with
 # 422 by design, so the generator does not count them as schema-valid.
 def _number(x):
     return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _items(x):
+    """The list a body's field holds, or none when it holds something else."""
+    return x if isinstance(x, list) else []
 
 
 @schemathesis.hook("filter_body")
@@ -40,12 +54,12 @@ def cross_field_constraints(context, body):
         a, t = body.get("apprentice_posts"), body.get("total_posts")
         return not (_number(a) and _number(t) and a > t)
     if path.endswith("/rules/tax_credit/evaluate"):
-        years = [y.get("year") for y in body.get("years") or [] if isinstance(y, dict)]
+        years = [y.get("year") for y in _items(body.get("years")) if isinstance(y, dict)]
         ints = [y for y in years if _number(y)]
         return all(a < b for a, b in zip(ints, ints[1:]))
     if path.endswith("/rules/pilot_city/evaluate"):
         districts = [
-            c.get("district") for c in body.get("candidates") or [] if isinstance(c, dict)
+            c.get("district") for c in _items(body.get("candidates")) if isinstance(c, dict)
         ]
         return len(districts) == len(set(map(str, districts)))
     return True

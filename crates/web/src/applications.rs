@@ -1114,6 +1114,44 @@ pub async fn save_data(
         })
 }
 
+/// Checks and stores an attachment (applicant only, while the application can be edited),
+/// into `slot` when given: the slot must take the file's type (as recognised by content).
+pub async fn store_attachment(
+    state: &AppState,
+    c: &Caller,
+    app: &apps::Application,
+    slot: Option<&domain::form::FieldDef>,
+    filename: &str,
+    bytes: &[u8],
+) -> Result<apps::Attachment, AppError> {
+    if app.applicant_org_id != c.principal.org_id {
+        return Err(AppError::Forbidden);
+    }
+    if !matches!(app.status.as_str(), "draft" | "returned") {
+        return Err(AppError::Conflict(
+            "只有草稿或退回修改的申报可以上传附件".into(),
+        ));
+    }
+    let ct = sniff(bytes)?;
+    if let Some(s) = slot {
+        s.accepts_file(ct)
+            .map_err(|m| AppError::invalid(&s.name, m))?;
+    }
+    let mut tx = state.db.begin().await?;
+    let a = apps::add_attachment(
+        &mut tx,
+        &c.actor(),
+        app.id,
+        slot.map(|s| s.name.as_str()),
+        filename,
+        ct,
+        bytes,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(a)
+}
+
 /// Checks an attachment by its content: PDF, PNG, JPEG or XLSX, within the size limit.
 /// Returns the content type.
 pub fn sniff(bytes: &[u8]) -> Result<&'static str, AppError> {

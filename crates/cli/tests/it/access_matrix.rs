@@ -160,6 +160,9 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/applications/{id}",                    "other", [404, 404, 404, 404, 404, 404, 404, 401]),
     ("POST","/api/v1/applications/{id}/actions",            "own",   [404, 404, 404, 404, 404, 409, 404, 401]),
     ("POST","/api/v1/applications/{id}/actions",            "other", [404, 404, 404, 404, 404, 404, 404, 401]),
+    // Files through the API: the applicant's own (the empty body is 422), nobody else's.
+    ("POST","/api/v1/applications/{id}/attachments",        "own",   [404, 404, 404, 404, 404, 422, 404, 401]),
+    ("POST","/api/v1/applications/{id}/attachments",        "other", [404, 404, 404, 404, 404, 404, 404, 401]),
     ("GET", "/api/v1/certified",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/registers",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/registers/{register}",                 "-",     [200, 200, 200, 200, 200, 200, 200, 200]),

@@ -774,6 +774,34 @@ async fn typed_fields_on(backend: store::Backend) {
         (422, Some("请先上传营业执照再提交")),
         "{v}"
     );
+    // Through the API, files come as base64 JSON; a slot takes only its types, an unknown
+    // slot and a bad encoding are refused, naming the field.
+    let b64 = |b: &[u8]| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(b)
+    };
+    for (body, field, message) in [
+        (
+            json!({"slot": "licence", "filename": "执照.png", "content_base64": b64(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")}),
+            "licence",
+            "营业执照只接受PDF 文档，所传文件是PNG 图片",
+        ),
+        (
+            json!({"slot": "nonesuch", "filename": "a.pdf", "content_base64": b64(b"%PDF-1.7\n")}),
+            "slot",
+            "本申报没有申报材料“nonesuch”",
+        ),
+        (
+            json!({"slot": "licence", "filename": "a.pdf", "content_base64": "%%%"}),
+            "content_base64",
+            "文件内容不是有效的 base64 编码",
+        ),
+    ] {
+        let (s, v) = call(&district, &format!("/applications/{id}/attachments"), body).await;
+        assert_eq!(s, 422, "{v}");
+        assert_eq!(v["message"], message, "{v}");
+        assert_eq!(v["code"], format!("invalid.{field}"), "{v}");
+    }
 
     // The page shows the rows as a table and the slots with what they take.
     let page = login(&addr, "dis").await;
@@ -839,6 +867,50 @@ async fn typed_fields_on(backend: store::Backend) {
             (Some("licence"), "application/pdf"),
             (Some("photos"), "image/png")
         ]
+    );
+    // A second photo through the API: stored in its slot, listed with the application.
+    let (s, a) = call(
+        &district,
+        &format!("/applications/{id}/attachments"),
+        json!({"slot": "photos", "filename": "现场2.png", "content_base64": b64(PNG)}),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(
+        (a["slot"].as_str(), a["content_type"].as_str()),
+        (Some("photos"), Some("image/png"))
+    );
+    // A name of control characters only is kept as a plain name, in no slot.
+    let (s, a) = call(
+        &district,
+        &format!("/applications/{id}/attachments"),
+        json!({"filename": "\u{8}/", "content_base64": b64(b"%PDF-1.7\n")}),
+    )
+    .await;
+    assert_eq!(s, 201, "{a}");
+    assert_eq!(
+        (a["filename"].as_str(), a["slot"].as_str()),
+        (Some("未命名附件"), None)
+    );
+    let detail: Value = client()
+        .get(format!("http://{addr}/api/v1/applications/{id}"))
+        .bearer_auth(&district)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let names: Vec<&str> = detail["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["filename"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["营业执照.pdf", "现场.png", "现场2.png", "未命名附件"],
+        "{detail}"
     );
     let html = get(format!("/applications/{id}")).await;
     assert!(

@@ -455,6 +455,8 @@ pub struct Detail {
     /// The actions the caller may take now (any other answers 409).
     #[schema(schema_with = super::vocab::application_action_list)]
     pub allowed_actions: Vec<String>,
+    /// Its files, oldest first, each with the slot it fills (if any).
+    pub attachments: Vec<apps::Attachment>,
 }
 
 fn parse_id(id: &str) -> AppResult<i64> {
@@ -483,13 +485,95 @@ pub async fn get_one(
         .decision_json
         .as_deref()
         .and_then(|d| serde_json::from_str(d).ok());
+    let attachments = apps::attachments(&state.db, app.id).await?;
     Ok(Json(Detail {
         application: app,
         events,
         decision,
         pending,
         allowed_actions,
+        attachments,
     }))
+}
+
+/// A file for an application, as JSON: the slot it fills (a kind's `attachment` field), its
+/// name, and its content in base64.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAttachment {
+    /// The slot (a kind's `attachment` field) it fills; absent for a file of no slot.
+    #[serde(default)]
+    #[schema(schema_with = super::vocab::attachment_slot)]
+    pub slot: Option<String>,
+    /// The file's name as reviewers see it (control characters and slashes are dropped; a
+    /// name with nothing else becomes 未命名附件).
+    #[schema(min_length = 1, max_length = 100)]
+    pub filename: String,
+    /// The file in base64 (standard alphabet, with padding): a PDF, PNG, JPEG or XLSX file
+    /// (recognised by content) of at most 1 MB through the API; larger files are uploaded on
+    /// the application's page.
+    #[schema(schema_with = super::vocab::attachment_content)]
+    pub content_base64: String,
+}
+
+/// The largest file the API takes (its base64 must fit the API's request size).
+pub const API_ATTACHMENT: usize = 1024 * 1024;
+
+/// Uploads a file to one's own draft or returned application, into a slot when named: the
+/// slot must take the file's type; a required slot must be filled before submission.
+#[utoipa::path(post, path = "/applications/{id}/attachments", tag = "applications",
+    params(("id" = i64, Path)), request_body = NewAttachment, security(("bearer" = [])),
+    responses((status = 201, body = apps::Attachment), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "只有草稿或退回修改的申报可以上传附件", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn upload_attachment(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(id): Path<String>,
+    body: Result<Json<NewAttachment>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<(StatusCode, Json<apps::Attachment>)> {
+    use base64::Engine as _;
+    let (app, kind) = svc::load(&state, &c, parse_id(&id)?).await?;
+    let input = json_body(body, "请求体无效")?;
+    let filename: String = input
+        .filename
+        .trim()
+        .chars()
+        .filter(|ch| !ch.is_control() && *ch != '/' && *ch != '\\')
+        .take(100)
+        .collect();
+    // A name of only spaces or control characters is not refused: the file keeps a plain one.
+    let filename = if filename.is_empty() {
+        "未命名附件".to_string()
+    } else {
+        filename
+    };
+    let slot = match input
+        .slot
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(name) => Some(
+            kind.fields
+                .iter()
+                .find(|f| f.name == name && !f.holds_data())
+                .ok_or_else(|| AppError::invalid("slot", format!("本申报没有申报材料“{name}”")))?,
+        ),
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(input.content_base64.trim())
+        .map_err(|_| AppError::invalid("content_base64", "文件内容不是有效的 base64 编码"))?;
+    if bytes.len() > API_ATTACHMENT {
+        return Err(AppError::PayloadTooLarge(format!(
+            "通过接口上传的文件不能超过{}MB，较大的文件请在申报页面上传",
+            API_ATTACHMENT / 1024 / 1024
+        )));
+    }
+    let a = svc::store_attachment(&state, &c, &app, slot, &filename, &bytes).await?;
+    Ok((StatusCode::CREATED, Json(a)))
 }
 
 /// An action on an application: its name, the version the caller read (a stale one gets

@@ -182,6 +182,7 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(applications::list, applications::create))
         .routes(routes!(applications::get_one))
         .routes(routes!(applications::act))
+        .routes(routes!(applications::upload_attachment))
         .routes(routes!(applications::queue))
         .routes(routes!(crate::features::registers::api::certified))
         .routes(routes!(crate::features::registers::api::index))

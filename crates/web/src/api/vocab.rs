@@ -169,6 +169,44 @@ pub fn credit_code() -> Object {
         .build()
 }
 
+/// An application's attachment slot: the names of the loaded kinds' `attachment` fields (the
+/// application's own kind must have it); null when no kind has slots.
+pub fn attachment_slot() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    let mut names: Vec<&str> = domain::workflow::kinds()
+        .iter()
+        .flat_map(|k| k.fields.iter())
+        .filter(|f| matches!(f.ty, domain::form::FieldType::Attachment { .. }))
+        .map(|f| f.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    use utoipa::openapi::{RefOr, Schema};
+    let none = ObjectBuilder::new().schema_type(Type::Null).build();
+    if names.is_empty() {
+        return RefOr::T(Schema::Object(none));
+    }
+    RefOr::T(Schema::OneOf(
+        utoipa::openapi::schema::OneOfBuilder::new()
+            .item(one_of(names).build())
+            .item(none)
+            .build(),
+    ))
+}
+
+/// A file's content in base64 (format `attachment-base64`): a file the platform recognises by
+/// content — PDF, PNG, JPEG or XLSX (a generator must make one; see
+/// `scripts/schemathesis_hooks.py`).
+pub fn attachment_content() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(utoipa::openapi::SchemaFormat::Custom(
+            "attachment-base64".to_string(),
+        )))
+        .min_length(Some(4))
+        .max_length(Some(1_398_104))
+        .build()
+}
+
 /// A GB/T 4754-2017 industry code: a section letter, optionally its division (2 digits that
 /// belong to the section) and up to two more digits — as `domain::orgs::IndustryCode` parses.
 pub fn industry_code() -> Object {

@@ -1264,8 +1264,8 @@ async fn upload(
     let mut stored = false;
     if errors.is_empty() {
         for (filename, bytes) in &files {
-            match store_attachment(&state, &c, &app, slot_def, filename, bytes).await {
-                Ok(()) => stored = true,
+            match svc::store_attachment(&state, &c, &app, slot_def, filename, bytes).await {
+                Ok(_) => stored = true,
                 Err(
                     e @ (AppError::Invalid { .. } | AppError::Forbidden | AppError::Conflict(_)),
                 ) => errors.push(e.to_string()),
@@ -1282,44 +1282,6 @@ async fn upload(
     let mut resp = detail_page(&state, &c, id, None, errors).await?;
     *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
     Ok(resp)
-}
-
-/// Checks and stores an attachment (applicant only, while the application can be edited),
-/// into `slot` when given: the slot must take the file's type (as recognised by content).
-pub async fn store_attachment(
-    state: &AppState,
-    c: &Caller,
-    app: &apps::Application,
-    slot: Option<&domain::form::FieldDef>,
-    filename: &str,
-    bytes: &[u8],
-) -> Result<(), AppError> {
-    if app.applicant_org_id != c.principal.org_id {
-        return Err(AppError::Forbidden);
-    }
-    if !matches!(app.status.as_str(), "draft" | "returned") {
-        return Err(AppError::Conflict(
-            "只有草稿或退回修改的申报可以上传附件".into(),
-        ));
-    }
-    let ct = svc::sniff(bytes)?;
-    if let Some(s) = slot {
-        s.accepts_file(ct)
-            .map_err(|m| AppError::invalid(&s.name, m))?;
-    }
-    let mut tx = state.db.begin().await?;
-    apps::add_attachment(
-        &mut tx,
-        &c.actor(),
-        app.id,
-        slot.map(|s| s.name.as_str()),
-        filename,
-        ct,
-        bytes,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
 }
 
 async fn download(
