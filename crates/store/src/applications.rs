@@ -497,41 +497,25 @@ pub struct NewInboxItem {
 /// Writes `items` to the inbox in `tx`, created now. Transitions write theirs with the change
 /// ([`commit_change`]); this is for everything else.
 pub async fn insert_inbox(tx: &mut Tx, items: &[NewInboxItem]) -> Result<()> {
-    use crate::Arg::{Int, OptInt, OptStr, Str};
+    const INSERT: crate::insert::InsertMany = crate::insert::InsertMany {
+        table: "inbox",
+        columns: &["org_id", "reviewer", "application_id", "text", "created_at"],
+        tail: "",
+    };
     let t = now();
-    for chunk in items.chunks(500) {
-        let mut values = Vec::new();
-        let mut args = vec![Int(t)];
-        for item in chunk {
-            let n = args.len();
-            values.push(format!(
-                "(${}, ${}, ${}, ${}, $1)",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4
-            ));
+    INSERT
+        .run(tx, items, |q, item| {
             let (org, reviewer) = match &item.to {
                 Recipient::Org(o) => (Some(*o), None),
-                Recipient::Reviewer(r) => (None, Some(r.clone())),
+                Recipient::Reviewer(r) => (None, Some(r.as_str())),
             };
-            args.extend([
-                OptInt(org),
-                OptStr(reviewer),
-                OptInt(item.application_id),
-                Str(item.text.clone()),
-            ]);
-        }
-        let sql = format!(
-            "INSERT INTO inbox (org_id, reviewer, application_id, text, created_at) VALUES {}",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for a in &args {
-            q = a.bind(q);
-        }
-        q.execute(&mut *tx.inner).await?;
-    }
+            q.bind(org)
+                .bind(reviewer)
+                .bind(item.application_id)
+                .bind(item.text.as_str())
+                .bind(t)
+        })
+        .await?;
     Ok(())
 }
 

@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
+use crate::insert::InsertMany;
 use crate::orgs::Scope;
-use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
+use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now};
 
 /// How a row's occupation was decided.
 pub mod status {
@@ -59,30 +60,36 @@ pub struct NewPosting {
     pub salary_max_fen: Option<i64>,
 }
 
-const COLS: usize = 17;
+const INSERT: InsertMany = InsertMany {
+    table: "job_postings",
+    columns: &[
+        "source",
+        "org_id",
+        "district",
+        "industry_code",
+        "title",
+        "occupation_code",
+        "match_status",
+        "match_confidence",
+        "suggested_code",
+        "count",
+        "posted_on",
+        "year",
+        "salary_min_fen",
+        "salary_max_fen",
+        "created_at",
+        "created_by",
+    ],
+    tail: "",
+};
 
 /// Adds rows in `tx`, with one audit entry summarising the file. Returns the number written.
 pub async fn import(tx: &mut Tx, actor: &Actor, file: &str, rows: &[NewPosting]) -> Result<usize> {
     let t = now();
-    for chunk in rows.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO job_postings (source, org_id, district, industry_code, title, \
-             occupation_code, match_status, match_confidence, suggested_code, count, posted_on, \
-             year, salary_min_fen, salary_max_fen, created_at, created_by) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let ps: Vec<String> = (0..COLS - 1)
-                .map(|c| placeholder(tx.backend(), i * (COLS - 1) + c + 1))
-                .collect();
-            sql.push_str(&format!("({})", ps.join(",")));
-        }
-        let mut q = sqlx::query(&sql);
-        for r in chunk {
-            q = q
-                .bind(r.source)
+    let by = actor.name.clone();
+    INSERT
+        .run(tx, rows, |q, r| {
+            q.bind(r.source)
                 .bind(r.org_id)
                 .bind(&r.district)
                 .bind(&r.industry_code)
@@ -97,10 +104,9 @@ pub async fn import(tx: &mut Tx, actor: &Actor, file: &str, rows: &[NewPosting])
                 .bind(r.salary_min_fen)
                 .bind(r.salary_max_fen)
                 .bind(t)
-                .bind(&actor.name);
-        }
-        q.execute(&mut *tx.inner).await?;
-    }
+                .bind(by.clone())
+        })
+        .await?;
     let mut by_status: HashMap<&str, usize> = HashMap::new();
     for r in rows {
         *by_status.entry(r.match_status).or_default() += 1;

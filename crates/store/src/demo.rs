@@ -7,19 +7,39 @@ use serde_json::json;
 use sqlx::Row;
 
 use crate::audit::{self, Actor};
+use crate::insert::InsertMany;
 use crate::orgs::{NewOrg, index_grams};
 use crate::{Db, Result, Tx, now};
 
-pub(crate) use crate::placeholder;
-
-const ORG_COLS: usize = 11;
+/// Organisations by code: one already there is left as it is.
+const ORGS: InsertMany = InsertMany {
+    table: "orgs",
+    columns: &[
+        "kind",
+        "code",
+        "name",
+        "district",
+        "school_level",
+        "industry",
+        "size",
+        "ownership",
+        "unit_code",
+        "created_at",
+        "updated_at",
+    ],
+    tail: "ON CONFLICT (code) DO NOTHING RETURNING id, code",
+};
 
 /// The bigram table's indexes, as the migrations create them.
 const GRAM_INDEXES: [&str; 2] = [
     "CREATE INDEX org_grams_idx ON org_grams (gram, district, org_id)",
     "CREATE INDEX org_grams_city_idx ON org_grams (gram, org_id)",
 ];
-const GRAM_COLS: usize = 3;
+const GRAMS: InsertMany = InsertMany {
+    table: "org_grams",
+    columns: &["gram", "org_id", "district"],
+    tail: "",
+};
 
 /// Inserts organisations in batches; codes already present are skipped. Returns how many
 /// were added. Bigram rows for name search are written with them.
@@ -45,30 +65,9 @@ pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
                 .await?;
         }
     }
-    // Stay well below SQLite's 32,766 bound parameters per statement.
-    for chunk in orgs.chunks(2000) {
-        let mut sql = String::from(
-            "INSERT INTO orgs (kind, code, name, district, school_level, industry, size, ownership, \
-             unit_code, created_at, updated_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            sql.push('(');
-            for c in 0..ORG_COLS {
-                if c > 0 {
-                    sql.push(',');
-                }
-                sql.push_str(&placeholder(tx.backend(), i * ORG_COLS + c + 1));
-            }
-            sql.push(')');
-        }
-        sql.push_str(" ON CONFLICT (code) DO NOTHING RETURNING id, code");
-        let mut q = sqlx::query(&sql);
-        for o in chunk {
-            q = q
-                .bind(o.kind.as_str())
+    let ids: HashMap<String, i64> = ORGS
+        .returning::<_, (i64, String)>(tx, orgs, |q, o| {
+            q.bind(o.kind.as_str())
                 .bind(&o.code)
                 .bind(&o.name)
                 .bind(&o.district)
@@ -78,39 +77,26 @@ pub async fn insert_orgs(tx: &mut Tx, orgs: &[NewOrg]) -> Result<usize> {
                 .bind(&o.ownership)
                 .bind(&o.unit_code)
                 .bind(t)
-                .bind(t);
-        }
-        let rows = q.fetch_all(&mut *tx.inner).await?;
-        let mut ids: HashMap<String, i64> = HashMap::with_capacity(rows.len());
-        for r in rows {
-            ids.insert(r.try_get::<String, _>(1)?, r.try_get::<i64, _>(0)?);
-        }
-        added += ids.len();
-        let mut gram_rows: Vec<(String, i64, &str)> = Vec::new();
-        for o in chunk {
-            if let Some(&id) = ids.get(&o.code) {
-                for g in index_grams(&o.name) {
-                    gram_rows.push((g, id, o.district.as_deref().unwrap_or("")));
-                }
+                .bind(t)
+        })
+        .await?
+        .into_iter()
+        .map(|(id, code)| (code, id))
+        .collect();
+    added += ids.len();
+    let mut gram_rows: Vec<(String, i64, &str)> = Vec::new();
+    for o in orgs {
+        if let Some(&id) = ids.get(&o.code) {
+            for g in index_grams(&o.name) {
+                gram_rows.push((g, id, o.district.as_deref().unwrap_or("")));
             }
-        }
-        for gchunk in gram_rows.chunks(5000) {
-            let mut sql = String::from("INSERT INTO org_grams (gram, org_id, district) VALUES ");
-            for i in 0..gchunk.len() {
-                if i > 0 {
-                    sql.push(',');
-                }
-                let b = i * GRAM_COLS;
-                let ph = |n| placeholder(tx.backend(), n);
-                sql.push_str(&format!("({},{},{})", ph(b + 1), ph(b + 2), ph(b + 3)));
-            }
-            let mut q = sqlx::query(&sql);
-            for (g, id, d) in gchunk {
-                q = q.bind(g.as_str()).bind(*id).bind(*d);
-            }
-            q.execute(&mut *tx.inner).await?;
         }
     }
+    GRAMS
+        .run(tx, &gram_rows, |q, (g, id, d)| {
+            q.bind(g.as_str()).bind(*id).bind(*d)
+        })
+        .await?;
     if rebuild {
         for idx in GRAM_INDEXES {
             sqlx::query(idx).execute(&mut *tx.inner).await?;

@@ -13,6 +13,7 @@ mod batch;
 pub mod demand;
 pub mod demo;
 mod direct;
+mod insert;
 pub mod jobs;
 pub mod lease;
 pub mod majors;
@@ -542,7 +543,7 @@ pub async fn backup_sqlite(db: &Db, path: &str) -> Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A write outside the writer lock (a token's last-used time goes straight to the pool)
@@ -720,7 +721,7 @@ mod tests {
         }
     }
 
-    fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
+    pub(crate) fn temp_sqlite(name: &str) -> (std::path::PathBuf, String) {
         let path = std::env::temp_dir().join(format!(
             "chanjiao-{name}-{}-{}.db",
             std::process::id(),
@@ -730,7 +731,7 @@ mod tests {
         (path, url)
     }
 
-    fn remove_sqlite(path: &std::path::Path) {
+    pub(crate) fn remove_sqlite(path: &std::path::Path) {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }

@@ -5,7 +5,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
-use crate::{Arg, Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now, placeholder};
+use crate::insert::InsertMany;
+use crate::{Arg, Db, Page, Paging, QueryBuilder, Result, StoreError, Tx, now};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Catalog {
@@ -49,7 +50,22 @@ pub struct NewMajor {
     pub class_name: Option<String>,
 }
 
-const COLS: usize = 10;
+const INSERT: InsertMany = InsertMany {
+    table: "majors",
+    columns: &[
+        "catalog_id",
+        "level",
+        "item_level",
+        "code",
+        "name",
+        "parent_code",
+        "category_code",
+        "category_name",
+        "class_code",
+        "class_name",
+    ],
+    tail: "",
+};
 
 /// Imports a whole catalog in `tx`: all rows or none. A catalog code already present is
 /// refused unless `replace`, which swaps its rows for the new ones.
@@ -94,24 +110,10 @@ pub async fn import_catalog(
             .await?
         }
     };
-    for chunk in rows.chunks(1000) {
-        let mut sql = String::from(
-            "INSERT INTO majors (catalog_id, level, item_level, code, name, parent_code, category_code, \
-             category_name, class_code, class_name) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let ps: Vec<String> = (0..COLS)
-                .map(|c| placeholder(tx.backend(), i * COLS + c + 1))
-                .collect();
-            sql.push_str(&format!("({})", ps.join(",")));
-        }
-        let mut q = sqlx::query(&sql);
-        for m in chunk {
-            q = q
-                .bind(catalog.id)
+    let catalog_id = catalog.id;
+    INSERT
+        .run(tx, rows, |q, m| {
+            q.bind(catalog_id)
                 .bind(&m.level)
                 .bind(&m.item_level)
                 .bind(&m.code)
@@ -120,10 +122,9 @@ pub async fn import_catalog(
                 .bind(&m.category_code)
                 .bind(&m.category_name)
                 .bind(&m.class_code)
-                .bind(&m.class_name);
-        }
-        q.execute(&mut *tx.inner).await?;
-    }
+                .bind(&m.class_name)
+        })
+        .await?;
     audit::record(
         tx,
         actor,

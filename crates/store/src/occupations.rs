@@ -10,7 +10,8 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
-use crate::{Arg, Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
+use crate::insert::InsertMany;
+use crate::{Arg, Db, Page, Paging, QueryBuilder, Result, Tx, now};
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Occupation {
@@ -49,7 +50,21 @@ pub struct MajorOccupation {
 /// A crosswalk row for export: level, major code, occupation code, note.
 pub type CrosswalkRow = (String, String, String, Option<String>);
 
-const COLS: usize = 6;
+/// Occupations by code: one already there is updated.
+const INSERT: InsertMany = InsertMany {
+    table: "occupations",
+    columns: &[
+        "code",
+        "name",
+        "level",
+        "parent_code",
+        "description",
+        "updated_at",
+    ],
+    tail: "ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
+           parent_code = excluded.parent_code, description = excluded.description, \
+           updated_at = excluded.updated_at",
+};
 
 /// Adds or updates occupations by code (codes not in `rows` are kept), with one audit entry.
 /// Returns (added, updated).
@@ -62,36 +77,16 @@ pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewOccupation]) -> Resul
         .collect();
     let updated = rows.iter().filter(|r| existing.contains(&r.code)).count();
     let t = now();
-    for chunk in rows.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO occupations (code, name, level, parent_code, description, updated_at) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let ps: Vec<String> = (0..COLS)
-                .map(|c| placeholder(tx.backend(), i * COLS + c + 1))
-                .collect();
-            sql.push_str(&format!("({})", ps.join(",")));
-        }
-        sql.push_str(
-            " ON CONFLICT (code) DO UPDATE SET name = excluded.name, level = excluded.level, \
-             parent_code = excluded.parent_code, description = excluded.description, \
-             updated_at = excluded.updated_at",
-        );
-        let mut q = sqlx::query(&sql);
-        for o in chunk {
-            q = q
-                .bind(&o.code)
+    INSERT
+        .run(tx, rows, |q, o| {
+            q.bind(&o.code)
                 .bind(&o.name)
                 .bind(&o.level)
                 .bind(&o.parent_code)
                 .bind(&o.description)
-                .bind(t);
-        }
-        q.execute(&mut *tx.inner).await?;
-    }
+                .bind(t)
+        })
+        .await?;
     audit::record(
         tx,
         actor,

@@ -7,8 +7,9 @@ use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Actor};
+use crate::insert::InsertMany;
 use crate::orgs::Scope;
-use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now, placeholder};
+use crate::{Db, Page, Paging, QueryBuilder, Result, Tx, now};
 
 /// One stored row, with the school's and the major's names.
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -46,39 +47,38 @@ pub struct NewSupply {
     pub avg_salary_fen: Option<i64>,
 }
 
-const COLS: usize = 11;
+/// Rows are written by (school, major, year): a row already there is replaced.
+const INSERT: InsertMany = InsertMany {
+    table: "major_supply",
+    columns: &[
+        "school_org_id",
+        "major_code",
+        "year",
+        "planned_enrolment",
+        "actual_enrolment",
+        "graduates",
+        "employed",
+        "employed_matching",
+        "avg_salary_fen",
+        "updated_at",
+        "updated_by",
+    ],
+    tail: "ON CONFLICT (school_org_id, major_code, year) DO UPDATE SET \
+           planned_enrolment = excluded.planned_enrolment, \
+           actual_enrolment = excluded.actual_enrolment, graduates = excluded.graduates, \
+           employed = excluded.employed, employed_matching = excluded.employed_matching, \
+           avg_salary_fen = excluded.avg_salary_fen, updated_at = excluded.updated_at, \
+           updated_by = excluded.updated_by",
+};
 
 /// Adds or updates rows by (school, major, year) in `tx`, with one audit entry summarising the
 /// file. Returns the number of rows written.
 pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewSupply]) -> Result<usize> {
     let t = now();
-    for chunk in rows.chunks(500) {
-        let mut sql = String::from(
-            "INSERT INTO major_supply (school_org_id, major_code, year, planned_enrolment, \
-             actual_enrolment, graduates, employed, employed_matching, avg_salary_fen, updated_at, \
-             updated_by) VALUES ",
-        );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push(',');
-            }
-            let ps: Vec<String> = (0..COLS)
-                .map(|c| placeholder(tx.backend(), i * COLS + c + 1))
-                .collect();
-            sql.push_str(&format!("({})", ps.join(",")));
-        }
-        sql.push_str(
-            " ON CONFLICT (school_org_id, major_code, year) DO UPDATE SET \
-             planned_enrolment = excluded.planned_enrolment, \
-             actual_enrolment = excluded.actual_enrolment, graduates = excluded.graduates, \
-             employed = excluded.employed, employed_matching = excluded.employed_matching, \
-             avg_salary_fen = excluded.avg_salary_fen, updated_at = excluded.updated_at, \
-             updated_by = excluded.updated_by",
-        );
-        let mut q = sqlx::query(&sql);
-        for r in chunk {
-            q = q
-                .bind(r.school_org_id)
+    let by = actor.name.clone();
+    INSERT
+        .run(tx, rows, |q, r| {
+            q.bind(r.school_org_id)
                 .bind(&r.major_code)
                 .bind(r.year)
                 .bind(r.planned_enrolment)
@@ -88,10 +88,9 @@ pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewSupply]) -> Result<us
                 .bind(r.employed_matching)
                 .bind(r.avg_salary_fen)
                 .bind(t)
-                .bind(&actor.name);
-        }
-        q.execute(&mut *tx.inner).await?;
-    }
+                .bind(by.clone())
+        })
+        .await?;
     let years: BTreeSet<i64> = rows.iter().map(|r| r.year).collect();
     let schools: BTreeSet<i64> = rows.iter().map(|r| r.school_org_id).collect();
     audit::record(
