@@ -306,6 +306,13 @@ pub fn client() -> Client {
         .unwrap()
 }
 
+/// `GET url` with a bearer token, answered 200, its JSON body.
+pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
+    let r = client().get(url).bearer_auth(token).send().await.unwrap();
+    assert_eq!(r.status(), 200, "GET {url}");
+    r.json().await.unwrap()
+}
+
 /// The value of a hidden input in a page.
 pub fn hidden(html: &str, name: &str) -> Option<String> {
     let needle = format!("name=\"{name}\" value=\"");

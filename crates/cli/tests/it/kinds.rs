@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{chanjiao_in, client, fresh_database, hidden};
+use crate::helpers::{chanjiao_in, client, fresh_database, get_json, hidden};
 
 /// A district applies, 市发展改革委 reviews; the form has a required budget, a scope chosen
 /// from options, a start date and an optional core zone.
@@ -892,15 +892,11 @@ async fn typed_fields_on(backend: store::Backend) {
         (a["filename"].as_str(), a["slot"].as_str()),
         (Some("未命名附件"), None)
     );
-    let detail: Value = client()
-        .get(format!("http://{addr}/api/v1/applications/{id}"))
-        .bearer_auth(&district)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let detail = get_json(
+        &format!("http://{addr}/api/v1/applications/{id}"),
+        &district,
+    )
+    .await;
     let names: Vec<&str> = detail["attachments"]
         .as_array()
         .unwrap()
