@@ -170,6 +170,39 @@ pub async fn import(db: &Db, actor: &Actor, register: &str, writes: &[EntryWrite
     tx.commit().await
 }
 
+/// Writes one entry an editor entered by hand, with its audit entry (`register.enter`: its key,
+/// title, validity and data). Returns the entry's id.
+pub async fn enter(db: &Db, actor: &Actor, w: &EntryWrite) -> Result<i64> {
+    let detail = serde_json::json!({
+        "entry": w.entry_key,
+        "title": w.title,
+        "valid_from": w.valid_from,
+        "valid_until": w.valid_until,
+        "data": w.data_json.as_deref().and_then(|d| serde_json::from_str::<serde_json::Value>(d).ok()),
+    });
+    let mut tx = db.begin().await?;
+    write_in(&mut tx, actor, std::slice::from_ref(w)).await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        "register.enter",
+        "register",
+        &w.register,
+        None,
+        Some(&detail),
+    )
+    .await?;
+    let id: i64 = sqlx::query_scalar(
+        "SELECT id FROM register_entries WHERE register = $1 AND entry_key = $2",
+    )
+    .bind(&w.register)
+    .bind(&w.entry_key)
+    .fetch_one(&mut *tx.inner)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
 /// Removes what decisions wrote to registers (entries, their members and history), so that
 /// [`unrecorded_decisions`] replays them all: for a generated database whose decisions were
 /// moved in time after they were taken (the demo).

@@ -53,6 +53,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("major_occupations.set", "修改专业的职业面向"),
     ("supply.import", "导入专业供给数据"),
     ("register.import", "导入名录条目"),
+    ("register.enter", "录入名录条目"),
     ("register.end", "终止名录条目"),
     ("demand.import", "导入招聘需求数据"),
     ("demand.confirm", "确认岗位名称对应的职业"),

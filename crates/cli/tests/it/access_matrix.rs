@@ -166,6 +166,8 @@ const MATRIX: &[Row] = &[
     ("GET", "/api/v1/certified",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/registers",                            "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/registers/{register}",                 "-",     [200, 200, 200, 200, 200, 200, 200, 200]),
+    // Entering an entry: its editors (the empty body is 422), nobody else.
+    ("POST","/api/v1/registers/{register}",                 "-",     [422, 422, 403, 403, 403, 403, 403, 401]),
     ("GET", "/api/v1/registers/{register}/{id}",            "own",   [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/registers/{register}/{id}",            "other", [200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET", "/api/v1/demand",                               "-",     [200, 403, 200, 403, 403, 403, 403, 401]),

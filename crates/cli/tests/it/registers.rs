@@ -201,3 +201,81 @@ async fn editors_import_the_certified_list_and_it_counts() {
         assert_eq!(s, 409);
     }
 }
+
+/// 市发展改革委 enters one certified enterprise through the API: every refusal names its field
+/// and writes nothing; the entry is listed with its history line and audit entry.
+#[tokio::test]
+async fn an_editor_enters_an_entry_through_the_api() {
+    for b in backends() {
+        let app = TestApp::spawn(b).await;
+        app.org(
+            OrgKind::Enterprise,
+            &credit(ENT),
+            "渝中示例录入有限公司",
+            "500103",
+        )
+        .await;
+        let fgw = app.token(app.user("fgw1", "department", "fgw").await).await;
+        let jw = app.token(app.user("jw1", "department", "jw").await).await;
+        let post = |token: Option<&str>, body: Value| {
+            let app = &app;
+            let token = token.map(str::to_owned);
+            async move {
+                let mut r = crate::helpers::client()
+                    .post(app.url("/api/v1/registers/certified_enterprises"))
+                    .json(&body);
+                if let Some(t) = token {
+                    r = r.bearer_auth(t);
+                }
+                let r = r.send().await.unwrap();
+                (r.status().as_u16(), r.json::<Value>().await.unwrap())
+            }
+        };
+        let entry = json!({"owner_code": credit(ENT), "valid_from": "2024-03-01", "valid_until": "2027-02-28"});
+        assert_eq!(post(None, entry.clone()).await.0, 401);
+        assert_eq!(post(Some(&jw), entry.clone()).await.0, 403);
+        for (body, field, words) in [
+            (
+                json!({"owner_code": credit("91500103MA5U7M009"), "valid_from": "2024-03-01"}),
+                "owner_code",
+                "未在平台登记",
+            ),
+            (
+                json!({"owner_code": credit(ENT), "valid_from": "2024-03-01", "valid_until": "2024-02-28"}),
+                "valid_until",
+                "不能早于生效日期",
+            ),
+            (
+                json!({"owner_code": credit(ENT), "valid_from": "2024-03-01", "data": {"grade": "A"}}),
+                "data",
+                "没有字段“grade”",
+            ),
+            (
+                json!({"owner_code": credit(ENT), "valid_from": "2024-03-01", "reference": "X-1"}),
+                "reference",
+                "不填编号",
+            ),
+        ] {
+            let (s, e) = post(Some(&fgw), body).await;
+            assert_eq!(s, 422, "{e}");
+            assert_eq!(e["code"], format!("invalid.{field}"), "{e}");
+            assert!(e["message"].as_str().unwrap().contains(words), "{e}");
+        }
+        assert_eq!(app.count("SELECT COUNT(*) FROM register_entries").await, 0);
+        let (s, d) = post(Some(&fgw), entry).await;
+        assert_eq!(s, 201, "{d}");
+        assert_eq!(d["entry"]["owner_name"], "渝中示例录入有限公司");
+        assert_eq!(d["entry"]["in_force"], true, "{d}");
+        assert_eq!(
+            d["events"][0]["summary"],
+            "录入：列入，2024年3月1日起，有效期至2027年2月28日"
+        );
+        let r = crate::helpers::get_json(&app.url("/api/v1/certified"), &jw).await;
+        assert_eq!(r["total"], 1, "{r}");
+        assert_eq!(
+            app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'register.enter'")
+                .await,
+            1
+        );
+    }
+}

@@ -186,7 +186,10 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(applications::queue))
         .routes(routes!(crate::features::registers::api::certified))
         .routes(routes!(crate::features::registers::api::index))
-        .routes(routes!(crate::features::registers::api::list))
+        .routes(routes!(
+            crate::features::registers::api::list,
+            crate::features::registers::api::enter
+        ))
         .routes(routes!(crate::features::registers::api::get_one))
         .routes(routes!(crate::features::majors::api::list))
         .routes(routes!(crate::features::occupations::api::list))

@@ -1,19 +1,21 @@
 //! The registers' API: `/registers` (the registers), `/registers/{register}` (a list, the
 //! standard list shape) and `/registers/{register}/{id}` (an entry with its members and
 //! history). Public registers answer without a token; `/certified` is the list of certified
-//! enterprises in force today.
+//! enterprises in force today. A register's editors add an entry with `POST
+//! /registers/{register}`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use serde::Serialize;
-use serde_json::Value;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use store::registers::{self as stored, Entry, EntryEvent, Member};
 use utoipa::ToSchema;
 
 use super::{CERTIFIED, RegisterQuery, in_force, reader, register_of};
 use crate::AppState;
-use crate::auth::MaybeApiCaller;
-use crate::error::{AppError, AppResult, ErrorBody};
+use crate::auth::{ApiCaller, MaybeApiCaller};
+use crate::error::{AppError, AppResult, ErrorBody, json_body};
 
 /// A register, as its file declares it.
 #[derive(Serialize, ToSchema)]
@@ -184,6 +186,95 @@ pub struct EntryDetail {
     pub entry: EntryOut,
     pub members: Vec<Member>,
     pub events: Vec<EntryEvent>,
+}
+
+/// An entry as an editor enters it.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEntry {
+    /// The owner's 统一社会信用代码: an organisation registered on the platform, of a kind the
+    /// register takes.
+    #[schema(schema_with = crate::api::vocab::credit_code)]
+    pub owner_code: String,
+    /// For a register of one entry per application (`key = application`): the entry's number,
+    /// at most 64 characters; absent otherwise.
+    #[serde(default)]
+    #[schema(max_length = 64)]
+    pub reference: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    #[schema(format = Date)]
+    pub valid_from: String,
+    /// Last day, `YYYY-MM-DD`, not before the first; absent for no end.
+    #[serde(default)]
+    #[schema(format = Date)]
+    pub valid_until: Option<String>,
+    /// The entry's own fields by name (see the register's `fields`), valued as the register's
+    /// list gives them back (money in fen).
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub data: Map<String, Value>,
+}
+
+/// Adds an entry to a register (its editors: the units it names, and the operator); entering
+/// an owner's (or a number's) entry again renews it. Answers the entry.
+#[utoipa::path(post, path = "/registers/{register}", tag = "registers",
+    params(("register" = String, Path, description = "The register's code")),
+    request_body = NewEntry, security(("bearer" = [])),
+    responses((status = 201, body = EntryDetail), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "条目无效：字段名与原因", body = ErrorBody)))]
+pub async fn enter(
+    State(state): State<AppState>,
+    ApiCaller(c): ApiCaller,
+    Path(code): Path<String>,
+    body: Result<Json<NewEntry>, axum::extract::rejection::JsonRejection>,
+) -> AppResult<(StatusCode, Json<EntryDetail>)> {
+    let r = register_of(&code)?;
+    if !super::import::may_edit(&c, r) {
+        return Err(AppError::Forbidden);
+    }
+    let input = json_body(body, "名录条目应为 JSON 对象")?;
+    if let Some(unknown) = input
+        .data
+        .keys()
+        .find(|k| !super::import::entry_fields(r).any(|f| &f.name == *k))
+    {
+        return Err(AppError::invalid(
+            "data",
+            format!("本名录没有字段“{unknown}”"),
+        ));
+    }
+    let reference = input.reference.as_deref().unwrap_or("");
+    if r.key == domain::workflow::EntryKey::Owner && !reference.trim().is_empty() {
+        return Err(AppError::invalid(
+            "reference",
+            "本名录每个机构一条，不填编号",
+        ));
+    }
+    let fixed = |k: &str| -> &str {
+        match k {
+            "owner_code" => &input.owner_code,
+            "reference" => reference,
+            "valid_from" => &input.valid_from,
+            "valid_until" => input.valid_until.as_deref().unwrap_or(""),
+            _ => "",
+        }
+    };
+    let parsed = super::import::parse_json_entry(r, fixed, &input.data);
+    let id = match super::import::enter(&state, &c.actor(), r, parsed, reference).await? {
+        Ok(id) => id,
+        Err(errs) => {
+            let (field, _) = errs[0];
+            let message = errs
+                .into_iter()
+                .map(|(_, m)| m)
+                .collect::<Vec<_>>()
+                .join("；");
+            return Err(AppError::invalid(field, message));
+        }
+    };
+    let Json(detail) = get_one(State(state), MaybeApiCaller(Some(c)), Path((code, id))).await?;
+    Ok((StatusCode::CREATED, Json(detail)))
 }
 
 /// One entry of a register, with its members and history.
