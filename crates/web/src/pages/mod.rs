@@ -13,7 +13,6 @@ pub mod nav;
 mod orgs;
 pub(crate) mod rules;
 mod tax;
-pub use rules::parse_yuan;
 
 use askama::Template;
 use axum::Router;
