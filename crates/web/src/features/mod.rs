@@ -7,5 +7,6 @@ pub mod alignment;
 pub mod demand;
 pub mod majors;
 pub mod occupations;
+pub mod orgs;
 pub mod registers;
 pub mod supply;

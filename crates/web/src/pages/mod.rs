@@ -10,7 +10,6 @@ pub(crate) mod imports;
 mod login;
 pub mod measures;
 pub mod nav;
-mod orgs;
 pub(crate) mod rules;
 mod tax;
 
@@ -34,7 +33,7 @@ pub fn routes() -> Routes {
         .route("/static/print.js", get(print_js))
         .merge(login::router())
         .merge(home::router())
-        .merge(orgs::router())
+        .merge(crate::features::orgs::pages::router())
         .merge(measures::router())
         .merge(admin::router())
         .merge(audit::router())
