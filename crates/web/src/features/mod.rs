@@ -10,3 +10,4 @@ pub mod occupations;
 pub mod orgs;
 pub mod registers;
 pub mod supply;
+pub mod tax;

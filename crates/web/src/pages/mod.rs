@@ -11,7 +11,6 @@ mod login;
 pub mod measures;
 pub mod nav;
 pub(crate) mod rules;
-mod tax;
 
 use askama::Template;
 use axum::Router;
@@ -40,7 +39,7 @@ pub fn routes() -> Routes {
         .merge(rules::router())
         .merge(applications::router())
         .merge(application_list::router())
-        .merge(tax::router())
+        .merge(crate::features::tax::pages::router())
         .merge(crate::features::majors::pages::router())
         .merge(crate::features::occupations::pages::router())
         .merge(crate::features::supply::pages::router())
