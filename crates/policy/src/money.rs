@@ -147,6 +147,36 @@ pub fn yuan(fen: i64) -> String {
     format!("{sign}{grouped}.{f:02}元")
 }
 
+/// Parses an amount in yuan as people type it — up to two decimals, thousands separators
+/// (`,` or `，`) allowed — into fen: `1,234.56` → `123456`. Blank is zero. Negative amounts,
+/// anything but digits, more than two decimals and amounts beyond `i64` fen are refused with a
+/// Chinese message naming the text.
+pub fn parse_yuan(text: &str) -> Result<i64, String> {
+    let t: String = text
+        .trim()
+        .chars()
+        .filter(|c| *c != ',' && *c != '，')
+        .collect();
+    if t.is_empty() {
+        return Ok(0);
+    }
+    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
+    let digits = |x: &str| x.chars().all(|c| c.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 2 {
+        return Err(format!(
+            "“{}”不是有效金额（非负数，最多两位小数）",
+            text.trim()
+        ));
+    }
+    let yuan: i64 = int
+        .parse()
+        .map_err(|_| format!("“{}”超出范围", text.trim()))?;
+    let fen: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
+    yuan.checked_mul(100)
+        .and_then(|v| v.checked_add(fen))
+        .ok_or_else(|| format!("“{}”超出范围", text.trim()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -175,5 +205,32 @@ mod tests {
         assert_eq!(yuan(123456789), "1,234,567.89元");
         assert_eq!(yuan(5), "0.05元");
         assert_eq!(yuan(-100), "-1.00元");
+    }
+
+    #[test]
+    fn parses_yuan_into_fen() {
+        assert_eq!(parse_yuan("1,234.56"), Ok(123_456));
+        assert_eq!(parse_yuan("1，234.56"), Ok(123_456));
+        assert_eq!(parse_yuan("12"), Ok(1_200));
+        assert_eq!(parse_yuan("12.5"), Ok(1_250));
+        assert_eq!(parse_yuan("0.05"), Ok(5));
+        assert_eq!(parse_yuan(" 7.00 "), Ok(700));
+        assert_eq!(parse_yuan(""), Ok(0));
+        assert_eq!(parse_yuan("  "), Ok(0));
+        assert_eq!(parse_yuan("92233720368547758.07"), Ok(i64::MAX));
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount_in_yuan() {
+        for bad in [
+            "-1", "-0.05", "abc", "1.234", ".5", "1e3", "1 000", "１２", "12元",
+        ] {
+            let e = parse_yuan(bad).unwrap_err();
+            assert!(e.contains("不是有效金额"), "{bad}: {e}");
+        }
+        for big in ["92233720368547758.08", "99999999999999999999"] {
+            let e = parse_yuan(big).unwrap_err();
+            assert!(e.contains("超出范围"), "{big}: {e}");
+        }
     }
 }

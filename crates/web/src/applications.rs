@@ -741,9 +741,11 @@ async fn platform_input(
             let org = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
             json!(org.is_some_and(|o| o.code.get(2..4) == Some("50")))
         }
-        "tax_ledger_years" => tax_ledger_input(state, app.applicant_org_id, Some((app.id, data)))
-            .await?["years"]
-            .take(),
+        "tax_ledger_years" => {
+            crate::features::tax::ledger_input(state, app.applicant_org_id, Some((app.id, data)))
+                .await?["years"]
+                .take()
+        }
         other => return Err(AppError::Internal(format!("未知的平台数据“{other}”"))),
     })
 }
@@ -797,49 +799,6 @@ pub fn certification_valid_until(state: &AppState, granted: NaiveDate) -> Option
 }
 
 pub use crate::features::registers::{CertifiedPeriod, certified_periods};
-
-/// The ledger input of an enterprise: its verified claims, plus `extra` (a claim being
-/// reviewed), one row per year, certified from the year its certification was granted.
-pub async fn tax_ledger_input(
-    state: &AppState,
-    org_id: i64,
-    extra: Option<(i64, &Value)>,
-) -> AppResult<Value> {
-    let periods = certified_periods(state, org_id).await?;
-    let certified = |y: i64| periods.iter().any(|p| p.covers_year(y));
-    let mut rows: std::collections::BTreeMap<i64, Value> = std::collections::BTreeMap::new();
-    for a in apps::of_org(&state.db, org_id, "tax_credit_claim", Some("approved")).await? {
-        if Some(a.id) == extra.map(|e| e.0) {
-            continue;
-        }
-        if let Ok(d) = serde_json::from_str::<Value>(&a.data_json)
-            && let Some(y) = d["year"].as_i64()
-        {
-            rows.insert(y, d);
-        }
-    }
-    if let Some((_, d)) = extra
-        && let Some(y) = d["year"].as_i64()
-    {
-        rows.insert(y, d.clone());
-    }
-    let years: Vec<Value> = rows
-        .iter()
-        .map(|(y, d)| {
-            let f = |k: &str| d[k].as_i64().unwrap_or(0);
-            json!({
-                "year": y,
-                "certified": certified(*y),
-                "investment_fen": f("investment_fen"),
-                "tax_base_fen": f("tax_base_fen"),
-                "edu_reduction_fen": f("edu_reduction_fen"),
-                "local_reduction_fen": f("local_reduction_fen"),
-                "withdrawn_investment_fen": f("withdrawn_investment_fen"),
-            })
-        })
-        .collect();
-    Ok(json!({ "years": years }))
-}
 
 fn comment_of(a: &Action) -> Option<String> {
     match a {

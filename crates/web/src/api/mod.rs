@@ -4,7 +4,6 @@
 pub mod applications;
 pub mod measures;
 pub mod normalise;
-pub mod orgs;
 pub mod rules;
 pub mod vocab;
 
@@ -175,8 +174,11 @@ pub fn route_table() -> Vec<(String, String)> {
 fn build() -> (crate::pages::Routes, serde_json::Value) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(measures::list))
-        .routes(routes!(orgs::list, orgs::create))
-        .routes(routes!(orgs::get_one))
+        .routes(routes!(
+            crate::features::orgs::api::list,
+            crate::features::orgs::api::create
+        ))
+        .routes(routes!(crate::features::orgs::api::get_one))
         .routes(routes!(rules::evaluate))
         .routes(routes!(rules::parameters))
         .routes(routes!(applications::list, applications::create))

@@ -116,7 +116,7 @@ pub fn text(bounds: domain::text::Bounds) -> ObjectBuilder {
 
 /// The names of organisations (`store::orgs::NAME`).
 pub fn org_name() -> Object {
-    text(crate::api::orgs::NAME).build()
+    text(crate::features::orgs::NAME).build()
 }
 
 /// A posting title to confirm (`crate::features::demand::TITLE`).

@@ -7,5 +7,7 @@ pub mod alignment;
 pub mod demand;
 pub mod majors;
 pub mod occupations;
+pub mod orgs;
 pub mod registers;
 pub mod supply;
+pub mod tax;

@@ -10,10 +10,7 @@ pub(crate) mod imports;
 mod login;
 pub mod measures;
 pub mod nav;
-mod orgs;
 pub(crate) mod rules;
-mod tax;
-pub use rules::parse_yuan;
 
 use askama::Template;
 use axum::Router;
@@ -35,14 +32,14 @@ pub fn routes() -> Routes {
         .route("/static/print.js", get(print_js))
         .merge(login::router())
         .merge(home::router())
-        .merge(orgs::router())
+        .merge(crate::features::orgs::pages::router())
         .merge(measures::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(rules::router())
         .merge(applications::router())
         .merge(application_list::router())
-        .merge(tax::router())
+        .merge(crate::features::tax::pages::router())
         .merge(crate::features::majors::pages::router())
         .merge(crate::features::occupations::pages::router())
         .merge(crate::features::supply::pages::router())

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::get;
-use policy::money::yuan;
+use policy::money::{parse_yuan, yuan};
 use serde_json::{Value, json};
 
 use super::{Layout, SelectOption, options, render};
@@ -152,33 +152,6 @@ async fn index(MaybeCaller(caller): MaybeCaller) -> PageResult {
         layout: Layout::new("规则计算", "rules", caller.as_ref()),
         rules,
     })
-}
-
-/// Parses an amount in yuan (up to two decimals, thousands separators allowed) into fen.
-pub fn parse_yuan(text: &str) -> Result<i64, String> {
-    let t: String = text
-        .trim()
-        .chars()
-        .filter(|c| *c != ',' && *c != '，')
-        .collect();
-    if t.is_empty() {
-        return Ok(0);
-    }
-    let (int, frac) = t.split_once('.').unwrap_or((&t, ""));
-    let digits = |x: &str| x.chars().all(|c| c.is_ascii_digit());
-    if int.is_empty() || !digits(int) || !digits(frac) || frac.len() > 2 {
-        return Err(format!(
-            "“{}”不是有效金额（非负数，最多两位小数）",
-            text.trim()
-        ));
-    }
-    let yuan: i64 = int
-        .parse()
-        .map_err(|_| format!("“{}”超出范围", text.trim()))?;
-    let fen: i64 = format!("{frac:0<2}").parse().unwrap_or(0);
-    yuan.checked_mul(100)
-        .and_then(|v| v.checked_add(fen))
-        .ok_or_else(|| format!("“{}”超出范围", text.trim()))
 }
 
 #[derive(Default, Clone)]

@@ -135,7 +135,7 @@ fn salary(
     if raw.is_empty() {
         return Ok(None);
     }
-    match crate::pages::parse_yuan(raw) {
+    match policy::money::parse_yuan(raw) {
         Ok(f) if f > 100_000_000 => Err((key, format!("{label}“{raw}”过大"))),
         Ok(f) => Ok(Some(f)),
         Err(e) => Err((key, format!("{label}{e}"))),

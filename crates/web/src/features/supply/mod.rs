@@ -207,7 +207,7 @@ fn check_row(row: &Row) -> Result<Parsed, Vec<(&'static str, String)>> {
     let salary_fen = if raw_salary.is_empty() {
         None
     } else {
-        match crate::pages::parse_yuan(raw_salary) {
+        match policy::money::parse_yuan(raw_salary) {
             Ok(f) if f > 100_000_000 => {
                 errs.push(("salary", format!("平均起薪“{raw_salary}”过大")));
                 None

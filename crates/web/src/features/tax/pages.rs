@@ -1,27 +1,23 @@
-//! Measure 12 for its users: an enterprise's ledger across years (with XLSX export), and the
-//! tax bureau's view of every claim with totals by district and year.
-
-use std::collections::BTreeMap;
+//! Measure 12 pages: an enterprise's ledger across years (with XLSX export), and the tax
+//! bureau's view of every claim with totals by district and year.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use policy::money::yuan;
 use serde_json::Value;
-use store::Paging;
-use store::applications::{self as apps, Filter};
 
-use super::rules::{StepView, trace_view};
-use super::{Layout, SelectOption, district_options, render};
+use super::{claims as claims_of, ledger as ledger_of};
 use crate::AppState;
-use crate::applications as svc;
-use crate::auth::access::{Permission, viewer};
-use crate::auth::{Caller, PageCaller};
-use crate::error::{AppError, AppResult, PageResult};
+use crate::auth::PageCaller;
+use crate::auth::access::Permission;
+use crate::error::PageResult;
+use crate::pages::rules::{StepView, trace_view};
+use crate::pages::{Layout, Routes, SelectOption, district_options, render};
 use crate::xlsx;
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/tax/ledger", get(ledger))
         .route("/tax/ledger.xlsx", get(ledger_xlsx))
         .route("/tax/claims", get(claims))
@@ -44,17 +40,9 @@ fn money(v: &Value) -> String {
         .unwrap_or_default()
 }
 
-/// The caller's enterprise ledger: rows of the table and the decision.
-async fn compute(state: &AppState, c: &Caller) -> AppResult<(Vec<Vec<String>>, Value)> {
-    if c.principal.org_kind != "enterprise" {
-        return Err(AppError::Forbidden);
-    }
-    let input = svc::tax_ledger_input(state, c.principal.org_id, None).await?;
-    if input["years"].as_array().is_none_or(|a| a.is_empty()) {
-        return Ok((Vec::new(), Value::Null));
-    }
-    let d = policy::evaluate("tax_credit", &input.to_string(), &state.params, true)?;
-    let rows = d["outcome"]["years"]
+/// The rows of the ledger's table, from the rule's decision.
+fn rows(d: &Value) -> Vec<Vec<String>> {
+    d["outcome"]["years"]
         .as_array()
         .map(|ys| {
             ys.iter()
@@ -76,12 +64,11 @@ async fn compute(state: &AppState, c: &Caller) -> AppResult<(Vec<Vec<String>>, V
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    Ok((rows, d))
+        .unwrap_or_default()
 }
 
 #[derive(Template)]
-#[template(path = "tax_ledger.html")]
+#[template(path = "tax/ledger.html")]
 struct LedgerPage {
     layout: Layout,
     org_name: String,
@@ -90,17 +77,17 @@ struct LedgerPage {
 }
 
 async fn ledger(State(state): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
-    let (rows, d) = compute(&state, &c).await?;
+    let d = ledger_of(&state, &c.principal).await?;
     render(&LedgerPage {
         layout: Layout::new("投资抵免台账", "tax", Some(&c)),
         org_name: c.principal.org_name.clone(),
-        rows,
+        rows: rows(&d),
         trace: trace_view(&d["trace"]),
     })
 }
 
 async fn ledger_xlsx(State(state): State<AppState>, PageCaller(c): PageCaller) -> PageResult {
-    let (_, d) = compute(&state, &c).await?;
+    let d = ledger_of(&state, &c.principal).await?;
     // The page's columns as typed cells: the year a number, the amounts yuan.
     let fen = |v: &Value| xlsx::Cell::fen(v.as_i64());
     let rows: Vec<Vec<xlsx::Cell>> = d["outcome"]["years"]
@@ -133,7 +120,7 @@ async fn ledger_xlsx(State(state): State<AppState>, PageCaller(c): PageCaller) -
 }
 
 #[derive(Template)]
-#[template(path = "tax_claims.html")]
+#[template(path = "tax/claims.html")]
 struct ClaimsPage {
     layout: Layout,
     year: String,
@@ -150,11 +137,6 @@ struct ClaimsQuery {
     district: Option<String>,
 }
 
-/// All claims stay few enough per year to total in memory (one per enterprise and year).
-const CLAIMS_CAP: i64 = 200;
-/// Verified claims totalled in one page view (each carries its ledger's explanation).
-const TOTALS_CAP: i64 = 2000;
-
 async fn claims(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
@@ -166,59 +148,7 @@ async fn claims(
         .district
         .clone()
         .filter(|d| domain::reference::area(d).is_some());
-    let filter = Filter {
-        kind: Some("tax_credit_claim".into()),
-        year,
-        district: district.clone(),
-        ..Default::default()
-    };
-    // Enterprises' drafts are theirs until submitted: the viewer leaves them out.
-    let viewer = viewer(&c.principal);
-    let list = apps::list(
-        &state.db,
-        &viewer,
-        &filter,
-        Paging::new(Some(1), Some(CLAIMS_CAP)),
-    )
-    .await?;
-    let verified = apps::list_full(
-        &state.db,
-        &viewer,
-        &Filter {
-            status: Some("approved".into()),
-            ..filter.clone()
-        },
-        TOTALS_CAP,
-    )
-    .await?;
-    let truncated = verified.len() as i64 == TOTALS_CAP;
-    let mut totals: BTreeMap<(String, i64), (i64, i64, i64)> = BTreeMap::new();
-    for app in &verified {
-        let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
-        let decision: Value = app
-            .decision_json
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok())
-            .unwrap_or(Value::Null);
-        let credit = decision["outcome"]["years"]
-            .as_array()
-            .and_then(|ys| ys.iter().find(|y| y["year"].as_i64() == app.year))
-            .and_then(|y| y["new_credit_fen"].as_i64())
-            .unwrap_or(0);
-        let e = totals
-            .entry((
-                app.district.clone().unwrap_or_default(),
-                app.year.unwrap_or(0),
-            ))
-            .or_default();
-        // Money sums are checked: an overflow is an error, never a wrap.
-        let overflow = || AppError::Internal("投资抵免汇总金额超出范围".into());
-        e.0 += 1;
-        e.1 =
-            e.1.checked_add(data["investment_fen"].as_i64().unwrap_or(0))
-                .ok_or_else(overflow)?;
-        e.2 = e.2.checked_add(credit).ok_or_else(overflow)?;
-    }
+    let claims = claims_of(&state, &c.principal, year, district.clone()).await?;
     let area_name = |d: &str| {
         domain::reference::area(d)
             .map(|a| a.name.to_string())
@@ -228,13 +158,23 @@ async fn claims(
         layout: Layout::new("投资抵免申报汇总", "tax", Some(&c)),
         year: year.map(|y| y.to_string()).unwrap_or_default(),
         district_options: district_options(district.as_deref().unwrap_or("")),
-        totals: totals
-            .into_iter()
-            .map(|((d, y), (n, inv, cr))| (area_name(&d), y, n, yuan(inv), yuan(cr)))
+        totals: claims
+            .totals
+            .iter()
+            .map(|t| {
+                (
+                    area_name(&t.district),
+                    t.year,
+                    t.claims,
+                    yuan(t.investment_fen),
+                    yuan(t.credit_fen),
+                )
+            })
             .collect(),
-        total: list.total,
-        truncated,
-        claims: list
+        total: claims.list.total,
+        truncated: claims.truncated,
+        claims: claims
+            .list
             .items
             .iter()
             .map(|s| {

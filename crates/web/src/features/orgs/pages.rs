@@ -12,16 +12,18 @@ use store::accounts;
 use store::orgs::{self, Org};
 use store::{Page, Paging};
 
-use super::{Layout, SelectOption, district_options, fmt_opt_time, fmt_time, options, render};
+use super::{NewOrgInput, OrgQuery, create_org, validate_new};
 use crate::AppState;
-use crate::api::orgs::{NewOrgInput, OrgQuery, create_org};
 use crate::auth::PageCaller;
 use crate::auth::access::{Permission, allows, org_scope};
 use crate::error::{AppError, PageError, PageResult};
+use crate::pages::{
+    Layout, Pager, Routes, SelectOption, district_options, fmt_opt_time, fmt_time, options, render,
+};
 use crate::xlsx;
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/orgs", get(list))
         .route("/orgs/export.xlsx", get(export))
         .route("/orgs/new", get(new_form).post(create))
@@ -77,7 +79,7 @@ fn row(o: &Org) -> OrgRow {
 }
 
 #[derive(Template)]
-#[template(path = "orgs.html")]
+#[template(path = "orgs/list.html")]
 struct ListPage {
     layout: Layout,
     can_create: bool,
@@ -90,7 +92,7 @@ struct ListPage {
     page: Page<Org>,
     pages: i64,
     rows: Vec<OrgRow>,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 fn kind_options(selected: &str) -> Vec<SelectOption> {
@@ -123,7 +125,7 @@ async fn list(
         ("q", text.clone()),
     ];
     let pages = page.pages();
-    let pager = super::Pager::new("/orgs", &base, page.page, pages);
+    let pager = Pager::new("/orgs", &base, page.page, pages);
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -200,7 +202,7 @@ struct UserLine {
 }
 
 #[derive(Template)]
-#[template(path = "org_detail.html")]
+#[template(path = "orgs/detail.html")]
 struct DetailPage {
     layout: Layout,
     org: Org,
@@ -348,7 +350,7 @@ struct OrgForm {
 }
 
 #[derive(Template)]
-#[template(path = "org_new.html")]
+#[template(path = "orgs/new.html")]
 struct NewPage {
     layout: Layout,
     errors: Vec<String>,
@@ -411,7 +413,7 @@ async fn create(
         *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
         Ok(resp)
     };
-    let new = match input.validate() {
+    let new = match validate_new(&input) {
         Ok(n) => n,
         Err(errs) => {
             let msgs = errs.iter().map(ToString::to_string).collect();
