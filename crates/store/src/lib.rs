@@ -172,13 +172,29 @@ impl Tx {
     }
 }
 
-/// A page of a list, in the shape every list of the API answers.
-#[derive(Debug, Clone, Serialize)]
+/// A page of a list, in the shape every list of the API answers (its one list DTO).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
+    /// This page's items.
     pub items: Vec<T>,
+    /// How many items the whole list has.
     pub total: i64,
+    /// This page's number, from 1.
     pub page: i64,
+    /// Items per page.
     pub per_page: i64,
+}
+
+impl<T> Page<T> {
+    /// The same page with each item converted.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
 }
 
 impl<T> Page<T> {

@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Query, State};
 use serde::{Deserialize, Serialize};
+use store::Page;
 use store::demand::{self, PendingTitle, Posting, status};
 use utoipa::{IntoParams, ToSchema};
 
@@ -32,23 +33,15 @@ pub struct DemandParams {
     pub per_page: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct PostingPage {
-    pub items: Vec<Posting>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
 /// Job postings and enterprise demand records, newest first, filtered and paged.
 #[utoipa::path(get, path = "/demand", tag = "majors", params(DemandParams),
     security(("bearer" = [])),
-    responses((status = 200, body = PostingPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<Posting>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(p): Query<DemandParams>,
-) -> AppResult<Json<PostingPage>> {
+) -> AppResult<Json<Page<Posting>>> {
     c.require(Permission::ManageDemand)?;
     let clean = |v: &Option<String>| {
         v.as_deref()
@@ -78,12 +71,7 @@ pub async fn list(
         crate::api::query_paging(&p.page, &p.per_page)?,
     )
     .await?;
-    Ok(Json(PostingPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    Ok(Json(page))
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -97,31 +85,18 @@ pub struct PageParams {
     pub per_page: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct PendingPage {
-    pub items: Vec<PendingTitle>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
 /// Titles waiting for a person to confirm their occupation, the most demanded first.
 #[utoipa::path(get, path = "/demand/pending", tag = "majors", params(PageParams),
     security(("bearer" = [])),
-    responses((status = 200, body = PendingPage), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Page<PendingTitle>), (status = 403, body = ErrorBody)))]
 pub async fn pending(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(p): Query<PageParams>,
-) -> AppResult<Json<PendingPage>> {
+) -> AppResult<Json<Page<PendingTitle>>> {
     c.require(Permission::ManageDemand)?;
     let page = demand::pending(&state.db, crate::api::query_paging(&p.page, &p.per_page)?).await?;
-    Ok(Json(PendingPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    Ok(Json(page))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -2,9 +2,10 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use store::Page;
 use store::majors::{self, Major};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use super::{MajorQuery, filter, pick_catalog};
 use crate::AppState;
@@ -30,21 +31,13 @@ pub struct MajorParams {
     pub per_page: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct MajorPage {
-    pub items: Vec<Major>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
 /// Majors of the catalog, filtered and paged.
 #[utoipa::path(get, path = "/majors", tag = "majors", params(MajorParams),
-    responses((status = 200, body = MajorPage), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<Major>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<MajorParams>,
-) -> AppResult<Json<MajorPage>> {
+) -> AppResult<Json<Page<Major>>> {
     let q = MajorQuery {
         catalog: p.catalog,
         level: p.level,
@@ -59,10 +52,5 @@ pub async fn list(
     let f = filter(&cat, &q)?;
     let paging = crate::api::query_paging(&p.page, &p.per_page)?;
     let page = majors::list(&state.db, &f, paging).await?;
-    Ok(Json(MajorPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    Ok(Json(page))
 }

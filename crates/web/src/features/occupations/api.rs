@@ -4,6 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde::{Deserialize, Serialize};
+use store::Page;
 use store::occupations::{self as occ, MajorOccupation, Occupation};
 use utoipa::{IntoParams, ToSchema};
 
@@ -26,30 +27,17 @@ pub struct OccupationParams {
     pub per_page: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct OccupationPage {
-    pub items: Vec<Occupation>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
 /// Occupations and their groups, in code order, filtered and paged.
 #[utoipa::path(get, path = "/occupations", tag = "occupations", params(OccupationParams),
-    responses((status = 200, body = OccupationPage), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<Occupation>), (status = 422, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(p): Query<OccupationParams>,
-) -> AppResult<Json<OccupationPage>> {
+) -> AppResult<Json<Page<Occupation>>> {
     let paging = crate::api::query_paging(&p.page, &p.per_page)?;
     let q: Option<String> = p.q.map(|s| s.trim().chars().take(30).collect());
     let page = occ::list(&state.db, q.as_deref(), paging).await?;
-    Ok(Json(OccupationPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    Ok(Json(page))
 }
 
 /// A major of the current catalog with its occupations.

@@ -44,37 +44,18 @@ impl utoipa::PartialSchema for NewOrgInput {
 
 impl ToSchema for NewOrgInput {}
 
-#[derive(serde::Serialize, ToSchema)]
-pub struct OrgPage {
-    pub items: Vec<Org>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl From<Page<Org>> for OrgPage {
-    fn from(p: Page<Org>) -> Self {
-        OrgPage {
-            items: p.items,
-            total: p.total,
-            page: p.page,
-            per_page: p.per_page,
-        }
-    }
-}
-
 /// Organisations the caller may see, filtered and paged.
 #[utoipa::path(get, path = "/orgs", tag = "orgs", params(OrgQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "机构列表", body = OrgPage),
+        (status = 200, description = "机构列表", body = Page<Org>),
         (status = 401, description = "未登录", body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Query(q): Query<OrgQuery>,
-) -> AppResult<Json<OrgPage>> {
+) -> AppResult<Json<Page<Org>>> {
     caller.require(Permission::ViewOrgs)?;
     let page = orgs::list(
         &state.db,
@@ -83,7 +64,7 @@ pub async fn list(
         q.paging()?,
     )
     .await?;
-    Ok(Json(page.into()))
+    Ok(Json(page))
 }
 
 /// One organisation; 404 when it does not exist or lies outside the caller's scope.

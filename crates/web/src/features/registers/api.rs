@@ -9,6 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use store::Page;
 use store::registers::{self as stored, Entry, EntryEvent, Member};
 use utoipa::ToSchema;
 
@@ -120,60 +121,43 @@ impl EntryOut {
     }
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct EntryPage {
-    pub items: Vec<EntryOut>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
 async fn page(
     state: &AppState,
     c: Option<&crate::auth::Caller>,
     code: &str,
     q: &RegisterQuery,
-) -> AppResult<Json<EntryPage>> {
+) -> AppResult<Json<Page<EntryOut>>> {
     let r = register_of(code)?;
     let reader = reader(c, r)?;
     let today = domain::calendar::today_shanghai();
     let p = stored::list(&state.db, &r.code, &reader, &q.filter(today)?, q.paging()?).await?;
-    Ok(Json(EntryPage {
-        items: p
-            .items
-            .into_iter()
-            .map(|e| EntryOut::of(e, today))
-            .collect(),
-        total: p.total,
-        page: p.page,
-        per_page: p.per_page,
-    }))
+    Ok(Json(p.map(|e| EntryOut::of(e, today))))
 }
 
 /// A register's entries, the latest begun first (public registers without a token).
 #[utoipa::path(get, path = "/registers/{register}", tag = "registers",
     params(("register" = String, Path, description = "The register's code, e.g. certified_enterprises"), RegisterQuery),
-    responses((status = 200, body = EntryPage), (status = 422, description = "参数无效", body = ErrorBody),
+    responses((status = 200, body = Page<EntryOut>), (status = 422, description = "参数无效", body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     MaybeApiCaller(c): MaybeApiCaller,
     Path(code): Path<String>,
     Query(q): Query<RegisterQuery>,
-) -> AppResult<Json<EntryPage>> {
+) -> AppResult<Json<Page<EntryOut>>> {
     page(&state, c.as_ref(), &code, &q).await
 }
 
 /// Certified 产教融合型企业 (public): the list of certified enterprises; `standing=in_force`
 /// unless another standing is asked for.
 #[utoipa::path(get, path = "/certified", tag = "registers", params(RegisterQuery),
-    responses((status = 200, body = EntryPage), (status = 401, body = ErrorBody),
+    responses((status = 200, body = Page<EntryOut>), (status = 401, body = ErrorBody),
         (status = 422, description = "参数无效", body = ErrorBody)))]
 pub async fn certified(
     State(state): State<AppState>,
     MaybeApiCaller(c): MaybeApiCaller,
     Query(mut q): Query<RegisterQuery>,
-) -> AppResult<Json<EntryPage>> {
+) -> AppResult<Json<Page<EntryOut>>> {
     if q.standing.as_deref().is_none_or(|s| s.trim().is_empty()) {
         q.standing = Some("in_force".into());
     }

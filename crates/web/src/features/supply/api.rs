@@ -3,9 +3,10 @@
 
 use axum::Json;
 use axum::extract::{Query, State};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
+use store::Page;
 use store::supply::{self, Supply};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::IntoParams;
 
 use crate::AppState;
 use crate::auth::ApiCaller;
@@ -27,23 +28,15 @@ pub struct SupplyParams {
     pub per_page: Option<String>,
 }
 
-#[derive(Serialize, ToSchema)]
-pub struct SupplyPage {
-    pub items: Vec<Supply>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
 /// Supply rows (per school, major and year): a school sees its own, measure 5's lead all.
 #[utoipa::path(get, path = "/supply", tag = "majors", params(SupplyParams),
     security(("bearer" = [])),
-    responses((status = 200, body = SupplyPage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = Page<Supply>), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn supply_list(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(p): Query<SupplyParams>,
-) -> AppResult<Json<SupplyPage>> {
+) -> AppResult<Json<Page<Supply>>> {
     let own = super::scope(&c.principal).ok_or(AppError::Forbidden)?;
     let requested = crate::api::query_int(&p.school, "school")?;
     let f = supply::Filter {
@@ -57,10 +50,5 @@ pub async fn supply_list(
         crate::api::query_paging(&p.page, &p.per_page)?,
     )
     .await?;
-    Ok(Json(SupplyPage {
-        items: page.items,
-        total: page.total,
-        page: page.page,
-        per_page: page.per_page,
-    }))
+    Ok(Json(page))
 }
