@@ -16,8 +16,8 @@
 //!
 //! 1. Loads applications in realistic states. Every state is produced by driving the pure
 //!    workflow (`domain::workflow::apply`) in memory with synthetic actors and dates; the
-//!    query columns, the history and the awaited reviewers (`web::applications::pending_keys`)
-//!    are derived from it exactly as `web::applications::act` derives them. Multi-row INSERTs
+//!    query columns, the history and the awaited reviewers (`web::features::applications::pending_keys`)
+//!    are derived from it exactly as `web::features::applications::act` derives them. Multi-row INSERTs
 //!    in one transaction (positional `?` on SQLite, `$n` on PostgreSQL).
 //! 2. Starts the server binary (`target/release/chanjiao serve`, built beside this example) on a
 //!    free port, in a process of its own as in production; `--in-process` serves `web::app` on
@@ -747,9 +747,10 @@ async fn explanations(db: &Db, rows: &[AppRow]) -> Res<usize> {
         let as_of = chrono::DateTime::from_timestamp(submitted, 0)
             .map(domain::calendar::shanghai_date)
             .ok_or("submission time out of range")?;
-        if let Some(d) = web::applications::evaluate_rule(&state, r.kind, &app, &data, as_of)
-            .await
-            .map_err(|e| format!("explanation of {}: {e}", r.id))?
+        if let Some(d) =
+            web::features::applications::evaluate_rule(&state, r.kind, &app, &data, as_of)
+                .await
+                .map_err(|e| format!("explanation of {}: {e}", r.id))?
         {
             out.push(vec![Val::I(r.id), Val::S(d.to_string())]);
         }
@@ -833,7 +834,7 @@ async fn load(db: &Db, rows: &[AppRow]) -> Res<(usize, usize)> {
         } else {
             None
         };
-        for k in web::applications::pending_keys(
+        for k in web::features::applications::pending_keys(
             r.kind,
             st,
             r.district.as_deref(),
@@ -1378,16 +1379,16 @@ async fn breakdown(
         .take(n)
     {
         let t0 = Instant::now();
-        let (app, kind) = web::applications::load(state, &caller, it.id)
+        let (app, kind) = web::features::applications::load(state, &caller, it.id)
             .await
             .map_err(|e| e.to_string())?;
         let t1 = Instant::now();
         let data: Value = serde_json::from_str(&app.data_json)?;
-        web::applications::evaluate_rule(state, kind, &app, &data, today)
+        web::features::applications::evaluate_rule(state, kind, &app, &data, today)
             .await
             .map_err(|e| e.to_string())?;
         let t2 = Instant::now();
-        web::applications::act(
+        web::features::applications::act(
             state,
             &caller,
             app.id,

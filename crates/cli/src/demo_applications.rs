@@ -1,6 +1,6 @@
 //! Demo applications: cultivation, certification, national recommendation and tax-credit
 //! claims in every stage, driven through the real application service
-//! (`web::applications::create_draft` / `act`) so that history, pending reviewers, inbox
+//! (`web::features::applications::create_draft` / `act`) so that history, pending reviewers, inbox
 //! and audit entries are all genuine.
 //!
 //! Each acting party is a password-less system user (`demo-sys-<org id>`) of its
@@ -455,9 +455,9 @@ impl Demo {
 
     async fn create(&mut self, who: &Caller, kind: &str, data: Value) -> Result<i64> {
         let map = data.as_object().cloned().unwrap_or_default();
-        let data = web::applications::parse_json_data(kind, &map)
+        let data = web::features::applications::parse_json_data(kind, &map)
             .map_err(|e| anyhow!("演示申报数据无效（{kind}）：{e}"))?;
-        let app = web::applications::create_draft(&self.state, who, kind, data)
+        let app = web::features::applications::create_draft(&self.state, who, kind, data)
             .await
             .map_err(|e| anyhow!("无法创建演示申报（{kind}）：{e}"))?;
         self.created += 1;
@@ -471,7 +471,7 @@ impl Demo {
             .ok_or_else(|| anyhow!("找不到演示申报 {id}"))?
             .version;
         let label = action.kind().label();
-        web::applications::act(&self.state, who, id, version, action, None)
+        web::features::applications::act(&self.state, who, id, version, action, None)
             .await
             .map_err(|e| anyhow!("演示申报 {id} 无法{label}：{e}"))?;
         Ok(())
@@ -1031,7 +1031,7 @@ impl Demo {
         let app = store::applications::get(self.db(), id)
             .await?
             .ok_or_else(|| anyhow!("申报 {id} 不存在"))?;
-        let kind = web::applications::kind_of(&app.kind).map_err(|e| anyhow!("{e}"))?;
+        let kind = web::features::applications::kind_of(&app.kind).map_err(|e| anyhow!("{e}"))?;
         let day = |t: i64| {
             chrono::DateTime::from_timestamp(t, 0)
                 .map(domain::calendar::shanghai_date)
@@ -1108,14 +1108,15 @@ impl Demo {
         let app = store::applications::get(self.db(), id)
             .await?
             .ok_or_else(|| anyhow!("申报 {id} 不存在"))?;
-        let kind = web::applications::kind_of(&app.kind).map_err(|e| anyhow!("{e}"))?;
+        let kind = web::features::applications::kind_of(&app.kind).map_err(|e| anyhow!("{e}"))?;
         let data: Value = serde_json::from_str(&app.data_json)?;
         let day = chrono::DateTime::from_timestamp(submitted, 0)
             .map(domain::calendar::shanghai_date)
             .context("提交时间无效")?;
-        if let Some(d) = web::applications::evaluate_rule(&self.state, kind, &app, &data, day)
-            .await
-            .map_err(|e| anyhow!("{e}"))?
+        if let Some(d) =
+            web::features::applications::evaluate_rule(&self.state, kind, &app, &data, day)
+                .await
+                .map_err(|e| anyhow!("{e}"))?
         {
             sqlx::query(
                 "UPDATE application_decisions SET decision_json = $1 WHERE application_id = $2",

@@ -321,7 +321,8 @@ fn load_kinds(dir: &Option<std::path::PathBuf>, params: &policy::ParamSet) -> Re
     if let Some(d) = dir {
         domain::workflow::load_kinds(d).map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))?;
     }
-    web::applications::check_kinds(params).map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))
+    web::features::applications::check_kinds(params)
+        .map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -532,9 +533,12 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => {
             let params = load_params(&cli.policy_dir)?;
             let db = open(&url).await?;
-            web::applications::record_kinds(&web::AppState::with_params(db.clone(), params))
-                .await
-                .map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))?;
+            web::features::applications::record_kinds(&web::AppState::with_params(
+                db.clone(),
+                params,
+            ))
+            .await
+            .map_err(|e| anyhow::anyhow!("申报事项配置有误：{e}"))?;
             if args.demo {
                 demo::generate(&db, args.scale, args.postings).await?;
                 let accounts = demo::reset_demo_accounts(&db).await?;

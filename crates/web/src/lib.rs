@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod api;
-pub mod applications;
 pub mod audit_view;
 pub mod auth;
 pub mod charts;
@@ -145,7 +144,7 @@ pub async fn serve(state: AppState, listener: TcpListener) -> std::io::Result<()
         Ok(n) => tracing::info!(applications = n, "registers backfilled"),
         Err(e) => tracing::error!("名录补录失败：{e}"),
     }
-    if let Err(e) = applications::backfill_parties(&state).await {
+    if let Err(e) = features::applications::backfill_parties(&state).await {
         tracing::error!("申报审核方补录失败：{e}");
     }
     axum::serve(

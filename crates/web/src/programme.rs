@@ -8,8 +8,8 @@ use domain::workflow::{self, Status};
 use store::applications::{self as apps, Application, Filter, Viewer};
 
 use crate::AppState;
-use crate::applications::{CertifiedPeriod, certified_periods};
 use crate::error::AppResult;
+use crate::features::applications::{CertifiedPeriod, certified_periods};
 
 /// One line of the standing: a kind of application and where the organisation stands in it.
 #[derive(Debug, Clone, PartialEq, Eq)]

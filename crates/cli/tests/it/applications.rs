@@ -1023,7 +1023,7 @@ async fn attachments_are_checked_by_content_and_size() {
     assert_eq!(r.status(), 422);
     assert!(r.text().await.unwrap().contains("附件类型不支持"));
     // One byte over the limit is refused; exactly at it is stored.
-    let max = web::applications::MAX_ATTACHMENT;
+    let max = web::features::applications::MAX_ATTACHMENT;
     let mut big = b"%PDF-1.7\n".to_vec();
     big.resize(max + 1, b'0');
     let r = upload("大文件.pdf", big).await.unwrap();
@@ -1355,7 +1355,7 @@ async fn actions_take_exactly_their_fields() {
             "the submission's data, not the reviewer's"
         );
         assert_eq!(data["cooperation_summary"], "改后的简述");
-        let long = "意".repeat(web::applications::TEXT_MAX + 1);
+        let long = "意".repeat(web::features::applications::TEXT_MAX + 1);
         let (s, v) = post(
             "dis",
             json!({"action": "return", "version": version, "text": long}),
@@ -1489,7 +1489,7 @@ async fn inbox_names_applicants_counts_unread_and_returns_say_why() {
 async fn registered_in_chongqing_is_read_from_the_credit_code() {
     let app = crate::helpers::TestApp::spawn(store::Backend::Sqlite).await;
     let state = web::AppState::new(app.db.clone());
-    let kind = web::applications::kind_of("enterprise_certification").unwrap();
+    let kind = web::features::applications::kind_of("enterprise_certification").unwrap();
     for (code, expected) in [
         (crate::helpers::credit("91500103MA5U7R001"), true),
         (crate::helpers::credit("91110108MA5U7R002"), false),
@@ -1524,7 +1524,7 @@ async fn registered_in_chongqing_is_read_from_the_credit_code() {
             kind_version: 1,
         };
         let today = domain::calendar::today_shanghai();
-        let d = web::applications::evaluate_rule(&state, kind, &a, &cert_data(), today)
+        let d = web::features::applications::evaluate_rule(&state, kind, &a, &cert_data(), today)
             .await
             .unwrap()
             .unwrap();

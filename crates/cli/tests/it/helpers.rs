@@ -262,7 +262,7 @@ impl TestApp {
                 .unwrap();
         }
         let state = web::AppState::new(self.db.clone());
-        let until = web::applications::certification_valid_until(&state, day).unwrap();
+        let until = web::features::applications::certification_valid_until(&state, day).unwrap();
         let iso = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
         for sql in [
             "UPDATE register_events SET valid_from = $1, valid_until = $2 \

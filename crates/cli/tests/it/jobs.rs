@@ -430,7 +430,7 @@ async fn publicity_end_and_certification_expiry_are_told_once() {
         // e.g. 29 February), and the end it gives.
         let granted_for = |until: NaiveDate| {
             let g = until.succ_opt().unwrap() - chrono::Months::new(36);
-            let end = web::applications::certification_valid_until(&w.state, g).unwrap();
+            let end = web::features::applications::certification_valid_until(&w.state, g).unwrap();
             assert!((end - until).num_days().abs() <= 1, "{end} {until}");
             (g, end)
         };

@@ -1,7 +1,6 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
-pub mod applications;
 pub mod measures;
 pub mod normalise;
 pub mod rules;
@@ -111,9 +110,9 @@ pub fn query_int(v: &Option<String>, field: &str) -> crate::error::AppResult<Opt
 }
 
 /// An optional year query parameter: absent or blank is `None`; else a whole number within
-/// the years forms accept (`applications::YEARS`).
+/// the years forms accept (`features::applications::YEARS`).
 pub fn query_year(v: &Option<String>) -> crate::error::AppResult<Option<i64>> {
-    let years = crate::applications::YEARS;
+    let years = crate::features::applications::YEARS;
     match query_int(v, "year")? {
         Some(y) if !years.contains(&y) => Err(crate::error::AppError::invalid(
             "year",
@@ -181,11 +180,16 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
         .routes(routes!(crate::features::orgs::api::get_one))
         .routes(routes!(rules::evaluate))
         .routes(routes!(rules::parameters))
-        .routes(routes!(applications::list, applications::create))
-        .routes(routes!(applications::get_one))
-        .routes(routes!(applications::act))
-        .routes(routes!(applications::upload_attachment))
-        .routes(routes!(applications::queue))
+        .routes(routes!(
+            crate::features::applications::api::list,
+            crate::features::applications::api::create
+        ))
+        .routes(routes!(crate::features::applications::api::get_one))
+        .routes(routes!(crate::features::applications::api::act))
+        .routes(routes!(
+            crate::features::applications::api::upload_attachment
+        ))
+        .routes(routes!(crate::features::applications::api::queue))
         .routes(routes!(crate::features::registers::api::certified))
         .routes(routes!(crate::features::registers::api::index))
         .routes(routes!(

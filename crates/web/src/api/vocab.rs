@@ -53,7 +53,7 @@ pub fn application_status() -> Object {
 
 /// Stage codes of the shipped application kinds (`domain::workflow::kinds`), each once.
 pub fn application_stage() -> Object {
-    let stages = crate::api::applications::stages();
+    let stages = crate::features::applications::stages();
     one_of(stages.iter().map(|(code, _)| *code)).build()
 }
 
@@ -133,9 +133,9 @@ pub fn occupation_code() -> Object {
     nullable(ObjectBuilder::new().pattern(Some(pattern)))
 }
 
-/// A year within those forms accept (`applications::YEARS`).
+/// A year within those forms accept (`features::applications::YEARS`).
 pub fn year() -> Object {
-    let y = crate::applications::YEARS;
+    let y = crate::features::applications::YEARS;
     integer(*y.start(), *y.end(), false)
 }
 

@@ -74,7 +74,7 @@ pub fn org_scope(p: &Principal) -> Scope {
     }
 }
 
-/// Whose applications the principal sees, as `web::applications::visible` decides for one:
+/// Whose applications the principal sees, as `web::features::applications::visible` decides for one:
 /// its own organisation's (drafts included), and submitted ones within its organisation scope
 /// of the kinds it reviews at some stage — every kind for operators, for a department the kinds
 /// with a stage of its unit, for a district those with a stage of the applicant's district

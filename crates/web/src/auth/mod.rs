@@ -467,7 +467,7 @@ impl FromRequestParts<AppState> for PageCaller {
 
 /// The caller with the count of its unread inbox items (for the navigation of a page).
 async fn with_unread(state: &AppState, mut c: Caller) -> Result<Caller, PageError> {
-    let keys = crate::applications::reviewer_keys(&c);
+    let keys = crate::features::applications::reviewer_keys(&c);
     c.unread = Some(
         store::applications::inbox_unread(
             &state.db,

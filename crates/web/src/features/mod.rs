@@ -4,6 +4,7 @@
 //! (see docs/architecture.md).
 
 pub mod alignment;
+pub mod applications;
 pub mod demand;
 pub mod majors;
 pub mod occupations;

@@ -20,11 +20,11 @@ use store::applications::{self as apps, Filter};
 
 use super::{Layout, render};
 use crate::AppState;
-use crate::applications::reviewer_keys;
 use crate::auth::access::{org_scope, viewer};
 use crate::auth::{Caller, PageCaller};
 use crate::charts::{Bar, stacked_bars};
 use crate::error::PageResult;
+use crate::features::applications::reviewer_keys;
 use crate::numbers::count;
 use crate::programme;
 

@@ -1,9 +1,6 @@
 //! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
 
 mod admin;
-mod application_list;
-mod applications;
-pub use applications::parse_action;
 mod audit;
 mod home;
 pub(crate) mod imports;
@@ -37,8 +34,7 @@ pub fn routes() -> Routes {
         .merge(admin::router())
         .merge(audit::router())
         .merge(rules::router())
-        .merge(applications::router())
-        .merge(application_list::router())
+        .merge(crate::features::applications::pages::router())
         .merge(crate::features::tax::pages::router())
         .merge(crate::features::majors::pages::router())
         .merge(crate::features::occupations::pages::router())

@@ -1,7 +1,7 @@
 //! Measure 12 (投资抵免) for its users: an enterprise's ledger across years, computed by the
 //! `tax_credit` rule from its verified claims, and the tax bureau's view of every claim with
 //! totals by district and year. The claims themselves are applications of the kind
-//! `tax_credit_claim` (`crate::applications`).
+//! `tax_credit_claim` (`crate::features::applications`).
 
 pub mod pages;
 

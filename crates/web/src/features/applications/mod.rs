@@ -2,6 +2,9 @@
 //! application, decides visibility, runs the pure workflow (`domain::workflow`) and the
 //! kind's policy rule, and stores the transition with its history, inbox items and audit.
 
+pub mod api;
+pub mod pages;
+
 use chrono::NaiveDate;
 use domain::form::FieldDef;
 use domain::orgs::Role;
@@ -1204,6 +1207,214 @@ pub fn parse_json_data(
         out.insert(f.name.clone(), v);
     }
     Ok(out)
+}
+
+/// Reads an action from the fields of a page's form or of the API's JSON body (given as
+/// text).
+pub fn parse_action(
+    code: &str,
+    text: Option<&str>,
+    score: Option<&str>,
+    objection: Option<&str>,
+    upheld: Option<&str>,
+) -> Result<Action, AppError> {
+    let text = match text.map(|t| domain::text::Bounds::new(0, TEXT_MAX).check(t)) {
+        Some(Err(e)) => return Err(AppError::invalid("text", format!("意见{}", e.message()))),
+        Some(Ok(t)) if !t.is_empty() => Some(t.to_string()),
+        _ => None,
+    };
+    let need = |what: &str| {
+        text.clone()
+            .ok_or_else(|| AppError::invalid("text", format!("请填写{what}")))
+    };
+    Ok(match code {
+        "submit" => Action::Submit,
+        "withdraw" => Action::Withdraw,
+        "resubmit" => Action::Resubmit,
+        "approve" => Action::Approve { comment: text },
+        "reject" => Action::Reject {
+            reason: need("不通过理由")?,
+        },
+        "return" => Action::Return {
+            comment: need("退回意见")?,
+        },
+        "revoke" => Action::Revoke {
+            reason: need("撤销理由")?,
+        },
+        "correct" => Action::Correct {
+            reason: need("更正原因")?,
+        },
+        "object" => Action::Object {
+            text: need("异议内容")?,
+        },
+        "conclude_publicity" => Action::ConcludePublicity,
+        "score" => Action::Score {
+            score: score
+                .and_then(|s| s.trim().parse().ok())
+                .filter(|s| *s <= MAX_SCORE)
+                .ok_or_else(|| {
+                    AppError::invalid("score", format!("评分应为0—{}的整数", MAX_SCORE))
+                })?,
+            comment: text,
+        },
+        "resolve_objection" => Action::ResolveObjection {
+            id: objection
+                .and_then(|s| s.trim().parse().ok())
+                .ok_or_else(|| AppError::invalid("objection", "请填写异议编号"))?,
+            upheld: upheld == Some("1") || upheld == Some("true"),
+            comment: need("处理意见")?,
+        },
+        other => return Err(AppError::invalid("action", format!("未知的操作“{other}”"))),
+    })
+}
+
+/// Filters of the list of applications, the pages' and the API's. All optional; on the pages
+/// blank values are ignored (the API refuses them: absent means "no filter").
+#[derive(Debug, Default, Clone, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ApplicationQuery {
+    /// Kind of application (申报事项)
+    #[param(schema_with = api::kind_param)]
+    pub kind: Option<String>,
+    /// Code of the current stage (the same code in several kinds selects it in each)
+    #[param(schema_with = api::stage_param)]
+    pub stage: Option<String>,
+    /// Status
+    #[param(schema_with = api::status_param)]
+    pub status: Option<String>,
+    /// The applicant's division code, e.g. 500103
+    #[param(schema_with = api::district_param)]
+    pub district: Option<String>,
+    /// The application's year: the year it is for (tax-credit claims), else the year it was
+    /// created (Beijing time)
+    #[param(schema_with = api::year_param)]
+    pub year: Option<String>,
+    /// `true`: only applications in review past their stage's deadline; `false`: only the
+    /// others
+    #[param(value_type = Option<bool>)]
+    pub overdue: Option<String>,
+    /// Part of the applicant organisation's name or of the application's title (at most 50
+    /// characters are read)
+    pub q: Option<String>,
+    /// Page number, from 1.
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
+    pub page: Option<String>,
+    /// Items per page (at most 200; more is read as 200).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
+    pub per_page: Option<String>,
+}
+
+/// The stage codes of the shipped kinds, each once in the order they first appear, with their
+/// names (joined when kinds name the same code differently).
+pub fn stages() -> Vec<(&'static str, String)> {
+    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
+    for s in domain::workflow::kinds().iter().flat_map(|k| &k.stages) {
+        match out.iter_mut().find(|(c, _)| *c == s.code) {
+            Some((_, names)) if !names.contains(&s.name.as_str()) => names.push(&s.name),
+            Some(_) => {}
+            None => out.push((&s.code, vec![&s.name])),
+        }
+    }
+    out.into_iter().map(|(c, ns)| (c, ns.join("／"))).collect()
+}
+
+fn nonempty(v: &Option<String>) -> Option<&str> {
+    v.as_deref()
+        .map(domain::text::trim)
+        .filter(|s| !s.is_empty())
+}
+
+impl ApplicationQuery {
+    /// The store's filter, every value checked: an unknown one is refused naming its
+    /// parameter. Overdue is judged on `today`.
+    pub fn filter(&self, today: chrono::NaiveDate) -> AppResult<apps::Filter> {
+        use domain::workflow::Status;
+        let unknown = |field: &str, what: &str, v: &str| {
+            AppError::invalid(field, format!("参数 {field} 的值“{v}”不是已知的{what}"))
+        };
+        let kind = match nonempty(&self.kind) {
+            None => None,
+            Some(k) => Some(
+                domain::workflow::kind(k)
+                    .ok_or_else(|| unknown("kind", "申报事项", k))?
+                    .code
+                    .clone(),
+            ),
+        };
+        let status = match nonempty(&self.status) {
+            None => None,
+            Some(v) => Some(
+                Status::ALL
+                    .into_iter()
+                    .find(|s| s.as_str() == v)
+                    .ok_or_else(|| unknown("status", "申报状态", v))?
+                    .as_str()
+                    .to_string(),
+            ),
+        };
+        let stage = match nonempty(&self.stage) {
+            None => None,
+            Some(v) => Some(
+                stages()
+                    .into_iter()
+                    .find(|(c, _)| *c == v)
+                    .ok_or_else(|| unknown("stage", "审核阶段", v))?
+                    .0
+                    .to_string(),
+            ),
+        };
+        let district = match nonempty(&self.district) {
+            None => None,
+            Some(v) => Some(
+                domain::reference::area(v)
+                    .ok_or_else(|| unknown("district", "区县代码", v))?
+                    .code
+                    .to_string(),
+            ),
+        };
+        let year = crate::api::query_year(&self.year)?;
+        let overdue = match nonempty(&self.overdue) {
+            None => None,
+            Some("true" | "1") => Some(true),
+            Some("false" | "0") => Some(false),
+            Some(v) => {
+                return Err(AppError::invalid(
+                    "overdue",
+                    format!("参数 overdue 的值“{v}”应为 true 或 false"),
+                ));
+            }
+        };
+        let q = nonempty(&self.q).map(|s| s.chars().take(50).collect());
+        Ok(apps::Filter {
+            kind,
+            status,
+            stage,
+            district,
+            year,
+            overdue,
+            today: Some(today),
+            q,
+            ..Default::default()
+        })
+    }
+
+    pub fn paging(&self) -> AppResult<store::Paging> {
+        crate::api::query_paging(&self.page, &self.per_page)
+    }
+}
+
+/// Counts by status, every status present (zero where none).
+pub fn status_totals(totals: &[(String, i64)]) -> std::collections::BTreeMap<String, i64> {
+    domain::workflow::Status::ALL
+        .iter()
+        .map(|s| {
+            let n = totals
+                .iter()
+                .find(|(t, _)| t == s.as_str())
+                .map_or(0, |(_, n)| *n);
+            (s.as_str().to_string(), n)
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -11,16 +11,19 @@ use domain::orgs::Role;
 use domain::workflow::{self, Status};
 use store::applications::{self as apps, Summary};
 
-use super::{Layout, SelectOption, district_options, fmt_time, options, render};
+use super::{PageQuery, own_list};
 use crate::AppState;
-use crate::api::applications::{ApplicationQuery, stages, status_totals};
 use crate::auth::access::{role, viewer};
 use crate::auth::{Caller, PageCaller};
 use crate::error::PageResult;
+use crate::features::applications::{ApplicationQuery, stages, status_totals};
+use crate::pages::{
+    Layout, Pager, Routes, SelectOption, district_options, fmt_time, options, render,
+};
 use crate::xlsx::{self, Cell};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/applications", get(list))
         .route("/applications/export.xlsx", get(export))
 }
@@ -134,7 +137,7 @@ fn query_string(base: &[(&str, String)], page: Option<i64>) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "application_list.html")]
+#[template(path = "applications/list.html")]
 struct ListPage {
     layout: Layout,
     scope_note: String,
@@ -157,7 +160,7 @@ struct ListPage {
     rows: Vec<Row>,
     page: i64,
     pages: i64,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 /// Who sees what, in words, for the page's heading.
@@ -192,11 +195,11 @@ async fn list(
 ) -> PageResult {
     if !reviews(&c) {
         // Applicants and banks: their own organisation's list, as before.
-        let own = super::applications::PageQuery {
+        let own = PageQuery {
             page: q.page.clone(),
             notice: n.notice,
         };
-        return super::applications::list(State(state), PageCaller(c), Query(own)).await;
+        return own_list(State(state), PageCaller(c), Query(own)).await;
     }
     let today = domain::calendar::today_shanghai();
     let f = q.filter(today)?;
@@ -274,7 +277,7 @@ async fn list(
         rows: today_rows,
         page: page.page,
         pages,
-        pager: super::Pager::new("/applications", &here, page.page, pages),
+        pager: Pager::new("/applications", &here, page.page, pages),
     })
 }
 

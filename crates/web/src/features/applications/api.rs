@@ -9,9 +9,9 @@ use serde_json::{Map, Value};
 use store::applications::{self as apps, Application, Event, Summary};
 use utoipa::{IntoParams, ToSchema};
 
-use super::vocab;
+use super::{self as svc, ApplicationQuery, status_totals};
 use crate::AppState;
-use crate::applications as svc;
+use crate::api::vocab;
 use crate::auth::ApiCaller;
 use crate::error::{AppError, AppResult, ErrorBody, json_body};
 
@@ -34,43 +34,8 @@ impl From<store::Page<Summary>> for SummaryPage {
     }
 }
 
-/// Filters of the list of applications, the pages' and the API's. All optional; on the pages
-/// blank values are ignored (the API refuses them: absent means "no filter").
-#[derive(Debug, Default, Clone, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ApplicationQuery {
-    /// Kind of application (申报事项)
-    #[param(schema_with = kind_param)]
-    pub kind: Option<String>,
-    /// Code of the current stage (the same code in several kinds selects it in each)
-    #[param(schema_with = stage_param)]
-    pub stage: Option<String>,
-    /// Status
-    #[param(schema_with = status_param)]
-    pub status: Option<String>,
-    /// The applicant's division code, e.g. 500103
-    #[param(schema_with = district_param)]
-    pub district: Option<String>,
-    /// The application's year: the year it is for (tax-credit claims), else the year it was
-    /// created (Beijing time)
-    #[param(schema_with = year_param)]
-    pub year: Option<String>,
-    /// `true`: only applications in review past their stage's deadline; `false`: only the
-    /// others
-    #[param(value_type = Option<bool>)]
-    pub overdue: Option<String>,
-    /// Part of the applicant organisation's name or of the application's title (at most 50
-    /// characters are read)
-    pub q: Option<String>,
-    /// Page number, from 1.
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
-    pub page: Option<String>,
-    /// Items per page (at most 200; more is read as 200).
-    #[param(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
-    pub per_page: Option<String>,
-}
-
-/// `schema` with a description (a parameter's `schema_with` drops its doc comment).
+/// `schema` with a description (a parameter's `schema_with` drops its doc comment). The
+/// `*_param` schemas are [`super::ApplicationQuery`]'s.
 fn described(
     mut schema: utoipa::openapi::schema::Object,
     text: &str,
@@ -79,132 +44,33 @@ fn described(
     schema
 }
 
-fn kind_param() -> utoipa::openapi::schema::Object {
+pub(super) fn kind_param() -> utoipa::openapi::schema::Object {
     described(vocab::application_kind(), "申报事项")
 }
 
-fn stage_param() -> utoipa::openapi::schema::Object {
+pub(super) fn stage_param() -> utoipa::openapi::schema::Object {
     described(
         vocab::application_stage(),
         "当前阶段的代码（多个申报事项共用的代码在各事项中都选中）",
     )
 }
 
-fn status_param() -> utoipa::openapi::schema::Object {
+pub(super) fn status_param() -> utoipa::openapi::schema::Object {
     described(vocab::application_status(), "申报状态")
 }
 
-fn district_param() -> utoipa::openapi::schema::Object {
+pub(super) fn district_param() -> utoipa::openapi::schema::Object {
     described(
         vocab::district(),
         "申报单位所在区县的行政区划代码，如 500103",
     )
 }
 
-fn year_param() -> utoipa::openapi::schema::Object {
+pub(super) fn year_param() -> utoipa::openapi::schema::Object {
     described(
         vocab::year(),
         "申报年度：有所属年度的申报（投资抵免）为该年度，其余为创建年份（北京时间）",
     )
-}
-
-/// The stage codes of the shipped kinds, each once in the order they first appear, with their
-/// names (joined when kinds name the same code differently).
-pub fn stages() -> Vec<(&'static str, String)> {
-    let mut out: Vec<(&'static str, Vec<&'static str>)> = Vec::new();
-    for s in domain::workflow::kinds().iter().flat_map(|k| &k.stages) {
-        match out.iter_mut().find(|(c, _)| *c == s.code) {
-            Some((_, names)) if !names.contains(&s.name.as_str()) => names.push(&s.name),
-            Some(_) => {}
-            None => out.push((&s.code, vec![&s.name])),
-        }
-    }
-    out.into_iter().map(|(c, ns)| (c, ns.join("／"))).collect()
-}
-
-fn nonempty(v: &Option<String>) -> Option<&str> {
-    v.as_deref()
-        .map(domain::text::trim)
-        .filter(|s| !s.is_empty())
-}
-
-impl ApplicationQuery {
-    /// The store's filter, every value checked: an unknown one is refused naming its
-    /// parameter. Overdue is judged on `today`.
-    pub fn filter(&self, today: chrono::NaiveDate) -> AppResult<apps::Filter> {
-        use domain::workflow::Status;
-        let unknown = |field: &str, what: &str, v: &str| {
-            AppError::invalid(field, format!("参数 {field} 的值“{v}”不是已知的{what}"))
-        };
-        let kind = match nonempty(&self.kind) {
-            None => None,
-            Some(k) => Some(
-                domain::workflow::kind(k)
-                    .ok_or_else(|| unknown("kind", "申报事项", k))?
-                    .code
-                    .clone(),
-            ),
-        };
-        let status = match nonempty(&self.status) {
-            None => None,
-            Some(v) => Some(
-                Status::ALL
-                    .into_iter()
-                    .find(|s| s.as_str() == v)
-                    .ok_or_else(|| unknown("status", "申报状态", v))?
-                    .as_str()
-                    .to_string(),
-            ),
-        };
-        let stage = match nonempty(&self.stage) {
-            None => None,
-            Some(v) => Some(
-                stages()
-                    .into_iter()
-                    .find(|(c, _)| *c == v)
-                    .ok_or_else(|| unknown("stage", "审核阶段", v))?
-                    .0
-                    .to_string(),
-            ),
-        };
-        let district = match nonempty(&self.district) {
-            None => None,
-            Some(v) => Some(
-                domain::reference::area(v)
-                    .ok_or_else(|| unknown("district", "区县代码", v))?
-                    .code
-                    .to_string(),
-            ),
-        };
-        let year = super::query_year(&self.year)?;
-        let overdue = match nonempty(&self.overdue) {
-            None => None,
-            Some("true" | "1") => Some(true),
-            Some("false" | "0") => Some(false),
-            Some(v) => {
-                return Err(AppError::invalid(
-                    "overdue",
-                    format!("参数 overdue 的值“{v}”应为 true 或 false"),
-                ));
-            }
-        };
-        let q = nonempty(&self.q).map(|s| s.chars().take(50).collect());
-        Ok(apps::Filter {
-            kind,
-            status,
-            stage,
-            district,
-            year,
-            overdue,
-            today: Some(today),
-            q,
-            ..Default::default()
-        })
-    }
-
-    pub fn paging(&self) -> AppResult<store::Paging> {
-        super::query_paging(&self.page, &self.per_page)
-    }
 }
 
 /// A page of applications with the counts by status.
@@ -215,22 +81,8 @@ pub struct ApplicationList {
     pub total: i64,
     pub page: i64,
     pub per_page: i64,
-    #[schema(schema_with = super::vocab::status_totals)]
+    #[schema(schema_with = vocab::status_totals)]
     pub by_status: std::collections::BTreeMap<String, i64>,
-}
-
-/// Counts by status, every status present (zero where none).
-pub fn status_totals(totals: &[(String, i64)]) -> std::collections::BTreeMap<String, i64> {
-    domain::workflow::Status::ALL
-        .iter()
-        .map(|s| {
-            let n = totals
-                .iter()
-                .find(|(t, _)| t == s.as_str())
-                .map_or(0, |(_, n)| *n);
-            (s.as_str().to_string(), n)
-        })
-        .collect()
 }
 
 /// The applications the caller may see, newest first.
@@ -277,7 +129,7 @@ pub struct NewApplicationInput {
 
 impl utoipa::PartialSchema for NewApplicationInput {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use super::vocab::{object, prop, tag};
+        use vocab::{object, prop, tag};
         vocab::variants(
             "申报事项及其表单字段（每种申报事项一种形式）",
             domain::workflow::kinds().iter().map(|k| {
@@ -299,7 +151,7 @@ impl ToSchema for NewApplicationInput {}
 /// A group is an array of row objects; attachment slots are not data (files are uploaded on
 /// the application's page).
 pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
-    use super::vocab::{object, prop};
+    use vocab::{object, prop};
     object(
         svc::fields(kind)
             .iter()
@@ -310,9 +162,9 @@ pub fn data_schema(kind: &str) -> utoipa::openapi::schema::Object {
 
 /// One field's schema, titled with its label and described by its help.
 fn field_schema(f: &'static domain::form::FieldDef) -> utoipa::openapi::schema::Schema {
-    use super::vocab::{object, prop};
     use domain::form::FieldType;
     use utoipa::openapi::schema::{ArrayBuilder, Schema, SchemaType, Type};
+    use vocab::{object, prop};
     if let FieldType::Group {
         fields,
         min_rows,
@@ -354,8 +206,8 @@ fn field_schema(f: &'static domain::form::FieldDef) -> utoipa::openapi::schema::
 
 /// The schema of a single-value field.
 fn scalar_schema(f: &domain::form::FieldDef) -> utoipa::openapi::schema::Object {
-    use super::vocab::{any_text, boolean, integer, one_of};
     use domain::form::FieldType;
+    use vocab::{any_text, boolean, integer, one_of};
     let text = |max: usize| {
         let mut t = any_text();
         t.max_length = Some(max);
@@ -396,7 +248,7 @@ fn scalar_schema(f: &domain::form::FieldDef) -> utoipa::openapi::schema::Object 
             None => text(*max_length),
         },
         FieldType::Enum { options } => one_of(options.iter().map(|(c, _)| c.as_str())).build(),
-        FieldType::District => super::vocab::district(),
+        FieldType::District => vocab::district(),
         FieldType::Major => {
             let mut t = text(7);
             t.pattern = Some("^[0-9]{6}[Kk]?$".into());
@@ -453,7 +305,7 @@ pub struct Detail {
     /// Reviewer keys awaited now.
     pub pending: Vec<String>,
     /// The actions the caller may take now (any other answers 409).
-    #[schema(schema_with = super::vocab::application_action_list)]
+    #[schema(schema_with = vocab::application_action_list)]
     pub allowed_actions: Vec<String>,
     /// Its files, oldest first, each with the slot it fills (if any).
     pub attachments: Vec<apps::Attachment>,
@@ -503,7 +355,7 @@ pub async fn get_one(
 pub struct NewAttachment {
     /// The slot (a kind's `attachment` field) it fills; absent for a file of no slot.
     #[serde(default)]
-    #[schema(schema_with = super::vocab::attachment_slot)]
+    #[schema(schema_with = vocab::attachment_slot)]
     pub slot: Option<String>,
     /// The file's name as reviewers see it (control characters and slashes are dropped; a
     /// name with nothing else becomes 未命名附件).
@@ -512,7 +364,7 @@ pub struct NewAttachment {
     /// The file in base64 (standard alphabet, with padding): a PDF, PNG, JPEG or XLSX file
     /// (recognised by content) of at most 1 MB through the API; larger files are uploaded on
     /// the application's page.
-    #[schema(schema_with = super::vocab::attachment_content)]
+    #[schema(schema_with = vocab::attachment_content)]
     pub content_base64: String,
 }
 
@@ -667,7 +519,7 @@ impl ActionInput {
 
 impl utoipa::PartialSchema for ActionInput {
     fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
-        use super::vocab::{boolean, integer, nothing, object, prop, tag, text};
+        use vocab::{boolean, integer, nothing, object, prop, tag, text};
         let comment = |u: Use| match u {
             Use::Required => text(svc::COMMENT).build(),
             _ => text(domain::text::Bounds::new(0, svc::TEXT_MAX))
@@ -754,7 +606,7 @@ pub async fn act(
     let score = a.score.map(|s| s.to_string());
     let obj = a.objection.map(|s| s.to_string());
     let upheld = a.upheld.map(|u| if u { "1" } else { "0" });
-    let action = crate::pages::parse_action(
+    let action = svc::parse_action(
         &a.action,
         a.text.as_deref(),
         score.as_deref(),
@@ -791,7 +643,7 @@ pub async fn queue(
         apps::queue(
             &state.db,
             &svc::reviewer_keys(&c),
-            super::paging(q.page, q.per_page)?,
+            crate::api::paging(q.page, q.per_page)?,
         )
         .await?
         .into(),

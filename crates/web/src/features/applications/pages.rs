@@ -1,5 +1,6 @@
 //! Application pages: lists, the reviewer queue, the inbox, forms, the application page with
-//! its actions, attachments and history.
+//! its actions, attachments and history. The filtered list of every application a reviewer
+//! sees, and its export, are in [`list`].
 
 use std::collections::HashMap;
 
@@ -10,20 +11,22 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::workflow::{self, Action, State as WfState};
+use domain::workflow::{self, State as WfState};
 use serde_json::Value;
 use store::Paging;
 use store::applications::{self as apps, Summary};
 
-use super::rules::{StepView, trace_view};
-use super::{Layout, fmt_time, parse_page, render};
+use super::{self as svc};
 use crate::AppState;
-use crate::applications::{self as svc};
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageError, PageResult};
+use crate::pages::rules::{StepView, trace_view};
+use crate::pages::{Layout, Pager, Routes, file_kind, file_size, fmt_time, parse_page, render};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+mod list;
+
+pub fn router() -> Routes {
+    Routes::new()
         .route("/applications/new", get(new_form).post(create))
         .route("/applications/{id}", get(detail))
         .route("/applications/{id}/edit", get(edit_form).post(save))
@@ -37,6 +40,7 @@ pub fn router() -> super::Routes {
         .route("/applications/{id}/attachments/{aid}", get(download))
         .route("/queue", get(queue))
         .route("/inbox", get(inbox))
+        .merge(list::router())
 }
 
 fn status_label(s: &str) -> String {
@@ -88,7 +92,7 @@ fn row(s: &Summary) -> Row {
 }
 
 #[derive(Template)]
-#[template(path = "applications.html")]
+#[template(path = "applications/mine.html")]
 struct ListPage {
     layout: Layout,
     heading: &'static str,
@@ -97,18 +101,18 @@ struct ListPage {
     show_queue_link: bool,
     total: i64,
     rows: Vec<Row>,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 #[derive(serde::Deserialize, Default)]
-pub(super) struct PageQuery {
-    pub(super) page: Option<String>,
-    pub(super) notice: Option<String>,
+struct PageQuery {
+    page: Option<String>,
+    notice: Option<String>,
 }
 
 /// An applicant's (or bank's) own organisation's applications; `/applications` itself is
-/// routed in `application_list`, which lists every application for reviewers.
-pub(super) async fn list(
+/// routed in [`list`], which lists every application for reviewers.
+async fn own_list(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
     Query(q): Query<PageQuery>,
@@ -154,7 +158,7 @@ pub(super) async fn list(
             ),
         total: page.total,
         rows: page.items.iter().map(row).collect(),
-        pager: super::Pager::new("/applications", &[], page.page, page.pages()),
+        pager: Pager::new("/applications", &[], page.page, page.pages()),
     })
 }
 
@@ -177,12 +181,12 @@ async fn queue(
         show_queue_link: false,
         total: page.total,
         rows: page.items.iter().map(row).collect(),
-        pager: super::Pager::new("/queue", &[], page.page, page.pages()),
+        pager: Pager::new("/queue", &[], page.page, page.pages()),
     })
 }
 
 #[derive(Template)]
-#[template(path = "inbox.html")]
+#[template(path = "applications/inbox.html")]
 struct InboxPage {
     layout: Layout,
     total: i64,
@@ -244,7 +248,7 @@ struct FieldView {
 }
 
 #[derive(Template)]
-#[template(path = "application_new.html")]
+#[template(path = "applications/new.html")]
 struct FormPage {
     layout: Layout,
     kind: String,
@@ -699,7 +703,7 @@ struct SlotView {
 }
 
 #[derive(Template)]
-#[template(path = "application.html")]
+#[template(path = "applications/detail.html")]
 struct DetailPage {
     layout: Layout,
     app: apps::Application,
@@ -937,8 +941,8 @@ async fn detail_page(
     let file_view = |a: &apps::Attachment| FileView {
         id: a.id,
         filename: a.filename.clone(),
-        kind: super::file_kind(&a.content_type),
-        size: super::file_size(a.size),
+        kind: file_kind(&a.content_type),
+        size: file_size(a.size),
         created: fmt_time(a.created_at),
         slot: a
             .slot
@@ -1110,64 +1114,6 @@ async fn detail(
     .await
 }
 
-/// Reads an action from form fields (shared with the API's JSON body shape).
-pub fn parse_action(
-    code: &str,
-    text: Option<&str>,
-    score: Option<&str>,
-    objection: Option<&str>,
-    upheld: Option<&str>,
-) -> Result<Action, AppError> {
-    let text = match text.map(|t| domain::text::Bounds::new(0, svc::TEXT_MAX).check(t)) {
-        Some(Err(e)) => return Err(AppError::invalid("text", format!("意见{}", e.message()))),
-        Some(Ok(t)) if !t.is_empty() => Some(t.to_string()),
-        _ => None,
-    };
-    let need = |what: &str| {
-        text.clone()
-            .ok_or_else(|| AppError::invalid("text", format!("请填写{what}")))
-    };
-    Ok(match code {
-        "submit" => Action::Submit,
-        "withdraw" => Action::Withdraw,
-        "resubmit" => Action::Resubmit,
-        "approve" => Action::Approve { comment: text },
-        "reject" => Action::Reject {
-            reason: need("不通过理由")?,
-        },
-        "return" => Action::Return {
-            comment: need("退回意见")?,
-        },
-        "revoke" => Action::Revoke {
-            reason: need("撤销理由")?,
-        },
-        "correct" => Action::Correct {
-            reason: need("更正原因")?,
-        },
-        "object" => Action::Object {
-            text: need("异议内容")?,
-        },
-        "conclude_publicity" => Action::ConcludePublicity,
-        "score" => Action::Score {
-            score: score
-                .and_then(|s| s.trim().parse().ok())
-                .filter(|s| *s <= svc::MAX_SCORE)
-                .ok_or_else(|| {
-                    AppError::invalid("score", format!("评分应为0—{}的整数", svc::MAX_SCORE))
-                })?,
-            comment: text,
-        },
-        "resolve_objection" => Action::ResolveObjection {
-            id: objection
-                .and_then(|s| s.trim().parse().ok())
-                .ok_or_else(|| AppError::invalid("objection", "请填写异议编号"))?,
-            upheld: upheld == Some("1") || upheld == Some("true"),
-            comment: need("处理意见")?,
-        },
-        other => return Err(AppError::invalid("action", format!("未知的操作“{other}”"))),
-    })
-}
-
 async fn act(
     State(state): State<AppState>,
     PageCaller(c): PageCaller,
@@ -1178,7 +1124,7 @@ async fn act(
     let id = parse_id(&id)?;
     let g = |k: &str| form.get(k).map(String::as_str);
     let version: i64 = g("version").and_then(|v| v.parse().ok()).unwrap_or(-1);
-    let result = match parse_action(
+    let result = match svc::parse_action(
         g("action").unwrap_or(""),
         g("text"),
         g("score"),
