@@ -15,25 +15,6 @@ use crate::api::vocab;
 use crate::auth::ApiCaller;
 use crate::error::{AppError, AppResult, ErrorBody, json_body};
 
-#[derive(Serialize, ToSchema)]
-pub struct SummaryPage {
-    pub items: Vec<Summary>,
-    pub total: i64,
-    pub page: i64,
-    pub per_page: i64,
-}
-
-impl From<store::Page<Summary>> for SummaryPage {
-    fn from(p: store::Page<Summary>) -> Self {
-        SummaryPage {
-            items: p.items,
-            total: p.total,
-            page: p.page,
-            per_page: p.per_page,
-        }
-    }
-}
-
 /// `schema` with a description (a parameter's `schema_with` drops its doc comment). The
 /// `*_param` schemas are [`super::ApplicationQuery`]'s.
 fn described(
@@ -633,19 +614,18 @@ pub struct PageParams {
 
 /// What awaits the caller's unit or district, earliest deadline first.
 #[utoipa::path(get, path = "/queue", tag = "applications", params(PageParams), security(("bearer" = [])),
-    responses((status = 200, body = SummaryPage), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = store::Page<Summary>), (status = 401, body = ErrorBody)))]
 pub async fn queue(
     State(state): State<AppState>,
     ApiCaller(c): ApiCaller,
     Query(q): Query<PageParams>,
-) -> AppResult<Json<SummaryPage>> {
+) -> AppResult<Json<store::Page<Summary>>> {
     Ok(Json(
         apps::queue(
             &state.db,
             &svc::reviewer_keys(&c),
             crate::api::paging(q.page, q.per_page)?,
         )
-        .await?
-        .into(),
+        .await?,
     ))
 }
