@@ -1,6 +1,6 @@
 //! Application pages: lists, the reviewer queue, the inbox, forms, the application page with
 //! its actions, attachments and history. The filtered list of every application a reviewer
-//! sees, and its export, are in [`list`].
+//! sees, and its export, are in the submodule `list` (`pages/list.rs`).
 
 use std::collections::HashMap;
 

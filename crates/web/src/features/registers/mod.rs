@@ -3,7 +3,7 @@
 //!
 //! A kind's `[[effects]]` (domain::workflow::register) become [`EntryWrite`]s that the
 //! transition writes in its own transaction ([`effects_for`], called by
-//! `crate::applications::act`). The list of certified enterprises
+//! `crate::features::applications::act`). The list of certified enterprises
 //! ([`CERTIFIED`]) is what "certified" means everywhere: the tax-credit prerequisite, the
 //! ledger's `certified` flag, the organisations filter and the expiry reminders.
 
