@@ -335,6 +335,127 @@ pub fn any_of(schemas: impl IntoIterator<Item = Object>) -> RefOr<Schema> {
     RefOr::T(Schema::AnyOf(b.build()))
 }
 
+/// One field's schema, titled with its label and described by its help.
+pub fn form_field(f: &'static domain::form::FieldDef) -> utoipa::openapi::schema::Schema {
+    use domain::form::FieldType;
+    use utoipa::openapi::schema::{ArrayBuilder, Schema, SchemaType, Type};
+    if let FieldType::Group {
+        fields,
+        min_rows,
+        max_rows,
+        ..
+    } = &f.ty
+    {
+        let row = object(
+            fields
+                .iter()
+                .map(|c| prop(c.name.as_str(), form_field(c), c.is_required())),
+        );
+        // No rows may be sent as `null` when the group is optional.
+        let ty = if f.is_required() {
+            SchemaType::Type(Type::Array)
+        } else {
+            SchemaType::from_iter([Type::Array, Type::Null])
+        };
+        return Schema::Array(
+            ArrayBuilder::new()
+                .schema_type(ty)
+                .items(row)
+                .min_items(Some(if f.is_required() {
+                    (*min_rows).max(1)
+                } else {
+                    0
+                }))
+                .max_items(Some(*max_rows))
+                .title(Some(f.label.clone()))
+                .description(f.help.clone())
+                .build(),
+        );
+    }
+    let mut schema = form_scalar(f);
+    schema.title = Some(f.label.clone());
+    schema.description = f.help.clone();
+    Schema::Object(schema)
+}
+
+/// The schema of a single-value field.
+fn form_scalar(f: &domain::form::FieldDef) -> utoipa::openapi::schema::Object {
+    use domain::form::FieldType;
+    let text = |max: usize| {
+        let mut t = any_text();
+        t.max_length = Some(max);
+        t
+    };
+    // A code, or (when the field is optional) only blanks.
+    let code = |pattern: String, max: usize| {
+        let mut t = text(max);
+        t.pattern = Some(if f.is_required() {
+            pattern
+        } else {
+            format!("(?:{pattern})|^{}*$", domain::text::blank_class())
+        });
+        t
+    };
+    match &f.ty {
+        FieldType::Bool => boolean(true),
+        FieldType::Integer { min, max } => integer(*min, *max, !f.is_required()),
+        FieldType::Money => integer(
+            0,
+            crate::features::applications::MONEY_MAX_FEN,
+            !f.is_required(),
+        ),
+        FieldType::Percent => integer(0, 10_000, !f.is_required()),
+        FieldType::Year => integer(
+            *crate::features::applications::YEARS.start(),
+            *crate::features::applications::YEARS.end(),
+            false,
+        ),
+        FieldType::Date => {
+            let mut t = text(10);
+            t.format = Some(utoipa::openapi::SchemaFormat::KnownFormat(
+                utoipa::openapi::KnownFormat::Date,
+            ));
+            t
+        }
+        FieldType::Text {
+            max_length,
+            pattern,
+        } => match pattern {
+            // The server trims blanks before it matches.
+            Some(p) => {
+                let b = domain::text::blank_class();
+                code(format!("^{b}*(?:{}){b}*$", p.source()), *max_length)
+            }
+            None => text(*max_length),
+        },
+        FieldType::Enum { options } => one_of(options.iter().map(|(c, _)| c.as_str())).build(),
+        FieldType::District => district(),
+        FieldType::Major => {
+            let mut t = text(7);
+            t.pattern = Some("^[0-9]{6}[Kk]?$".into());
+            t
+        }
+        FieldType::Org { .. } => integer(1, i64::MAX >> 11, !f.is_required()),
+        FieldType::IdCard => {
+            let mut t = text(18);
+            t.pattern = Some("^[0-9]{17}[0-9Xx]$".into());
+            t
+        }
+        FieldType::Occupation => code(crate::features::occupations::occupation_pattern(), 40),
+        FieldType::CreditCode => {
+            // As `credit_code`, in either case and with blanks around it (the server
+            // trims and upper-cases), and the format that says the check character counts.
+            let b = domain::text::blank_class();
+            let c = "[0-9A-HJ-NPQRTUWXYa-hj-npqrtuwxy]";
+            let mut t = code(format!("^{b}*{c}{{2}}[0-9]{{6}}{c}{{10}}{b}*$"), 40);
+            t.format = Some(utoipa::openapi::SchemaFormat::Custom("gb32100".into()));
+            t
+        }
+        // Neither is a single value (handled by the callers).
+        FieldType::Attachment { .. } | FieldType::Group { .. } => any_text(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -93,7 +93,7 @@ pub struct EntryOut {
     /// Last day, `YYYY-MM-DD`.
     pub valid_until: Option<String>,
     /// The entry's own fields (see the register's `fields`).
-    #[schema(value_type = Object)]
+    #[schema(schema_with = stored_data)]
     pub data: Value,
     /// The application whose decision last wrote the entry.
     pub application_id: Option<i64>,
@@ -172,6 +172,41 @@ pub struct EntryDetail {
     pub events: Vec<EntryEvent>,
 }
 
+/// A register's entry data: for each register, an object of its fields (titled with the
+/// register's name), any of them. `entered`: as a request gives them (required fields
+/// required, no others); else as stored (entries written under an earlier version of the file
+/// may lack or keep fields).
+fn entry_data(entered: bool) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use crate::api::vocab;
+    use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+    let mut b = AnyOfBuilder::new().description(Some(
+        "条目自身的字段，因名录而异（见各名录的 fields）；金额以分计",
+    ));
+    for r in domain::workflow::registers() {
+        let mut o = vocab::object(super::import::entry_fields(r).map(|f| {
+            vocab::prop(
+                f.name.as_str(),
+                vocab::form_field(f),
+                entered && f.is_required(),
+            )
+        }));
+        o.title = Some(r.title.clone());
+        if !entered {
+            o.additional_properties = None;
+        }
+        b = b.item(o);
+    }
+    Schema::AnyOf(b.build()).into()
+}
+
+fn stored_data() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    entry_data(false)
+}
+
+fn new_data() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    entry_data(true)
+}
+
 /// An entry as an editor enters it.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -195,7 +230,7 @@ pub struct NewEntry {
     /// The entry's own fields by name (see the register's `fields`), valued as the register's
     /// list gives them back (money in fen).
     #[serde(default)]
-    #[schema(value_type = Object)]
+    #[schema(schema_with = new_data)]
     pub data: Map<String, Value>,
 }
 
