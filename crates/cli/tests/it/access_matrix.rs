@@ -101,6 +101,8 @@ const MATRIX: &[Row] = &[
     // Its editors (市发展改革委) and the operator import entries; the form without a file is 422.
     ("GET", "/registers/{register}/template.xlsx",          "-",     [200, 200, 403, 403, 403, 403, 403, 303]),
     ("POST","/registers/{register}/import",                 "-",     [422, 422, 403, 403, 403, 403, 403, 303]),
+    ("GET", "/registers/{register}/new",                    "-",     [200, 200, 403, 403, 403, 403, 403, 303]),
+    ("POST","/registers/{register}/new",                    "-",     [422, 422, 403, 403, 403, 403, 403, 303]),
     ("POST","/registers/{register}/{id}/end",               "own",   [422, 422, 403, 403, 403, 403, 403, 303]),
     ("POST","/registers/{register}/{id}/end",               "other", [422, 422, 403, 403, 403, 403, 403, 303]),
     ("GET", "/registers/{register}/{id}",                   "own",   [200, 200, 200, 200, 200, 200, 200, 200]),

@@ -279,3 +279,94 @@ async fn an_editor_enters_an_entry_through_the_api() {
         );
     }
 }
+
+/// 市发展改革委 enters one certified enterprise on the register's page: a refused form comes
+/// back with what was typed and each problem named; a clean one lists it and says so.
+#[tokio::test]
+async fn an_editor_enters_an_entry_on_the_page() {
+    for b in backends() {
+        let app = TestApp::spawn(b).await;
+        app.org(
+            OrgKind::Enterprise,
+            &credit(ENT),
+            "渝中示例表单有限公司",
+            "500103",
+        )
+        .await;
+        app.user("fgw1", "department", "fgw").await;
+        app.user("jw1", "department", "jw").await;
+        let path = "/registers/certified_enterprises/new";
+        let jw = app.login("jw1").await;
+        assert_eq!(jw.get(app.url(path)).send().await.unwrap().status(), 403);
+        let fgw = app.login("fgw1").await;
+        let list = fgw
+            .get(app.url("/registers/certified_enterprises"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(list.contains(&format!("href=\"{path}\"")), "{list}");
+        let form = fgw
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(form.contains("name=\"owner_code\""), "{form}");
+        assert!(form.contains("type=\"date\" name=\"valid_from\""), "{form}");
+        let csrf = hidden(&form, "csrf").unwrap();
+        let code = credit(ENT);
+        let post = |fields: Vec<(&'static str, String)>| {
+            let fgw = fgw.clone();
+            let url = app.url(path);
+            async move {
+                let r = fgw.post(url).form(&fields).send().await.unwrap();
+                let status = r.status().as_u16();
+                let location = r
+                    .headers()
+                    .get("location")
+                    .map(|l| l.to_str().unwrap().to_owned());
+                (status, location, r.text().await.unwrap())
+            }
+        };
+        let (s, _, html) = post(vec![
+            ("csrf", csrf.clone()),
+            ("owner_code", code.clone()),
+            ("valid_from", "2024-03-01".into()),
+            ("valid_until", "2024-02-01".into()),
+        ])
+        .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("有效期至不能早于生效日期"), "{html}");
+        assert!(
+            html.contains(&format!("value=\"{code}\"")),
+            "typed values are kept: {html}"
+        );
+        assert_eq!(app.count("SELECT COUNT(*) FROM register_entries").await, 0);
+        let (s, location, html) = post(vec![
+            ("csrf", csrf),
+            ("owner_code", code),
+            ("valid_from", "2024-03-01".into()),
+            ("valid_until", "".into()),
+        ])
+        .await;
+        assert_eq!(s, 303, "{html}");
+        let location = location.unwrap();
+        assert!(location.ends_with("?notice=entered"), "{location}");
+        let page = fgw
+            .get(app.url(&location))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(page.contains("已录入该条目"), "{page}");
+        assert!(page.contains("录入：列入，2024年3月1日起"), "{page}");
+        assert!(page.contains("渝中示例表单有限公司"), "{page}");
+    }
+}

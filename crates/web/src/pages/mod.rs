@@ -2,6 +2,7 @@
 
 mod admin;
 mod audit;
+pub mod form;
 mod home;
 pub(crate) mod imports;
 mod login;

@@ -4,6 +4,8 @@
 
 use std::collections::HashMap;
 
+use crate::pages::form::{FieldView, scalar_view};
+
 use askama::Template;
 use axum::Form;
 use axum::body::Bytes;
@@ -222,31 +224,6 @@ async fn inbox(
     })
 }
 
-struct FieldView {
-    /// The input's name: the field's, or a group's cell's (`shareholders[0].share`).
-    name: String,
-    label: &'static str,
-    help: Option<&'static str>,
-    value: String,
-    /// How it is entered: `bool`, `textarea`, `select`, `date`, `input`, `group` (a table of
-    /// rows of cells) or `attachment` (a slot, uploaded on the application's page).
-    input: &'static str,
-    /// For `select`: (value, label), the options of an enum or the districts.
-    options: Vec<(String, String)>,
-    max_length: usize,
-    required: bool,
-    /// For `group`: the columns (label, required) and the rows' cells: the rows entered and
-    /// blank ones to add more (ignored when left blank).
-    columns: Vec<(&'static str, bool)>,
-    rows: Vec<Vec<FieldView>>,
-    /// For `group`: the fewest and most rows.
-    min_rows: usize,
-    max_rows: usize,
-    /// For `attachment`: the kinds of file it takes, and the file in it (link, file name).
-    accept: String,
-    file: Option<(String, String)>,
-}
-
 #[derive(Template)]
 #[template(path = "applications/new.html")]
 struct FormPage {
@@ -395,58 +372,6 @@ fn field_views(
             }
         })
         .collect()
-}
-
-/// The input of a single-value field (a kind's, or a group's cell).
-fn scalar_view(
-    f: &'static domain::form::FieldDef,
-    name: String,
-    value: String,
-    choices: &HashMap<String, Vec<(String, String)>>,
-) -> FieldView {
-    use domain::form::FieldType;
-    let (input, options, max_length) = match &f.ty {
-        FieldType::Bool => ("bool", Vec::new(), 1),
-        FieldType::Text { max_length, .. } if *max_length > 100 => {
-            ("textarea", Vec::new(), *max_length)
-        }
-        FieldType::Text { max_length, .. } => ("input", Vec::new(), *max_length),
-        FieldType::Enum { options } => ("select", options.clone(), 64),
-        FieldType::District => (
-            "select",
-            domain::reference::AREAS
-                .iter()
-                .map(|a| (a.code.to_owned(), a.name.to_owned()))
-                .collect(),
-            6,
-        ),
-        FieldType::Date => ("date", Vec::new(), 10),
-        FieldType::Org { .. } => (
-            "select",
-            choices.get(&f.name).cloned().unwrap_or_default(),
-            20,
-        ),
-        FieldType::IdCard => ("input", Vec::new(), 18),
-        FieldType::CreditCode => ("input", Vec::new(), 18),
-        FieldType::Occupation => ("input", Vec::new(), 16),
-        _ => ("input", Vec::new(), 24),
-    };
-    FieldView {
-        name,
-        label: f.label.as_str(),
-        help: f.help.as_deref(),
-        value,
-        input,
-        options,
-        max_length,
-        required: f.is_required(),
-        columns: Vec::new(),
-        rows: Vec::new(),
-        min_rows: 0,
-        max_rows: 0,
-        accept: String::new(),
-        file: None,
-    }
 }
 
 /// Stored data back into form strings by input name (money in yuan, a group's cells).

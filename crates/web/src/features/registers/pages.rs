@@ -32,6 +32,7 @@ pub fn router() -> Routes {
                 super::import::IMPORT.max_body(),
             )),
         )
+        .route("/registers/{register}/new", get(new_form).post(new_entry))
         .route("/registers/{register}/{id}", get(detail))
         .route("/registers/{register}/{id}/end", post(end))
         .route("/certified", get(certified))
@@ -399,12 +400,131 @@ async fn detail(
         standing: standing(&entry, today),
         can_end: entry.status != "ended"
             && c.as_ref().is_some_and(|c| super::import::may_edit(c, r)),
-        notice: (dq.notice.as_deref() == Some("ended")).then_some("已终止该条目"),
+        notice: match dq.notice.as_deref() {
+            Some("ended") => Some("已终止该条目"),
+            Some("entered") => Some("已录入该条目"),
+            _ => None,
+        },
         entry,
         fields,
         members,
         events,
     })
+}
+
+#[derive(Template)]
+#[template(path = "registers/new.html")]
+struct EntryFormPage {
+    layout: Layout,
+    register: &'static Register,
+    path: String,
+    errors: Vec<String>,
+    fields: Vec<crate::pages::form::FieldView>,
+}
+
+/// The inputs of an entry of `r`: owner, (number), validity, then its fields, with `values`
+/// as typed.
+fn entry_inputs(
+    r: &'static Register,
+    values: &std::collections::HashMap<String, String>,
+) -> Vec<crate::pages::form::FieldView> {
+    use crate::pages::form::{FieldView, scalar_view};
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let mut out = vec![FieldView::text(
+        "owner_code",
+        "所属机构统一社会信用代码",
+        v("owner_code"),
+        18,
+    )];
+    if r.key == workflow::EntryKey::Application {
+        out.push(FieldView::text("reference", "编号", v("reference"), 64));
+    }
+    out.push(FieldView {
+        input: "date",
+        ..FieldView::text("valid_from", "生效日期", v("valid_from"), 10)
+    });
+    out.push(FieldView {
+        input: "date",
+        required: false,
+        help: Some("不填表示长期有效"),
+        ..FieldView::text("valid_until", "有效期至", v("valid_until"), 10)
+    });
+    let none = std::collections::HashMap::new();
+    out.extend(
+        super::import::entry_fields(r).map(|f| scalar_view(f, f.name.clone(), v(&f.name), &none)),
+    );
+    out
+}
+
+fn entry_form(
+    c: &crate::auth::Caller,
+    r: &'static Register,
+    values: &std::collections::HashMap<String, String>,
+    errors: Vec<String>,
+) -> PageResult {
+    render(&EntryFormPage {
+        layout: Layout::new(&format!("录入{}条目", r.title), "registers", Some(c)),
+        register: r,
+        path: format!("/registers/{}", r.code),
+        errors,
+        fields: entry_inputs(r, values),
+    })
+}
+
+/// The form for one entry (the register's editors).
+async fn new_form(PageCaller(c): PageCaller, Path(code): Path<String>) -> PageResult {
+    let r = register_of(&code)?;
+    if !super::import::may_edit(&c, r) {
+        return Err(AppError::Forbidden.into());
+    }
+    entry_form(&c, r, &Default::default(), Vec::new())
+}
+
+/// Enters one entry (the register's editors), with the same checks as an imported row; a
+/// refused form comes back with what was typed and every problem.
+async fn new_entry(
+    State(state): State<AppState>,
+    PageCaller(c): PageCaller,
+    Path(code): Path<String>,
+    axum::Form(values): axum::Form<std::collections::HashMap<String, String>>,
+) -> PageResult {
+    let r = register_of(&code)?;
+    if !super::import::may_edit(&c, r) {
+        return Err(AppError::Forbidden.into());
+    }
+    c.check_csrf(values.get("csrf").map_or("", String::as_str))?;
+    let get = |k: &str| values.get(k).map_or("", String::as_str);
+    let parsed = super::import::parse_entry(r, get);
+    match super::import::enter(&state, &c.actor(), r, parsed, get("reference")).await? {
+        Ok(id) => Ok(axum::response::Redirect::to(&format!(
+            "/registers/{}/{id}?notice=entered",
+            r.code
+        ))
+        .into_response()),
+        Err(errs) => {
+            let inputs = entry_inputs(r, &values);
+            let label = |key: &str| {
+                inputs
+                    .iter()
+                    .find(|i| i.name == key)
+                    .map_or("", |i| i.label)
+            };
+            let messages = errs
+                .into_iter()
+                .map(|(key, m)| {
+                    let l = label(key);
+                    if l.is_empty() || m.contains(l) {
+                        m
+                    } else {
+                        format!("{l}：{m}")
+                    }
+                })
+                .collect();
+            let mut resp = entry_form(&c, r, &values, messages)?;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(resp)
+        }
+    }
 }
 
 #[derive(serde::Deserialize, Default)]
