@@ -559,7 +559,7 @@ pub async fn backup_sqlite(db: &Db, path: &str) -> Result<()> {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
 
     /// A write outside the writer lock (a token's last-used time goes straight to the pool)
