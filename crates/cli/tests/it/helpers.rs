@@ -306,6 +306,11 @@ pub fn client() -> Client {
         .unwrap()
 }
 
+/// `GET url` as the page client `c`: the body as text, whatever the status.
+pub async fn text(c: &Client, url: &str) -> String {
+    c.get(url).send().await.unwrap().text().await.unwrap()
+}
+
 /// `GET url` with a bearer token, answered 200, its JSON body.
 pub async fn get_json(url: &str, token: &str) -> serde_json::Value {
     let r = client().get(url).bearer_auth(token).send().await.unwrap();

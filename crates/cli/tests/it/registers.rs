@@ -6,21 +6,14 @@
 use domain::orgs::OrgKind;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, backends, credit, hidden};
+use crate::helpers::{TestApp, backends, credit, hidden, text};
 
 const ENT: &str = "91500103MA5U7M001";
 
 /// Uploads `csv` to the import of the certified list as the page client `c`; the status and
 /// the page.
 async fn upload(app: &TestApp, c: &reqwest::Client, csv: &str) -> (u16, String) {
-    let page = c
-        .get(app.url("/registers/certified_enterprises"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = text(&c, &app.url("/registers/certified_enterprises")).await;
     let csrf = hidden(&page, "csrf").unwrap();
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",
@@ -150,14 +143,7 @@ async fn editors_import_the_certified_list_and_it_counts() {
         let end = |c: &reqwest::Client, reason: &'static str| {
             let (c, app, entry_page) = (c.clone(), &app, entry_page.clone());
             async move {
-                let html = c
-                    .get(app.url(&entry_page))
-                    .send()
-                    .await
-                    .unwrap()
-                    .text()
-                    .await
-                    .unwrap();
+                let html = text(&c, &app.url(&entry_page)).await;
                 let csrf = hidden(&html, "csrf").unwrap();
                 let r = c
                     .post(app.url(&format!("{entry_page}/end")))
@@ -173,14 +159,7 @@ async fn editors_import_the_certified_list_and_it_counts() {
         assert_eq!(s, 422);
         let (s, _) = end(&fgw, "该企业认定已于2026年11月被撤销").await;
         assert_eq!(s, 303);
-        let html = fgw
-            .get(app.url(&format!("{entry_page}?notice=ended")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = text(&fgw, &app.url(&format!("{entry_page}?notice=ended"))).await;
         assert!(html.contains("已终止该条目"), "{html}");
         assert!(
             html.contains("终止：该企业认定已于2026年11月被撤销"),
@@ -299,23 +278,9 @@ async fn an_editor_enters_an_entry_on_the_page() {
         let jw = app.login("jw1").await;
         assert_eq!(jw.get(app.url(path)).send().await.unwrap().status(), 403);
         let fgw = app.login("fgw1").await;
-        let list = fgw
-            .get(app.url("/registers/certified_enterprises"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let list = text(&fgw, &app.url("/registers/certified_enterprises")).await;
         assert!(list.contains(&format!("href=\"{path}\"")), "{list}");
-        let form = fgw
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let form = text(&fgw, &app.url(path)).await;
         assert!(form.contains("name=\"owner_code\""), "{form}");
         assert!(form.contains("type=\"date\" name=\"valid_from\""), "{form}");
         let csrf = hidden(&form, "csrf").unwrap();
@@ -357,14 +322,7 @@ async fn an_editor_enters_an_entry_on_the_page() {
         assert_eq!(s, 303, "{html}");
         let location = location.unwrap();
         assert!(location.ends_with("?notice=entered"), "{location}");
-        let page = fgw
-            .get(app.url(&location))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let page = text(&fgw, &app.url(&location)).await;
         assert!(page.contains("已录入该条目"), "{page}");
         assert!(page.contains("录入：列入，2024年3月1日起"), "{page}");
         assert!(page.contains("渝中示例表单有限公司"), "{page}");
