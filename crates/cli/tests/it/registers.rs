@@ -13,7 +13,7 @@ const ENT: &str = "91500103MA5U7M001";
 /// Uploads `csv` to the import of the certified list as the page client `c`; the status and
 /// the page.
 async fn upload(app: &TestApp, c: &reqwest::Client, csv: &str) -> (u16, String) {
-    let page = text(&c, &app.url("/registers/certified_enterprises")).await;
+    let page = text(c, &app.url("/registers/certified_enterprises")).await;
     let csrf = hidden(&page, "csrf").unwrap();
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",
