@@ -72,8 +72,14 @@ async fn pages_render_in_chinese_and_redirect_when_logged_out() {
                 "{path}: no external assets"
             );
         }
-        let css = c.get(app.url("/static/app.css")).send().await.unwrap();
+        // Pages link the stylesheet by its content's version: a changed stylesheet has a new
+        // address, and that address serves it.
+        let home = crate::helpers::text(&c, &app.url("/")).await;
+        let link = format!("/static/app.css?v={}", web::pages::CSS_VERSION);
+        assert!(home.contains(&format!("href=\"{link}\"")), "{home}");
+        let css = c.get(app.url(&link)).send().await.unwrap();
         assert_eq!(css.status(), 200);
+        assert!(css.text().await.unwrap().contains(".form label.check"));
     }
 }
 

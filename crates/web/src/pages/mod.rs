@@ -159,13 +159,31 @@ mod route_tests {
     }
 }
 
+/// The stylesheet.
+const CSS: &str = include_str!("../../static/app.css");
+
+/// The stylesheet's version in the pages' links (`/static/app.css?v=…`, an FNV-1a hash of its
+/// content): a changed stylesheet has a new address, so a browser does not keep the old one
+/// after an upgrade.
+pub const CSS_VERSION: u32 = {
+    let bytes = CSS.as_bytes();
+    let mut h: u32 = 0x811c_9dc5;
+    let mut i = 0;
+    while i < bytes.len() {
+        h ^= bytes[i] as u32;
+        h = h.wrapping_mul(0x0100_0193);
+        i += 1;
+    }
+    h
+};
+
 async fn css() -> impl IntoResponse {
     (
         [
             (header::CONTENT_TYPE, "text/css; charset=utf-8"),
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
-        include_str!("../../static/app.css"),
+        CSS,
     )
 }
 
