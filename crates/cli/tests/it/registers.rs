@@ -311,6 +311,15 @@ async fn an_editor_enters_an_entry_on_the_page() {
             html.contains(&format!("value=\"{code}\"")),
             "typed values are kept: {html}"
         );
+        let (s, _, html) = post(vec![
+            ("csrf", csrf.clone()),
+            ("owner_code", credit("91500103MA5U7M009")),
+            ("valid_from", "2024-03-01".into()),
+        ])
+        .await;
+        assert_eq!(s, 422, "{html}");
+        assert!(html.contains("所属机构：统一社会信用代码“"), "{html}");
+        assert!(html.contains("的机构未在平台登记"), "{html}");
         assert_eq!(app.count("SELECT COUNT(*) FROM register_entries").await, 0);
         let (s, location, html) = post(vec![
             ("csrf", csrf),

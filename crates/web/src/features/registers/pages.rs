@@ -512,7 +512,12 @@ async fn new_entry(
             let messages = errs
                 .into_iter()
                 .map(|(key, m)| {
-                    let l = label(key);
+                    // The code's own messages name the 统一社会信用代码; say whose it is.
+                    let l = if key == "owner_code" {
+                        "所属机构"
+                    } else {
+                        label(key)
+                    };
                     if l.is_empty() || m.contains(l) {
                         m
                     } else {
