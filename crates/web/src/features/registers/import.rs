@@ -111,7 +111,7 @@ pub fn schema_of(r: &'static Register) -> &'static Schema {
         required: false,
         example: "2027-02-28",
     });
-    for f in r.fields.iter().filter(|f| importable(f)) {
+    for f in entry_fields(r) {
         columns.push(Column {
             key: leak(f.name.clone()),
             header: leak(f.label.clone()),
@@ -221,7 +221,7 @@ fn parse_with<'a>(
         errs.push(("valid_until", "有效期至不能早于生效日期".into()));
     }
     let mut data = Map::new();
-    for f in r.fields.iter().filter(|f| importable(f)) {
+    for f in entry_fields(r) {
         let key = schema
             .columns
             .iter()
