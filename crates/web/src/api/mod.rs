@@ -1,7 +1,6 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
-pub mod measures;
 pub mod normalise;
 pub mod rules;
 pub mod vocab;
@@ -172,7 +171,7 @@ pub fn route_table() -> Vec<(String, String)> {
 
 fn build() -> (crate::pages::Routes, serde_json::Value) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(measures::list))
+        .routes(routes!(crate::features::measures::api::list))
         .routes(routes!(
             crate::features::orgs::api::list,
             crate::features::orgs::api::create

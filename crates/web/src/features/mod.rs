@@ -7,6 +7,7 @@ pub mod alignment;
 pub mod applications;
 pub mod demand;
 pub mod majors;
+pub mod measures;
 pub mod occupations;
 pub mod orgs;
 pub mod registers;

@@ -6,7 +6,6 @@ pub mod form;
 mod home;
 pub(crate) mod imports;
 mod login;
-pub mod measures;
 pub mod nav;
 pub(crate) mod rules;
 
@@ -31,7 +30,7 @@ pub fn routes() -> Routes {
         .merge(login::router())
         .merge(home::router())
         .merge(crate::features::orgs::pages::router())
-        .merge(measures::router())
+        .merge(crate::features::measures::pages::router())
         .merge(admin::router())
         .merge(audit::router())
         .merge(rules::router())
