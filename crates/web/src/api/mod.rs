@@ -2,7 +2,6 @@
 //! document is assembled from them, so it cannot drift from the code.
 
 pub mod normalise;
-pub mod rules;
 pub mod vocab;
 
 use axum::Json;
@@ -177,8 +176,8 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
             crate::features::orgs::api::create
         ))
         .routes(routes!(crate::features::orgs::api::get_one))
-        .routes(routes!(rules::evaluate))
-        .routes(routes!(rules::parameters))
+        .routes(routes!(crate::features::rules::api::evaluate))
+        .routes(routes!(crate::features::rules::api::parameters))
         .routes(routes!(
             crate::features::applications::api::list,
             crate::features::applications::api::create
@@ -219,7 +218,7 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
     let routes = recorded(router, &doc);
     let mut served = serde_json::to_value(&doc).unwrap_or_default();
     // Each rule's input has its own schema (`policy::input_schema`): one operation per rule.
-    rules::document(&mut served);
+    crate::features::rules::api::document(&mut served);
     normalise::request_constraints(&mut served);
     let json = served.clone();
     let routes = routes.route("/openapi.json", get(move || async move { Json(json) }));

@@ -11,5 +11,6 @@ pub mod measures;
 pub mod occupations;
 pub mod orgs;
 pub mod registers;
+pub mod rules;
 pub mod supply;
 pub mod tax;

@@ -7,7 +7,7 @@ mod home;
 pub(crate) mod imports;
 mod login;
 pub mod nav;
-pub(crate) mod rules;
+pub(crate) mod trace;
 
 use askama::Template;
 use axum::Router;
@@ -33,7 +33,7 @@ pub fn routes() -> Routes {
         .merge(crate::features::measures::pages::router())
         .merge(admin::router())
         .merge(audit::router())
-        .merge(rules::router())
+        .merge(crate::features::rules::pages::router())
         .merge(crate::features::applications::pages::router())
         .merge(crate::features::tax::pages::router())
         .merge(crate::features::majors::pages::router())
