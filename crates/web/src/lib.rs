@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod api;
-pub mod audit_view;
 pub mod auth;
 pub mod charts;
 pub mod error;

@@ -5,6 +5,7 @@
 
 pub mod alignment;
 pub mod applications;
+pub mod audit;
 pub mod demand;
 pub mod majors;
 pub mod measures;

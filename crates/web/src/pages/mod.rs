@@ -1,7 +1,6 @@
 //! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
 
 mod admin;
-mod audit;
 pub mod form;
 mod home;
 pub(crate) mod imports;
@@ -32,7 +31,7 @@ pub fn routes() -> Routes {
         .merge(crate::features::orgs::pages::router())
         .merge(crate::features::measures::pages::router())
         .merge(admin::router())
-        .merge(audit::router())
+        .merge(crate::features::audit::pages::router())
         .merge(crate::features::rules::pages::router())
         .merge(crate::features::applications::pages::router())
         .merge(crate::features::tax::pages::router())
