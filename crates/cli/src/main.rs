@@ -624,14 +624,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 (demo::random_password(), true)
             };
-            let input = web::accounts::UserInput {
+            let input = web::features::admin::UserInput {
                 username: &username,
                 display_name: display_name.as_deref().unwrap_or(&username),
                 role: &role,
                 org_code: &org,
                 password: Some(&password),
             };
-            let id = web::accounts::add_user(&db, &Actor::system("cli"), &input)
+            let id = web::features::admin::add_user(&db, &Actor::system("cli"), &input)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             println!("已创建用户 {username}（编号 {id}）");

@@ -1,7 +1,6 @@
 //! The web layer: server-rendered pages, the JSON API under `/api/v1`, and operations
 //! endpoints. It never builds SQL: everything goes through `store`.
 
-pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod charts;

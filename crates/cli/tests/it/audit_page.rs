@@ -44,10 +44,10 @@ struct World {
 /// enterprise registered by the platform itself.
 async fn world(b: store::Backend) -> World {
     let app = TestApp::spawn(b).await;
-    web::accounts::add_user(
+    web::features::admin::add_user(
         &app.db,
         &Actor::system("test"),
-        &web::accounts::UserInput {
+        &web::features::admin::UserInput {
             username: "op1",
             display_name: "陈静",
             role: "operator",

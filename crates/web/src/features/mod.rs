@@ -3,6 +3,7 @@
 //! `templates/<feature>/`. Features not yet moved here live in the crate's top-level modules
 //! (see docs/architecture.md).
 
+pub mod admin;
 pub mod alignment;
 pub mod applications;
 pub mod audit;

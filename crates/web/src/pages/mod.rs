@@ -1,6 +1,5 @@
 //! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
 
-mod admin;
 pub mod form;
 mod home;
 pub(crate) mod imports;
@@ -30,7 +29,7 @@ pub fn routes() -> Routes {
         .merge(home::router())
         .merge(crate::features::orgs::pages::router())
         .merge(crate::features::measures::pages::router())
-        .merge(admin::router())
+        .merge(crate::features::admin::pages::router())
         .merge(crate::features::audit::pages::router())
         .merge(crate::features::rules::pages::router())
         .merge(crate::features::applications::pages::router())
