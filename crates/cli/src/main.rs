@@ -521,7 +521,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs(JobsCommand::RunOnce) => {
             let params = load_params(&cli.policy_dir)?;
             let state = web::AppState::with_params(open(&url).await?, params);
-            let pass = web::jobs::run_once(&state, &Actor::system("cli"))
+            let pass = web::features::jobs::run_once(&state, &Actor::system("cli"))
                 .await
                 .map_err(|e| anyhow::anyhow!("定时任务运行失败：{e}"))?;
             println!("{}", pass.summary());
@@ -574,7 +574,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             state.security.trust_proxy = args.trust_proxy;
             if args.jobs_interval > 0 {
                 println!("定时提醒：每 {} 秒运行一轮", args.jobs_interval);
-                web::jobs::spawn(
+                web::features::jobs::spawn(
                     state.clone(),
                     std::time::Duration::from_secs(args.jobs_interval),
                 );

@@ -8,7 +8,6 @@ pub mod error;
 pub mod features;
 pub mod heavy;
 pub mod import;
-pub mod jobs;
 pub mod numbers;
 pub mod ops;
 pub mod pages;
