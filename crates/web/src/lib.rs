@@ -11,7 +11,6 @@ pub mod import;
 pub mod numbers;
 pub mod ops;
 pub mod pages;
-pub mod programme;
 pub mod xlsx;
 
 use std::net::SocketAddr;

@@ -8,6 +8,7 @@ pub mod alignment;
 pub mod applications;
 pub mod audit;
 pub mod demand;
+pub mod home;
 pub mod jobs;
 pub mod majors;
 pub mod measures;

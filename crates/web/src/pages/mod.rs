@@ -1,7 +1,6 @@
 //! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
 
 pub mod form;
-mod home;
 pub(crate) mod imports;
 mod login;
 pub mod nav;
@@ -26,7 +25,7 @@ pub fn routes() -> Routes {
         .route("/static/app.css", get(css))
         .route("/static/print.js", get(print_js))
         .merge(login::router())
-        .merge(home::router())
+        .merge(crate::features::home::pages::router())
         .merge(crate::features::orgs::pages::router())
         .merge(crate::features::measures::pages::router())
         .merge(crate::features::admin::pages::router())
