@@ -1,4 +1,6 @@
-//! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
+//! Server-rendered pages (zh-CN): what every feature's pages share (layout, [`Routes`], pager,
+//! error pages, navigation, form controls, imports, the trace view) and login. Each feature's
+//! own pages are in `crate::features::<feature>::pages`, merged in [`routes`].
 
 pub mod form;
 pub(crate) mod imports;
