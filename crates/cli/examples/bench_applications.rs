@@ -1651,10 +1651,10 @@ async fn main() -> Res<()> {
         } else {
             format!("bench_{code}")
         };
-        let id = web::accounts::add_user(
+        let id = web::features::admin::add_user(
             &db,
             &sys,
-            &web::accounts::UserInput {
+            &web::features::admin::UserInput {
                 username: &username,
                 display_name: &username,
                 role,

@@ -521,7 +521,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Jobs(JobsCommand::RunOnce) => {
             let params = load_params(&cli.policy_dir)?;
             let state = web::AppState::with_params(open(&url).await?, params);
-            let pass = web::jobs::run_once(&state, &Actor::system("cli"))
+            let pass = web::features::jobs::run_once(&state, &Actor::system("cli"))
                 .await
                 .map_err(|e| anyhow::anyhow!("定时任务运行失败：{e}"))?;
             println!("{}", pass.summary());
@@ -574,7 +574,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             state.security.trust_proxy = args.trust_proxy;
             if args.jobs_interval > 0 {
                 println!("定时提醒：每 {} 秒运行一轮", args.jobs_interval);
-                web::jobs::spawn(
+                web::features::jobs::spawn(
                     state.clone(),
                     std::time::Duration::from_secs(args.jobs_interval),
                 );
@@ -624,14 +624,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 (demo::random_password(), true)
             };
-            let input = web::accounts::UserInput {
+            let input = web::features::admin::UserInput {
                 username: &username,
                 display_name: display_name.as_deref().unwrap_or(&username),
                 role: &role,
                 org_code: &org,
                 password: Some(&password),
             };
-            let id = web::accounts::add_user(&db, &Actor::system("cli"), &input)
+            let id = web::features::admin::add_user(&db, &Actor::system("cli"), &input)
                 .await
                 .map_err(|e| anyhow::anyhow!(e.to_string()))?;
             println!("已创建用户 {username}（编号 {id}）");

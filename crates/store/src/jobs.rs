@@ -1,4 +1,4 @@
-//! Storage of the background jobs (`web::jobs`): the lock that lets one node run a pass, what
+//! Storage of the background jobs (`web::features::jobs`): the lock that lets one node run a pass, what
 //! awaits whom by when, and the notices already sent (`job_notices`, migration 0017).
 //!
 //! A notice is sent once: its key (what it is about, e.g. an application's stage and due date)

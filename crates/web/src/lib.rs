@@ -1,20 +1,16 @@
 //! The web layer: server-rendered pages, the JSON API under `/api/v1`, and operations
 //! endpoints. It never builds SQL: everything goes through `store`.
 
-pub mod accounts;
 pub mod api;
-pub mod audit_view;
 pub mod auth;
 pub mod charts;
 pub mod error;
 pub mod features;
 pub mod heavy;
 pub mod import;
-pub mod jobs;
 pub mod numbers;
 pub mod ops;
 pub mod pages;
-pub mod programme;
 pub mod xlsx;
 
 use std::net::SocketAddr;

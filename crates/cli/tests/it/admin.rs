@@ -18,10 +18,10 @@ static TOTALS: LazyLock<Regex> =
 
 /// A user with a display name of its own (no password unless `password`).
 async fn user(app: &TestApp, username: &str, display: &str, role: &str, org: &str) -> i64 {
-    web::accounts::add_user(
+    web::features::admin::add_user(
         &app.db,
         &Actor::system("test"),
-        &web::accounts::UserInput {
+        &web::features::admin::UserInput {
             username,
             display_name: display,
             role,

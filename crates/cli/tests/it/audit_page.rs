@@ -44,10 +44,10 @@ struct World {
 /// enterprise registered by the platform itself.
 async fn world(b: store::Backend) -> World {
     let app = TestApp::spawn(b).await;
-    web::accounts::add_user(
+    web::features::admin::add_user(
         &app.db,
         &Actor::system("test"),
-        &web::accounts::UserInput {
+        &web::features::admin::UserInput {
             username: "op1",
             display_name: "陈静",
             role: "operator",
@@ -178,7 +178,7 @@ async fn the_log_reads_in_chinese_with_names_and_changes() {
         for label in ["新增用户", "停用用户", "登录", "新增机构"] {
             assert!(text.contains(label), "{label} in {text}");
         }
-        for (code, _) in web::audit_view::ACTIONS {
+        for (code, _) in web::features::audit::ACTIONS {
             assert!(!text.contains(code), "code {code} shown: {text}");
         }
         for raw in ["{\"", "\":", "user.create", "entity", "null"] {

@@ -182,10 +182,10 @@ async fn weak_and_username_passwords_are_refused_everywhere() {
         let add = |username: &'static str, password: &'static str| {
             let db = app.db.clone();
             async move {
-                web::accounts::add_user(
+                web::features::admin::add_user(
                     &db,
                     &store::Actor::system("t"),
-                    &web::accounts::UserInput {
+                    &web::features::admin::UserInput {
                         username,
                         display_name: "x",
                         role: "district",
@@ -702,10 +702,10 @@ async fn passwords_are_argon2id_and_users_must_match_their_org_kind() {
                 .await
                 .unwrap();
         assert!(h.starts_with("$argon2id$"));
-        let err = web::accounts::add_user(
+        let err = web::features::admin::add_user(
             &app.db,
             &store::Actor::system("t"),
-            &web::accounts::UserInput {
+            &web::features::admin::UserInput {
                 username: "x1y",
                 display_name: "x",
                 role: "enterprise",
@@ -716,10 +716,10 @@ async fn passwords_are_argon2id_and_users_must_match_their_org_kind() {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("不能属于"), "{err}");
-        let err = web::accounts::add_user(
+        let err = web::features::admin::add_user(
             &app.db,
             &store::Actor::system("t"),
-            &web::accounts::UserInput {
+            &web::features::admin::UserInput {
                 username: "x2y",
                 display_name: "x",
                 role: "district",
@@ -730,10 +730,10 @@ async fn passwords_are_argon2id_and_users_must_match_their_org_kind() {
         .await
         .unwrap_err();
         assert!(err.to_string().contains("至少10个字符"));
-        let err = web::accounts::add_user(
+        let err = web::features::admin::add_user(
             &app.db,
             &store::Actor::system("t"),
-            &web::accounts::UserInput {
+            &web::features::admin::UserInput {
                 username: "op1",
                 display_name: "x",
                 role: "operator",

@@ -113,10 +113,10 @@ impl TestApp {
 
     /// Creates a user with [`PASSWORD`].
     pub async fn user(&self, username: &str, role: &str, org_code: &str) -> i64 {
-        web::accounts::add_user(
+        web::features::admin::add_user(
             &self.db,
             &Actor::system("test"),
-            &web::accounts::UserInput {
+            &web::features::admin::UserInput {
                 username,
                 display_name: username,
                 role,

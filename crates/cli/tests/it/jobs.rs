@@ -1,4 +1,4 @@
-//! Background jobs (`web::jobs`): deadline reminders, certification expiry and publicity ended,
+//! Background jobs (`web::features::jobs`): deadline reminders, certification expiry and publicity ended,
 //! each notice sent once, on the server's real state, on SQLite and PostgreSQL; one pass at a
 //! time on PostgreSQL; `chanjiao jobs run-once` and `serve --jobs-interval`.
 
@@ -217,8 +217,8 @@ impl World {
     }
 
     /// One pass as the server runs it.
-    async fn pass(&self) -> web::jobs::Pass {
-        let p = web::jobs::run_once(&self.state, &Actor::system("system"))
+    async fn pass(&self) -> web::features::jobs::Pass {
+        let p = web::features::jobs::run_once(&self.state, &Actor::system("system"))
             .await
             .unwrap();
         assert!(!p.skipped, "nobody else runs a pass: {p:?}");
@@ -277,7 +277,7 @@ fn param(key: &str) -> i64 {
 }
 
 /// The counts of a pass: (due soon, overdue, expiring, expired, publicity ended, inbox items).
-fn counts(p: &web::jobs::Pass) -> [i64; 6] {
+fn counts(p: &web::features::jobs::Pass) -> [i64; 6] {
     [
         p.deadline_soon,
         p.overdue,
@@ -295,7 +295,7 @@ fn reviewers(keys: &[&str]) -> (Vec<String>, Vec<i64>) {
 #[tokio::test]
 async fn deadline_reminders_reach_each_awaited_reviewer_once() {
     let cal = domain::calendar::Calendar::shipped();
-    let n = u32::try_from(param(web::jobs::REMINDER_WORKING_DAYS)).unwrap();
+    let n = u32::try_from(param(web::features::jobs::REMINDER_WORKING_DAYS)).unwrap();
     for b in backends() {
         let w = World::new(b).await;
         // A certification at 牵头部门审核 awaits 市发展改革委 and 市教委; a cultivation
@@ -392,7 +392,7 @@ async fn deadline_reminders_reach_each_awaited_reviewer_once() {
 
 #[tokio::test]
 async fn publicity_end_and_certification_expiry_are_told_once() {
-    let m = param(web::jobs::EXPIRY_REMINDER_DAYS);
+    let m = param(web::features::jobs::EXPIRY_REMINDER_DAYS);
     let days = |k: i64| {
         if k >= 0 {
             today() + chrono::Days::new(k as u64)
@@ -517,7 +517,7 @@ async fn one_pass_at_a_time_and_each_notice_once_across_nodes() {
                 .await
                 .unwrap()
                 .expect("the lock is free");
-            let p = web::jobs::run_once(&w.state, &Actor::system("system"))
+            let p = web::features::jobs::run_once(&w.state, &Actor::system("system"))
                 .await
                 .unwrap();
             assert!(p.skipped, "{p:?}");
@@ -552,12 +552,15 @@ async fn one_pass_at_a_time_and_each_notice_once_across_nodes() {
 }
 
 /// Runs a pass on every node at once.
-async fn futures_join_all(nodes: &[web::AppState], actor: &Actor) -> Vec<web::jobs::Pass> {
+async fn futures_join_all(
+    nodes: &[web::AppState],
+    actor: &Actor,
+) -> Vec<web::features::jobs::Pass> {
     let handles: Vec<_> = nodes
         .iter()
         .map(|s| {
             let (s, a) = (s.clone(), actor.clone());
-            tokio::spawn(async move { web::jobs::run_once(&s, &a).await.unwrap() })
+            tokio::spawn(async move { web::features::jobs::run_once(&s, &a).await.unwrap() })
         })
         .collect();
     let mut out = Vec::new();

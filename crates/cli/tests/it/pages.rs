@@ -369,7 +369,7 @@ async fn operator_manages_users_and_tokens_in_the_browserless_flow() {
 #[tokio::test]
 async fn measure_pages_lead_to_where_the_work_is_done() {
     let routes = web::pages::route_table();
-    for w in web::pages::measures::WORK {
+    for w in web::features::measures::WORK {
         assert!(
             routes.iter().any(|(m, p)| m == "GET" && p == w.href),
             "{} is not a page",
@@ -387,7 +387,7 @@ async fn measure_pages_lead_to_where_the_work_is_done() {
             .text()
             .await
             .unwrap();
-        let links: Vec<_> = web::pages::measures::WORK
+        let links: Vec<_> = web::features::measures::WORK
             .iter()
             .filter(|w| w.measure == n)
             .collect();

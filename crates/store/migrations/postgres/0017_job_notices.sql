@@ -1,4 +1,4 @@
--- Notices sent by the background jobs (web::jobs: deadline reminders, certification expiry,
+-- Notices sent by the background jobs (web::features::jobs: deadline reminders, certification expiry,
 -- publicity ended). Keep in step with ../sqlite/0017_job_notices.sql.
 --
 -- One row per notice, keyed by what it is about, so each is sent once however many passes or

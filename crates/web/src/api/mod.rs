@@ -1,9 +1,7 @@
 //! The JSON API under `/api/v1`. Every handler carries its `#[utoipa::path]`, and the OpenAPI
 //! document is assembled from them, so it cannot drift from the code.
 
-pub mod measures;
 pub mod normalise;
-pub mod rules;
 pub mod vocab;
 
 use axum::Json;
@@ -172,14 +170,14 @@ pub fn route_table() -> Vec<(String, String)> {
 
 fn build() -> (crate::pages::Routes, serde_json::Value) {
     let (router, mut doc) = OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(measures::list))
+        .routes(routes!(crate::features::measures::api::list))
         .routes(routes!(
             crate::features::orgs::api::list,
             crate::features::orgs::api::create
         ))
         .routes(routes!(crate::features::orgs::api::get_one))
-        .routes(routes!(rules::evaluate))
-        .routes(routes!(rules::parameters))
+        .routes(routes!(crate::features::rules::api::evaluate))
+        .routes(routes!(crate::features::rules::api::parameters))
         .routes(routes!(
             crate::features::applications::api::list,
             crate::features::applications::api::create
@@ -220,7 +218,7 @@ fn build() -> (crate::pages::Routes, serde_json::Value) {
     let routes = recorded(router, &doc);
     let mut served = serde_json::to_value(&doc).unwrap_or_default();
     // Each rule's input has its own schema (`policy::input_schema`): one operation per rule.
-    rules::document(&mut served);
+    crate::features::rules::api::document(&mut served);
     normalise::request_constraints(&mut served);
     let json = served.clone();
     let routes = routes.route("/openapi.json", get(move || async move { Json(json) }));

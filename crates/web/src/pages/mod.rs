@@ -1,14 +1,12 @@
-//! Server-rendered pages (zh-CN). Each module holds one area's routes, handlers and views.
+//! Server-rendered pages (zh-CN): what every feature's pages share (layout, [`Routes`], pager,
+//! error pages, navigation, form controls, imports, the trace view) and login. Each feature's
+//! own pages are in `crate::features::<feature>::pages`, merged in [`routes`].
 
-mod admin;
-mod audit;
 pub mod form;
-mod home;
 pub(crate) mod imports;
 mod login;
-pub mod measures;
 pub mod nav;
-pub(crate) mod rules;
+pub(crate) mod trace;
 
 use askama::Template;
 use axum::Router;
@@ -29,12 +27,12 @@ pub fn routes() -> Routes {
         .route("/static/app.css", get(css))
         .route("/static/print.js", get(print_js))
         .merge(login::router())
-        .merge(home::router())
+        .merge(crate::features::home::pages::router())
         .merge(crate::features::orgs::pages::router())
-        .merge(measures::router())
-        .merge(admin::router())
-        .merge(audit::router())
-        .merge(rules::router())
+        .merge(crate::features::measures::pages::router())
+        .merge(crate::features::admin::pages::router())
+        .merge(crate::features::audit::pages::router())
+        .merge(crate::features::rules::pages::router())
         .merge(crate::features::applications::pages::router())
         .merge(crate::features::tax::pages::router())
         .merge(crate::features::majors::pages::router())

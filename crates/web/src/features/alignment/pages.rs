@@ -27,7 +27,7 @@ use crate::auth::{Caller, PageCaller};
 use crate::charts::{Group, grouped_bars, line_chart};
 use crate::error::{AppError, PageResult};
 use crate::numbers::{self, filters};
-use crate::pages::rules::{StepView, trace_view};
+use crate::pages::trace::{StepView, trace_view};
 use crate::pages::{Layout, Pager, Routes, SelectOption, render};
 use crate::xlsx::{self, Cell};
 
@@ -426,7 +426,7 @@ fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
     t.all_used()
         .into_iter()
         .map(|u| {
-            let (value, unit) = crate::pages::rules::plain_value(&value_text(&u.value), &u.unit);
+            let (value, unit) = crate::pages::trace::plain_value(&value_text(&u.value), &u.unit);
             (
                 u.description.clone(),
                 format!("{value} {unit}").trim_end().to_string(),

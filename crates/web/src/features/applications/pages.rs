@@ -22,7 +22,7 @@ use super::{self as svc};
 use crate::AppState;
 use crate::auth::{Caller, PageCaller};
 use crate::error::{AppError, PageError, PageResult};
-use crate::pages::rules::{StepView, trace_view};
+use crate::pages::trace::{StepView, trace_view};
 use crate::pages::{Layout, Pager, Routes, file_kind, file_size, fmt_time, parse_page, render};
 
 mod list;

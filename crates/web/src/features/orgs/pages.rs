@@ -210,7 +210,7 @@ struct DetailPage {
     show_users: bool,
     users: Vec<UserLine>,
     /// Its standing in the programme as the caller may see it (None: nothing to see).
-    standing: Option<crate::programme::Standing>,
+    standing: Option<crate::features::home::Standing>,
     /// Its applications the caller may see, newest first: (title, status, updated, link).
     applications: Vec<(String, &'static str, String, String)>,
     applications_total: i64,
@@ -291,7 +291,7 @@ async fn detail(
     let viewer = crate::auth::access::viewer(&caller.principal);
     let own = org.id == caller.principal.org_id;
     let today = domain::calendar::today_shanghai();
-    let standing = crate::programme::standing(&state, &viewer, org.id, own, today).await?;
+    let standing = crate::features::home::standing(&state, &viewer, org.id, own, today).await?;
     let list = store::applications::list(
         &state.db,
         &viewer,

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::auth::PageCaller;
 use crate::auth::access::Permission;
 use crate::error::PageResult;
-use crate::pages::rules::{StepView, trace_view};
+use crate::pages::trace::{StepView, trace_view};
 use crate::pages::{Layout, Routes, SelectOption, district_options, render};
 use crate::xlsx;
 

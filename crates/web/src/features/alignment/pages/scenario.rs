@@ -82,7 +82,7 @@ pub(super) async fn scenario(
     let shown = |k: ThresholdKey| {
         let v = value_text(&base.values.value(k));
         match base.used(k).unit.as_str() {
-            "比例" => crate::pages::rules::plain_value(&v, "比例").0,
+            "比例" => crate::pages::trace::plain_value(&v, "比例").0,
             _ => v,
         }
     };

@@ -1,7 +1,9 @@
 //! An organisation's standing in the programme — its cultivation, certification and its
 //! validity, claims and reports — and what it has to do next, computed from its applications
-//! as the viewer sees them (the store scopes them), for the home page and the organisation
-//! page.
+//! as the viewer sees them (the store scopes them), for the home page (`pages.rs`) and the
+//! organisation page.
+
+pub mod pages;
 
 use chrono::{Datelike, NaiveDate};
 use domain::workflow::{self, Status};

@@ -1,26 +1,19 @@
-//! The 13 measures (public pages).
+//! The 13 measures of 渝发改社会〔2023〕1271号: each with its responsible units, and where
+//! the platform carries its work. Public pages and `GET /api/v1/measures`.
 
-use askama::Template;
-use axum::extract::Path;
-use axum::routing::get;
-use domain::reference::{MEASURES, Measure, unit};
+pub mod api;
+pub mod pages;
 
-use super::{Layout, render};
-use crate::auth::MaybeCaller;
-use crate::error::{AppError, PageError, PageResult};
+use domain::reference::{Measure, unit};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
-        .route("/measures", get(list))
-        .route("/measures/{number}", get(detail))
-}
-
+/// A responsible unit of a measure, as its pages show it.
 pub struct UnitView {
     pub name: &'static str,
     pub full_name: &'static str,
     pub lead: bool,
 }
 
+/// A measure with its responsible units (lead units marked).
 pub struct MeasureView {
     pub number: u8,
     pub title: &'static str,
@@ -28,6 +21,7 @@ pub struct MeasureView {
     pub units: Vec<UnitView>,
 }
 
+/// The view of a measure: its units, resolved from the reference data.
 pub fn view(m: &Measure) -> MeasureView {
     MeasureView {
         number: m.number,
@@ -45,13 +39,6 @@ pub fn view(m: &Measure) -> MeasureView {
             })
             .collect(),
     }
-}
-
-#[derive(Template)]
-#[template(path = "measures.html")]
-struct ListPage {
-    layout: Layout,
-    measures: Vec<MeasureView>,
 }
 
 /// Where a measure's work is done on the platform: the page, what it is for, and who uses it.
@@ -92,37 +79,3 @@ pub const WORK: &[WorkLink] = &[
     work(12, "抵免申报汇总", "/tax/claims", "重庆市税务局"),
     work(12, "投资抵免计算", "/rules/tax_credit", "登录用户"),
 ];
-
-#[derive(Template)]
-#[template(path = "measure_detail.html")]
-struct DetailPage {
-    layout: Layout,
-    m: MeasureView,
-    work: Vec<&'static WorkLink>,
-}
-
-async fn list(MaybeCaller(caller): MaybeCaller) -> PageResult {
-    render(&ListPage {
-        layout: Layout::new("十三项措施", "measures", caller.as_ref()),
-        measures: MEASURES.iter().map(view).collect(),
-    })
-}
-
-async fn detail(MaybeCaller(caller): MaybeCaller, Path(number): Path<String>) -> PageResult {
-    let m = number
-        .parse::<u8>()
-        .ok()
-        .and_then(domain::reference::measure)
-        .ok_or(PageError(AppError::NotFound("措施")))?;
-    let v = view(m);
-    let work = WORK.iter().filter(|w| w.measure == v.number).collect();
-    render(&DetailPage {
-        work,
-        layout: Layout::new(
-            &format!("第{}项 {}", v.number, v.title),
-            "measures",
-            caller.as_ref(),
-        ),
-        m: v,
-    })
-}

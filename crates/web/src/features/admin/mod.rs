@@ -1,4 +1,7 @@
-//! Account administration shared by the admin pages and the command line.
+//! Account administration (users, their tokens and sessions): the service shared by the admin
+//! pages (`pages.rs`) and the command line.
+
+pub mod pages;
 
 use domain::orgs::{OrgKind, Role};
 use store::accounts::{self, NewUser};

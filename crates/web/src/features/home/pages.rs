@@ -18,7 +18,6 @@ use domain::workflow::Status;
 use store::Paging;
 use store::applications::{self as apps, Filter};
 
-use super::{Layout, render};
 use crate::AppState;
 use crate::auth::access::{org_scope, viewer};
 use crate::auth::{Caller, PageCaller};
@@ -26,10 +25,10 @@ use crate::charts::{Bar, stacked_bars};
 use crate::error::PageResult;
 use crate::features::applications::reviewer_keys;
 use crate::numbers::count;
-use crate::programme;
+use crate::pages::{Layout, Routes, render};
 
-pub fn router() -> super::Routes {
-    super::Routes::new().route("/", get(home))
+pub fn router() -> Routes {
+    Routes::new().route("/", get(home))
 }
 
 struct KindCount {
@@ -56,7 +55,7 @@ struct Figure {
 }
 
 #[derive(Template)]
-#[template(path = "home.html")]
+#[template(path = "home/index.html")]
 struct HomePage {
     layout: Layout,
     /// The role's heading, e.g. 本单位工作.
@@ -65,7 +64,7 @@ struct HomePage {
     work: Vec<Figure>,
     /// Links for the role's main jobs: (text, href).
     links: Vec<(&'static str, String)>,
-    standing: Option<programme::Standing>,
+    standing: Option<super::Standing>,
     note: Option<&'static str>,
     /// Registry figures and chart: for the operator, departments and districts.
     registry: bool,
@@ -177,7 +176,7 @@ async fn home(State(state): State<AppState>, PageCaller(caller): PageCaller) -> 
     let mut note = None;
     let heading = match role {
         Some(Role::Enterprise) => {
-            let s = programme::standing(&state, &viewer(p), p.org_id, true, today).await?;
+            let s = super::standing(&state, &viewer(p), p.org_id, true, today).await?;
             standing = Some(s);
             links.push(("我的申报", "/applications".into()));
             links.push(("投资抵免台账", "/tax/ledger".into()));

@@ -1,4 +1,5 @@
-//! Rule calculators (tax-credit ledger, land route) and the public list of policy parameters.
+//! The rules' pages: the calculators (tax-credit ledger, land route) and the public list of
+//! policy parameters.
 //! Calculations change nothing, so the forms use GET: bookmarkable, no CSRF token needed.
 
 use std::collections::HashMap;
@@ -9,115 +10,18 @@ use axum::routing::get;
 use policy::money::{parse_yuan, yuan};
 use serde_json::{Value, json};
 
-use super::{Layout, SelectOption, options, render};
 use crate::AppState;
 use crate::auth::{MaybeCaller, PageCaller};
 use crate::error::PageResult;
+use crate::pages::trace::{StepView, plain_value, text, trace_view};
+use crate::pages::{Layout, Routes, SelectOption, options, render};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/rules", get(index))
         .route("/rules/tax_credit", get(tax))
         .route("/rules/land_supply", get(land))
         .route("/policy/parameters", get(parameters))
-}
-
-/// A parameter as a trace step cites it: by its Chinese description; the key is for operators.
-pub struct CiteView {
-    pub description: String,
-    /// The description's short form, beside the key in the operators' details.
-    pub label: String,
-    pub key: String,
-    pub value: String,
-    pub unit: String,
-    pub source: String,
-    pub period: String,
-    pub verified: bool,
-}
-
-pub struct StepView {
-    pub title: String,
-    pub text: String,
-    pub params: Vec<CiteView>,
-}
-
-fn s(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Bool(b) => {
-            if *b {
-                "是".into()
-            } else {
-                "否".into()
-            }
-        }
-        other => other.to_string(),
-    }
-}
-
-/// A parameter's value as people read it, with its unit: proportions as percentages (`30%`),
-/// amounts in fen as yuan (`100,000.00 元`), other numbers with their digits grouped
-/// (`1,000,000 人`), anything else as written with its unit.
-pub fn plain_value(value: &str, unit: &str) -> (String, String) {
-    match unit {
-        "比例" | "比例（0—1）" => match policy::money::Rate::parse(value) {
-            Ok(r) => (r.percent(), String::new()),
-            Err(_) => (value.to_string(), unit.to_string()),
-        },
-        "人民币分" => match value.parse::<i64>() {
-            Ok(fen) => (yuan(fen).trim_end_matches('元').to_string(), "元".into()),
-            Err(_) => (value.to_string(), unit.to_string()),
-        },
-        _ if value.parse::<f64>().is_ok() => (crate::numbers::group(value), unit.to_string()),
-        _ => (value.to_string(), unit.to_string()),
-    }
-}
-
-fn period(from: &Value, to: &Value) -> String {
-    match to {
-        Value::Null => format!("{}起", s(from)),
-        t => format!("{}至{}", s(from), s(t)),
-    }
-}
-
-/// The trace of a decision, for the `_trace.html` partial.
-pub fn trace_view(trace: &Value) -> Vec<StepView> {
-    trace
-        .as_array()
-        .map(|steps| {
-            steps
-                .iter()
-                .map(|st| StepView {
-                    title: s(&st["title"]),
-                    text: s(&st["text"]),
-                    params: st["params"]
-                        .as_array()
-                        .map(|ps| {
-                            ps.iter()
-                                .map(|p| {
-                                    let (value, unit) =
-                                        plain_value(&s(&p["value"]), &s(&p["unit"]));
-                                    let description = s(&p["description"]);
-                                    CiteView {
-                                        label: policy::params::short_label(&description)
-                                            .to_string(),
-                                        description,
-                                        key: s(&p["key"]),
-                                        value,
-                                        unit,
-                                        source: s(&p["source"]),
-                                        period: period(&p["from"], &p["to"]),
-                                        verified: p["verified"].as_bool().unwrap_or(false),
-                                    }
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 struct RuleLine {
@@ -128,7 +32,7 @@ struct RuleLine {
 }
 
 #[derive(Template)]
-#[template(path = "rules_index.html")]
+#[template(path = "rules/index.html")]
 struct IndexPage {
     layout: Layout,
     rules: Vec<RuleLine>,
@@ -179,7 +83,7 @@ struct LedgerRow {
 }
 
 #[derive(Template)]
-#[template(path = "rules_tax.html")]
+#[template(path = "rules/tax.html")]
 struct TaxPage {
     layout: Layout,
     rows: Vec<TaxRow>,
@@ -276,8 +180,8 @@ async fn tax(
                         .map(|ys| {
                             ys.iter()
                                 .map(|y| LedgerRow {
-                                    year: s(&y["year"]),
-                                    eligible: s(&y["eligible"]),
+                                    year: text(&y["year"]),
+                                    eligible: text(&y["eligible"]),
                                     edu_due: money_cell(&y["edu_due_fen"]),
                                     local_due: money_cell(&y["local_due_fen"]),
                                     row5: money_cell(&y["row5_investment_fen"]),
@@ -320,7 +224,7 @@ struct MethodRow {
 }
 
 #[derive(Template)]
-#[template(path = "rules_land.html")]
+#[template(path = "rules/land.html")]
 struct LandPage {
     layout: Layout,
     errors: Vec<String>,
@@ -364,9 +268,9 @@ async fn land(
                     .map(|ms| {
                         ms.iter()
                             .map(|m| MethodRow {
-                                name: s(&m["name"]),
+                                name: text(&m["name"]),
                                 allowed: m["allowed"].as_bool().unwrap_or(false),
-                                reason: s(&m["reason"]),
+                                reason: text(&m["reason"]),
                             })
                             .collect()
                     })
@@ -437,7 +341,7 @@ struct ParamView {
 }
 
 #[derive(Template)]
-#[template(path = "params.html")]
+#[template(path = "rules/params.html")]
 struct ParamsPage {
     layout: Layout,
     params: Vec<ParamView>,

@@ -3,26 +3,13 @@
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use policy::EvalError;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{AppError, AppResult, ErrorBody};
-
-impl From<EvalError> for AppError {
-    fn from(e: EvalError) -> Self {
-        let field = match &e {
-            EvalError::UnknownRule(_) => "rule".to_string(),
-            EvalError::Json(_) => "body".to_string(),
-            EvalError::Rule(policy::RuleError::Input { field, .. }) => field.clone(),
-            EvalError::Rule(policy::RuleError::Param(_)) => "parameters".to_string(),
-        };
-        AppError::invalid(&field, e.to_string())
-    }
-}
+use crate::error::{AppResult, ErrorBody};
 
 /// Evaluates a rule (`tax_credit`, `certification`, `land_supply`, `apprenticeship`,
 /// `pilot_city`) on the JSON input; answers `{"outcome": …, "trace": […]}` — the decision and
@@ -42,19 +29,14 @@ pub async fn evaluate(
     Path(rule): Path<String>,
     body: Bytes,
 ) -> AppResult<Json<Value>> {
-    if !policy::RULES.iter().any(|(name, _, _)| *name == rule) {
-        return Err(AppError::NotFound("规则"));
-    }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| AppError::invalid("body", "请求体不是 UTF-8 文本"))?;
-    Ok(Json(policy::evaluate(&rule, text, &state.params, true)?))
+    super::evaluate(&state, &rule, &body).map(Json)
 }
 
 /// Replaces the generic `/rules/{rule}/evaluate` operation of the served document by one
 /// operation per rule, each with that rule's input schema as its request body (the route
 /// itself stays one: a name the platform does not have is 404).
 pub fn document(doc: &mut Value) {
-    let generic = format!("{}/rules/{{rule}}/evaluate", super::PREFIX);
+    let generic = format!("{}/rules/{{rule}}/evaluate", crate::api::PREFIX);
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
@@ -85,7 +67,10 @@ pub fn document(doc: &mut Value) {
                 responses.remove("404");
             }
         }
-        paths.insert(format!("{}/rules/{name}/evaluate", super::PREFIX), item);
+        paths.insert(
+            format!("{}/rules/{name}/evaluate", crate::api::PREFIX),
+            item,
+        );
     }
 }
 
@@ -95,7 +80,7 @@ pub fn document(doc: &mut Value) {
 #[allow(dead_code)] // documents the path; the handler reads it as text
 struct RulePath {
     /// The rule's name
-    #[param(schema_with = super::vocab::rule_name)]
+    #[param(schema_with = crate::api::vocab::rule_name)]
     rule: String,
 }
 

@@ -1,4 +1,4 @@
-//! The audit log (operators only): in words (`crate::audit_view`), filtered by date, actor,
+//! The audit log (operators only): in words (`crate::features::audit`), filtered by date, actor,
 //! action and object, paged, and exported as XLSX.
 
 use askama::Template;
@@ -10,16 +10,16 @@ use store::audit::{self, Filter, Listed};
 use store::names;
 use store::{Page, Paging};
 
-use super::{Layout, SelectOption, fmt_time, options, parse_page, render};
+use super::FieldChange;
 use crate::AppState;
-use crate::audit_view::{self, FieldChange};
 use crate::auth::PageCaller;
 use crate::auth::access::{Permission, org_scope};
 use crate::error::{AppError, PageResult};
+use crate::pages::{Layout, Pager, Routes, SelectOption, fmt_time, options, parse_page, render};
 use crate::xlsx::{self, Cell};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/audit", get(list))
         .route("/audit/export.xlsx", get(export))
 }
@@ -140,7 +140,7 @@ struct Row {
 }
 
 #[derive(Template)]
-#[template(path = "audit.html")]
+#[template(path = "audit/list.html")]
 struct AuditPage {
     layout: Layout,
     f: Filters,
@@ -150,7 +150,7 @@ struct AuditPage {
     page: Page<Listed>,
     pages: i64,
     rows: Vec<Row>,
-    pager: super::Pager,
+    pager: Pager,
 }
 
 async fn list(
@@ -168,12 +168,12 @@ async fn list(
         Paging::new(parse_page(&q.page), Some(50)),
     )
     .await?;
-    let names = names::lookup(&state.db, &audit_view::wanted(&page.items)).await?;
+    let names = names::lookup(&state.db, &super::wanted(&page.items)).await?;
     let rows = page
         .items
         .iter()
         .map(|e| {
-            let v = audit_view::view(e, &names);
+            let v = super::view(e, &names);
             Row {
                 seq: e.seq,
                 at: fmt_time(e.at),
@@ -191,7 +191,7 @@ async fn list(
         .collect();
     let base = f.pairs();
     let pages = page.pages();
-    let pager = super::Pager::new("/audit", &base, page.page, pages);
+    let pager = Pager::new("/audit", &base, page.page, pages);
     let query = serde_urlencoded::to_string(
         base.iter()
             .filter(|(_, v)| !v.is_empty())
@@ -200,8 +200,8 @@ async fn list(
     .unwrap_or_default();
     render(&AuditPage {
         layout: Layout::new("审计日志", "audit", Some(&caller)),
-        action_options: options(audit_view::action_choices(), &f.action),
-        entity_type_options: options(audit_view::entity_type_choices(), &f.entity_type),
+        action_options: options(super::action_choices(), &f.action),
+        entity_type_options: options(super::entity_type_choices(), &f.entity_type),
         f,
         query,
         pages,
@@ -233,9 +233,9 @@ async fn export(
     .await?;
     let mut rows: Vec<Vec<Cell>> = Vec::with_capacity(entries.len());
     for chunk in entries.chunks(EXPORT_CHUNK) {
-        let names = names::lookup(&state.db, &audit_view::wanted(chunk)).await?;
+        let names = names::lookup(&state.db, &super::wanted(chunk)).await?;
         for e in chunk {
-            let v = audit_view::view(e, &names);
+            let v = super::view(e, &names);
             rows.push(vec![
                 Cell::Year(e.seq),
                 xlsx::time_cell(e.at),
@@ -244,7 +244,7 @@ async fn export(
                 v.action.into(),
                 v.entity_type.into(),
                 v.object.into(),
-                audit_view::changes_text(&v.changes).into(),
+                super::changes_text(&v.changes).into(),
                 Cell::text(e.action.clone()),
                 e.before_json.clone().unwrap_or_default().into(),
                 e.after_json.clone().unwrap_or_default().into(),

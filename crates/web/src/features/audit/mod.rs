@@ -1,6 +1,9 @@
 //! The audit log in words: Chinese names of the actions and objects the platform records, the
 //! actor by name, and before/after as a field-by-field list of changes (field, old → new).
-//! The page (`/audit`) and its export (`/audit/export.xlsx`) both read it from here.
+//! The page (`/audit`) and its export (`/audit/export.xlsx`), in `pages.rs`, both read it from
+//! here.
+
+pub mod pages;
 
 use std::collections::BTreeSet;
 

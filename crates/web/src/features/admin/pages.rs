@@ -12,15 +12,17 @@ use store::accounts::{self, User, UserFilter};
 use store::orgs::{self, Org};
 use store::{Page, Paging};
 
-use super::{Layout, SelectOption, fmt_opt_time, fmt_time, options, parse_page, render};
+use super::{UserInput, add_user};
 use crate::AppState;
-use crate::accounts::{UserInput, add_user};
 use crate::auth::access::{Permission, org_scope};
 use crate::auth::{Caller, PageCaller, issue_token};
 use crate::error::{AppError, PageResult};
+use crate::pages::{
+    Layout, Pager, Routes, SelectOption, fmt_opt_time, fmt_time, options, parse_page, render,
+};
 
-pub fn router() -> super::Routes {
-    super::Routes::new()
+pub fn router() -> Routes {
+    Routes::new()
         .route("/admin/users", get(page).post(create_user))
         .route("/admin/users/{id}/{action}", post(toggle_user))
         .route("/admin/users/{id}/sessions", get(sessions_page))
@@ -90,7 +92,7 @@ struct OrgGroup {
 }
 
 #[derive(Template)]
-#[template(path = "admin_users.html")]
+#[template(path = "admin/users.html")]
 struct AdminPage {
     layout: Layout,
     notice: Option<String>,
@@ -105,7 +107,7 @@ struct AdminPage {
     active_count: i64,
     disabled_count: i64,
     user_rows: Vec<UserRow>,
-    pager: super::Pager,
+    pager: Pager,
     form: UserForm,
     role_options: Vec<SelectOption>,
     role_hint: String,
@@ -329,7 +331,7 @@ async fn build(state: &AppState, caller: &Caller, extra: Extra) -> Result<AdminP
         .collect();
     let base = extra.list.pairs();
     let pages = users.pages();
-    let pager = super::Pager::new("/admin/users", &base, users.page, pages);
+    let pager = Pager::new("/admin/users", &base, users.page, pages);
     let token_rows = accounts::list_tokens(&state.db)
         .await?
         .into_iter()
@@ -579,7 +581,7 @@ struct SessionRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin_sessions.html")]
+#[template(path = "admin/sessions.html")]
 struct SessionsPage {
     layout: Layout,
     notice: Option<String>,
