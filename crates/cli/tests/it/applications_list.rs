@@ -205,7 +205,12 @@ impl World {
                     year: r.year,
                     status: r.status.into(),
                     state_json: serde_json::to_string(&domain::workflow::new_draft()).unwrap(),
-                    data_json: "{}".into(),
+                    // A claim carries its year and investment (the export's columns).
+                    data_json: if r.kind == "tax_credit_claim" {
+                        json!({"year": r.year, "investment_fen": 123_456_789}).to_string()
+                    } else {
+                        "{}".into()
+                    },
                 },
             )
             .await
@@ -650,5 +655,33 @@ async fn the_export_has_typed_cells_and_the_lists_rows() {
             .list("op", &format!("district={A}&status=in_review"))
             .await;
         assert_eq!((rows.len() as i64 - 1, total), (3, 3));
+        // One kind chosen: its form's fields follow as columns, money as yuan numbers.
+        let rows = w.export("op", "kind=tax_credit_claim").await;
+        let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+        assert_eq!(
+            header[15..19],
+            [
+                "申报年度",
+                "当年兴办职业教育投资额（元）",
+                "当年实际缴纳增值税和消费税（元）",
+                "教育费附加其他减免（元）"
+            ],
+            "{header:?}"
+        );
+        let s1 = rows
+            .iter()
+            .find(|r| r[0] == Data::Float(w.ids["s1"] as f64) || r[0] == Data::Int(w.ids["s1"]))
+            .expect("s1 in the export");
+        assert!(
+            matches!(s1[15], Data::Float(y) if y == 2024.0),
+            "{:?}",
+            s1[15]
+        );
+        assert!(
+            matches!(s1[16], Data::Float(y) if (y - 1_234_567.89).abs() < 1e-6),
+            "{:?}",
+            s1[16]
+        );
+        assert!(matches!(s1[17], Data::Empty), "not given: {:?}", s1[17]);
     }
 }

@@ -338,6 +338,49 @@ async fn export(
             ]
         })
         .collect();
-    let bytes = xlsx::table("申报一览", &HEADERS, &rows)?;
+    // One kind chosen: its form's fields follow, a column each (numbers as numbers).
+    let (headers, rows) = match f.kind.as_deref().and_then(domain::workflow::kind) {
+        None => (HEADERS.to_vec(), rows),
+        Some(kind) => {
+            let data = apps::export_data(&state.db, &viewer(&c.principal), &f, EXPORT_CAP).await?;
+            let fields: Vec<&domain::form::FieldDef> =
+                kind.fields.iter().filter(|d| d.holds_data()).collect();
+            let mut headers = HEADERS.to_vec();
+            headers.extend(fields.iter().map(|d| d.label.as_str()));
+            let rows = list
+                .iter()
+                .zip(rows)
+                .map(|(s, mut row)| {
+                    let values: serde_json::Value = data
+                        .get(&s.id)
+                        .and_then(|d| serde_json::from_str(d).ok())
+                        .unwrap_or_default();
+                    row.extend(fields.iter().map(|d| field_cell(d, &values[&d.name])));
+                    row
+                })
+                .collect();
+            (headers, rows)
+        }
+    };
+    let bytes = xlsx::table("申报一览", &headers, &rows)?;
     Ok(xlsx::download("申报一览.xlsx", bytes))
+}
+
+/// A form field's stored value as a cell: money as yuan, counts and years as numbers, a
+/// percentage as a percentage, anything else as the pages show it.
+fn field_cell(d: &domain::form::FieldDef, v: &serde_json::Value) -> Cell {
+    use domain::form::FieldType;
+    if v.is_null() {
+        return Cell::Empty;
+    }
+    match (&d.ty, v.as_i64()) {
+        (FieldType::Money, Some(fen)) => Cell::Fen(fen),
+        (FieldType::Integer { .. }, Some(n)) => Cell::Count(n),
+        (FieldType::Year, Some(n)) => Cell::Year(n),
+        (FieldType::Percent, Some(h)) => Cell::Percent {
+            value: h as f64 / 10_000.0,
+            places: 2,
+        },
+        _ => Cell::Text(d.display(v)),
+    }
 }
