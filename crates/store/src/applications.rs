@@ -6,6 +6,8 @@
 //! [`StoreError::Conflict`]), and writes the row, the awaited reviewers, the history event,
 //! the inbox items and the audit entry in the caller's transaction.
 
+use std::collections::{BTreeSet, HashMap};
+
 use serde::Serialize;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -202,16 +204,14 @@ pub async fn commit_change(db: &Db, actor: &Actor, change: Change) -> Result<App
     let (db2, actor) = (db.clone(), actor.clone());
     db.on_writer(async move {
         if db2.backend() == Backend::Postgres {
-            let mut tx = db2.begin().await?;
             let mut b = change_statements(&actor, &change, now());
-            let (sql, args) = audit::append(&mut tx, audit_entry(&actor, &change)).await?;
+            let (sql, args) = audit::append_statement(audit_entry(&actor, &change));
             b.push(sql, args);
-            // Only the UPDATE returns a row; none means someone else changed the application
-            // first, and the transaction, dropped, takes back what the other statements wrote.
-            let updated = b.run::<Application>(&mut tx).await?.pop();
-            let updated = updated.ok_or(StoreError::Conflict)?;
-            tx.commit().await?;
-            return Ok(updated);
+            // One statement, its own transaction. Only the UPDATE returns a row; none means
+            // someone else changed the application first, and the statement fails as a whole
+            // (a conflict), taking back what the other statements wrote.
+            let updated = b.run::<Application>(&db2).await?.pop();
+            return updated.ok_or(StoreError::Conflict);
         }
         match commit_sqlite(&db2, &actor, &change, false).await {
             Err(StoreError::Sqlite(e)) if crate::direct::is_unique_violation(&e) => {
@@ -540,6 +540,38 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Application>> {
         .bind(id)
         .fetch_optional(db.pool())
         .await?)
+}
+
+/// The applications of `ids` (absent ones absent), a chunk of ids per statement.
+pub async fn get_many(db: &Db, ids: &BTreeSet<i64>) -> Result<Vec<Application>> {
+    crate::names::by_ids(db, ids, WHOLE, "a.id").await
+}
+
+/// For each of the applications `ids`, when it first entered each of `statuses`: (application,
+/// status) → the time of its first history line to that status.
+pub async fn first_entered(
+    db: &Db,
+    ids: &BTreeSet<i64>,
+    statuses: &[&str],
+) -> Result<HashMap<(i64, String), i64>> {
+    let rows: Vec<(i64, String, i64, i64)> = crate::names::by_ids(
+        db,
+        ids,
+        "SELECT application_id, to_status, at, id FROM application_events",
+        "application_id",
+    )
+    .await?;
+    let mut first: HashMap<(i64, String), (i64, i64)> = HashMap::new();
+    for (app, status, at, id) in rows {
+        if !statuses.contains(&status.as_str()) {
+            continue;
+        }
+        let e = first.entry((app, status)).or_insert((id, at));
+        if id < e.0 {
+            *e = (id, at);
+        }
+    }
+    Ok(first.into_iter().map(|(k, (_, at))| (k, at)).collect())
 }
 
 pub async fn events(db: &Db, id: i64) -> Result<Vec<Event>> {

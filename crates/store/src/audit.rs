@@ -148,7 +148,7 @@ pub async fn record(
 /// the database commits, not across round trips to the application.
 pub(crate) async fn append(tx: &mut Tx, entry: Entry) -> Result<(String, Vec<Arg>)> {
     match tx.backend {
-        Backend::Postgres => Ok(insert_statement(entry, false)),
+        Backend::Postgres => Ok(append_statement(entry)),
         Backend::Sqlite => {
             // This transaction's own last entry, else the log's.
             let head = match tx.audit_next.take() {
@@ -160,6 +160,13 @@ pub(crate) async fn append(tx: &mut Tx, entry: Entry) -> Result<(String, Vec<Arg
             Ok((sql, args))
         }
     }
+}
+
+/// PostgreSQL: the statement that appends `entry` to the log, for a statement of its own or a
+/// [`crate::batch::Batch`] run outside an explicit transaction; sealed into the chain when the
+/// statement's transaction commits, as in [`append`].
+pub(crate) fn append_statement(entry: Entry) -> (String, Vec<Arg>) {
+    insert_statement(entry, false)
 }
 
 /// SQLite: the last entry of the log (the genesis hash at seq 0 while it is empty).

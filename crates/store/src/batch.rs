@@ -3,14 +3,22 @@
 //! Every statement sent on its own is a round trip from the application to the database; a
 //! transition of ten statements spent most of its time in them (bench/applications.sh). On
 //! PostgreSQL ([`Batch::run`]) the statements become the data-modifying `WITH` queries of one
-//! statement, which spares the database a round trip and a statement's overhead for each; so
-//! they must not depend on each other's effects (they all see the snapshot from before the
-//! statement), and only the first may return rows. On SQLite the writer thread runs them one
-//! after another itself, with no round trip between them ([`crate::direct::WriterTx::commit`]).
+//! statement, run on its own as its own transaction (no `BEGIN` and `COMMIT` round trips), which
+//! spares the database a round trip and a statement's overhead for each; so they must not depend
+//! on each other's effects (they all see the snapshot from before the statement), and only the
+//! first may return rows: it is the guarded write, and the whole statement fails when it returns
+//! none. On SQLite the writer thread runs them one after another itself, with no round trip
+//! between them ([`crate::direct::WriterTx::commit`]).
 
 use sqlx::any::AnyRow;
 
-use crate::{Arg, Backend, Result, StoreError, Tx};
+use crate::{Arg, Backend, Db, Result, StoreError};
+
+/// The SQLSTATE `cj_expect_rows` raises when the guarded statement changed nothing.
+const GUARD_FAILED: &str = "CJ409";
+
+/// The end of a batch's statement: the first query's rows, or an error when there are none.
+const GUARDED_SELECT: &str = "\nSELECT b1.* FROM (SELECT cj_expect_rows(COUNT(*)) AS ok FROM b1) AS guard LEFT JOIN b1 ON guard.ok";
 
 #[derive(Debug, Default)]
 pub(crate) struct Batch {
@@ -32,15 +40,17 @@ impl Batch {
         self.statements.extend(other.statements);
     }
 
-    /// PostgreSQL: runs the statements as one inside `tx` and returns the rows the first one
-    /// returns, decoded as `T`. An error stops the batch; the caller's transaction is then rolled
-    /// back when it is dropped.
-    pub(crate) async fn run<T>(self, tx: &mut Tx) -> Result<Vec<T>>
+    /// PostgreSQL: runs the statements as one statement, in a transaction of its own, and
+    /// returns the rows the first one returns, decoded as `T`. When the first returns no row
+    /// (its guard found the data changed), the statement fails (migrations/postgres/
+    /// 0021_one_statement_transitions.sql) and nothing of it is kept: [`StoreError::Conflict`].
+    /// Any other error also leaves nothing written.
+    pub(crate) async fn run<T>(self, db: &Db) -> Result<Vec<T>>
     where
         T: for<'r> sqlx::FromRow<'r, AnyRow> + Send + Unpin,
     {
         debug_assert_eq!(
-            tx.backend(),
+            db.backend(),
             Backend::Postgres,
             "SQLite batches run in direct"
         );
@@ -49,7 +59,12 @@ impl Batch {
         for a in &args {
             q = a.bind(q);
         }
-        let rows = q.fetch_all(&mut *tx.inner).await?;
+        let rows = q.fetch_all(db.pool()).await.map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.code().as_deref() == Some(GUARD_FAILED) => {
+                StoreError::Conflict
+            }
+            _ => StoreError::Db(e),
+        })?;
         rows.iter()
             .map(|r| T::from_row(r).map_err(StoreError::from))
             .collect()
@@ -60,8 +75,9 @@ impl Batch {
         self.statements
     }
 
-    /// One PostgreSQL statement: `WITH b1 AS (…), b2 AS (…), … SELECT * FROM b1`, placeholders
-    /// numbered through.
+    /// One PostgreSQL statement: `WITH b1 AS (…), b2 AS (…), …` then the rows of `b1`, failing
+    /// when there are none; placeholders numbered through. The guard is the outer side of a left
+    /// join, so it is evaluated even when `b1` is empty.
     fn with_queries(self) -> (String, Vec<Arg>) {
         let mut sql = String::from("WITH ");
         let mut all = Vec::new();
@@ -74,7 +90,7 @@ impl Batch {
             sql.push(')');
             all.extend(args);
         }
-        sql.push_str("\nSELECT * FROM b1");
+        sql.push_str(GUARDED_SELECT);
         (sql, all)
     }
 }
@@ -116,7 +132,7 @@ mod tests {
         let (sql, args) = b.with_queries();
         assert_eq!(
             sql,
-            "WITH b1 AS (UPDATE t SET a = $1 WHERE id = $2),\nb2 AS (INSERT INTO u VALUES ($3, $4, $3)),\nb3 AS (DELETE FROM v),\nb4 AS (SELECT $14, $5)\nSELECT * FROM b1"
+            "WITH b1 AS (UPDATE t SET a = $1 WHERE id = $2),\nb2 AS (INSERT INTO u VALUES ($3, $4, $3)),\nb3 AS (DELETE FROM v),\nb4 AS (SELECT $14, $5)\nSELECT b1.* FROM (SELECT cj_expect_rows(COUNT(*)) AS ok FROM b1) AS guard LEFT JOIN b1 ON guard.ok"
         );
         assert_eq!(args.len(), 14);
     }
@@ -132,7 +148,7 @@ mod tests {
         let (sql, args) = b.with_queries();
         assert_eq!(
             sql,
-            "WITH b1 AS (UPDATE t SET a = $1 WHERE id = $2 RETURNING *),\nb2 AS (INSERT INTO u VALUES ($3, $3))\nSELECT * FROM b1"
+            "WITH b1 AS (UPDATE t SET a = $1 WHERE id = $2 RETURNING *),\nb2 AS (INSERT INTO u VALUES ($3, $3))\nSELECT b1.* FROM (SELECT cj_expect_rows(COUNT(*)) AS ok FROM b1) AS guard LEFT JOIN b1 ON guard.ok"
         );
         assert_eq!(args.len(), 3);
     }

@@ -609,7 +609,8 @@ mod tests {
     /// stale: the transition still succeeds, once, and the chain stays whole.
     #[tokio::test]
     async fn transitions_chain_after_another_process_appended_to_the_log() {
-        let (path, url, db) = one_application("head").await;
+        let (path, url) = temp_sqlite("head");
+        let db = one_application(&url).await;
         let actor = Actor::system("test");
         let a = applications::commit_change(&db, &actor, approval(1)).await;
         assert_eq!(a.unwrap().version, 2);
@@ -641,13 +642,30 @@ mod tests {
     }
 
     /// A transition from a version that is no longer the application's (another reviewer was
-    /// first) is refused by the version guard before any of its statements run: nothing of it
-    /// is written, and the writer's connection is left ready for the next one.
+    /// first) is refused by the version guard: nothing of it is written, and the connection is
+    /// left ready for the next one. On SQLite the guard runs before the other statements; on
+    /// PostgreSQL the transition is one statement that fails as a whole.
     #[tokio::test]
-    async fn a_stale_transition_writes_nothing() {
-        let (path, _url, db) = one_application("stale").await;
+    async fn a_stale_transition_writes_nothing_on_sqlite() {
+        let (path, url) = temp_sqlite("stale");
+        let db = one_application(&url).await;
+        a_stale_transition_writes_nothing(&db).await;
+        db.close().await;
+        remove_sqlite(&path);
+    }
+
+    #[tokio::test]
+    async fn a_stale_transition_writes_nothing_on_postgres() {
+        let (name, url) = temp_postgres("stale").await;
+        let db = one_application(&url).await;
+        a_stale_transition_writes_nothing(&db).await;
+        db.close().await;
+        drop_postgres(&name).await;
+    }
+
+    async fn a_stale_transition_writes_nothing(db: &Db) {
         let actor = Actor::system("test");
-        let a = applications::commit_change(&db, &actor, approval(1)).await;
+        let a = applications::commit_change(db, &actor, approval(1)).await;
         assert_eq!(a.unwrap().version, 2);
         let counts = || async {
             let mut out = Vec::new();
@@ -656,6 +674,7 @@ mod tests {
                 "audit_log",
                 "inbox",
                 "application_pending",
+                "queue_counts",
             ] {
                 let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {t}"))
                     .fetch_one(db.pool())
@@ -671,24 +690,48 @@ mod tests {
             out
         };
         let before = counts().await;
+        assert_eq!(before, vec![1, 2, 1, 1, 1, 2]);
         let mut stale = approval(1);
         stale.pending = vec!["unit:jw".into()];
-        let e = applications::commit_change(&db, &actor, stale).await;
+        let e = applications::commit_change(db, &actor, stale).await;
         assert!(matches!(e, Err(StoreError::Conflict)), "{e:?}");
         assert_eq!(counts().await, before);
-        let a = applications::commit_change(&db, &actor, approval(2)).await;
+        let a = applications::commit_change(db, &actor, approval(2)).await;
         assert_eq!(a.unwrap().version, 3);
-        let v = audit::verify(&db).await.unwrap();
+        let v = audit::verify(db).await.unwrap();
         assert!(v.problem.is_none(), "{:?}", v.problem);
-        db.close().await;
-        remove_sqlite(&path);
+        assert_eq!(v.entries, 3);
     }
 
-    /// A migrated SQLite database with one enterprise and its application 1 (version 1, in
-    /// review).
-    async fn one_application(name: &str) -> (std::path::PathBuf, String, Db) {
-        let (path, url) = temp_sqlite(name);
-        let db = Db::connect(&url).await.unwrap();
+    /// A fresh PostgreSQL database beside `TEST_DATABASE_URL`'s: its name and URL.
+    async fn temp_postgres(name: &str) -> (String, String) {
+        let base = std::env::var("TEST_DATABASE_URL")
+            .expect("TEST_DATABASE_URL: a PostgreSQL database (scripts/test sets it)");
+        let db_name = format!("cj_test_store_{name}_{}_{}", std::process::id(), now());
+        let admin = Db::connect(&base).await.unwrap();
+        sqlx::query(&format!("CREATE DATABASE {db_name}"))
+            .execute(admin.pool())
+            .await
+            .unwrap();
+        admin.close().await;
+        let cut = base.rfind('/').expect("database URL has a path");
+        (db_name.clone(), format!("{}/{db_name}", &base[..cut]))
+    }
+
+    async fn drop_postgres(name: &str) {
+        let base = std::env::var("TEST_DATABASE_URL").unwrap();
+        let admin = Db::connect(&base).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(admin.pool())
+            .await
+            .unwrap();
+        admin.close().await;
+    }
+
+    /// The database at `url`, migrated, with one enterprise and its application 1 (version 1,
+    /// in review).
+    async fn one_application(url: &str) -> Db {
+        let db = Db::connect(url).await.unwrap();
         db.migrate().await.unwrap();
         let org: i64 = sqlx::query_scalar(
             "INSERT INTO orgs (kind, code, name, created_at, updated_at) \
@@ -706,7 +749,7 @@ mod tests {
         .execute(db.pool())
         .await
         .unwrap();
-        (path, url, db)
+        db
     }
 
     /// An approval of application 1 at version `v`, awaiting unit fgw next.

@@ -66,7 +66,14 @@ fn in_list(q: &mut QueryBuilder, args: impl IntoIterator<Item = Arg>) -> String 
     ps.join(", ")
 }
 
-async fn by_ids<T>(db: &Db, ids: &BTreeSet<i64>, select: &str, col: &str) -> Result<Vec<T>>
+/// The rows of `select` whose `col` is one of `ids`, a chunk of ids per statement (`select`
+/// must have no `WHERE` of its own: wrap it as a subquery).
+pub(crate) async fn by_ids<T>(
+    db: &Db,
+    ids: &BTreeSet<i64>,
+    select: &str,
+    col: &str,
+) -> Result<Vec<T>>
 where
     T: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {

@@ -729,11 +729,13 @@ fn rule_input_names(rule: &str) -> AppResult<&'static [String]> {
     Ok(names)
 }
 
-/// The value of platform input `source` for application `app` filed on `filed`.
+/// The value of platform input `source` for application `app` filed on `filed`; `applicant`,
+/// when the caller has read it already, is the applicant organisation.
 async fn platform_input(
     state: &AppState,
     source: &str,
     app: &Application,
+    applicant: Option<&orgs::Org>,
     data: &Value,
     filed: NaiveDate,
 ) -> AppResult<Value> {
@@ -741,7 +743,14 @@ async fn platform_input(
         "filing_date" => json!(filed.format("%Y-%m-%d").to_string()),
         // The registration authority's division code is the credit code's 3rd–8th characters.
         "registered_in_chongqing" => {
-            let org = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
+            let read;
+            let org = match applicant {
+                Some(o) => Some(o),
+                None => {
+                    read = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
+                    read.as_ref()
+                }
+            };
             json!(org.is_some_and(|o| o.code.get(2..4) == Some("50")))
         }
         "tax_ledger_years" => {
@@ -762,6 +771,18 @@ pub async fn evaluate_rule(
     data: &Value,
     today: NaiveDate,
 ) -> AppResult<Option<Value>> {
+    evaluate_rule_for(state, kind, app, None, data, today).await
+}
+
+/// [`evaluate_rule`], with the applicant organisation when the caller has read it already.
+async fn evaluate_rule_for(
+    state: &AppState,
+    kind: &Kind,
+    app: &Application,
+    applicant: Option<&orgs::Org>,
+    data: &Value,
+    today: NaiveDate,
+) -> AppResult<Option<Value>> {
     let Some(rule) = &kind.rule else {
         return Ok(None);
     };
@@ -769,7 +790,7 @@ pub async fn evaluate_rule(
     for name in rule_input_names(rule)? {
         let v = match kind.input_source(name) {
             Some(workflow::InputSource::Platform(src)) => {
-                platform_input(state, src, app, data, today).await?
+                platform_input(state, src, app, applicant, data, today).await?
             }
             Some(workflow::InputSource::Field(f)) => match data.get(f) {
                 Some(v) => v.clone(),
@@ -881,11 +902,15 @@ pub async fn act(
         action,
         Action::Submit | Action::Resubmit | Action::Approve { .. } | Action::Score { .. }
     );
+    // Reviewers read who applied and for what: “重庆某某有限公司的产教融合型企业认定申报待您处理”;
+    // the rule may read the applicant too.
+    let applicant_org = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
     let decision = if runs_rule {
-        evaluate_rule(
+        evaluate_rule_for(
             state,
             kind,
             &app,
+            applicant_org.as_ref(),
             &data_value,
             application_date(&app, &action, today),
         )
@@ -915,11 +940,7 @@ pub async fn act(
         Recipient::Org(app.applicant_org_id),
         format!("{}：{}", app.title, t.summary),
     )];
-    // Reviewers read who applied and for what: “重庆某某有限公司的产教融合型企业认定申报待您处理”.
-    let applicant = orgs::get(&state.db, &Scope::All, app.applicant_org_id)
-        .await?
-        .map(|o| o.name)
-        .unwrap_or_default();
+    let applicant = applicant_org.map(|o| o.name).unwrap_or_default();
     for k in &pending {
         let stage_name = stage_def.map(|s| s.name.clone()).unwrap_or_default();
         notify.push((

@@ -214,46 +214,41 @@ pub async fn backfill(state: &AppState) -> AppResult<usize> {
         .map(|k| k.code.as_str())
         .collect();
     let pending = stored::unrecorded_decisions(&state.db, &kinds).await?;
+    // Read in bulk: after an upgrade there may be thousands, and the server waits for them.
+    let ids: std::collections::BTreeSet<i64> = pending.iter().map(|(id, _, _)| *id).collect();
+    let apps_by_id: std::collections::HashMap<i64, apps::Application> =
+        apps::get_many(&state.db, &ids)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+    let entered = apps::first_entered(&state.db, &ids, &["approved", "revoked"]).await?;
+    let wanted = store::names::Wanted {
+        orgs: apps_by_id.values().map(|a| a.applicant_org_id).collect(),
+        ..Default::default()
+    };
+    let names = store::names::lookup(&state.db, &wanted).await?.orgs;
     let day_of =
         |t: i64| chrono::DateTime::from_timestamp(t, 0).map(domain::calendar::shanghai_date);
     let mut writes = Vec::new();
-    let mut names: std::collections::HashMap<i64, String> = std::collections::HashMap::new();
     for (id, kind_code, status) in &pending {
-        let (Some(app), Some(kind)) = (apps::get(&state.db, *id).await?, workflow::kind(kind_code))
-        else {
+        let (Some(app), Some(kind)) = (apps_by_id.get(id), workflow::kind(kind_code)) else {
             continue;
         };
-        let events = apps::events(&state.db, app.id).await?;
-        let approved = events
-            .iter()
-            .find(|e| e.to_status == "approved")
-            .map(|e| e.at)
-            .or(app.decided_at)
-            .and_then(day_of);
+        let first = |s: &str| entered.get(&(app.id, s.to_owned())).copied();
+        let approved = first("approved").or(app.decided_at).and_then(day_of);
         // Revoked without a history line (set by hand or an import): as of its last change.
-        let revoked = events
-            .iter()
-            .find(|e| e.to_status == "revoked")
-            .map(|e| e.at)
-            .or(Some(app.updated_at))
-            .and_then(day_of);
-        let name = match names.get(&app.applicant_org_id) {
-            Some(n) => n.clone(),
-            None => {
-                let n = store::orgs::get(&state.db, &Scope::All, app.applicant_org_id)
-                    .await?
-                    .map(|o| o.name)
-                    .unwrap_or_default();
-                names.insert(app.applicant_org_id, n.clone());
-                n
-            }
-        };
+        let revoked = first("revoked").or(Some(app.updated_at)).and_then(day_of);
+        let name = names
+            .get(&app.applicant_org_id)
+            .cloned()
+            .unwrap_or_default();
         let data: Value = serde_json::from_str(&app.data_json).unwrap_or(Value::Null);
         if let Some(day) = approved {
             writes.extend(effects_for(
                 state,
                 kind,
-                &app,
+                app,
                 &data,
                 Trigger::Approved,
                 day,
@@ -266,7 +261,7 @@ pub async fn backfill(state: &AppState) -> AppResult<usize> {
             writes.extend(effects_for(
                 state,
                 kind,
-                &app,
+                app,
                 &data,
                 Trigger::Revoked,
                 day,
