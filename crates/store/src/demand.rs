@@ -85,6 +85,8 @@ const INSERT: InsertMany = InsertMany {
 
 /// Adds rows in `tx`, with one audit entry summarising the file. Returns the number written.
 pub async fn import(tx: &mut Tx, actor: &Actor, file: &str, rows: &[NewPosting]) -> Result<usize> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let t = now();
     let by = actor.name.clone();
     INSERT
@@ -183,6 +185,8 @@ pub async fn confirm(
     title: &str,
     occupation_code: Option<&str>,
 ) -> Result<u64> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let t = now();
     sqlx::query(
         "INSERT INTO title_matches (title, occupation_code, confirmed_at, confirmed_by) \
@@ -323,22 +327,4 @@ pub async fn aggregate(db: &Db) -> Result<Vec<DemandAggregate>> {
     )
     .fetch_all(db.pool())
     .await?)
-}
-
-/// A cheap fingerprint of the demand and supply data, so computed measures can be reused until
-/// something changes: (max posting id — postings are only ever added —, postings waiting,
-/// supply rows, last supply update, crosswalk rows, last crosswalk update, last confirmation).
-pub async fn data_stamp(db: &Db) -> Result<Vec<i64>> {
-    let r: (i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "SELECT (SELECT COALESCE(MAX(id), 0) FROM job_postings), \
-         (SELECT COUNT(*) FROM job_postings WHERE match_status = 'pending'), \
-         (SELECT COUNT(*) FROM major_supply), \
-         (SELECT COALESCE(MAX(updated_at), 0) FROM major_supply), \
-         (SELECT COUNT(*) FROM major_occupations), \
-         (SELECT COALESCE(MAX(updated_at), 0) FROM major_occupations), \
-         (SELECT COALESCE(MAX(confirmed_at), 0) FROM title_matches)",
-    )
-    .fetch_one(db.pool())
-    .await?;
-    Ok(vec![r.0, r.1, r.2, r.3, r.4, r.5, r.6])
 }

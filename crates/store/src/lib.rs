@@ -22,6 +22,7 @@ pub mod occupations;
 pub mod orgs;
 pub mod registers;
 pub mod supply;
+pub mod versions;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -77,6 +77,8 @@ pub async fn import_catalog(
     rows: &[NewMajor],
     replace: bool,
 ) -> Result<Catalog> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let existing: Option<Catalog> = sqlx::query_as("SELECT * FROM major_catalogs WHERE code = $1")
         .bind(code)
         .fetch_optional(&mut *tx.inner)

@@ -69,6 +69,8 @@ const INSERT: InsertMany = InsertMany {
 /// Adds or updates occupations by code (codes not in `rows` are kept), with one audit entry.
 /// Returns (added, updated).
 pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewOccupation]) -> Result<(usize, usize)> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let existing: HashSet<String> = sqlx::query_as::<_, (String,)>("SELECT code FROM occupations")
         .fetch_all(&mut *tx.inner)
         .await?
@@ -200,6 +202,8 @@ pub async fn add(
     occupation: &str,
     note: Option<&str>,
 ) -> Result<bool> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let before: Option<(Option<String>,)> = sqlx::query_as(
         "SELECT note FROM major_occupations WHERE major_level = $1 AND major_code = $2 AND occupation_code = $3",
     )
@@ -249,6 +253,8 @@ pub async fn remove(
     code: &str,
     occupation: &str,
 ) -> Result<bool> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let before: Option<(Option<String>,)> = sqlx::query_as(
         "DELETE FROM major_occupations WHERE major_level = $1 AND major_code = $2 AND occupation_code = $3 \
          RETURNING note",
@@ -283,6 +289,8 @@ pub async fn set_for_major(
     code: &str,
     pairs: &[(String, Option<String>)],
 ) -> Result<bool> {
+    // Results computed from these data (measure 5) are computed again.
+    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
     let before: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT occupation_code, note FROM major_occupations WHERE major_level = $1 AND major_code = $2 \
          ORDER BY occupation_code",

@@ -591,3 +591,117 @@ async fn the_demo_closes_no_well_employed_major_for_few_postings() {
         );
     }
 }
+
+/// Every write of what the alignment is computed from moves its data version on, in the
+/// write's own transaction (a rolled-back write does not), and the next request computes
+/// again: a school's supply import shows in the API at once.
+#[tokio::test]
+async fn every_write_of_its_data_moves_the_alignment_on() {
+    use store::versions::{ALIGNMENT, get};
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (a, _b) = seed(&app).await;
+        let t = app
+            .token(app.user("jw_ver_api", "department", "jw").await)
+            .await;
+        let nursing_graduates = || async {
+            let v: serde_json::Value = crate::helpers::get_json(
+                &app.url("/api/v1/alignment/majors?year=2025&per_page=200"),
+                &t,
+            )
+            .await;
+            v["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["code"] == NURSING)
+                .map(|m| m["graduates"].as_i64().unwrap())
+        };
+        assert_eq!(nursing_graduates().await, Some(200));
+        let actor = store::Actor::system("t");
+        let mut last = get(&app.db, ALIGNMENT).await.unwrap();
+        assert!(last > 0, "the seed's writes moved it on");
+        let moved = |last: &mut i64, v: i64, what: &str| {
+            assert!(v > *last, "{what}: {v} after {last}");
+            *last = v;
+        };
+
+        // A write taken back leaves the version as it was.
+        let mut tx = app.db.begin().await.unwrap();
+        store::occupations::set_for_major(&mut tx, &actor, "VOCATIONAL_ASSOCIATE", NURSING, &[])
+            .await
+            .unwrap();
+        drop(tx);
+        assert_eq!(get(&app.db, ALIGNMENT).await.unwrap(), last);
+
+        let supply = NewSupply {
+            school_org_id: a,
+            major_code: NURSING.into(),
+            year: 2026,
+            planned_enrolment: 10,
+            actual_enrolment: 10,
+            graduates: 7,
+            employed: 7,
+            employed_matching: 7,
+            avg_salary_fen: None,
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        store::supply::import(&mut tx, &actor, &[supply])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(
+            &mut last,
+            get(&app.db, ALIGNMENT).await.unwrap(),
+            "supply import",
+        );
+        let v: serde_json::Value = crate::helpers::get_json(
+            &app.url("/api/v1/alignment/majors?year=2026&per_page=200"),
+            &t,
+        )
+        .await;
+        assert_eq!(v["year"], 2026, "{v}");
+        assert_eq!(v["items"][0]["code"], NURSING, "{v}");
+        assert_eq!(v["items"][0]["graduates"], 7, "{v}");
+
+        let mut tx = app.db.begin().await.unwrap();
+        store::occupations::set_for_major(&mut tx, &actor, "VOCATIONAL_ASSOCIATE", NURSING, &[])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(
+            &mut last,
+            get(&app.db, ALIGNMENT).await.unwrap(),
+            "crosswalk",
+        );
+
+        let mut tx = app.db.begin().await.unwrap();
+        store::demand::confirm(&mut tx, &actor, "护理员", Some("2-05-08-01"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(
+            &mut last,
+            get(&app.db, ALIGNMENT).await.unwrap(),
+            "confirmed title",
+        );
+
+        let occ = NewOccupation {
+            code: "4-10-01-01".into(),
+            name: "保育师".into(),
+            level: "OCCUPATION".into(),
+            parent_code: None,
+            description: None,
+        };
+        let mut tx = app.db.begin().await.unwrap();
+        store::occupations::import(&mut tx, &actor, &[occ])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        moved(
+            &mut last,
+            get(&app.db, ALIGNMENT).await.unwrap(),
+            "occupations",
+        );
+    }
+}

@@ -111,35 +111,59 @@ pub fn district_in_scope(p: &Principal, code: &str) -> AppResult<&'static domain
         .ok_or(AppError::NotFound("区县"))
 }
 
-/// The computed measures, recomputed when the data change.
 /// A value computed from the data as fingerprinted by a stamp.
 pub type Stamped<T> = Arc<tokio::sync::Mutex<Option<(Vec<i64>, Arc<T>)>>>;
 
+/// A result and the data version it was computed from.
+type Versioned = (i64, Arc<Computed>);
+
+/// The computed measures, recomputed when the data change (their version in
+/// `store::versions`, moved on by every write of them). While one request recomputes, the
+/// others are answered from the last complete result (its `computed_at` says as of when);
+/// only the very first computation is waited for.
 #[derive(Clone, Default)]
 pub struct AlignmentCache {
-    inner: Stamped<Computed>,
+    /// The last complete result and the data version it was computed from.
+    kept: Arc<std::sync::Mutex<Option<Versioned>>>,
+    /// Held by the one computing.
+    computing: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AlignmentCache {
-    /// The measures for the data as they are now.
+    /// The measures for the data as they are now, or, while they are being recomputed, as they
+    /// were.
     pub async fn get(&self, state: &AppState) -> AppResult<Arc<Computed>> {
-        let db = &state.db;
-        let mut stamp = store::demand::data_stamp(db).await?;
-        stamp.extend(store::occupations::stamp(db).await?);
-        stamp.push(
-            store::majors::current_catalog(db)
-                .await?
-                .map_or(0, |c| c.id),
-        );
-        let mut guard = self.inner.lock().await;
-        if let Some((s, c)) = guard.as_ref()
-            && *s == stamp
+        let version = store::versions::get(&state.db, store::versions::ALIGNMENT).await?;
+        let kept = self.kept();
+        if let Some((v, c)) = &kept
+            && *v == version
         {
             return Ok(c.clone());
         }
+        let _computing = match (self.computing.try_lock(), kept) {
+            (Ok(g), _) => g,
+            // Someone is computing: the last result meanwhile.
+            (Err(_), Some((_, c))) => return Ok(c),
+            // Nothing yet: wait for the first.
+            (Err(_), None) => self.computing.lock().await,
+        };
+        // Computed by the one we waited for, or since we looked.
+        if let Some((v, c)) = self.kept()
+            && v >= version
+        {
+            return Ok(c);
+        }
+        // Read after the version, so the result is at least that version's (a write in
+        // between makes the next request compute again).
         let c = Arc::new(load(state).await?);
-        *guard = Some((stamp, c.clone()));
+        if let Ok(mut k) = self.kept.lock() {
+            *k = Some((version, c.clone()));
+        }
         Ok(c)
+    }
+
+    fn kept(&self) -> Option<Versioned> {
+        self.kept.lock().ok().and_then(|k| k.clone())
     }
 }
 
