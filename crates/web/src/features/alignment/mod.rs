@@ -118,9 +118,10 @@ pub type Stamped<T> = Arc<tokio::sync::Mutex<Option<(Vec<i64>, Arc<T>)>>>;
 type Versioned = (i64, Arc<Computed>);
 
 /// The computed measures, recomputed when the data change (their version in
-/// `store::versions`, moved on by every write of them). While one request recomputes, the
-/// others are answered from the last complete result (its `computed_at` says as of when);
-/// only the very first computation is waited for.
+/// `store::versions`, moved on by every write of them). Once there is a result, no reader waits
+/// for a computation: the first request after a change starts one in the background and every
+/// request is answered from the last complete result (its `computed_at` says as of when) until
+/// it is done. Only the very first computation is waited for.
 #[derive(Clone, Default)]
 pub struct AlignmentCache {
     /// The last complete result and the data version it was computed from.
@@ -134,32 +135,46 @@ impl AlignmentCache {
     /// were.
     pub async fn get(&self, state: &AppState) -> AppResult<Arc<Computed>> {
         let version = store::versions::get(&state.db, store::versions::ALIGNMENT).await?;
-        let kept = self.kept();
-        if let Some((v, c)) = &kept
-            && *v == version
-        {
-            return Ok(c.clone());
+        match self.kept() {
+            Some((v, c)) if v == version => Ok(c),
+            Some((_, c)) => {
+                if let Ok(guard) = self.computing.clone().try_lock_owned() {
+                    let (cache, state) = (self.clone(), state.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = cache.compute(&state, version).await {
+                            tracing::error!("专业与需求对接结果重新计算失败：{e}");
+                        }
+                        drop(guard);
+                    });
+                }
+                Ok(c)
+            }
+            None => {
+                let _computing = self.computing.lock().await;
+                // Computed by the one we waited for.
+                if let Some((v, c)) = self.kept()
+                    && v >= version
+                {
+                    return Ok(c);
+                }
+                self.compute(state, version).await
+            }
         }
-        let _computing = match (self.computing.try_lock(), kept) {
-            (Ok(g), _) => g,
-            // Someone is computing: the last result meanwhile.
-            (Err(_), Some((_, c))) => return Ok(c),
-            // Nothing yet: wait for the first.
-            (Err(_), None) => self.computing.lock().await,
-        };
-        // Computed by the one we waited for, or since we looked.
-        if let Some((v, c)) = self.kept()
-            && v >= version
-        {
-            return Ok(c);
-        }
-        // Read after the version, so the result is at least that version's (a write in
-        // between makes the next request compute again).
+    }
+
+    /// Computes from the data as they are now, and keeps the result as of `version` (read
+    /// before the data, so a write in between makes the next request compute again).
+    async fn compute(&self, state: &AppState, version: i64) -> AppResult<Arc<Computed>> {
         let c = Arc::new(load(state).await?);
         if let Ok(mut k) = self.kept.lock() {
             *k = Some((version, c.clone()));
         }
         Ok(c)
+    }
+
+    /// Whether a computation is under way (the result shown is the previous one).
+    pub fn recomputing(&self) -> bool {
+        self.computing.try_lock().is_err()
     }
 
     fn kept(&self) -> Option<Versioned> {

@@ -543,9 +543,14 @@ async fn city(
         unmapped: numbers::count(c.measures.unmapped(year).map_or(0, |u| u.postings)),
         skipped_supply: c.skipped_supply,
         computed: format!(
-            "{} 计算，用时 {} 毫秒",
+            "{} 计算，用时 {} 毫秒{}",
             crate::pages::fmt_time(c.computed_at),
-            c.took_ms
+            c.took_ms,
+            if state.alignment.recomputing() {
+                "；数据已更新，正在重新计算，完成后刷新即可看到"
+            } else {
+                ""
+            }
         ),
         thresholds: threshold_rows(&c, year),
     })

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Benchmark of issue 15 (measure 5 on the paths users hit): with `chanjiao demo --scale N`
+# data, the server's first alignment request after it starts (cold: the whole city computed),
+# the same request warm under wrk, the first request after a school's supply import, and the
+# server's resident memory — on SQLite and PostgreSQL.
+#
+#   bench/alignment_api.sh [SCALE] [sqlite|postgres|both]    (default 200, both)
+#
+# The databases are kept between runs (bench/results/alignment-SCALE.db and the PostgreSQL
+# database chanjiao_bench_align_SCALE) and generated only when missing: the demo at scale 200
+# takes minutes. Results go to stdout and bench/results/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SCALE="${1:-200}"
+WHICH="${2:-both}"
+OUT=bench/results; mkdir -p "$OUT"
+BIN=target/release/chanjiao
+cargo build --release -p cli --bins >/dev/null 2>&1 || cargo build --release -p cli --bins
+PGBASE="${PGBASE:-postgres://postgres@127.0.0.1:5432}"
+PORT=18081
+API="/api/v1/alignment/majors?per_page=20"
+export CHANJIAO_LOG=warn
+
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem/{print $2}') GiB, $(uname -r); $(date -u +%FT%TZ); scale $SCALE; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+rss_of() { ps -o rss= -p "$1" | awk '{printf "%.0f", $1/1024}'; }
+ms_of() { # url token → "STATUS TIME_MS"
+  curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $2" "http://127.0.0.1:$PORT$1" |
+    awk '{printf "%s %.0f", $1, $2 * 1000}'
+}
+
+run_wrk() { # label url token
+  local label=$1 url=$2 token=$3
+  wrk -t2 -c8 -d15s --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$url" > "$OUT/wrk-align-$label.txt"
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/{print $2}' "$OUT/wrk-align-$label.txt")
+  p50=$(awk '$1=="50%"{print $2}' "$OUT/wrk-align-$label.txt")
+  p99=$(awk '$1=="99%"{print $2}' "$OUT/wrk-align-$label.txt")
+  non2xx=$(awk '/Non-2xx/{print $NF}' "$OUT/wrk-align-$label.txt")
+  echo "RESULT $label warm wrk -t2 -c8: $rps req/s, p50 $p50, p99 $p99${non2xx:+, NON-2XX $non2xx} (target: p99 < 50 ms at >= 500 req/s)"
+}
+
+bench_backend() { # label url
+  local label=$1 url=$2
+  $BIN --database-url "$url" user add --username align_bench --role operator --org operator \
+    --password-stdin <<< "Bench-Passw0rd!" >/dev/null 2>&1 || true
+  local token; token=$($BIN --database-url "$url" token create --username align_bench | tail -1)
+  $BIN --database-url "$url" serve --bind 127.0.0.1:$PORT --jobs-interval 0 > "$OUT/serve-align-$label.log" 2>&1 &
+  local pid=$!
+  trap "kill $pid 2>/dev/null || true" EXIT
+  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
+  echo "RESULT $label server RSS at start: $(rss_of $pid) MB"
+  echo "RESULT $label first request after start (cold): $(ms_of "$API" "$token") ms (status, time; target <= 2000 ms)"
+  echo "RESULT $label second request: $(ms_of "$API" "$token") ms"
+  run_wrk "$label" "$API" "$token"
+  echo "RESULT $label server RSS warm: $(rss_of $pid) MB (target < 300 MB)"
+  # One school's file: the first request after it (the city recomputed, for now in full).
+  local school; school=$(curl -s -H "Authorization: Bearer $token" \
+    "http://127.0.0.1:$PORT/api/v1/orgs?kind=school&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["code"])')
+  local major year
+  read -r major year < <(curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$API" |
+    python3 -c 'import json,sys; d=json.load(sys.stdin); print(d["items"][0]["code"], d["year"])')
+  printf '学校统一社会信用代码,专业代码,年份,计划招生数,实际招生数,毕业生数,就业人数,对口就业人数,平均起薪（元/月）\n%s,%s,%s,50,48,45,40,30,5200\n' \
+    "$school" "$major" "$year" > "$OUT/align-one-school.csv"
+  local t0 t1
+  t0=$(date +%s%N)
+  $BIN --database-url "$url" import supply "$OUT/align-one-school.csv" > "$OUT/align-import-$label.txt" 2>&1 ||
+    { echo "import failed:"; cat "$OUT/align-import-$label.txt"; }
+  t1=$(date +%s%N)
+  echo "RESULT $label one school's supply import (command line): $(( (t1 - t0) / 1000000 )) ms"
+  echo "RESULT $label first request after the import: $(ms_of "$API" "$token") ms (target: reflected within 1000 ms)"
+  echo "RESULT $label server RSS at the end: $(rss_of $pid) MB"
+  kill -TERM $pid; wait $pid || true
+  trap - EXIT
+}
+
+if [ "$WHICH" != postgres ]; then
+  DB="$OUT/alignment-$SCALE.db"
+  if [ ! -f "$DB" ]; then
+    echo "## demo generation, SQLite, scale $SCALE"
+    /usr/bin/time -f "elapsed %e s, max RSS %M KB" $BIN --database-url "sqlite://$DB?mode=rwc" demo --scale "$SCALE" 2>&1 | grep -v '密码' | tail -2
+  fi
+  ls -lh "$DB" | awk '{print "SQLite database size", $5}'
+  bench_backend sqlite "sqlite://$DB?mode=rwc"
+fi
+if [ "$WHICH" != sqlite ]; then
+  PGDB=chanjiao_bench_align_$SCALE
+  if ! psql "$PGBASE/$PGDB" -qAtc "SELECT 1" >/dev/null 2>&1; then
+    psql "$PGBASE/test" -qc "CREATE DATABASE $PGDB"
+    echo "## demo generation, PostgreSQL, scale $SCALE"
+    /usr/bin/time -f "elapsed %e s" $BIN --database-url "$PGBASE/$PGDB" demo --scale "$SCALE" 2>&1 | grep -v '密码' | tail -2
+    psql "$PGBASE/$PGDB" -qc "VACUUM ANALYZE"
+  fi
+  bench_backend postgres "$PGBASE/$PGDB"
+fi
