@@ -68,7 +68,15 @@ bench_backend() { # label url
     { echo "import failed:"; cat "$OUT/align-import-$label.txt"; }
   t1=$(date +%s%N)
   echo "RESULT $label one school's supply import (command line): $(( (t1 - t0) / 1000000 )) ms"
-  echo "RESULT $label first request after the import: $(ms_of "$API" "$token") ms (target: reflected within 1000 ms)"
+  echo "RESULT $label first request after the import: $(ms_of "$API" "$token") ms (answered from the last result while the city is recomputed)"
+  # Until the figures served are computed after the import.
+  local since; since=$(( t1 / 1000000000 ))
+  for _ in $(seq 1 600); do
+    curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$API" |
+      python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if not d["recomputing"] and d["computed_at"] >= int(sys.argv[1]) else 1)' "$since" && break
+    sleep 0.1
+  done
+  echo "RESULT $label the import reflected after: $(( ($(date +%s%N) - t1) / 1000000 )) ms (target <= 1000 ms)"
   echo "RESULT $label server RSS at the end: $(rss_of $pid) MB"
   kill -TERM $pid; wait $pid || true
   trap - EXIT

@@ -662,6 +662,7 @@ async fn every_write_of_its_data_moves_the_alignment_on() {
         let url = app.url("/api/v1/alignment/majors?year=2026&per_page=200");
         let v = crate::helpers::get_json(&url, &t).await;
         assert_eq!(v["year"], 2025, "{v}");
+        let stale_at = v["computed_at"].as_i64().unwrap();
         let started = std::time::Instant::now();
         let v = loop {
             let v = crate::helpers::get_json(&url, &t).await;
@@ -671,6 +672,8 @@ async fn every_write_of_its_data_moves_the_alignment_on() {
             tokio::time::sleep(std::time::Duration::from_millis(20)).await;
         };
         assert_eq!(v["year"], 2026, "{v}");
+        assert_eq!(v["recomputing"], false, "{v}");
+        assert!(v["computed_at"].as_i64().unwrap() >= stale_at, "{v}");
         assert_eq!(v["items"][0]["code"], NURSING, "{v}");
         assert_eq!(v["items"][0]["graduates"], 7, "{v}");
 

@@ -58,6 +58,11 @@ pub struct MajorAlignment {
 
 #[derive(Serialize, ToSchema)]
 pub struct AlignmentPage {
+    /// When these figures were computed (Unix seconds): after an import they are recomputed in
+    /// the background, and until then the previous ones are served.
+    pub computed_at: i64,
+    /// Whether newer data are being computed now (these figures are the previous ones).
+    pub recomputing: bool,
     pub year: Option<i32>,
     pub items: Vec<MajorAlignment>,
     pub total: i64,
@@ -146,6 +151,8 @@ pub async fn majors(
         .take(paging.per_page as usize)
         .collect();
     Ok(Json(AlignmentPage {
+        computed_at: c.computed_at,
+        recomputing: state.alignment.recomputing(),
         year,
         items,
         total,
