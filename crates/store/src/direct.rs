@@ -84,6 +84,20 @@ impl DirectConn {
     }
 }
 
+impl DirectConn {
+    /// A read-only connection of its own to the same file, for a long read (a scan of a whole
+    /// table) that should neither hold the writer's connection nor go row by row through
+    /// sqlx's connection thread.
+    pub(crate) fn reader(&self) -> Result<Connection> {
+        let c = Connection::open_with_flags(
+            &self.path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        c.busy_timeout(Duration::from_secs(10))?;
+        Ok(c)
+    }
+}
+
 /// A write transaction run on the writer thread: holds the writer lock, and in it the audit
 /// log's head as the last commit left it.
 pub(crate) struct WriterTx {

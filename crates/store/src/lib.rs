@@ -314,6 +314,12 @@ impl Db {
         Ok(())
     }
 
+    /// SQLite: a read-only connection of its own to the database file, for a long scan
+    /// ([`direct::DirectConn::reader`]); `None` on PostgreSQL.
+    pub(crate) fn sqlite_reader(&self) -> Option<Result<rusqlite::Connection>> {
+        self.sqlite_writes.as_ref().map(|w| w.direct.reader())
+    }
+
     /// SQLite: the writer lock, for a transaction run on the writer thread
     /// ([`direct::WriterTx`]); `None` on PostgreSQL.
     pub(crate) async fn writer_tx(&self) -> Option<direct::WriterTx> {

@@ -189,7 +189,7 @@ async fn load(state: &AppState) -> AppResult<Computed> {
     let majors = store::majors::current_majors(db).await?;
     let occupations = store::occupations::documents(db).await?;
     let crosswalk = store::occupations::crosswalk(db).await?;
-    let facts = store::supply::facts(db).await?;
+    let supply = read_supply(db, &majors).await?;
     let demand = store::demand::aggregate(db).await?;
     let params = state.params.clone();
     crate::heavy::run(move || {
@@ -198,12 +198,72 @@ async fn load(state: &AppState) -> AppResult<Computed> {
             majors,
             occupations,
             crosswalk,
-            facts,
+            supply,
             demand,
             started,
         )
     })
     .await?
+}
+
+/// The supply rows as offerings, read one at a time (never all of them as rows at once).
+struct Supply {
+    /// Major code → major id (the first major of the code in the catalog's order).
+    major_ids: HashMap<String, u32>,
+    schools: Vec<SchoolInfo>,
+    school_ids: HashMap<i64, u32>,
+    offerings: Vec<Offering>,
+    /// Rows whose major is not in the current catalog.
+    skipped: usize,
+}
+
+async fn read_supply(db: &store::Db, majors: &[store::majors::Major]) -> AppResult<Supply> {
+    let mut major_ids: HashMap<String, u32> = HashMap::new();
+    for (i, m) in majors.iter().enumerate() {
+        major_ids.entry(m.code.clone()).or_insert(i as u32);
+    }
+    let names = store::supply::reporting_schools(db).await?;
+    let s = Supply {
+        major_ids,
+        schools: Vec::new(),
+        school_ids: HashMap::new(),
+        offerings: Vec::new(),
+        skipped: 0,
+    };
+    let (mut s, _) = store::supply::fold_facts(db, (s, names), |(s, names), f| {
+        let Some(&major) = s.major_ids.get(&f.major_code) else {
+            s.skipped += 1;
+            return;
+        };
+        let school = match s.school_ids.get(&f.school_org_id) {
+            Some(&i) => i,
+            None => {
+                let (name, district) = names.remove(&f.school_org_id).unwrap_or_default();
+                s.schools.push(SchoolInfo {
+                    id: f.school_org_id,
+                    name,
+                    district,
+                });
+                let i = (s.schools.len() - 1) as u32;
+                s.school_ids.insert(f.school_org_id, i);
+                i
+            }
+        };
+        s.offerings.push(Offering {
+            school,
+            major,
+            year: f.year as i32,
+            planned: f.planned_enrolment,
+            actual: f.actual_enrolment,
+            graduates: f.graduates,
+            employed: f.employed,
+            employed_matching: f.employed_matching,
+            salary_fen: f.avg_salary_fen,
+        });
+    })
+    .await?;
+    s.offerings.shrink_to_fit();
+    Ok(s)
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -215,17 +275,15 @@ fn build(
     majors: Vec<store::majors::Major>,
     occupations: Vec<(String, String, Option<String>)>,
     crosswalk: Vec<store::occupations::CrosswalkRow>,
-    facts: Vec<store::supply::SupplyFact>,
+    supply: Supply,
     demand: Vec<store::demand::DemandAggregate>,
     started: Instant,
 ) -> AppResult<Computed> {
-    let mut major_ids: HashMap<String, u32> = HashMap::new();
     let mut by_level_code: HashMap<(String, String), u32> = HashMap::new();
     let infos: Vec<MajorInfo> = majors
         .into_iter()
         .enumerate()
         .map(|(i, m)| {
-            major_ids.entry(m.code.clone()).or_insert(i as u32);
             by_level_code.insert((m.level.clone(), m.code.clone()), i as u32);
             MajorInfo {
                 level: m.level,
@@ -253,35 +311,13 @@ fn build(
             ))
         })
         .collect();
-    let mut school_ids: HashMap<i64, u32> = HashMap::new();
-    let mut schools: Vec<SchoolInfo> = Vec::new();
-    let mut offerings: Vec<Offering> = Vec::with_capacity(facts.len());
-    let mut skipped = 0usize;
-    for f in facts {
-        let Some(&major) = major_ids.get(&f.major_code) else {
-            skipped += 1;
-            continue;
-        };
-        let school = *school_ids.entry(f.school_org_id).or_insert_with(|| {
-            schools.push(SchoolInfo {
-                id: f.school_org_id,
-                name: f.school_name.clone(),
-                district: f.district.clone(),
-            });
-            (schools.len() - 1) as u32
-        });
-        offerings.push(Offering {
-            school,
-            major,
-            year: f.year as i32,
-            planned: f.planned_enrolment,
-            actual: f.actual_enrolment,
-            graduates: f.graduates,
-            employed: f.employed,
-            employed_matching: f.employed_matching,
-            salary_fen: f.avg_salary_fen,
-        });
-    }
+    let Supply {
+        major_ids,
+        schools,
+        school_ids,
+        offerings,
+        skipped,
+    } = supply;
     let rows = demand
         .into_iter()
         .map(|(district, industry, occ, year, count)| DemandRow {
