@@ -5,6 +5,6 @@
 -- current, instead of counting the set's rows on every request (COUNT(*) over 1.15 million
 -- supply rows at demo --scale 200 took most of a request's time).
 CREATE TABLE data_versions (
-    name TEXT PRIMARY KEY,
+    name TEXT NOT NULL PRIMARY KEY,
     version BIGINT NOT NULL
 );
