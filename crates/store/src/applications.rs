@@ -1,10 +1,10 @@
 //! Applications (申报) and their reviews: rows, history, who is awaited, attachments, inbox.
 //!
 //! The workflow itself is pure (`domain::workflow`); this module stores its state. Every
-//! change goes through [`apply_change`], which checks the version the caller read (optimistic
+//! change goes through [`commit_change`], which checks the version the caller read (optimistic
 //! concurrency: of two reviewers acting at once, one succeeds and the other gets
 //! [`StoreError::Conflict`]), and writes the row, the awaited reviewers, the history event,
-//! the inbox items and the audit entry in the caller's transaction.
+//! the inbox items and the audit entry together, in one transaction of its own.
 
 use std::collections::{BTreeSet, HashMap};
 

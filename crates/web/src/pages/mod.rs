@@ -499,6 +499,16 @@ fn page_links(path: &str, base: &[(&str, String)], page: i64, pages: i64) -> Vec
     out
 }
 
+/// A list filter's text as typed: trimmed, at most 64 characters, empty when absent.
+pub fn filter_text(v: &Option<String>) -> String {
+    v.as_deref()
+        .map(str::trim)
+        .unwrap_or("")
+        .chars()
+        .take(64)
+        .collect()
+}
+
 /// Parses an optional positive integer from a query string value.
 pub fn parse_page(v: &Option<String>) -> Option<i64> {
     v.as_deref().and_then(|s| s.trim().parse::<i64>().ok())

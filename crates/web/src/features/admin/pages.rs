@@ -136,28 +136,19 @@ struct ListFilters {
     page: Option<i64>,
 }
 
-fn clean(v: &Option<String>) -> String {
-    v.as_deref()
-        .map(str::trim)
-        .unwrap_or("")
-        .chars()
-        .take(64)
-        .collect()
-}
-
 impl ListFilters {
     fn of(q: &PageQuery) -> ListFilters {
-        let role = clean(&q.role);
-        let status = clean(&q.status);
+        let role = crate::pages::filter_text(&q.role);
+        let status = crate::pages::filter_text(&q.status);
         ListFilters {
-            q: clean(&q.q),
+            q: crate::pages::filter_text(&q.q),
             // Unknown values select nothing rather than everything.
             role: if role.is_empty() || Role::parse(&role).is_some() {
                 role
             } else {
                 String::new()
             },
-            org: clean(&q.org),
+            org: crate::pages::filter_text(&q.org),
             status: if matches!(status.as_str(), "active" | "disabled") {
                 status
             } else {

@@ -37,15 +37,6 @@ struct AuditQuery {
     page: Option<String>,
 }
 
-fn clean(v: &Option<String>) -> String {
-    v.as_deref()
-        .map(str::trim)
-        .unwrap_or("")
-        .chars()
-        .take(64)
-        .collect()
-}
-
 /// Midnight of a Beijing date, in unix seconds.
 fn beijing_midnight(d: NaiveDate) -> i64 {
     let tz = FixedOffset::east_opt(8 * 3600).expect("valid offset");
@@ -81,12 +72,12 @@ struct Filters {
 impl Filters {
     fn of(q: &AuditQuery) -> Filters {
         Filters {
-            action: clean(&q.action),
-            entity_type: clean(&q.entity_type),
-            entity_id: clean(&q.entity_id),
-            actor: clean(&q.actor),
-            from: clean(&q.from),
-            to: clean(&q.to),
+            action: crate::pages::filter_text(&q.action),
+            entity_type: crate::pages::filter_text(&q.entity_type),
+            entity_id: crate::pages::filter_text(&q.entity_id),
+            actor: crate::pages::filter_text(&q.actor),
+            from: crate::pages::filter_text(&q.from),
+            to: crate::pages::filter_text(&q.to),
         }
     }
 
