@@ -542,6 +542,28 @@ pub async fn get(db: &Db, id: i64) -> Result<Option<Application>> {
         .await?)
 }
 
+/// An application with its applicant's name and credit code, read together (a transition needs
+/// both: reviewers are told who applied, and rules may read the credit code).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WithApplicant {
+    #[sqlx(flatten)]
+    pub app: Application,
+    pub applicant_name: Option<String>,
+    pub applicant_code: Option<String>,
+}
+
+/// [`get`] with the applicant's name and credit code, in one statement.
+pub async fn get_with_applicant(db: &Db, id: i64) -> Result<Option<WithApplicant>> {
+    Ok(sqlx::query_as(
+        "SELECT a.*, d.decision_json, o.name AS applicant_name, o.code AS applicant_code \
+         FROM applications a LEFT JOIN application_decisions d ON d.application_id = a.id \
+         LEFT JOIN orgs o ON o.id = a.applicant_org_id WHERE a.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?)
+}
+
 /// The applications of `ids` (absent ones absent), a chunk of ids per statement.
 pub async fn get_many(db: &Db, ids: &BTreeSet<i64>) -> Result<Vec<Application>> {
     crate::names::by_ids(db, ids, WHOLE, "a.id").await
@@ -864,16 +886,31 @@ pub async fn queue(db: &Db, reviewers: &[String], paging: Paging) -> Result<Page
         .iter()
         .map(|r| q.arg(crate::Arg::Str(r.clone())))
         .collect();
-    q.and(format!("p.reviewer IN ({})", ps.join(", ")));
-    let total = queue_total(db, reviewers).await?;
+    let keys = ps.join(", ");
+    q.and(format!("p.reviewer IN ({keys})"));
+    // The queue's length comes with each row of the page (one statement, not two); an empty
+    // page asks for it apart.
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        s: Summary,
+        queue_total: i64,
+    }
     let sql = format!(
-        "SELECT {SUMMARY_COLS} FROM application_pending p JOIN applications a ON a.id = p.application_id \
+        "SELECT {SUMMARY_COLS}, (SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM queue_counts \
+         WHERE reviewer IN ({keys})) AS queue_total \
+         FROM application_pending p JOIN applications a ON a.id = p.application_id \
          JOIN orgs o ON o.id = a.applicant_org_id{} ORDER BY p.due_date, p.application_id LIMIT {} OFFSET {}",
         q.where_sql(),
         paging.per_page,
         paging.offset()
     );
-    let items = q.fetch_all::<Summary>(db, &sql).await?;
+    let rows = q.fetch_all::<Row>(db, &sql).await?;
+    let total = match rows.first() {
+        Some(r) => r.queue_total,
+        None => queue_total(db, reviewers).await?,
+    };
+    let items = rows.into_iter().map(|r| r.s).collect();
     Ok(Page {
         items,
         total,

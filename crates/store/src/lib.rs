@@ -728,7 +728,8 @@ mod tests {
     async fn drop_postgres(name: &str) {
         let base = std::env::var("TEST_DATABASE_URL").unwrap();
         let admin = Db::connect(&base).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        // FORCE: a closed pool's backends may not have exited yet.
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
             .execute(admin.pool())
             .await
             .unwrap();

@@ -142,6 +142,23 @@ impl World {
         .await
         .unwrap();
         assert_eq!(kept, counted);
+        // The queue's total comes with its page's rows, and apart when the page is past the end.
+        for (reviewer, n) in &counted {
+            for page in [1, 1_000] {
+                let q = store::applications::queue(
+                    &self.app.db,
+                    std::slice::from_ref(reviewer),
+                    store::Paging { page, per_page: 2 },
+                )
+                .await
+                .unwrap();
+                assert_eq!(
+                    (q.total, q.items.is_empty()),
+                    (*n, page > 1),
+                    "{reviewer} page {page}"
+                );
+            }
+        }
     }
 
     /// Moves the current stage's end date into the past (publicity lasts working days).

@@ -331,11 +331,30 @@ pub async fn load(
     let app = apps::get(&state.db, id)
         .await?
         .ok_or(AppError::NotFound("申报"))?;
-    let kind = kind_for(state, &app).await?;
-    if !visible(c, kind, &app) {
+    let kind = visible_kind(state, c, &app).await?;
+    Ok((app, kind))
+}
+
+/// [`load`] with the applicant's name and credit code, read in the same statement.
+async fn load_with_applicant(
+    state: &AppState,
+    c: &Caller,
+    id: i64,
+) -> AppResult<(apps::WithApplicant, &'static Kind)> {
+    let w = apps::get_with_applicant(&state.db, id)
+        .await?
+        .ok_or(AppError::NotFound("申报"))?;
+    let kind = visible_kind(state, c, &w.app).await?;
+    Ok((w, kind))
+}
+
+/// The application's kind, if the caller may see it; 404 otherwise.
+async fn visible_kind(state: &AppState, c: &Caller, app: &Application) -> AppResult<&'static Kind> {
+    let kind = kind_for(state, app).await?;
+    if !visible(c, kind, app) {
         return Err(AppError::NotFound("申报"));
     }
-    Ok((app, kind))
+    Ok(kind)
 }
 
 fn actor_of(c: &Caller, app: &Application) -> workflow::Actor {
@@ -729,13 +748,13 @@ fn rule_input_names(rule: &str) -> AppResult<&'static [String]> {
     Ok(names)
 }
 
-/// The value of platform input `source` for application `app` filed on `filed`; `applicant`,
-/// when the caller has read it already, is the applicant organisation.
+/// The value of platform input `source` for application `app` filed on `filed`;
+/// `applicant_code`, when the caller has read it already, is the applicant's credit code.
 async fn platform_input(
     state: &AppState,
     source: &str,
     app: &Application,
-    applicant: Option<&orgs::Org>,
+    applicant_code: Option<&str>,
     data: &Value,
     filed: NaiveDate,
 ) -> AppResult<Value> {
@@ -743,15 +762,14 @@ async fn platform_input(
         "filing_date" => json!(filed.format("%Y-%m-%d").to_string()),
         // The registration authority's division code is the credit code's 3rd–8th characters.
         "registered_in_chongqing" => {
-            let read;
-            let org = match applicant {
-                Some(o) => Some(o),
-                None => {
-                    read = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
-                    read.as_ref()
-                }
+            let code = match applicant_code {
+                Some(c) => c.to_string(),
+                None => orgs::get(&state.db, &Scope::All, app.applicant_org_id)
+                    .await?
+                    .map(|o| o.code)
+                    .unwrap_or_default(),
             };
-            json!(org.is_some_and(|o| o.code.get(2..4) == Some("50")))
+            json!(code.get(2..4) == Some("50"))
         }
         "tax_ledger_years" => {
             crate::features::tax::ledger_input(state, app.applicant_org_id, Some((app.id, data)))
@@ -774,12 +792,12 @@ pub async fn evaluate_rule(
     evaluate_rule_for(state, kind, app, None, data, today).await
 }
 
-/// [`evaluate_rule`], with the applicant organisation when the caller has read it already.
+/// [`evaluate_rule`], with the applicant's credit code when the caller has read it already.
 async fn evaluate_rule_for(
     state: &AppState,
     kind: &Kind,
     app: &Application,
-    applicant: Option<&orgs::Org>,
+    applicant_code: Option<&str>,
     data: &Value,
     today: NaiveDate,
 ) -> AppResult<Option<Value>> {
@@ -790,7 +808,7 @@ async fn evaluate_rule_for(
     for name in rule_input_names(rule)? {
         let v = match kind.input_source(name) {
             Some(workflow::InputSource::Platform(src)) => {
-                platform_input(state, src, app, applicant, data, today).await?
+                platform_input(state, src, app, applicant_code, data, today).await?
             }
             Some(workflow::InputSource::Field(f)) => match data.get(f) {
                 Some(v) => v.clone(),
@@ -853,7 +871,14 @@ pub async fn act(
             "只有提交或重新提交时可以修改申报内容",
         ));
     }
-    let (app, kind) = load(state, c, id).await?;
+    let (
+        apps::WithApplicant {
+            app,
+            applicant_name,
+            applicant_code,
+        },
+        kind,
+    ) = load_with_applicant(state, c, id).await?;
     let current: State =
         serde_json::from_str(&app.state_json).map_err(|e| AppError::Internal(e.to_string()))?;
     // A repeated submission (double click, retried request) answers with what it did.
@@ -903,14 +928,13 @@ pub async fn act(
         Action::Submit | Action::Resubmit | Action::Approve { .. } | Action::Score { .. }
     );
     // Reviewers read who applied and for what: “重庆某某有限公司的产教融合型企业认定申报待您处理”;
-    // the rule may read the applicant too.
-    let applicant_org = orgs::get(&state.db, &Scope::All, app.applicant_org_id).await?;
+    // the rule may read the applicant's credit code (read with the application).
     let decision = if runs_rule {
         evaluate_rule_for(
             state,
             kind,
             &app,
-            applicant_org.as_ref(),
+            Some(applicant_code.as_deref().unwrap_or_default()),
             &data_value,
             application_date(&app, &action, today),
         )
@@ -940,7 +964,7 @@ pub async fn act(
         Recipient::Org(app.applicant_org_id),
         format!("{}：{}", app.title, t.summary),
     )];
-    let applicant = applicant_org.map(|o| o.name).unwrap_or_default();
+    let applicant = applicant_name.unwrap_or_default();
     for k in &pending {
         let stage_name = stage_def.map(|s| s.name.clone()).unwrap_or_default();
         notify.push((
