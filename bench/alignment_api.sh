@@ -54,7 +54,8 @@ bench_backend() { # label url
   echo "RESULT $label second request: $(ms_of "$API" "$token") ms"
   run_wrk "$label" "$API" "$token"
   echo "RESULT $label server RSS warm: $(rss_of $pid) MB (target < 300 MB)"
-  # One school's file: the first request after it (the city recomputed, for now in full).
+  # One school's file: the first request after it, and until the figures reflect it (the watcher
+  # recomputes from the last result, reading that school's rows again).
   local school; school=$(curl -s -H "Authorization: Bearer $token" \
     "http://127.0.0.1:$PORT/api/v1/orgs?kind=school&per_page=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["code"])')
   local major year

@@ -67,6 +67,9 @@ enum Command {
     /// Background jobs (deadline reminders, certification expiry, publicity ended).
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Measure 5's figures (majors aligned to labour demand).
+    #[command(subcommand)]
+    Alignment(AlignmentCommand),
     /// Write a consistent copy of the SQLite database to FILE while it is in use.
     Backup {
         /// Destination file (must not exist).
@@ -108,6 +111,16 @@ struct ServeArgs {
         env = "CHANJIAO_JOBS_INTERVAL"
     )]
     jobs_interval: u64,
+}
+
+/// How often the server looks at measure 5's data version (one row) to recompute its figures.
+const ALIGNMENT_POLL_MS: u64 = 250;
+
+#[derive(Subcommand)]
+enum AlignmentCommand {
+    /// Have every running server compute the figures again in full (imports recompute only
+    /// what they change; use this after data were repaired outside the platform).
+    Recompute,
 }
 
 #[derive(Subcommand)]
@@ -526,6 +539,20 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("定时任务运行失败：{e}"))?;
             println!("{}", pass.summary());
         }
+        Command::Alignment(AlignmentCommand::Recompute) => {
+            let db = open(&url).await?;
+            let mut tx = db.begin().await?;
+            store::versions::request_full(
+                &mut tx,
+                &Actor::system("cli"),
+                store::versions::ALIGNMENT,
+            )
+            .await?;
+            tx.commit().await?;
+            println!(
+                "已要求全部重新计算专业与需求对接结果：运行中的服务器将在数秒内完成，完成前页面显示上次的结果"
+            );
+        }
         Command::Migrate => {
             let db = open(&url).await?;
             println!("数据库已是最新结构（{}）", backend_name(db.backend()));
@@ -581,6 +608,11 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 println!("定时提醒已停用（--jobs-interval 0）");
             }
+            // Measure 5's figures: computed now, and again as soon as their data change.
+            state.alignment.watch(
+                state.clone(),
+                std::time::Duration::from_millis(ALIGNMENT_POLL_MS),
+            );
             if let Some(mb) = &args.metrics_bind {
                 let ml = tokio::net::TcpListener::bind(mb)
                     .await

@@ -1,7 +1,7 @@
 //! Measure 5, demand (岗位需求): job postings and enterprise demand records, the occupation each
 //! is counted under, and the queue of titles waiting for a person to confirm their occupation.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 use serde_json::json;
@@ -86,7 +86,23 @@ const INSERT: InsertMany = InsertMany {
 /// Adds rows in `tx`, with one audit entry summarising the file. Returns the number written.
 pub async fn import(tx: &mut Tx, actor: &Actor, file: &str, rows: &[NewPosting]) -> Result<usize> {
     // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    crate::versions::bump_scoped(
+        tx,
+        crate::versions::ALIGNMENT,
+        [crate::versions::REFERENCE.to_string()],
+    )
+    .await?;
+    let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
+    for r in rows {
+        let key = (
+            r.district.clone(),
+            r.industry_code.clone(),
+            r.occupation_code.clone().unwrap_or_default(),
+            r.year,
+        );
+        *counts.entry(key).or_default() += r.count;
+    }
+    add_counts(tx, counts).await?;
     let t = now();
     let by = actor.name.clone();
     INSERT
@@ -186,7 +202,32 @@ pub async fn confirm(
     occupation_code: Option<&str>,
 ) -> Result<u64> {
     // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    crate::versions::bump_scoped(
+        tx,
+        crate::versions::ALIGNMENT,
+        [crate::versions::REFERENCE.to_string()],
+    )
+    .await?;
+    // The waiting rows' counts move from no occupation to the answer.
+    let moved: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT district, industry_code, year, CAST(SUM(count) AS BIGINT) FROM job_postings \
+         WHERE match_status = 'pending' AND title = $1 GROUP BY district, industry_code, year",
+    )
+    .bind(title)
+    .fetch_all(&mut *tx.inner)
+    .await?;
+    let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
+    for (district, industry, year, n) in moved {
+        let to = occupation_code.unwrap_or_default().to_string();
+        if to.is_empty() {
+            continue;
+        }
+        *counts
+            .entry((district.clone(), industry.clone(), String::new(), year))
+            .or_default() -= n;
+        *counts.entry((district, industry, to, year)).or_default() += n;
+    }
+    add_counts(tx, counts).await?;
     let t = now();
     sqlx::query(
         "INSERT INTO title_matches (title, occupation_code, confirmed_at, confirmed_by) \
@@ -319,12 +360,53 @@ pub async fn status_counts(db: &Db) -> Result<Vec<(String, i64, i64)>> {
 /// (waiting or unmatched) come with `None`.
 pub type DemandAggregate = (String, String, Option<String>, i64, i64);
 
-/// Every posting summed by district, industry, occupation and year, for the alignment measures.
+/// Every posting summed by district, industry, occupation and year, for the alignment measures:
+/// the sums kept in `demand_counts` (migrations/*/0023_incremental_alignment.sql).
 pub async fn aggregate(db: &Db) -> Result<Vec<DemandAggregate>> {
+    let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT district, industry_code, occupation_code, year, n FROM demand_counts \
+         WHERE n <> 0 ORDER BY district, industry_code, occupation_code, year",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(d, i, o, y, n)| (d, i, (!o.is_empty()).then_some(o), y, n))
+        .collect())
+}
+
+/// The same sums computed from the postings themselves (what `demand_counts` must equal).
+pub async fn aggregate_of_postings(db: &Db) -> Result<Vec<DemandAggregate>> {
     Ok(sqlx::query_as(
         "SELECT district, industry_code, occupation_code, year, CAST(SUM(count) AS BIGINT) FROM job_postings \
-         GROUP BY district, industry_code, occupation_code, year",
+         GROUP BY district, industry_code, occupation_code, year \
+         ORDER BY district, industry_code, COALESCE(occupation_code, ''), year",
     )
     .fetch_all(db.pool())
     .await?)
+}
+
+/// A key of `demand_counts`: district, industry, occupation ('' for none), year.
+type CountKey = (String, String, String, i64);
+
+const COUNTS: InsertMany = InsertMany {
+    table: "demand_counts",
+    columns: &["district", "industry_code", "occupation_code", "year", "n"],
+    tail: "ON CONFLICT (district, industry_code, occupation_code, year) \
+           DO UPDATE SET n = demand_counts.n + excluded.n",
+};
+
+/// Adds `counts` to the kept sums, in `tx`.
+async fn add_counts(tx: &mut Tx, counts: BTreeMap<CountKey, i64>) -> Result<()> {
+    let rows: Vec<(CountKey, i64)> = counts.into_iter().filter(|(_, n)| *n != 0).collect();
+    COUNTS
+        .run(tx, &rows, |q, ((d, i, o, y), n)| {
+            q.bind(d.as_str())
+                .bind(i.as_str())
+                .bind(o.as_str())
+                .bind(*y)
+                .bind(*n)
+        })
+        .await?;
+    Ok(())
 }

@@ -70,7 +70,12 @@ const INSERT: InsertMany = InsertMany {
 /// Returns (added, updated).
 pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewOccupation]) -> Result<(usize, usize)> {
     // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    crate::versions::bump_scoped(
+        tx,
+        crate::versions::ALIGNMENT,
+        [crate::versions::REFERENCE.to_string()],
+    )
+    .await?;
     let existing: HashSet<String> = sqlx::query_as::<_, (String,)>("SELECT code FROM occupations")
         .fetch_all(&mut *tx.inner)
         .await?
@@ -203,7 +208,12 @@ pub async fn add(
     note: Option<&str>,
 ) -> Result<bool> {
     // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    crate::versions::bump_scoped(
+        tx,
+        crate::versions::ALIGNMENT,
+        [crate::versions::REFERENCE.to_string()],
+    )
+    .await?;
     let before: Option<(Option<String>,)> = sqlx::query_as(
         "SELECT note FROM major_occupations WHERE major_level = $1 AND major_code = $2 AND occupation_code = $3",
     )
@@ -254,7 +264,12 @@ pub async fn remove(
     occupation: &str,
 ) -> Result<bool> {
     // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    crate::versions::bump_scoped(
+        tx,
+        crate::versions::ALIGNMENT,
+        [crate::versions::REFERENCE.to_string()],
+    )
+    .await?;
     let before: Option<(Option<String>,)> = sqlx::query_as(
         "DELETE FROM major_occupations WHERE major_level = $1 AND major_code = $2 AND occupation_code = $3 \
          RETURNING note",
@@ -290,7 +305,12 @@ pub async fn set_for_major(
     pairs: &[(String, Option<String>)],
 ) -> Result<bool> {
     // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    crate::versions::bump_scoped(
+        tx,
+        crate::versions::ALIGNMENT,
+        [crate::versions::REFERENCE.to_string()],
+    )
+    .await?;
     let before: Vec<(String, Option<String>)> = sqlx::query_as(
         "SELECT occupation_code, note FROM major_occupations WHERE major_level = $1 AND major_code = $2 \
          ORDER BY occupation_code",

@@ -71,11 +71,28 @@ const INSERT: InsertMany = InsertMany {
            updated_by = excluded.updated_by",
 };
 
+/// The change scope of a school's supply rows (`store::versions`): `supply:<school org id>`.
+pub const SCHOOL_SCOPE: &str = "supply:";
+
+/// Files with rows of more schools than this are recorded as a change of everything: reading
+/// all rows is then as quick as reading theirs.
+const MAX_SCOPED_SCHOOLS: usize = 1_000;
+
 /// Adds or updates rows by (school, major, year) in `tx`, with one audit entry summarising the
 /// file. Returns the number of rows written.
 pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewSupply]) -> Result<usize> {
-    // Results computed from these data (measure 5) are computed again.
-    crate::versions::bump(tx, crate::versions::ALIGNMENT).await?;
+    // Results computed from these data (measure 5) are computed again: for the schools of the
+    // file only, when they are few.
+    let schools: BTreeSet<i64> = rows.iter().map(|r| r.school_org_id).collect();
+    let scopes: Vec<String> = if schools.len() <= MAX_SCOPED_SCHOOLS {
+        schools
+            .iter()
+            .map(|id| format!("{SCHOOL_SCOPE}{id}"))
+            .collect()
+    } else {
+        vec![crate::versions::EVERYTHING.to_string()]
+    };
+    crate::versions::bump_scoped(tx, crate::versions::ALIGNMENT, scopes).await?;
     let t = now();
     let by = actor.name.clone();
     INSERT
@@ -94,7 +111,6 @@ pub async fn import(tx: &mut Tx, actor: &Actor, rows: &[NewSupply]) -> Result<us
         })
         .await?;
     let years: BTreeSet<i64> = rows.iter().map(|r| r.year).collect();
-    let schools: BTreeSet<i64> = rows.iter().map(|r| r.school_org_id).collect();
     audit::record(
         tx,
         actor,
@@ -208,19 +224,42 @@ pub struct SupplyFact {
 /// school's name, took hundreds of megabytes that the server kept after computing. On SQLite
 /// the rows are read by SQLite directly on a blocking thread (through sqlx, each row was a
 /// message from its connection's thread: 7 s for the scan that takes SQLite 0.3 s).
-pub async fn fold_facts<S>(db: &Db, state: S, each: fn(&mut S, SupplyFact)) -> Result<S>
+pub async fn fold_facts<S>(
+    db: &Db,
+    schools: Option<&BTreeSet<i64>>,
+    state: S,
+    each: fn(&mut S, SupplyFact),
+) -> Result<S>
 where
     S: Send + 'static,
 {
-    const SQL: &str = "SELECT school_org_id, major_code, year, planned_enrolment, \
-        actual_enrolment, graduates, employed, employed_matching, avg_salary_fen \
-        FROM major_supply ORDER BY school_org_id, major_code, year";
+    let ids: Vec<i64> = schools
+        .map(|s| s.iter().copied().collect())
+        .unwrap_or_default();
+    let filter = match schools {
+        None => String::new(),
+        Some(_) => format!(
+            " WHERE school_org_id IN ({})",
+            (1..=ids.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let sql = format!(
+        "SELECT school_org_id, major_code, year, planned_enrolment, \
+         actual_enrolment, graduates, employed, employed_matching, avg_salary_fen \
+         FROM major_supply{filter} ORDER BY school_org_id, major_code, year"
+    );
+    if schools.is_some_and(|s| s.is_empty()) {
+        return Ok(state);
+    }
     if let Some(conn) = db.sqlite_reader() {
         let conn = conn?;
         return tokio::task::spawn_blocking(move || -> Result<S> {
             let mut state = state;
-            let mut stmt = conn.prepare(SQL)?;
-            let mut rows = stmt.query([])?;
+            let mut stmt = conn.prepare(&sql)?;
+            let mut rows = stmt.query(rusqlite::params_from_iter(ids.iter()))?;
             while let Some(r) = rows.next()? {
                 each(
                     &mut state,
@@ -244,7 +283,11 @@ where
     }
     use futures_util::TryStreamExt;
     let mut state = state;
-    let mut rows = sqlx::query_as::<_, SupplyFact>(SQL).fetch(db.pool());
+    let mut q = sqlx::query_as::<_, SupplyFact>(&sql);
+    for id in &ids {
+        q = q.bind(*id);
+    }
+    let mut rows = q.fetch(db.pool());
     while let Some(f) = rows.try_next().await? {
         each(&mut state, f);
     }
@@ -258,6 +301,18 @@ pub async fn reporting_schools(db: &Db) -> Result<HashMap<i64, (String, String)>
          WHERE id IN (SELECT DISTINCT school_org_id FROM major_supply)",
     )
     .fetch_all(db.pool())
+    .await?;
+    Ok(rows.into_iter().map(|(id, n, d)| (id, (n, d))).collect())
+}
+
+/// The schools `ids`: id → (name, district code, '' when none).
+pub async fn school_names(db: &Db, ids: &BTreeSet<i64>) -> Result<HashMap<i64, (String, String)>> {
+    let rows: Vec<(i64, String, String)> = crate::names::by_ids(
+        db,
+        ids,
+        "SELECT id, name, COALESCE(district, '') FROM orgs",
+        "id",
+    )
     .await?;
     Ok(rows.into_iter().map(|(id, n, d)| (id, (n, d))).collect())
 }

@@ -148,6 +148,8 @@ const MATRIX: &[Row] = &[
     ("GET", "/alignment/export.xlsx",                       "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/alignment/majors/{code}",                     "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
     ("GET", "/alignment/scenario",                          "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("GET", "/alignment/scenario/export.xlsx",              "-",     [200, 200, 200, 200, 200, 200, 200, 303]),
+    ("POST","/alignment/recompute",                         "-",     [303, 403, 403, 403, 403, 403, 403, 303]),
     ("GET", "/alignment/schools/{id}",                      "own",   [200, 200, 200, 200, 200, 404, 404, 303]),
     ("GET", "/alignment/schools/{id}",                      "other", [200, 200, 200, 404, 404, 404, 404, 303]),
     ("GET", "/alignment/schools/{id}/report",               "own",   [200, 200, 200, 200, 200, 404, 404, 303]),

@@ -315,6 +315,39 @@ async fn majors_are_classified_with_reasons_and_scenarios() {
             !html.contains("岗位匹配最低置信度"),
             "only the classification's thresholds are offered"
         );
+        // Summarised first (changes of class, by district, by category), and the changed
+        // offerings exportable: the same offerings as counted.
+        let overview = html.find("变化概览（2025 年）").expect("the summary");
+        assert!(
+            overview < html.find("全市专业分类变化").unwrap(),
+            "summary first"
+        );
+        let r = jw
+            .get(app.url("/alignment/scenario/export.xlsx?year=2025&shortage_ratio=3.5"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        let rows = xlsx_rows(&r.bytes().await.unwrap(), None);
+        assert_eq!(
+            rows[0],
+            ["学校 · 专业", "区县", "专业大类", "现行分类", "情景分类"]
+        );
+        let changed = rows.len() - 1;
+        assert!(changed >= 1, "{rows:?}");
+        assert!(
+            html.contains(&format!("{changed} 个开设点的分类改变")),
+            "{html}"
+        );
+        assert!(rows[1..].iter().all(|r| r[0].contains(CARS)), "{rows:?}");
+        assert!(
+            rows[1..].iter().all(|r| r[1] == "渝北区" && r[3] != r[4]),
+            "{rows:?}"
+        );
+        assert!(
+            html.contains(&format!("<td>渝北区</td><td class=\"num\">{changed}</td>")),
+            "by district: {html}"
+        );
         let (_, html) = get(&jw, app.url("/alignment?year=2025")).await;
         assert_eq!(class_in_row(&html, CARS), "紧缺（加快）");
         let (s, html) = get(
@@ -605,6 +638,7 @@ async fn every_write_of_its_data_moves_the_alignment_on() {
         let t = app
             .token(app.user("jw_ver_api", "department", "jw").await)
             .await;
+        app.user("jw_ver_page", "department", "jw").await;
         let nursing_graduates = || async {
             let v: serde_json::Value = crate::helpers::get_json(
                 &app.url("/api/v1/alignment/majors?year=2025&per_page=200"),
@@ -715,6 +749,228 @@ async fn every_write_of_its_data_moves_the_alignment_on() {
             &mut last,
             get(&app.db, ALIGNMENT).await.unwrap(),
             "occupations",
+        );
+
+        // An operator asks for everything to be computed again: a button on the city page,
+        // recorded in the audit log; no one else may.
+        app.user("op_recompute", "operator", "operator").await;
+        let op = app.login("op_recompute").await;
+        let (_, html) = self::get(&op, app.url("/alignment")).await;
+        assert!(html.contains("全部重新计算"), "{html}");
+        let csrf = crate::helpers::hidden(&html, "csrf").unwrap();
+        let r = op
+            .post(app.url("/alignment/recompute"))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 303);
+        moved(
+            &mut last,
+            get(&app.db, ALIGNMENT).await.unwrap(),
+            "a full recomputation asked for",
+        );
+        let (changes_now, scopes) = store::versions::changes_since(&app.db, ALIGNMENT, last - 1)
+            .await
+            .unwrap();
+        assert_eq!(
+            (changes_now, scopes),
+            (last, None),
+            "a change of everything"
+        );
+        let audited: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'data.recompute' AND actor = 'op_recompute'",
+        )
+        .fetch_one(app.db.pool())
+        .await
+        .unwrap();
+        assert_eq!(audited, 1);
+        let jw = app.login("jw_ver_page").await;
+        let (_, html) = self::get(&jw, app.url("/alignment")).await;
+        assert!(!html.contains("全部重新计算"), "operators only");
+    }
+}
+
+/// A recomputation from the last result (a school's file read again, the rest kept; postings,
+/// confirmed titles and crosswalk edits read from the kept sums and small tables) gives exactly
+/// what a computation in full gives, after every step of a random sequence of writes; and the
+/// kept demand sums always equal the postings' own.
+#[tokio::test]
+async fn incremental_recomputation_equals_a_full_one() {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+    use std::collections::BTreeMap;
+    use web::features::alignment::{AlignmentCache, Recomputed};
+    const OCCS: [&str; 4] = ["6-20-03-01", "6-22-01-01", "2-05-08-01", "2-06-01-01"];
+    const TITLES: [&str; 3] = ["装配工（急招）", "护理员", "出纳"];
+    for backend in backends() {
+        let app = TestApp::spawn(backend).await;
+        let (a, b) = seed(&app).await;
+        // A school with no rows yet: its first file adds a school to the figures.
+        let c = app
+            .org(
+                OrgKind::School,
+                &credit("52500101MJ0000003"),
+                "重庆丙职业学院",
+                "500101",
+            )
+            .await;
+        let schools = [a, b, c];
+        // The last is not in the catalog: its rows are left out and counted.
+        let majors = [ROBOTS, CARS, NURSING, ACCOUNTING, "999999"];
+        let state = web::AppState::new(app.db.clone());
+        let cache = AlignmentCache::default();
+        assert_eq!(
+            cache.refresh(&state, false).await.unwrap(),
+            Recomputed::Full
+        );
+        assert_eq!(
+            cache.refresh(&state, false).await.unwrap(),
+            Recomputed::Current
+        );
+        let actor = store::Actor::system("t");
+        let mut rng = StdRng::seed_from_u64(15);
+        for step in 0..30 {
+            let mut tx = app.db.begin().await.unwrap();
+            let (what, expect) = match rng.gen_range(0..5) {
+                0 | 1 => {
+                    let mut rows = BTreeMap::new();
+                    for _ in 0..rng.gen_range(1..=5) {
+                        let school = schools[rng.gen_range(0..schools.len())];
+                        let major = majors[rng.gen_range(0..majors.len())];
+                        let year = rng.gen_range(2023..=2026);
+                        let graduates = rng.gen_range(0..200);
+                        let employed = rng.gen_range(0..=graduates);
+                        rows.insert(
+                            (school, major, year),
+                            NewSupply {
+                                school_org_id: school,
+                                major_code: major.into(),
+                                year,
+                                planned_enrolment: rng.gen_range(0..300),
+                                actual_enrolment: rng.gen_range(0..300),
+                                graduates,
+                                employed,
+                                employed_matching: rng.gen_range(0..=employed),
+                                avg_salary_fen: rng
+                                    .gen_bool(0.5)
+                                    .then(|| rng.gen_range(300_000..900_000)),
+                            },
+                        );
+                    }
+                    let rows: Vec<NewSupply> = rows.into_values().collect();
+                    let n = rows
+                        .iter()
+                        .map(|r| r.school_org_id)
+                        .collect::<std::collections::BTreeSet<_>>()
+                        .len();
+                    store::supply::import(&mut tx, &actor, &rows).await.unwrap();
+                    (format!("supply {rows:?}"), Recomputed::Incremental(n))
+                }
+                2 => {
+                    let mut rows = Vec::new();
+                    for _ in 0..rng.gen_range(1..=4) {
+                        let year = rng.gen_range(2023..=2026);
+                        let given = rng.gen_bool(0.5);
+                        rows.push(NewPosting {
+                            source: "posting",
+                            org_id: None,
+                            district: ["500112", "500103", "500101"][rng.gen_range(0..3)].into(),
+                            industry_code: ["C3491", "Q8411", "L7241"][rng.gen_range(0..3)].into(),
+                            title: TITLES[rng.gen_range(0..TITLES.len())].into(),
+                            occupation_code: given
+                                .then(|| OCCS[rng.gen_range(0..OCCS.len())].into()),
+                            match_status: if given { "given" } else { "pending" },
+                            match_confidence: None,
+                            suggested_code: None,
+                            count: rng.gen_range(1..500),
+                            posted_on: format!("{year}-06-01"),
+                            year,
+                            salary_min_fen: None,
+                            salary_max_fen: None,
+                        });
+                    }
+                    store::demand::import(&mut tx, &actor, "t", &rows)
+                        .await
+                        .unwrap();
+                    (format!("postings {rows:?}"), Recomputed::Incremental(0))
+                }
+                3 => {
+                    let title = TITLES[rng.gen_range(0..TITLES.len())];
+                    let occ = rng
+                        .gen_bool(0.7)
+                        .then(|| OCCS[rng.gen_range(0..OCCS.len())]);
+                    store::demand::confirm(&mut tx, &actor, title, occ)
+                        .await
+                        .unwrap();
+                    (
+                        format!("confirm {title} {occ:?}"),
+                        Recomputed::Incremental(0),
+                    )
+                }
+                _ => {
+                    let major = majors[rng.gen_range(0..4)];
+                    let occs: Vec<(String, Option<String>)> = OCCS
+                        .iter()
+                        .filter(|_| rng.gen_bool(0.4))
+                        .map(|o| (o.to_string(), None))
+                        .collect();
+                    store::occupations::set_for_major(
+                        &mut tx,
+                        &actor,
+                        "VOCATIONAL_ASSOCIATE",
+                        major,
+                        &occs,
+                    )
+                    .await
+                    .unwrap();
+                    (
+                        format!("crosswalk {major} {occs:?}"),
+                        Recomputed::Incremental(0),
+                    )
+                }
+            };
+            tx.commit().await.unwrap();
+            assert_eq!(
+                store::demand::aggregate(&app.db).await.unwrap(),
+                store::demand::aggregate_of_postings(&app.db).await.unwrap(),
+                "step {step} ({what}): the kept demand sums"
+            );
+            let how = cache.refresh(&state, false).await.unwrap();
+            assert_eq!(how, expect, "step {step}: {what}");
+            let full = AlignmentCache::default();
+            assert_eq!(full.refresh(&state, true).await.unwrap(), Recomputed::Full);
+            let (inc, all) = (
+                cache.get(&state).await.unwrap().fingerprint(),
+                full.get(&state).await.unwrap().fingerprint(),
+            );
+            if inc != all {
+                // Where they part, not two pages of figures.
+                let at = inc
+                    .bytes()
+                    .zip(all.bytes())
+                    .position(|(x, y)| x != y)
+                    .unwrap_or(inc.len().min(all.len()));
+                let near = |s: &str| {
+                    let from = s.floor_char_boundary(at.saturating_sub(150));
+                    let to = s.ceil_char_boundary((at + 150).min(s.len()));
+                    s[from..to].to_string()
+                };
+                panic!(
+                    "step {step}: {what}\nincremental: …{}…\nfull:        …{}…",
+                    near(&inc),
+                    near(&all)
+                );
+            }
+        }
+        // A change of everything (a new catalog, or an operator's request) is computed in full.
+        let mut tx = app.db.begin().await.unwrap();
+        store::versions::request_full(&mut tx, &actor, store::versions::ALIGNMENT)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            cache.refresh(&state, false).await.unwrap(),
+            Recomputed::Full
         );
     }
 }

@@ -308,6 +308,13 @@ pub struct UserBar {
     pub org_name: String,
 }
 
+/// A form that carries only the session's CSRF token (a button that does one thing).
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
 /// What every page's frame needs.
 pub struct Layout {
     pub title: String,

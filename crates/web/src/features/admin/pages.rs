@@ -470,17 +470,11 @@ async fn create_user(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn toggle_user(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path((id, action)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::pages::CsrfForm>,
 ) -> PageResult {
     caller.require(Permission::ManageAccounts)?;
     caller.check_csrf(&form.csrf)?;
@@ -553,7 +547,7 @@ async fn revoke_token(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::pages::CsrfForm>,
 ) -> PageResult {
     caller.require(Permission::ManageAccounts)?;
     caller.check_csrf(&form.csrf)?;
@@ -648,7 +642,7 @@ async fn end_all_sessions(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::pages::CsrfForm>,
 ) -> PageResult {
     caller.require(Permission::ManageAccounts)?;
     caller.check_csrf(&form.csrf)?;
@@ -665,7 +659,7 @@ async fn end_session(
     State(state): State<AppState>,
     PageCaller(caller): PageCaller,
     Path((id, sid)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    Form(form): Form<crate::pages::CsrfForm>,
 ) -> PageResult {
     caller.require(Permission::ManageAccounts)?;
     caller.check_csrf(&form.csrf)?;

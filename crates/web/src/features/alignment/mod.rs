@@ -10,7 +10,7 @@
 pub mod api;
 pub mod pages;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -38,9 +38,12 @@ pub struct Computed {
     pub majors: HashMap<String, u32>,
     /// School org id → school index.
     pub schools: HashMap<i64, u32>,
-    /// (school index, major id, year) → offering index.
-    pub offerings: HashMap<(u32, u32, i32), usize>,
+    /// School index → the range of its offerings in `ds.offerings` (each school's offerings
+    /// are together, in the order of major code and year).
+    school_offerings: Vec<std::ops::Range<usize>>,
     pub skipped_supply: usize,
+    /// Of them, by school org id (what a recomputation from this result keeps).
+    skipped: HashMap<i64, usize>,
     /// Schools reporting supply, per year of data (ascending years).
     pub coverage: Vec<(i32, usize)>,
     /// The year shown when none is asked for: the latest whose coverage meets
@@ -78,6 +81,42 @@ impl Computed {
             .map_or(0, |(_, n)| *n);
         let max = self.coverage.iter().map(|(_, n)| *n).max().unwrap_or(0);
         (n, max)
+    }
+
+    /// The index of the school's offering of a major in a year, if there is one.
+    pub fn offering(&self, school: u32, major: u32, year: i32) -> Option<usize> {
+        let range = self.school_offerings.get(school as usize)?.clone();
+        let start = range.start;
+        self.ds.offerings[range]
+            .iter()
+            .position(|o| o.major == major && o.year == year)
+            .map(|i| start + i)
+    }
+
+    /// Everything computed, as text: two computations from the same data give the same text
+    /// (how a test holds a recomputation from the last result to a computation in full).
+    pub fn fingerprint(&self) -> String {
+        let ds = &self.ds;
+        format!(
+            "{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}\n{:?}",
+            (&ds.majors, &ds.occupations, &ds.crosswalk),
+            ds.schools,
+            ds.offerings,
+            (&ds.districts, &ds.industries),
+            ds.postings,
+            self.measures,
+            self.thresholds,
+            self.classification,
+            self.skipped_supply,
+            self.coverage,
+            self.default_year,
+            (self.school_offerings.len(), &self.school_offerings),
+            {
+                let mut s: Vec<_> = self.schools.iter().collect();
+                s.sort();
+                s
+            },
+        )
     }
 
     pub fn major_id(&self, code: &str) -> Option<u32> {
@@ -119,15 +158,28 @@ type Versioned = (i64, Arc<Computed>);
 
 /// The computed measures, recomputed when the data change (their version in
 /// `store::versions`, moved on by every write of them). Once there is a result, no reader waits
-/// for a computation: the first request after a change starts one in the background and every
-/// request is answered from the last complete result (its `computed_at` says as of when) until
-/// it is done. Only the very first computation is waited for.
+/// for a computation: the watcher ([`AlignmentCache::watch`]) recomputes as soon as a write is
+/// seen, and meanwhile every request is answered from the last complete result (its
+/// `computed_at` says as of when). A recomputation redoes only what changed when it can
+/// ([`store::versions::changes_since`]): the supply of the schools whose files came in is read
+/// again, the rest of the supply is taken from the last result, and the kept demand sums and
+/// the small reference tables are read whole. Only the very first computation is waited for.
 #[derive(Clone, Default)]
 pub struct AlignmentCache {
     /// The last complete result and the data version it was computed from.
     kept: Arc<std::sync::Mutex<Option<Versioned>>>,
     /// Held by the one computing.
     computing: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// How a computation went: in full or from the last result, and how long it took.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recomputed {
+    Full,
+    /// From the last result, with this many schools' supply read again.
+    Incremental(usize),
+    /// The kept result was already current.
+    Current,
 }
 
 impl AlignmentCache {
@@ -138,10 +190,11 @@ impl AlignmentCache {
         match self.kept() {
             Some((v, c)) if v == version => Ok(c),
             Some((_, c)) => {
+                // Without a watcher (tests, tools), the first reader after a change starts it.
                 if let Ok(guard) = self.computing.clone().try_lock_owned() {
                     let (cache, state) = (self.clone(), state.clone());
                     tokio::spawn(async move {
-                        if let Err(e) = cache.compute(&state, version).await {
+                        if let Err(e) = cache.refresh_locked(&state, false).await {
                             tracing::error!("专业与需求对接结果重新计算失败：{e}");
                         }
                         drop(guard);
@@ -151,25 +204,84 @@ impl AlignmentCache {
             }
             None => {
                 let _computing = self.computing.lock().await;
-                // Computed by the one we waited for.
-                if let Some((v, c)) = self.kept()
-                    && v >= version
-                {
-                    return Ok(c);
-                }
-                self.compute(state, version).await
+                self.refresh_locked(state, false).await?;
+                self.kept()
+                    .map(|(_, c)| c)
+                    .ok_or_else(|| AppError::Internal("专业与需求对接结果未能计算".into()))
             }
         }
     }
 
-    /// Computes from the data as they are now, and keeps the result as of `version` (read
-    /// before the data, so a write in between makes the next request compute again).
-    async fn compute(&self, state: &AppState, version: i64) -> AppResult<Arc<Computed>> {
-        let c = Arc::new(load(state).await?);
-        if let Ok(mut k) = self.kept.lock() {
-            *k = Some((version, c.clone()));
+    /// Brings the kept result up to the data as they are now (from the last result when it
+    /// can, or in full when `full`), waiting for a computation under way first.
+    pub async fn refresh(&self, state: &AppState, full: bool) -> AppResult<Recomputed> {
+        let _computing = self.computing.lock().await;
+        self.refresh_locked(state, full).await
+    }
+
+    /// Keeps the result current from now on: computes it, then looks at the data version every
+    /// `every` and recomputes when it moved on (a write by this server, another node or the
+    /// command line). The task ends when the database is closed.
+    pub fn watch(&self, state: AppState, every: std::time::Duration) {
+        let cache = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if state.db.pool().is_closed() {
+                    break;
+                }
+                let stale = match store::versions::get(&state.db, store::versions::ALIGNMENT).await
+                {
+                    Ok(v) => cache.kept().is_none_or(|(k, _)| k != v),
+                    Err(_) => false,
+                };
+                if stale && let Err(e) = cache.refresh(&state, false).await {
+                    tracing::error!("专业与需求对接结果重新计算失败：{e}");
+                }
+                tokio::time::sleep(every).await;
+            }
+        });
+    }
+
+    /// [`AlignmentCache::refresh`] with the computing lock held.
+    async fn refresh_locked(&self, state: &AppState, full: bool) -> AppResult<Recomputed> {
+        let kept = self.kept();
+        let (version, changes) = match &kept {
+            Some((v, _)) if !full => {
+                store::versions::changes_since(&state.db, store::versions::ALIGNMENT, *v).await?
+            }
+            _ => (
+                store::versions::get(&state.db, store::versions::ALIGNMENT).await?,
+                None,
+            ),
+        };
+        if !full && kept.as_ref().is_some_and(|(v, _)| *v == version) {
+            return Ok(Recomputed::Current);
         }
-        Ok(c)
+        // Read after the version: a write in between is in the data and comes again next time.
+        let (computed, how) = match (&kept, changes) {
+            (Some((_, last)), Some(scopes)) if !full => {
+                let schools: BTreeSet<i64> = scopes
+                    .iter()
+                    .filter_map(|s| s.strip_prefix(store::supply::SCHOOL_SCOPE)?.parse().ok())
+                    .collect();
+                let n = schools.len();
+                (
+                    load(state, Some((last.as_ref(), &schools))).await?,
+                    Recomputed::Incremental(n),
+                )
+            }
+            _ => (load(state, None).await?, Recomputed::Full),
+        };
+        tracing::info!(
+            version,
+            took_ms = computed.took_ms,
+            how = ?how,
+            "专业与需求对接结果已计算"
+        );
+        if let Ok(mut k) = self.kept.lock() {
+            *k = Some((version, Arc::new(computed)));
+        }
+        Ok(how)
     }
 
     /// Whether a computation is under way (the result shown is the previous one).
@@ -182,14 +294,18 @@ impl AlignmentCache {
     }
 }
 
-/// Reads the data and computes everything.
-async fn load(state: &AppState) -> AppResult<Computed> {
+/// Reads the data and computes everything; with `last`, the supply of every school but
+/// `changed` is taken from the last result.
+async fn load(state: &AppState, last: Option<(&Computed, &BTreeSet<i64>)>) -> AppResult<Computed> {
     let db = &state.db;
     let started = Instant::now();
     let majors = store::majors::current_majors(db).await?;
     let occupations = store::occupations::documents(db).await?;
     let crosswalk = store::occupations::crosswalk(db).await?;
-    let supply = read_supply(db, &majors).await?;
+    let supply = match last {
+        None => read_supply(db, &majors).await?,
+        Some((last, changed)) => update_supply(db, &majors, last, changed).await?,
+    };
     let demand = store::demand::aggregate(db).await?;
     let params = state.params.clone();
     crate::heavy::run(move || {
@@ -213,57 +329,160 @@ struct Supply {
     schools: Vec<SchoolInfo>,
     school_ids: HashMap<i64, u32>,
     offerings: Vec<Offering>,
-    /// Rows whose major is not in the current catalog.
-    skipped: usize,
+    /// Rows whose major is not in the current catalog, by school org id.
+    skipped: HashMap<i64, usize>,
 }
 
-async fn read_supply(db: &store::Db, majors: &[store::majors::Major]) -> AppResult<Supply> {
-    let mut major_ids: HashMap<String, u32> = HashMap::new();
-    for (i, m) in majors.iter().enumerate() {
-        major_ids.entry(m.code.clone()).or_insert(i as u32);
+impl Supply {
+    fn new(majors: &[store::majors::Major]) -> Supply {
+        let mut major_ids: HashMap<String, u32> = HashMap::new();
+        for (i, m) in majors.iter().enumerate() {
+            major_ids.entry(m.code.clone()).or_insert(i as u32);
+        }
+        Supply {
+            major_ids,
+            schools: Vec::new(),
+            school_ids: HashMap::new(),
+            offerings: Vec::new(),
+            skipped: HashMap::new(),
+        }
     }
-    let names = store::supply::reporting_schools(db).await?;
-    let s = Supply {
-        major_ids,
-        schools: Vec::new(),
-        school_ids: HashMap::new(),
-        offerings: Vec::new(),
-        skipped: 0,
+}
+
+/// Folds the supply rows of `schools` (every school when `None`), in the order of school id,
+/// major code and year, into a [`Supply`] whose schools are indexed in order of first row.
+async fn fold_supply(
+    db: &store::Db,
+    majors: &[store::majors::Major],
+    schools: Option<&BTreeSet<i64>>,
+) -> AppResult<Supply> {
+    let names = match schools {
+        None => store::supply::reporting_schools(db).await?,
+        Some(ids) => store::supply::school_names(db, ids).await?,
     };
-    let (mut s, _) = store::supply::fold_facts(db, (s, names), |(s, names), f| {
-        let Some(&major) = s.major_ids.get(&f.major_code) else {
-            s.skipped += 1;
-            return;
-        };
-        let school = match s.school_ids.get(&f.school_org_id) {
-            Some(&i) => i,
-            None => {
-                let (name, district) = names.remove(&f.school_org_id).unwrap_or_default();
-                s.schools.push(SchoolInfo {
-                    id: f.school_org_id,
-                    name,
-                    district,
-                });
-                let i = (s.schools.len() - 1) as u32;
-                s.school_ids.insert(f.school_org_id, i);
-                i
-            }
-        };
-        s.offerings.push(Offering {
-            school,
-            major,
-            year: f.year as i32,
-            planned: f.planned_enrolment,
-            actual: f.actual_enrolment,
-            graduates: f.graduates,
-            employed: f.employed,
-            employed_matching: f.employed_matching,
-            salary_fen: f.avg_salary_fen,
-        });
-    })
+    let (mut s, _) = store::supply::fold_facts(
+        db,
+        schools,
+        (Supply::new(majors), names),
+        |(s, names), f| {
+            let Some(&major) = s.major_ids.get(&f.major_code) else {
+                *s.skipped.entry(f.school_org_id).or_default() += 1;
+                return;
+            };
+            let school = match s.school_ids.get(&f.school_org_id) {
+                Some(&i) => i,
+                None => {
+                    let (name, district) = names.remove(&f.school_org_id).unwrap_or_default();
+                    s.schools.push(SchoolInfo {
+                        id: f.school_org_id,
+                        name,
+                        district,
+                    });
+                    let i = (s.schools.len() - 1) as u32;
+                    s.school_ids.insert(f.school_org_id, i);
+                    i
+                }
+            };
+            s.offerings.push(Offering {
+                school,
+                major,
+                year: f.year as i32,
+                planned: f.planned_enrolment,
+                actual: f.actual_enrolment,
+                graduates: f.graduates,
+                employed: f.employed,
+                employed_matching: f.employed_matching,
+                salary_fen: f.avg_salary_fen,
+            });
+        },
+    )
     .await?;
     s.offerings.shrink_to_fit();
     Ok(s)
+}
+
+async fn read_supply(db: &store::Db, majors: &[store::majors::Major]) -> AppResult<Supply> {
+    fold_supply(db, majors, None).await
+}
+
+/// Each school's offerings as a range of `offerings` (where each school's are together).
+fn school_ranges(offerings: &[Offering], schools: usize) -> Vec<std::ops::Range<usize>> {
+    let mut r = vec![0..0; schools];
+    let mut at = 0;
+    while at < offerings.len() {
+        let s = offerings[at].school as usize;
+        let start = at;
+        while at < offerings.len() && offerings[at].school as usize == s {
+            at += 1;
+        }
+        if let Some(slot) = r.get_mut(s) {
+            *slot = start..at;
+        }
+    }
+    r
+}
+
+/// The supply as [`read_supply`] would read it, from `last` with the rows of `changed` read
+/// again: schools in order of id, each school's offerings in the order read (major code,
+/// year), so the result is the one a full computation gives.
+async fn update_supply(
+    db: &store::Db,
+    majors: &[store::majors::Major],
+    last: &Computed,
+    changed: &BTreeSet<i64>,
+) -> AppResult<Supply> {
+    let fresh = fold_supply(db, majors, Some(changed)).await?;
+    let mut out = Supply::new(majors);
+    out.offerings
+        .reserve(last.ds.offerings.len() + fresh.offerings.len());
+    let last_ranges = &last.school_offerings;
+    let fresh_ranges = school_ranges(&fresh.offerings, fresh.schools.len());
+    // Every school with offerings, by id: from the fresh rows if its file came in, else from
+    // the last result.
+    let mut ids: Vec<(i64, bool, u32)> = last
+        .ds
+        .schools
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !changed.contains(&s.id))
+        .map(|(i, s)| (s.id, false, i as u32))
+        .chain(
+            fresh
+                .schools
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id, true, i as u32)),
+        )
+        .collect();
+    ids.sort_unstable();
+    for (id, is_fresh, i) in ids {
+        let (info, rows) = if is_fresh {
+            (
+                &fresh.schools[i as usize],
+                &fresh.offerings[fresh_ranges[i as usize].clone()],
+            )
+        } else {
+            (
+                &last.ds.schools[i as usize],
+                &last.ds.offerings[last_ranges[i as usize].clone()],
+            )
+        };
+        let index = out.schools.len() as u32;
+        out.schools.push(info.clone());
+        out.school_ids.insert(id, index);
+        out.offerings.extend(rows.iter().map(|o| Offering {
+            school: index,
+            ..*o
+        }));
+    }
+    out.skipped = last
+        .skipped
+        .iter()
+        .filter(|(id, _)| !changed.contains(id))
+        .map(|(id, n)| (*id, *n))
+        .chain(fresh.skipped)
+        .collect();
+    Ok(out)
 }
 
 fn internal(e: impl std::fmt::Display) -> AppError {
@@ -336,14 +555,9 @@ fn build(
     let measures = compute(&ds, IndustryMap::embedded()).map_err(internal)?;
     let thresholds = YearThresholds::resolve(params, measures.years()).map_err(internal)?;
     let classification = classify(&ds, &measures, &thresholds).map_err(internal)?;
-    let coverage = schools_per_year(&ds);
+    let school_offerings = school_ranges(&ds.offerings, ds.schools.len());
+    let coverage = schools_per_year(&ds, &school_offerings);
     let default_year = default_year(&coverage, params).map_err(internal)?;
-    let offering_index = ds
-        .offerings
-        .iter()
-        .enumerate()
-        .map(|(i, o)| ((o.school, o.major, o.year), i))
-        .collect();
     Ok(Computed {
         ds,
         measures,
@@ -351,8 +565,9 @@ fn build(
         classification,
         majors: major_ids,
         schools: school_ids,
-        offerings: offering_index,
-        skipped_supply: skipped,
+        school_offerings,
+        skipped_supply: skipped.values().sum(),
+        skipped,
         coverage,
         default_year,
         computed_at: store::now(),
@@ -361,13 +576,19 @@ fn build(
 }
 
 /// Schools with at least one offering, per year (ascending).
-fn schools_per_year(ds: &Dataset) -> Vec<(i32, usize)> {
-    let mut seen: std::collections::BTreeMap<i32, std::collections::HashSet<u32>> =
-        Default::default();
-    for o in &ds.offerings {
-        seen.entry(o.year).or_default().insert(o.school);
+fn schools_per_year(ds: &Dataset, schools: &[std::ops::Range<usize>]) -> Vec<(i32, usize)> {
+    let mut per_year: std::collections::BTreeMap<i32, usize> = Default::default();
+    let mut years: Vec<i32> = Vec::new();
+    for range in schools {
+        years.clear();
+        years.extend(ds.offerings[range.clone()].iter().map(|o| o.year));
+        years.sort_unstable();
+        years.dedup();
+        for y in &years {
+            *per_year.entry(*y).or_default() += 1;
+        }
     }
-    seen.into_iter().map(|(y, s)| (y, s.len())).collect()
+    per_year.into_iter().collect()
 }
 
 /// The latest year whose schools reach `majors.default_year_coverage` (in force at the year's

@@ -46,6 +46,8 @@ pub fn router() -> Routes {
         .route("/alignment/schools/{id}/report", get(school_report))
         .route("/alignment/schools/{id}/{code}/{year}", get(offering))
         .route("/alignment/scenario", get(scenario::scenario))
+        .route("/alignment/scenario/export.xlsx", get(scenario::export))
+        .route("/alignment/recompute", axum::routing::post(recompute))
 }
 
 const PER_PAGE: usize = 50;
@@ -442,6 +444,25 @@ fn threshold_rows(c: &Computed, year: i32) -> Vec<(String, String, String)> {
             )
         })
         .collect()
+}
+
+/// An operator's request to compute the figures again in full (after a repair of the data
+/// outside the platform, say): recorded and audited; the servers recompute within moments.
+async fn recompute(
+    State(state): State<AppState>,
+    PageCaller(caller): PageCaller,
+    axum::Form(f): axum::Form<crate::pages::CsrfForm>,
+) -> PageResult {
+    if caller.principal.role != domain::orgs::Role::Operator.as_str() {
+        return Err(AppError::Forbidden.into());
+    }
+    caller.check_csrf(&f.csrf)?;
+    let mut tx = state.db.begin().await?;
+    store::versions::request_full(&mut tx, &caller.actor(), store::versions::ALIGNMENT).await?;
+    tx.commit().await?;
+    Ok(axum::response::IntoResponse::into_response(
+        axum::response::Redirect::to("/alignment"),
+    ))
 }
 
 async fn city(
@@ -1442,8 +1463,7 @@ async fn offering(
     let c = computed(&state).await?;
     let s = school_of(&c, &caller, id)?;
     let m = c.major_id(&code).ok_or(AppError::NotFound("开设专业"))?;
-    c.offerings
-        .get(&(s, m, year))
+    c.offering(s, m, year)
         .ok_or(AppError::NotFound("开设专业"))?;
     let mut row = school_rows(&c, s, year, true)
         .into_iter()

@@ -61,6 +61,7 @@ pub const ACTIONS: &[(&str, &str)] = &[
     ("demand.import", "导入招聘需求数据"),
     ("demand.confirm", "确认岗位名称对应的职业"),
     ("jobs.run", "定时提醒"),
+    ("data.recompute", "要求全部重新计算"),
 ];
 
 /// Every object type the log records, with its Chinese name.
@@ -76,6 +77,7 @@ pub const ENTITY_TYPES: &[(&str, &str)] = &[
     ("major_supply", "专业供给数据"),
     ("job_postings", "招聘需求数据"),
     ("title_matches", "岗位名称匹配"),
+    ("data_versions", "计算结果"),
     ("jobs", "定时任务"),
 ];
 
