@@ -92,15 +92,18 @@ pub async fn import(tx: &mut Tx, actor: &Actor, file: &str, rows: &[NewPosting])
         [crate::versions::REFERENCE.to_string()],
     )
     .await?;
-    let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
+    let mut counts: BTreeMap<CountKey, (i64, i64)> = BTreeMap::new();
     for r in rows {
         let key = (
             r.district.clone(),
             r.industry_code.clone(),
             r.occupation_code.clone().unwrap_or_default(),
+            r.match_status.to_string(),
             r.year,
         );
-        *counts.entry(key).or_default() += r.count;
+        let c = counts.entry(key).or_default();
+        c.0 += r.count;
+        c.1 += 1;
     }
     add_counts(tx, counts).await?;
     let t = now();
@@ -208,24 +211,42 @@ pub async fn confirm(
         [crate::versions::REFERENCE.to_string()],
     )
     .await?;
-    // The waiting rows' counts move from no occupation to the answer.
-    let moved: Vec<(String, String, i64, i64)> = sqlx::query_as(
-        "SELECT district, industry_code, year, CAST(SUM(count) AS BIGINT) FROM job_postings \
-         WHERE match_status = 'pending' AND title = $1 GROUP BY district, industry_code, year",
+    let new_status = if occupation_code.is_some() {
+        status::CONFIRMED
+    } else {
+        status::UNMATCHED
+    };
+    // The waiting rows' sums move to the answer (an occupation, or none).
+    let moved: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT district, industry_code, year, CAST(SUM(count) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+         FROM job_postings WHERE match_status = 'pending' AND title = $1 \
+         GROUP BY district, industry_code, year",
     )
     .bind(title)
     .fetch_all(&mut *tx.inner)
     .await?;
-    let mut counts: BTreeMap<CountKey, i64> = BTreeMap::new();
-    for (district, industry, year, n) in moved {
-        let to = occupation_code.unwrap_or_default().to_string();
-        if to.is_empty() {
-            continue;
-        }
-        *counts
-            .entry((district.clone(), industry.clone(), String::new(), year))
-            .or_default() -= n;
-        *counts.entry((district, industry, to, year)).or_default() += n;
+    let mut counts: BTreeMap<CountKey, (i64, i64)> = BTreeMap::new();
+    for (district, industry, year, n, rows) in moved {
+        let from = (
+            district.clone(),
+            industry.clone(),
+            String::new(),
+            status::PENDING.to_string(),
+            year,
+        );
+        let to = (
+            district,
+            industry,
+            occupation_code.unwrap_or_default().to_string(),
+            new_status.to_string(),
+            year,
+        );
+        let c = counts.entry(from).or_default();
+        c.0 -= n;
+        c.1 -= rows;
+        let c = counts.entry(to).or_default();
+        c.0 += n;
+        c.1 += rows;
     }
     add_counts(tx, counts).await?;
     let t = now();
@@ -241,11 +262,6 @@ pub async fn confirm(
     .bind(&actor.name)
     .execute(&mut *tx.inner)
     .await?;
-    let new_status = if occupation_code.is_some() {
-        status::CONFIRMED
-    } else {
-        status::UNMATCHED
-    };
     let changed = sqlx::query(
         "UPDATE job_postings SET occupation_code = $1, match_status = $2 \
          WHERE match_status = 'pending' AND title = $3",
@@ -323,7 +339,22 @@ const SELECT: &str = "SELECT p.id, p.source, p.org_id, p.district, p.industry_co
 /// Rows within `scope` (by the posting's district and organisation), newest first.
 pub async fn list(db: &Db, scope: &Scope, f: &Filter, paging: Paging) -> Result<Page<Posting>> {
     let q = filtered(scope, f);
-    let total = q.count(db, "job_postings p").await?;
+    // The kept sums have every column a filter names (and the district of a district's scope),
+    // not the organisation of an organisation's scope.
+    let total = match scope {
+        Scope::Org(_) => q.count(db, "job_postings p").await?,
+        Scope::All | Scope::District(_) => {
+            let k = filtered(scope, f);
+            let sql = format!(
+                "SELECT CAST(COALESCE(SUM(p.postings), 0) AS BIGINT) FROM demand_counts p{}",
+                k.where_sql()
+            );
+            k.fetch_all::<(i64,)>(db, &sql)
+                .await?
+                .first()
+                .map_or(0, |r| r.0)
+        }
+    };
     let sql = format!(
         "{SELECT}{} ORDER BY p.id DESC LIMIT {} OFFSET {}",
         q.where_sql(),
@@ -346,8 +377,18 @@ pub async fn export(db: &Db, scope: &Scope, f: &Filter, cap: i64) -> Result<Vec<
     q.fetch_all::<Posting>(db, &sql).await
 }
 
-/// Rows and people asked for, per match status.
+/// Rows and people asked for, per match status (from the kept sums).
 pub async fn status_counts(db: &Db) -> Result<Vec<(String, i64, i64)>> {
+    Ok(sqlx::query_as(
+        "SELECT match_status, CAST(SUM(postings) AS BIGINT), CAST(SUM(n) AS BIGINT) FROM demand_counts \
+         GROUP BY match_status HAVING SUM(postings) <> 0 ORDER BY match_status",
+    )
+    .fetch_all(db.pool())
+    .await?)
+}
+
+/// The same counts from the postings themselves (what the kept sums must equal).
+pub async fn status_counts_of_postings(db: &Db) -> Result<Vec<(String, i64, i64)>> {
     Ok(sqlx::query_as(
         "SELECT match_status, COUNT(*), CAST(COALESCE(SUM(count), 0) AS BIGINT) FROM job_postings \
          GROUP BY match_status ORDER BY match_status",
@@ -364,8 +405,9 @@ pub type DemandAggregate = (String, String, Option<String>, i64, i64);
 /// the sums kept in `demand_counts` (migrations/*/0023_incremental_alignment.sql).
 pub async fn aggregate(db: &Db) -> Result<Vec<DemandAggregate>> {
     let rows: Vec<(String, String, String, i64, i64)> = sqlx::query_as(
-        "SELECT district, industry_code, occupation_code, year, n FROM demand_counts \
-         WHERE n <> 0 ORDER BY district, industry_code, occupation_code, year",
+        "SELECT district, industry_code, occupation_code, year, CAST(SUM(n) AS BIGINT) FROM demand_counts \
+         GROUP BY district, industry_code, occupation_code, year HAVING SUM(n) <> 0 \
+         ORDER BY district, industry_code, occupation_code, year",
     )
     .fetch_all(db.pool())
     .await?;
@@ -386,26 +428,38 @@ pub async fn aggregate_of_postings(db: &Db) -> Result<Vec<DemandAggregate>> {
     .await?)
 }
 
-/// A key of `demand_counts`: district, industry, occupation ('' for none), year.
-type CountKey = (String, String, String, i64);
+/// A key of `demand_counts`: district, industry, occupation ('' for none), match status, year.
+type CountKey = (String, String, String, String, i64);
 
 const COUNTS: InsertMany = InsertMany {
     table: "demand_counts",
-    columns: &["district", "industry_code", "occupation_code", "year", "n"],
-    tail: "ON CONFLICT (district, industry_code, occupation_code, year) \
-           DO UPDATE SET n = demand_counts.n + excluded.n",
+    columns: &[
+        "district",
+        "industry_code",
+        "occupation_code",
+        "match_status",
+        "year",
+        "n",
+        "postings",
+    ],
+    tail: "ON CONFLICT (district, industry_code, occupation_code, match_status, year) \
+           DO UPDATE SET n = demand_counts.n + excluded.n, \
+           postings = demand_counts.postings + excluded.postings",
 };
 
-/// Adds `counts` to the kept sums, in `tx`.
-async fn add_counts(tx: &mut Tx, counts: BTreeMap<CountKey, i64>) -> Result<()> {
-    let rows: Vec<(CountKey, i64)> = counts.into_iter().filter(|(_, n)| *n != 0).collect();
+/// Adds `counts` (people, rows) to the kept sums, in `tx`.
+async fn add_counts(tx: &mut Tx, counts: BTreeMap<CountKey, (i64, i64)>) -> Result<()> {
+    let rows: Vec<(CountKey, (i64, i64))> =
+        counts.into_iter().filter(|(_, c)| *c != (0, 0)).collect();
     COUNTS
-        .run(tx, &rows, |q, ((d, i, o, y), n)| {
+        .run(tx, &rows, |q, ((d, i, o, st, y), (n, p))| {
             q.bind(d.as_str())
                 .bind(i.as_str())
                 .bind(o.as_str())
+                .bind(st.as_str())
                 .bind(*y)
                 .bind(*n)
+                .bind(*p)
         })
         .await?;
     Ok(())

@@ -935,6 +935,34 @@ async fn incremental_recomputation_equals_a_full_one() {
                 store::demand::aggregate_of_postings(&app.db).await.unwrap(),
                 "step {step} ({what}): the kept demand sums"
             );
+            assert_eq!(
+                store::demand::status_counts(&app.db).await.unwrap(),
+                store::demand::status_counts_of_postings(&app.db)
+                    .await
+                    .unwrap(),
+                "step {step} ({what}): the kept counts by status"
+            );
+            let page = store::demand::list(
+                &app.db,
+                &store::orgs::Scope::All,
+                &store::demand::Filter {
+                    status: Some("pending".into()),
+                    ..Default::default()
+                },
+                store::Paging::new(Some(1), Some(1)),
+            )
+            .await
+            .unwrap();
+            let pending: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM job_postings WHERE match_status = 'pending'",
+            )
+            .fetch_one(app.db.pool())
+            .await
+            .unwrap();
+            assert_eq!(
+                page.total, pending,
+                "step {step} ({what}): the list's total"
+            );
             let how = cache.refresh(&state, false).await.unwrap();
             assert_eq!(how, expect, "step {step}: {what}");
             let full = AlignmentCache::default();
