@@ -223,7 +223,8 @@ pub struct SupplyFact {
 /// `each`: at demo `--scale 200` (1.15 million rows) a list of them all, each with its
 /// school's name, took hundreds of megabytes that the server kept after computing. On SQLite
 /// the rows are read by SQLite directly on a blocking thread (through sqlx, each row was a
-/// message from its connection's thread: 7 s for the scan that takes SQLite 0.3 s).
+/// message from its connection's thread: 7 s for the scan that takes SQLite 0.3 s). With
+/// `schools`, only their rows (what a recomputation from the last result reads again).
 pub async fn fold_facts<S>(
     db: &Db,
     schools: Option<&BTreeSet<i64>>,

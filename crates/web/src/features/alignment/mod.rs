@@ -1,7 +1,8 @@
 //! Measure 5, majors aligned to labour demand: the bridge between the store and the analytics
 //! engine. Reads supply, the crosswalk and demand, computes every measure and classification
-//! once, and keeps the result until the data change (a cheap fingerprint is checked on every
-//! request), so pages and the API read from memory.
+//! once, and keeps the result until the data change ([`AlignmentCache`]: recomputed as soon as
+//! their version moves on, from the last result when it can), so pages and the API read from
+//! memory.
 //!
 //! - Supply rows whose major code is not in the current catalog are left out (counted in
 //!   `skipped_supply`, shown on the city page).
@@ -172,7 +173,7 @@ pub struct AlignmentCache {
     computing: Arc<tokio::sync::Mutex<()>>,
 }
 
-/// How a computation went: in full or from the last result, and how long it took.
+/// How a computation went: in full, or from the last result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Recomputed {
     Full,
