@@ -995,8 +995,14 @@ async fn a_kind_and_register_from_the_directory_in_chromium() {
     fill_quoted(&c, "shareholders[0].share", "60").await;
     fill_quoted(&c, "shareholders[1].name", "渝中示例职业教育中心").await;
     fill_quoted(&c, "shareholders[1].share", "30").await;
-    // 60% + 30% is refused, naming the rows' sum.
-    click(&c, Locator::Css("form.form button[type=submit]")).await;
+    // 60% + 30% is refused, naming the rows' sum (waiting for the refusal's page: reading the
+    // alert right after the click could look at the form still shown).
+    follow(
+        &c,
+        Locator::Css("form.form button[type=submit]"),
+        "/applications",
+    )
+    .await;
     let alert = text_of(&c, Locator::Css(".alert")).await;
     assert!(alert.contains("项目公司股东"), "{alert}");
     fill_quoted(&c, "shareholders[1].share", "40").await;
