@@ -41,6 +41,19 @@ run_wrk() { # label url token
   echo "RESULT $label warm wrk -t2 -c8: $rps req/s, p50 $p50, p99 $p99${non2xx:+, NON-2XX $non2xx} (target: p99 < 50 ms at >= 500 req/s)"
 }
 
+reflected_after() { # t1 (ns, the import's end) token → "N ms" once the figures served were
+  # computed after the import (not recomputing, computed_at at or after it); NOT REFLECTED after 60 s
+  local t1=$1 since=$(( $1 / 1000000000 ))
+  for _ in $(seq 1 600); do
+    if curl -s -H "Authorization: Bearer $2" "http://127.0.0.1:$PORT$API" |
+      python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if not d["recomputing"] and d["computed_at"] >= int(sys.argv[1]) else 1)' "$since"; then
+      echo "$(( ($(date +%s%N) - t1) / 1000000 )) ms"; return
+    fi
+    sleep 0.1
+  done
+  echo "NOT REFLECTED within 60 s"
+}
+
 bench_backend() { # label url
   local label=$1 url=$2
   $BIN --database-url "$url" user add --username align_bench --role operator --org operator \
@@ -71,14 +84,7 @@ bench_backend() { # label url
   t1=$(date +%s%N)
   echo "RESULT $label one school's supply import (command line): $(( (t1 - t0) / 1000000 )) ms"
   echo "RESULT $label first request after the import: $(ms_of "$API" "$token") ms (answered from the last result while the city is recomputed)"
-  # Until the figures served are computed after the import.
-  local since; since=$(( t1 / 1000000000 ))
-  for _ in $(seq 1 600); do
-    curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$API" |
-      python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if not d["recomputing"] and d["computed_at"] >= int(sys.argv[1]) else 1)' "$since" && break
-    sleep 0.1
-  done
-  echo "RESULT $label the import reflected after: $(( ($(date +%s%N) - t1) / 1000000 )) ms (target <= 1000 ms)"
+  echo "RESULT $label the import reflected after: $(reflected_after "$t1" "$token") (target <= 1000 ms)"
   # 100,000 postings (with their occupations, as a city's quarter of postings from the
   # employment service would come): the import, then until the figures reflect them.
   local samples
@@ -104,13 +110,7 @@ PY
     { echo "postings import failed:"; tail -5 "$OUT/align-import-postings-$label.txt"; }
   t1=$(date +%s%N)
   echo "RESULT $label 100,000 postings import (command line): $(( (t1 - t0) / 1000000 )) ms"
-  since=$(( t1 / 1000000000 ))
-  for _ in $(seq 1 600); do
-    curl -s -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$API" |
-      python3 -c 'import json,sys; d=json.load(sys.stdin); sys.exit(0 if not d["recomputing"] and d["computed_at"] >= int(sys.argv[1]) else 1)' "$since" && break
-    sleep 0.1
-  done
-  echo "RESULT $label the postings reflected after: $(( ($(date +%s%N) - t1) / 1000000 )) ms (target <= 5000 ms)"
+  echo "RESULT $label the postings reflected after: $(reflected_after "$t1" "$token") (target <= 5000 ms)"
   echo "RESULT $label server RSS at the end: $(rss_of $pid) MB"
   kill -TERM $pid; wait $pid || true
   trap - EXIT

@@ -5,7 +5,7 @@
 //! memory.
 //!
 //! - Supply rows whose major code is not in the current catalog are left out (counted in
-//!   `skipped_supply`, shown on the city page).
+//!   `Computed::skipped_supply`, shown on the city page).
 //! - Postings waiting for confirmation or without an occupation count as unmapped demand.
 
 pub mod api;
@@ -42,8 +42,7 @@ pub struct Computed {
     /// School index → the range of its offerings in `ds.offerings` (each school's offerings
     /// are together, in the order of major code and year).
     school_offerings: Vec<std::ops::Range<usize>>,
-    pub skipped_supply: usize,
-    /// Of them, by school org id (what a recomputation from this result keeps).
+    /// Supply rows left out (major not in the current catalog), by school org id.
     skipped: HashMap<i64, usize>,
     /// Schools reporting supply, per year of data (ascending years).
     pub coverage: Vec<(i32, usize)>,
@@ -84,6 +83,11 @@ impl Computed {
         (n, max)
     }
 
+    /// Supply rows left out because their major is not in the current catalog.
+    pub fn skipped_supply(&self) -> usize {
+        self.skipped.values().sum()
+    }
+
     /// The index of the school's offering of a major in a year, if there is one.
     pub fn offering(&self, school: u32, major: u32, year: i32) -> Option<usize> {
         let range = self.school_offerings.get(school as usize)?.clone();
@@ -108,7 +112,7 @@ impl Computed {
             self.measures,
             self.thresholds,
             self.classification,
-            self.skipped_supply,
+            self.skipped_supply(),
             self.coverage,
             self.default_year,
             (self.school_offerings.len(), &self.school_offerings),
@@ -567,7 +571,6 @@ fn build(
         majors: major_ids,
         schools: school_ids,
         school_offerings,
-        skipped_supply: skipped.values().sum(),
         skipped,
         coverage,
         default_year,

@@ -495,7 +495,7 @@ async fn city(
             page: 1,
             pager: Pager::new("/alignment", &[], 1, 1),
             unmapped: String::new(),
-            skipped_supply: c.skipped_supply,
+            skipped_supply: c.skipped_supply(),
             computed: String::new(),
             thresholds: Vec::new(),
         });
@@ -562,7 +562,7 @@ async fn city(
         page: paged.page,
         pager: paged.pager,
         unmapped: numbers::count(c.measures.unmapped(year).map_or(0, |u| u.postings)),
-        skipped_supply: c.skipped_supply,
+        skipped_supply: c.skipped_supply(),
         computed: format!(
             "{} 计算，用时 {} 毫秒{}",
             crate::pages::fmt_time(c.computed_at),
